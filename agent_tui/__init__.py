@@ -1,0 +1,1 @@
+"""What a person touches: the Textual app for agents and shift leads, and the `hotline` CLI."""

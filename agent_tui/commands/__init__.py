@@ -1,0 +1,1 @@
+"""The `hotline` subcommands, one module per area; `agent_tui.cli` registers them."""

@@ -1,0 +1,109 @@
+"""`hotline import`, `hotline cases`, `hotline catalogue`: moving case data in and out."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from ..i18n import t
+from ..options import Context, common_options
+from .progress import byte_progress
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--map", "mapping", default=None,
+              help="Column mapping: nyc311, la311, gov_messages_zh, hotline, or a mapping TOML file "
+                   "(default: detected from the header).")
+@click.option("--tz", default=None, help="Zone of times without one (default: the mapping's, else local).")
+@click.option("--encoding", default="utf-8-sig", show_default=True, help="Text encoding of the file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@common_options
+def import_cmd(file: Path, mapping: str | None, tz: str | None, encoding: str, as_json: bool,
+               ctx: Context) -> None:
+    """Import prior cases from a CSV file (the case schema, or a mapped 311 / Chinese export).
+
+    Bad rows are reported by line number and the rest import; importing the same file again adds
+    no duplicates.
+    """
+    from models.catalogue import ensure_catalogue
+    from models.importing.importer import ImportError_, import_csv
+    from models.importing.mapping import MappingError
+
+    store = ctx.store()
+    with store.writer() as session:
+        ensure_catalogue(session)
+    try:
+        with byte_progress(t("cli.importing", ctx.lang) + f" {file.name}") as progress:
+            report = import_csv(store, file, mapping, tz=tz, encoding=encoding, progress=progress)
+    except (ImportError_, MappingError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        return
+    click.echo(t("cli.imported", ctx.lang, path=file.name, imported=report.imported,
+                 duplicates=report.duplicates, rejected=report.rejected_count, mapping=report.mapping))
+    for rej in report.rejected[:20]:
+        click.echo(t("cli.rejected_row", ctx.lang, line=rej.line, reason=rej.reason))
+    if report.rejected_count > 20:
+        click.echo(t("cli.more_rejected", ctx.lang, n=report.rejected_count - 20))
+    if report.departments_added:
+        click.echo(t("cli.departments_added", ctx.lang, n=len(report.departments_added)))
+
+
+@click.command("cases")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines, one case each (schema columns + sync_state).")
+@click.option("--limit", type=int, default=None, help="At most N cases (newest first in the table).")
+@common_options
+def cases_cmd(as_json: bool, limit: int | None, ctx: Context) -> None:
+    """List the cases in the local store."""
+    from models.cases import case_record, iter_all_cases, recent_cases
+
+    store = ctx.store()
+    if as_json:
+        out = sys.stdout
+        for n, case in enumerate(iter_all_cases(store)):
+            if limit is not None and n >= limit:
+                break
+            out.write(json.dumps(case_record(case), ensure_ascii=False) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from models.enums import Status
+
+    table = Table(box=None, pad_edge=False)
+    for key, width in (("col.case_no", 16), ("col.created", 11), ("col.status", 10),
+                       ("col.caller", 8), ("col.summary", None)):
+        table.add_column(t(key, ctx.lang), no_wrap=True, overflow="ellipsis", min_width=width,
+                         max_width=width)
+    for case in recent_cases(store, limit or 50):
+        table.add_row(Text(case.case_no), Text(case.created_at.astimezone().strftime("%m-%d %H:%M")),
+                      Text(Status(case.status).label(ctx.lang)), Text(case.caller_name),
+                      Text(case.title or case.description[:40]))
+    Console(markup=False, highlight=False).print(table)
+
+
+@click.group("catalogue")
+def catalogue_group() -> None:
+    """The department catalogue and category tree (reference data)."""
+
+
+@catalogue_group.command("load")
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@common_options
+def catalogue_load(file: Path | None, ctx: Context) -> None:
+    """(Re-)load the catalogue from FILE (default: the built-in one); imported departments stay."""
+    from models.catalogue import CatalogueError, load_catalogue
+
+    store = ctx.store()
+    try:
+        with store.writer() as session:
+            departments, categories = load_catalogue(session, file)
+    except CatalogueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(t("cli.catalogue_loaded", ctx.lang, departments=departments, categories=categories))

@@ -1,0 +1,53 @@
+"""`hotline tui` (the default) and `hotline demo`: open the agent's terminal UI."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..i18n import t
+from ..options import Context, common_options
+
+
+def run_tui(ctx: Context) -> None:
+    if not sys.stdout.isatty():
+        raise click.ClickException(t("cli.no_tty", ctx.lang))
+    from models.catalogue import ensure_catalogue
+
+    from ..app import HotlineApp
+
+    store = ctx.store()
+    with store.writer() as session:
+        ensure_catalogue(session)
+    HotlineApp(store, lang=ctx.lang, agent=ctx.agent).run()
+
+
+@click.command("tui")
+@common_options
+def tui_cmd(ctx: Context) -> None:
+    """The agent TUI (also what `hotline` alone runs)."""
+    run_tui(ctx)
+
+
+@click.command("demo")
+@click.option("--cases", "count", type=int, default=400, show_default=True, help="Demo cases to seed.")
+@click.option("--seed-only", is_flag=True, help="Seed the demo data dir and exit (no TUI).")
+@common_options
+def demo_cmd(count: int, seed_only: bool, ctx: Context) -> None:
+    """The whole system on one machine, seeded with realistic demo data.
+
+    Uses its own data dir (`demo/` inside the data dir) unless --data-dir is given.
+    """
+    from models.demo import seed_demo
+
+    if not ctx.data_dir_given:  # keep demo cases out of the agent's real store
+        ctx.data_dir = ctx.data_dir / "demo"
+    if not ctx.agent_given:
+        ctx.agent = "demo"
+    store = ctx.store()
+    added = seed_demo(store, count)
+    if added:
+        click.echo(t("cli.demo_seeded", ctx.lang, n=added, path=store.path), err=True)
+    if not seed_only:
+        run_tui(ctx)

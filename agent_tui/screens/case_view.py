@@ -1,0 +1,138 @@
+"""One case: its fields and its timeline; the agent adds notes here."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from sqlmodel import select
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, Input, Static
+
+from models.catalogue import category_label, department_label
+from models.enums import Disposition, EventKind, LocationKind, Status, Urgency
+from models.messages import FIELD_LABELS, ValidationFailed
+from models.phone import Phone
+from models.tables import Case, CaseEvent, Category, Department
+
+from ..display import full_time, literal
+from .base import HotlineScreen
+
+
+class CaseViewScreen(HotlineScreen):
+    BINDINGS = [
+        Binding("escape", "back", "key.back", id="back"),
+        Binding("n", "note", "key.note", id="note"),
+    ]
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__()
+        self.case_id = case_id
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="case-body"):
+            yield Static(id="case-fields")
+            yield Static(id="case-timeline")
+        yield Input(placeholder=self.app.t("case.note_placeholder"), id="note")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#note").display = False
+        self.reload()
+        self.query_one("#case-body").focus()
+
+    def reload(self) -> None:
+        from models.cases import timeline
+
+        with self.app.store.session() as session:
+            case = session.get(Case, self.case_id)
+            departments = {d.code: d for d in session.exec(select(Department)).all()}
+            category = session.get(Category, case.category) if case and case.category else None
+        if case is None:
+            self.app.pop_screen()
+            return
+        self.query_one("#case-fields", Static).update(self._fields(case, departments, category))
+        self.query_one("#case-timeline", Static).update(self._timeline(timeline(self.app.store, case.id)))
+
+    def _dept(self, code: str, departments: dict[str, Department]) -> str:
+        dept = departments.get(code)
+        return department_label(dept, self.app.lang) if dept else code
+
+    def _fields(self, case: Case, departments: dict[str, Department],
+                category: Category | None) -> Table:
+        lang = self.app.lang
+        label = lambda f: FIELD_LABELS[f][1 if lang == "zh" else 0]  # noqa: E731
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(ratio=1)
+        title = Text(self.app.t("case.title", case_no=case.case_no), style="bold")
+        title.append("  " + Status(case.status).label(lang), style="reverse")
+        grid.add_row(Text(""), title)
+        phone = (Text(self.app.t("case.withheld")) if case.caller_withheld or not case.caller_phone
+                 else Text(Phone(case.caller_phone, False).display()))
+        grid.add_row(label("caller_phone"), phone + Text("  ") + literal(case.caller_name))
+        grid.add_row(label("address"), literal(case.address))
+        grid.add_row(label("description"), literal(case.description, one_line=False))
+        grid.add_row(label("category"), literal(category_label(category, lang) if category else case.category))
+        grid.add_row(label("location_kind"), Text(_label(LocationKind, case.location_kind, lang)))
+        grid.add_row(label("urgency"), Text(_label(Urgency, case.urgency, lang)))
+        grid.add_row(label("disposition"), Text(_label(Disposition, case.disposition, lang)))
+        depts = self._dept(case.lead_department, departments)
+        if case.co_departments:
+            depts += " + " + ", ".join(self._dept(c, departments) for c in case.co_departments)
+        grid.add_row(label("lead_department"), Text(depts))
+        if case.due_at:
+            grid.add_row(self.app.t("case.due"), Text(full_time(case.due_at)))
+        if case.repeat_count:
+            grid.add_row(self.app.t("case.repeat_calls"), Text(str(case.repeat_count)))
+        return grid
+
+    def _timeline(self, events: list[CaseEvent]) -> Table:
+        lang = self.app.lang
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True)
+        grid.add_column(no_wrap=True, style="bold")
+        grid.add_column(ratio=1)
+        grid.add_row(Text(self.app.t("case.timeline"), style="underline"), Text(""), Text(""))
+        for event in events:
+            grid.add_row(Text(full_time(event.at)), Text(_label(EventKind, event.kind, lang)),
+                         literal(f"{event.agent}: {event.note}" if event.note else event.agent,
+                                 one_line=False))
+        return grid
+
+    def action_back(self) -> None:
+        note = self.query_one("#note", Input)
+        if note.display and note.has_focus:
+            note.display = False
+            self.query_one("#case-body").focus()
+            return
+        self.app.pop_screen()
+
+    def action_note(self) -> None:
+        note = self.query_one("#note", Input)
+        note.display = True
+        note.focus()
+
+    @on(Input.Submitted, "#note")
+    def _save_note(self, event: Input.Submitted) -> None:
+        from models.cases import add_note
+
+        try:
+            add_note(self.app.store, self.case_id, event.value, self.app.agent)
+        except ValidationFailed as exc:
+            self.notify(" ".join(exc.messages(self.app.lang)), severity="error", markup=False)
+            return
+        event.input.value = ""
+        event.input.display = False
+        self.reload()
+        self.query_one("#case-body").focus()
+
+
+def _label(kind, value: str, lang: str) -> str:
+    try:
+        return kind(value).label(lang)
+    except ValueError:
+        return value

@@ -1,0 +1,87 @@
+"""Schema versions of the terminal's local store, applied in order under PRAGMA user_version.
+
+Each step is frozen once shipped: a store made by any earlier version upgrades with its data
+intact (tests/fixtures holds a store file made by version 1). Add a step, never edit one.
+`tests/test_store.py` checks that the migrated schema matches the SQLModel tables.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+V1 = """
+CREATE TABLE meta (key VARCHAR NOT NULL PRIMARY KEY, value VARCHAR NOT NULL);
+CREATE TABLE counter (key VARCHAR NOT NULL PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE department (
+    code VARCHAR NOT NULL PRIMARY KEY, name_zh VARCHAR NOT NULL, name_en VARCHAR NOT NULL,
+    aliases JSON NOT NULL, parent VARCHAR NOT NULL, district VARCHAR NOT NULL,
+    categories JSON NOT NULL, location_kinds JSON NOT NULL, source VARCHAR NOT NULL);
+CREATE TABLE category (
+    code VARCHAR NOT NULL PRIMARY KEY, name_zh VARCHAR NOT NULL, name_en VARCHAR NOT NULL,
+    parent VARCHAR NOT NULL, aliases JSON NOT NULL, due_days INTEGER NOT NULL,
+    source VARCHAR NOT NULL);
+CREATE TABLE caller (
+    phone VARCHAR NOT NULL PRIMARY KEY, name VARCHAR NOT NULL, last_call_at VARCHAR(32) NOT NULL);
+CREATE TABLE "case" (
+    id VARCHAR NOT NULL PRIMARY KEY, case_no VARCHAR NOT NULL, external_id VARCHAR UNIQUE,
+    source VARCHAR NOT NULL, created_at VARCHAR(32) NOT NULL, updated_at VARCHAR(32) NOT NULL,
+    caller_phone VARCHAR NOT NULL, caller_withheld BOOLEAN NOT NULL, caller_name VARCHAR NOT NULL,
+    title VARCHAR NOT NULL, description VARCHAR NOT NULL, address VARCHAR NOT NULL,
+    district VARCHAR NOT NULL, location_kind VARCHAR NOT NULL, category VARCHAR NOT NULL,
+    urgency VARCHAR NOT NULL, disposition VARCHAR NOT NULL, lead_department VARCHAR NOT NULL,
+    co_departments JSON NOT NULL, status VARCHAR NOT NULL, due_at VARCHAR(32),
+    resolved_at VARCHAR(32), resolution VARCHAR NOT NULL, satisfaction VARCHAR NOT NULL,
+    lat FLOAT, lon FLOAT, agent VARCHAR NOT NULL, version INTEGER NOT NULL,
+    repeat_count INTEGER NOT NULL, sync_state VARCHAR NOT NULL);
+CREATE INDEX ix_case_case_no ON "case" (case_no);
+CREATE INDEX ix_case_created_at ON "case" (created_at);
+CREATE INDEX ix_case_caller_phone ON "case" (caller_phone);
+CREATE INDEX ix_case_lead_department ON "case" (lead_department);
+CREATE INDEX ix_case_status_created ON "case" (status, created_at);
+CREATE TABLE caseevent (
+    id VARCHAR NOT NULL PRIMARY KEY, case_id VARCHAR NOT NULL REFERENCES "case" (id),
+    kind VARCHAR NOT NULL, at VARCHAR(32) NOT NULL, agent VARCHAR NOT NULL,
+    note VARCHAR NOT NULL, data JSON NOT NULL);
+CREATE INDEX ix_caseevent_case_id ON caseevent (case_id);
+"""
+
+
+def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
+    def apply(conn: sqlite3.Connection) -> None:
+        for statement in sql.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+
+    return apply
+
+
+# Index i holds the step from version i to version i + 1.
+STEPS: list[Callable[[sqlite3.Connection], None]] = [
+    _script(V1),
+]
+
+LATEST = len(STEPS)
+
+
+class StoreTooNew(RuntimeError):
+    pass
+
+
+def migrate(conn: sqlite3.Connection) -> tuple[int, int]:
+    """Bring the store to LATEST in one transaction per step; returns (from, to)."""
+    start = conn.execute("PRAGMA user_version").fetchone()[0]
+    if start > LATEST:
+        raise StoreTooNew(
+            f"this store has schema version {start}; this program knows up to {LATEST}: "
+            "upgrade hotline")
+    for version in range(start, LATEST):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            STEPS[version](conn)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return start, LATEST

@@ -1,0 +1,47 @@
+"""Shared fixtures: real stores in temp dirs, fixed zone and time for stable screens."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+# Screens show local times: pin the zone so snapshots read the same on every machine.
+os.environ["TZ"] = "Asia/Shanghai"
+time.tzset()
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL_DATA = ROOT.parent / "shared" / "data" / "real"
+FIXTURES = Path(__file__).parent / "fixtures"
+DEMO_END = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+
+
+def real_file(name: str) -> Path:
+    path = REAL_DATA / name
+    if not path.exists():
+        pytest.skip(f"real data not present at {path} (../shared/data/real is read-only shared data)")
+    return path
+
+
+@pytest.fixture
+def store(tmp_path):
+    from models.catalogue import ensure_catalogue
+    from models.store import open_store
+
+    s = open_store(tmp_path / "data")
+    s.set_meta("terminal_prefix", "T01")
+    with s.writer() as session:
+        ensure_catalogue(session)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def demo_store(store):
+    from models.demo import seed_demo
+
+    seed_demo(store, count=120, end=DEMO_END)
+    return store
