@@ -46,6 +46,17 @@ CREATE TABLE caseevent (
 CREATE INDEX ix_caseevent_case_id ON caseevent (case_id);
 """
 
+# Intake: drafts saved as the agent types (crash-safe), and rings from the phone system.
+V2_INTAKE = """
+CREATE TABLE draft (
+    id VARCHAR NOT NULL PRIMARY KEY, agent VARCHAR NOT NULL, created_at VARCHAR(32) NOT NULL,
+    updated_at VARCHAR(32) NOT NULL, data JSON NOT NULL, state VARCHAR NOT NULL);
+CREATE INDEX ix_draft_state_updated ON draft (state, updated_at);
+CREATE TABLE ring (
+    id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, number VARCHAR NOT NULL,
+    at VARCHAR(32) NOT NULL, handled BOOLEAN NOT NULL);
+"""
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(conn: sqlite3.Connection) -> None:
@@ -59,6 +70,7 @@ def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
 # Index i holds the step from version i to version i + 1.
 STEPS: list[Callable[[sqlite3.Connection], None]] = [
     _script(V1),
+    _script(V2_INTAKE),
 ]
 
 LATEST = len(STEPS)

@@ -8,6 +8,7 @@ import threading
 
 from sqlmodel import SQLModel, select
 
+import models.drafts  # noqa: F401  (registers the draft tables)
 import models.tables  # noqa: F401  (registers the tables)
 from models import migrations
 from models.cases import CaseDraft, add_note, file_case, timeline
@@ -37,7 +38,7 @@ def test_migrated_schema_matches_the_tables(tmp_path):
 
 def _local_tables():
     return [t for t in SQLModel.metadata.sorted_tables if t.name in
-            {"meta", "counter", "department", "category", "caller", "case", "caseevent"}]
+            {"meta", "counter", "department", "category", "caller", "case", "caseevent", "draft", "ring"}]
 
 
 def test_store_from_version_1_upgrades_with_data_intact(tmp_path):
