@@ -14,6 +14,7 @@ from typing import Any
 import uuid6
 from sqlmodel import Session, col, func, select
 
+from . import outbox
 from .catalogue import resolve_category, resolve_department
 from .deadlines import add_working_days, working_days_for
 from .enums import Disposition, EventKind, LocationKind, Status, Urgency
@@ -173,13 +174,15 @@ def file_case_in(session: Session, store: Store, draft: CaseDraft, agent: str, a
         case.due_at = add_working_days(at, checked.due_days)
     session.add(case)
     session.flush()
-    session.add(CaseEvent(id=new_id(), case_id=case.id, kind=EventKind.CREATED, at=at,
-                          agent=agent, data={"disposition": case.disposition,
-                                             "lead_department": case.lead_department,
-                                             "co_departments": case.co_departments}))
+    events = [CaseEvent(id=new_id(), case_id=case.id, kind=EventKind.CREATED, at=at,
+                        agent=agent, data={"disposition": case.disposition,
+                                           "lead_department": case.lead_department,
+                                           "co_departments": case.co_departments})]
     if checked.notes:
-        session.add(CaseEvent(id=new_id(), case_id=case.id, kind=EventKind.NOTE, at=at,
-                              agent=agent, note=checked.notes))
+        events.append(CaseEvent(id=new_id(), case_id=case.id, kind=EventKind.NOTE, at=at,
+                                agent=agent, note=checked.notes))
+    session.add_all(events)
+    outbox.enqueue_case_created(session, case, events)  # same transaction: the outbox pattern
     if case.caller_phone:
         remember_caller(session, case.caller_phone, case.caller_name, at)
     return case
@@ -197,11 +200,16 @@ _STATUS_AFTER: dict[str, Status] = {
 
 
 def record_event_in(session: Session, case: Case, kind: EventKind, agent: str, at: datetime,
-                    note: str = "", data: dict[str, Any] | None = None) -> CaseEvent:
-    """Append an event to a case's timeline and move its status as the event implies."""
-    event = CaseEvent(id=new_id(), case_id=case.id, kind=str(kind), at=at, agent=agent,
-                      note=clean_text(note), data=data or {})
+                    note: str = "", data: dict[str, Any] | None = None, *,
+                    event_id: str | None = None, queue: bool = True) -> CaseEvent:
+    """Append an event to a case's timeline and move its status as the event implies.
+
+    `queue` puts it in the terminal's outbox (the central server applies events with False)."""
+    event = CaseEvent(id=event_id or new_id(), case_id=case.id, kind=str(kind), at=at,
+                      agent=agent, note=clean_text(note), data=data or {})
     session.add(event)
+    if queue:
+        outbox.enqueue_event(session, event)
     status = _STATUS_AFTER.get(kind)
     if status is not None:
         case.status = str(status)

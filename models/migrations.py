@@ -58,6 +58,44 @@ CREATE TABLE ring (
 """
 
 
+V3_OUTBOX = """
+CREATE TABLE outbox (
+    seq INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, name VARCHAR NOT NULL,
+    case_id VARCHAR NOT NULL, payload JSON NOT NULL, created_at VARCHAR(32) NOT NULL,
+    state VARCHAR NOT NULL, reason VARCHAR NOT NULL);
+CREATE INDEX ix_outbox_state_seq ON outbox (state, seq);
+"""
+
+
+def _v3_outbox(conn: sqlite3.Connection) -> None:
+    """The sync outbox; cases saved before it existed (sync_state 'local') are queued, in order."""
+    import json
+
+    _script(V3_OUTBOX)(conn)
+    conn.row_factory = sqlite3.Row
+    try:
+        cases = conn.execute("SELECT * FROM \"case\" WHERE sync_state = 'local' "
+                             "ORDER BY created_at, id").fetchall()
+        for case in cases:
+            data = {k: case[k] for k in case.keys() if k != "sync_state"}
+            data["co_departments"] = json.loads(data["co_departments"] or "[]")
+            data["caller_withheld"] = bool(data["caller_withheld"])
+            events = [dict(e) | {"data": json.loads(e["data"] or "{}")} for e in conn.execute(
+                "SELECT * FROM caseevent WHERE case_id = ? ORDER BY at, id", (case["id"],))]
+            conn.execute(
+                "INSERT INTO outbox (name, case_id, payload, created_at, state, reason) "
+                "VALUES ('case.create.v1', ?, ?, ?, 'pending', '')",
+                (case["id"], json.dumps({"case": data, "events": events}, ensure_ascii=False),
+                 case["updated_at"]))
+    finally:
+        conn.row_factory = None
+
+
+# The similar-case search index (models/search/index.py): postings per term in segments, the
+# term dictionary, and the watermark of the last case indexed. Empty here: the index catches up
+# with the existing cases on its first use (or `hotline search --rebuild`).
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(conn: sqlite3.Connection) -> None:
         for statement in sql.split(";"):
@@ -71,6 +109,7 @@ def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
 STEPS: list[Callable[[sqlite3.Connection], None]] = [
     _script(V1),
     _script(V2_INTAKE),
+    _v3_outbox,
 ]
 
 LATEST = len(STEPS)

@@ -1,0 +1,65 @@
+"""Apply a pull page to the local store, in one local transaction with the new cursor.
+
+First the acknowledgements (rows the server has processed leave the outbox, or are marked
+rejected/conflict); then server state: reference data, cases (synced; a case with changes still
+pending here keeps the local version until they are applied — the server logs the case again
+when they are), events (append-only: insert if missing). A kill at any point leaves either the
+old cursor with the old data or the new cursor with the new data.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, text
+from sqlalchemy.dialects.sqlite import insert
+
+from models.store import Store
+from models.tables import Case, CaseEvent, Category, Department
+from sync.protocol import PullResponse
+
+from . import queue
+
+
+def apply_pull(store: Store, resp: PullResponse) -> tuple[int, int]:
+    """Returns (cases, events) written."""
+    with store.writer() as s:
+        queue.settle_acked(s, resp.last_seq, resp.acks, resp.acks_to)
+        if resp.departments:
+            stmt = insert(Department.__table__)
+            rows = [d.model_dump() for d in resp.departments]
+            s.execute(stmt.on_conflict_do_update(index_elements=["code"], set_={
+                c: stmt.excluded[c] for c in rows[0] if c != "code"}), rows)
+        if resp.categories:
+            stmt = insert(Category.__table__)
+            rows = [c.model_dump() for c in resp.categories]
+            s.execute(stmt.on_conflict_do_update(index_elements=["code"], set_={
+                c: stmt.excluded[c] for c in rows[0] if c != "code"}), rows)
+        n_cases = n_events = 0
+        if resp.cases:
+            busy = set(s.execute(text(
+                "SELECT DISTINCT case_id FROM outbox WHERE state = 'pending'")).scalars())
+            rows = [c.model_dump() | {"sync_state": "synced"} for c in resp.cases if c.id not in busy]
+            ext = [r["external_id"] for r in rows if r["external_id"]]
+            if ext:  # an imported local case may hold the same external id under another id
+                taken = dict(s.execute(select(Case.__table__.c.external_id, Case.__table__.c.id)
+                                       .where(Case.__table__.c.external_id.in_(ext))).all())
+                for r in rows:
+                    if r["external_id"] in taken and taken[r["external_id"]] != r["id"]:
+                        r["external_id"] = None
+            if rows:
+                stmt = insert(Case.__table__)
+                s.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={
+                    c: stmt.excluded[c] for c in rows[0] if c != "id"}), rows)
+            n_cases = len(rows)
+        if resp.events:
+            case_ids = {e.case_id for e in resp.events}
+            present = set(s.execute(select(Case.__table__.c.id)
+                                    .where(Case.__table__.c.id.in_(case_ids))).scalars())
+            rows = [e.model_dump() for e in resp.events if e.case_id in present]
+            if rows:
+                s.execute(insert(CaseEvent.__table__).on_conflict_do_nothing(
+                    index_elements=["id"]), rows)
+            n_events = len(rows)
+        s.execute(text("INSERT OR REPLACE INTO meta (key, value) VALUES (:k, :v)"),
+                  {"k": queue.CURSOR, "v": str(resp.cursor)})
+        s.commit()
+    return n_cases, n_events

@@ -1,0 +1,157 @@
+"""One sync pass (push the outbox in ordered batches, then pull until caught up), and `run`,
+which retries passes with backoff: what `hotline sync` and the background worker use."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from models.store import Store
+from sync.protocol import MAX_BATCH, PullRequest, PushRequest
+
+from . import queue
+from .apply import apply_pull
+from .backoff import Backoff
+from .http import AuthFailed, Offline, ServerApi, SyncError, TooOld
+
+
+@dataclass
+class SyncReport:
+    sent: int = 0
+    applied: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    conflicts: int = 0
+    pulled_cases: int = 0
+    pulled_events: int = 0
+    requests: int = 0
+    retries: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def resolve_settings(store: Store, server: str = "", token: str = "") -> tuple[str, str]:
+    """The server URL and token: given ones first, else those stored in the store's meta."""
+    return (server or store.get_meta(queue.SERVER), token or store.get_meta(queue.TOKEN))
+
+
+class SyncEngine:
+    def __init__(self, store: Store, server: str, token: str | Callable[[], str] = "", *,
+                 transport: httpx.BaseTransport | None = None, batch_size: int = MAX_BATCH,
+                 horizon_days: int | None = None, timeout: float = 15.0) -> None:
+        self.store = store
+        if callable(token):
+            self._token_source = token
+        else:
+            fixed = token
+            self._token_source = lambda: fixed or store.get_meta(queue.TOKEN)
+        self._token = self._token_source()
+        self.api = ServerApi(server, lambda: self._token, transport=transport, timeout=timeout)
+        self.batch_size = min(batch_size, MAX_BATCH)
+        self.horizon_days = horizon_days if horizon_days is not None else int(
+            store.get_meta(queue.HORIZON, "30") or 30)
+        self.client_id = store.client_id
+        self.report = SyncReport()
+
+    def close(self) -> None:
+        self.api.close()
+
+    def _call(self, fn, request):
+        self.report.requests += 1
+        try:
+            return fn(request)
+        except AuthFailed:
+            fresh = self._token_source()  # the token may have been rotated meanwhile
+            if fresh and fresh != self._token:
+                self._token = fresh
+                return fn(request)
+            raise
+
+    def push_batch(self) -> int:
+        """Send the oldest pending rows once; returns how many were sent (0: queue empty)."""
+        batch = queue.next_batch(self.store, self.batch_size)
+        if not batch:
+            return 0
+        qi = queue.info(self.store)
+        resp = self._call(self.api.push, PushRequest(
+            client_id=self.client_id, mutations=batch, queue_depth=qi.pending,
+            oldest_at=qi.oldest_at))
+        queue.apply_results(self.store, resp.results)
+        r = self.report
+        r.sent += len(batch)
+        for res in resp.results:
+            outcome = res.outcome
+            if outcome == "duplicate":
+                r.duplicates += 1
+                outcome = res.original or "applied"
+            if outcome == "applied":
+                r.applied += 1
+            elif outcome == "rejected":
+                r.rejected += 1
+            elif outcome == "conflict":
+                r.conflicts += 1
+        return len(batch)
+
+    def push_all(self, stop: threading.Event | None = None) -> None:
+        while self.push_batch():
+            if stop is not None and stop.is_set():
+                return
+
+    def pull_all(self, stop: threading.Event | None = None) -> None:
+        while True:
+            cursor = int(self.store.get_meta(queue.CURSOR, "0") or 0)
+            ack_from = self._first_pending()
+            resp = self._call(self.api.pull, PullRequest(
+                client_id=self.client_id, cursor=cursor, horizon_days=self.horizon_days,
+                ack_from=ack_from))
+            cases, events = apply_pull(self.store, resp)
+            self.report.pulled_cases += cases
+            self.report.pulled_events += events
+            if not resp.more or (stop is not None and stop.is_set()):
+                return
+
+    def _first_pending(self) -> int:
+        batch = queue.next_batch(self.store, 1)
+        return batch[0].seq if batch else 0
+
+    def sync_once(self, stop: threading.Event | None = None) -> SyncReport:
+        """Push everything, then pull until caught up. Raises SyncError on a failed request."""
+        try:
+            self.push_all(stop)
+            self.pull_all(stop)
+        except SyncError as exc:
+            queue.set_error(self.store, f"{exc.status}: {exc}")
+            self.report.errors.append(str(exc))
+            raise
+        queue.set_ok(self.store)
+        return self.report
+
+    def run(self, *, attempts: int = 5, deadline: float | None = None,
+            backoff: Backoff | None = None, sleep: Callable[[float], None] = time.sleep,
+            stop: threading.Event | None = None) -> SyncReport:
+        """sync_once, retried on Offline (network, timeouts, 5xx, 429) with full-jitter backoff
+        and Retry-After, up to `attempts` passes or `deadline` (monotonic seconds)."""
+        backoff = backoff or Backoff()
+        while True:
+            try:
+                return self.sync_once(stop)
+            except Offline as exc:
+                self.report.retries += 1
+                if self.report.retries >= attempts:
+                    raise
+                delay = backoff.next_delay(exc.retry_after)
+                if deadline is not None and time.monotonic() + delay > deadline:
+                    raise
+                if stop is not None:
+                    if stop.wait(delay):
+                        raise
+                else:
+                    sleep(delay)
+            except (AuthFailed, TooOld):
+                raise

@@ -1,0 +1,94 @@
+"""The server's database: PostgreSQL (`postgresql+psycopg://...`) or a SQLite file.
+
+Stateless by construction: everything that matters lives in the database, so any number of
+server processes on one PostgreSQL behave as one. Write transactions bump the single
+`sync_clock` row (UPDATE ... RETURNING takes its row lock), which orders commits; reads that
+must be consistent (a pull) run in one snapshot (REPEATABLE READ on PostgreSQL, one deferred
+transaction on SQLite in WAL mode).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+from sqlalchemy import event, insert, text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+from .tables import changelog
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def normalise_url(url: str) -> str:
+    """Accept a bare path for SQLite and `postgresql://` (meaning psycopg 3)."""
+    if "://" not in url:
+        return f"sqlite:///{Path(url).expanduser().resolve()}"
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _sqlite_configure(conn: sqlite3.Connection) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+
+
+class Database:
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = normalise_url(url)
+        self.is_pg = self.url.startswith("postgresql")
+        if self.is_pg:
+            self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=2 * pool_size,
+                                        pool_pre_ping=True, pool_timeout=30)
+            self.write_engine = self.engine
+            self.read_engine = self.engine.execution_options(isolation_level="REPEATABLE READ")
+        else:
+            path = self.url.removeprefix("sqlite:///")
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = self._sqlite_engine("BEGIN")
+            self.read_engine = self.engine
+            self.write_engine = self._sqlite_engine("BEGIN IMMEDIATE")
+
+    def _sqlite_engine(self, begin: str) -> Engine:
+        engine = create_engine(self.url, connect_args={"check_same_thread": False,
+                                                       "isolation_level": None})
+        event.listen(engine, "connect", lambda dbapi, _rec: _sqlite_configure(dbapi))
+        event.listen(engine, "begin", lambda c: c.exec_driver_sql(begin))
+        return engine
+
+    def writer(self) -> Session:
+        return Session(self.write_engine, expire_on_commit=False, autoflush=False)
+
+    def reader(self) -> Session:
+        return Session(self.read_engine, expire_on_commit=False, autoflush=False)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self.write_engine is not self.engine:
+            self.write_engine.dispose()
+
+
+def bump_clock(session: Session) -> int:
+    """Take the clock's row lock and the next version (call late: the lock is held to commit)."""
+    return session.execute(text(
+        "UPDATE sync_clock SET version = version + 1 WHERE id = 1 RETURNING version")).scalar_one()
+
+
+def current_version(session: Session) -> int:
+    return session.execute(text("SELECT version FROM sync_clock WHERE id = 1")).scalar_one()
+
+
+def log_changes(session: Session, changes: Iterable[tuple[str, str]]) -> int:
+    """Bump the clock and record the changes under the new version; returns the version."""
+    seen: dict[tuple[str, str], None] = dict.fromkeys(changes)
+    version = bump_clock(session)
+    if seen:
+        session.execute(insert(changelog), [
+            {"version": version, "entity": e, "entity_id": i} for e, i in seen])
+    return version

@@ -1,0 +1,102 @@
+"""Open311 GeoReport v2, read-only: services (our categories) and requests (our cases).
+
+Caller names and phone numbers are never published; a request's id is its case number."""
+
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query
+from sqlmodel import col, select
+
+from models.enums import Status
+from models.tables import Case, Category, Department
+from models.timeutil import now
+
+from .db import Database
+
+MAX_REQUESTS = 1000
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat(timespec="seconds") if dt else None
+
+
+def _names(db: Database) -> tuple[dict[str, str], dict[str, str]]:
+    with db.reader() as s:
+        cats = {c.code: c.name_en or c.name_zh for c in s.execute(select(Category)).scalars()}
+        depts = {d.code: d.name_en or d.name_zh for d in s.execute(select(Department)).scalars()}
+    return cats, depts
+
+
+def _request(case: Case, cats: dict[str, str], depts: dict[str, str]) -> dict[str, Any]:
+    try:
+        is_open = Status(case.status).is_open
+    except ValueError:
+        is_open = True
+    return {
+        "service_request_id": case.case_no,
+        "status": "open" if is_open else "closed",
+        "status_notes": case.resolution or None,
+        "service_name": cats.get(case.category, case.category) or None,
+        "service_code": case.category or None,
+        "description": case.description,
+        "agency_responsible": depts.get(case.lead_department, case.lead_department) or None,
+        "service_notice": None,
+        "requested_datetime": _iso(case.created_at),
+        "updated_datetime": _iso(case.updated_at),
+        "expected_datetime": _iso(case.due_at),
+        "address": case.address or None,
+        "address_id": None,
+        "zipcode": None,
+        "lat": case.lat,
+        "long": case.lon,
+        "media_url": None,
+    }
+
+
+def router(db: Database) -> APIRouter:
+    r = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
+
+    @r.get("/services.json", summary="Service types (our categories)")
+    def services() -> list[dict[str, Any]]:
+        with db.reader() as s:
+            rows = list(s.execute(select(Category).order_by(Category.code)).scalars())
+        return [{"service_code": c.code, "service_name": c.name_en or c.name_zh,
+                 "description": c.name_zh, "metadata": False, "type": "realtime",
+                 "keywords": ",".join(c.aliases), "group": c.parent or None} for c in rows]
+
+    @r.get("/requests.json", summary="Service requests (our cases), newest first")
+    def requests(service_request_id: str | None = None, service_code: str | None = None,
+                 start_date: datetime | None = None, end_date: datetime | None = None,
+                 status: str | None = Query(None, pattern="^(open|closed)$")) -> list[dict[str, Any]]:
+        q = select(Case)
+        if service_request_id:
+            wanted = [x.strip() for x in service_request_id.split(",") if x.strip()]
+            q = q.where(col(Case.case_no).in_(wanted) | col(Case.id).in_(wanted))
+        else:
+            end = end_date or now()
+            start = start_date or end - timedelta(days=90)
+            q = q.where(col(Case.created_at) >= start, col(Case.created_at) <= end)
+        if service_code:
+            q = q.where(col(Case.category).in_(service_code.split(",")))
+        if status:
+            closed = [Status.RESOLVED.value, Status.CLOSED.value]
+            q = q.where(col(Case.status).in_(closed) if status == "closed"
+                        else col(Case.status).not_in(closed))
+        q = q.order_by(col(Case.created_at).desc()).limit(MAX_REQUESTS)
+        cats, depts = _names(db)
+        with db.reader() as s:
+            return [_request(c, cats, depts) for c in s.execute(q).scalars()]
+
+    @r.get("/requests/{request_id}.json", summary="One service request")
+    def request(request_id: str) -> list[dict[str, Any]]:
+        cats, depts = _names(db)
+        with db.reader() as s:
+            case = s.execute(select(Case).where((col(Case.case_no) == request_id)
+                                             | (col(Case.id) == request_id))).scalars().first()
+        if case is None:
+            raise HTTPException(404, f"no request {request_id}")
+        return [_request(case, cats, depts)]
+
+    return r

@@ -1,0 +1,106 @@
+"""Pull: the changes since the terminal's cursor, read in one consistent snapshot.
+
+The cursor is the `sync_clock` version of the last change the terminal has seen. Every write
+bumps the clock under its row lock, so versions become visible in commit order and a reader never
+sees version N+1 without N. Pages end on a version boundary. A cursor ahead of the server (a
+restored or replaced database) gets `reset` and a full snapshot from zero.
+
+Scope: the terminal's own cases always; other cases created within `horizon_days` (the local
+search replica); events of those cases; reference data; conflicts (its own; every one for leads).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlmodel import col
+
+from models.tables import Case, CaseEvent, Category, Department
+from models.timeutil import now
+from sync.protocol import (
+    Ack,
+    CaseWire,
+    CategoryWire,
+    ConflictWire,
+    DepartmentWire,
+    EventWire,
+    PullRequest,
+    PullResponse,
+)
+
+from .auth import User
+from .db import Database, current_version
+from .push import Forbidden
+from .tables import changelog, client, conflict, mutation
+
+MAX_ACKS = 1000
+
+
+def pull(db: Database, user: User, req: PullRequest) -> PullResponse:
+    with db.reader() as s:
+        current = current_version(s)
+        reset = req.cursor > current
+        cursor = 0 if reset else req.cursor
+        rows = s.execute(select(changelog.c.version, changelog.c.entity, changelog.c.entity_id)
+                         .where(changelog.c.version > cursor)
+                         .order_by(changelog.c.version, changelog.c.id)
+                         .limit(req.limit + 1)).all()
+        more = False
+        if len(rows) > req.limit:
+            cut = rows[req.limit].version
+            kept = [r for r in rows if r.version < cut]
+            if not kept:  # one version bigger than a page: send it whole
+                kept = s.execute(select(changelog.c.version, changelog.c.entity,
+                                        changelog.c.entity_id)
+                                 .where(changelog.c.version == cut)).all()
+            rows, more = kept, True
+        new_cursor = rows[-1].version if more else current
+
+        ids: dict[str, set[str]] = {}
+        for r in rows:
+            ids.setdefault(r.entity, set()).add(r.entity_id)
+
+        crow = s.execute(select(client.c.user_id, client.c.last_seq)
+                         .where(client.c.client_id == req.client_id)).first()
+        if crow is not None and crow.user_id != user.id:
+            raise Forbidden(f"terminal {req.client_id} is bound to another user")
+        last_seq = crow.last_seq if crow else 0
+
+        cases: list[Case] = []
+        if ids.get("case"):
+            horizon = now() - timedelta(days=req.horizon_days)
+            own = select(mutation.c.case_id).where(mutation.c.client_id == req.client_id)
+            cases = list(s.execute(select(Case).where(
+                col(Case.id).in_(ids["case"]),
+                (col(Case.created_at) >= horizon) | col(Case.id).in_(own))).scalars())
+        in_scope = {c.id for c in cases}
+        events: list[CaseEvent] = []
+        if ids.get("event") and in_scope:
+            events = [e for e in s.execute(select(CaseEvent).where(
+                col(CaseEvent.id).in_(ids["event"]))).scalars() if e.case_id in in_scope]
+            events.sort(key=lambda e: (e.at, e.id))
+        departments = list(s.execute(select(Department).where(
+            col(Department.code).in_(ids["department"]))).scalars()) if ids.get("department") else []
+        categories = list(s.execute(select(Category).where(
+            col(Category.code).in_(ids["category"]))).scalars()) if ids.get("category") else []
+        conflicts = []
+        if ids.get("conflict"):
+            q = select(conflict).where(conflict.c.id.in_(ids["conflict"]))
+            if user.role == "agent":
+                q = q.where(conflict.c.client_id == req.client_id)
+            conflicts = [ConflictWire(**r._mapping) for r in s.execute(q)]
+        acks = []
+        if req.ack_from and last_seq >= req.ack_from:
+            acks = [Ack(seq=r.seq, outcome=r.outcome, reason=r.reason) for r in s.execute(
+                select(mutation.c.seq, mutation.c.outcome, mutation.c.reason).where(
+                    mutation.c.client_id == req.client_id, mutation.c.seq >= req.ack_from,
+                    mutation.c.outcome != "applied").order_by(mutation.c.seq).limit(MAX_ACKS))]
+        acks_to = acks[-1].seq if len(acks) >= MAX_ACKS else last_seq
+        return PullResponse(
+            cursor=new_cursor, more=more, reset=reset, last_seq=last_seq, acks=acks, acks_to=acks_to,
+            cases=[CaseWire.model_validate(c, from_attributes=True) for c in cases],
+            events=[EventWire.model_validate(e, from_attributes=True) for e in events],
+            departments=[DepartmentWire.model_validate(d, from_attributes=True) for d in departments],
+            categories=[CategoryWire.model_validate(c, from_attributes=True) for c in categories],
+            conflicts=conflicts, server_time=now())

@@ -1,0 +1,107 @@
+"""The server's own tables (SQLAlchemy Core, a MetaData of their own so the terminal's SQLModel
+metadata never sees them). Cases, events, departments and categories are `models.tables`.
+
+- `sync_clock`: one row; its version is bumped inside every write transaction (the row lock
+  orders commits), so the change cursor follows commit order on every server process.
+- `changelog`: (version, entity, entity_id) for each change: the pull feed.
+- `mutation`: the dedup record, written in the same transaction as the mutation's effect.
+- `client`: each terminal, bound to its user on first push, with its last applied seq.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+
+from models.timeutil import AwareDateTime
+
+server_meta = MetaData()
+
+sync_clock = Table(
+    "sync_clock", server_meta,
+    Column("id", Integer, primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)
+
+changelog = Table(
+    "changelog", server_meta,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("version", BigInteger, nullable=False, index=True),
+    Column("entity", String(16), nullable=False),
+    Column("entity_id", String(64), nullable=False),
+)
+
+users = Table(
+    "app_user", server_meta,
+    Column("id", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("created_at", AwareDateTime(), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+)
+
+api_token = Table(
+    "api_token", server_meta,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", String(64), nullable=False, index=True),
+    Column("hash", String(64), nullable=False),
+    Column("created_at", AwareDateTime(), nullable=False),
+    Column("expires_at", AwareDateTime(), nullable=True),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+client = Table(
+    "client", server_meta,
+    Column("client_id", String(64), primary_key=True),
+    Column("user_id", String(64), nullable=False),
+    Column("last_seq", BigInteger, nullable=False, default=0),
+    Column("first_seen", AwareDateTime(), nullable=False),
+    Column("last_push_at", AwareDateTime(), nullable=True),
+    Column("last_pull_at", AwareDateTime(), nullable=True),
+    Column("queue_depth", Integer, nullable=False, default=0),
+    Column("oldest_at", AwareDateTime(), nullable=True),
+    Column("protocol", Integer, nullable=False, default=0),
+)
+
+mutation = Table(
+    "mutation", server_meta,
+    Column("client_id", String(64), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("case_id", String(64), nullable=False),
+    Column("payload_hash", String(64), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("client_at", AwareDateTime(), nullable=True),
+    Column("received_at", AwareDateTime(), nullable=False),
+    PrimaryKeyConstraint("client_id", "seq"),
+    Index("ix_mutation_case", "case_id"),
+)
+
+conflict = Table(
+    "conflict", server_meta,
+    Column("id", String(64), primary_key=True),
+    Column("case_id", String(64), nullable=False, index=True),
+    Column("field", String(64), nullable=False),
+    Column("base", JSON, nullable=True),
+    Column("theirs", JSON, nullable=True),
+    Column("mine", JSON, nullable=True),
+    Column("client_id", String(64), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("created_at", AwareDateTime(), nullable=False),
+    Column("resolved", Boolean, nullable=False, default=False),
+    Column("resolution", JSON, nullable=True),
+    Column("resolved_by", String(64), nullable=False, default=""),
+)
