@@ -1,0 +1,162 @@
+"""`hotline search`: similar prior cases, one query or a batch (../shared/docs/cli-contract.md)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..options import Context, common_options
+
+
+@click.command("search")
+@click.argument("text", required=False, default="")
+@click.option("--phone", default="", help="Caller's phone number (same caller counts).")
+@click.option("--address", default="", help="Where the problem is (same or nearby address counts).")
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True,
+              help="At most N results.")
+@click.option("--exclude", multiple=True,
+              help="Leave out this case (case_id, case number or id); repeatable.")
+@click.option("--json", "as_json", is_flag=True,
+              help='JSON: {"results": [{"case_id", "score", "why", ...}]}.')
+@click.option("--batch", "batch", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV with query_id and any of description, address, caller_phone: one JSON "
+                   "line per row, in input order. A query_id that names a stored case leaves "
+                   "that case out of its own results.")
+@click.option("--rebuild", is_flag=True, help="Rebuild the search index from every case (recovery).")
+@common_options
+def search_cmd(text: str, phone: str, address: str, limit: int, exclude: tuple[str, ...],
+               as_json: bool, batch: Path | None, rebuild: bool, ctx: Context) -> None:
+    """Similar prior cases: same caller, same or nearby address, similar text, category,
+    recency and open status, each reason listed.
+
+    Chinese needs no spaces (路灯 finds 路灯不亮), Traditional and full-width forms match their
+    Simplified and half-width forms, English matches across case and word forms.
+    """
+    from models.search import Query, SimilarCaseSearch
+    from models.search.index import catch_up
+    from models.search.index import rebuild as rebuild_index
+
+    store = ctx.store()
+    if rebuild:
+        with store.raw() as conn, _count_progress("search index") as progress:
+            n = rebuild_index(conn, progress)
+        click.echo(f"indexed {n} cases", err=True)
+        if not (text or batch or phone or address):
+            return
+    engine = SimilarCaseSearch(store)
+    with store.raw() as conn, _count_progress("search index") as progress:
+        catch_up(conn, progress)  # after a big import: once, with a bar, not inside a query
+    if batch is not None:
+        out = sys.stdout
+        for query_id, query in _batch_queries(batch, limit):
+            hits = engine.search(query, limit=limit)
+            out.write(json.dumps({"query_id": query_id, "results": [_result(h) for h in hits]},
+                                 ensure_ascii=False) + "\n")
+        return
+    if not (text.strip() or phone.strip() or address.strip()):
+        raise click.UsageError("give TEXT, --phone or --address (or --batch FILE)")
+    hits = engine.search(Query(text=text, address=address, phone=phone,
+                               exclude=frozenset(exclude)), limit=limit)
+    if as_json:
+        click.echo(json.dumps({"results": [_result(h) for h in hits]}, ensure_ascii=False))
+        return
+    _print_table(hits, ctx.lang)
+
+
+def _batch_queries(path: Path, limit: int) -> Iterator[tuple[str, Any]]:
+    from models.search import Query
+
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        if not reader.fieldnames or "query_id" not in reader.fieldnames:
+            raise click.ClickException(f"{path.name}: a query_id column is needed "
+                                       f"(columns: {', '.join(reader.fieldnames or [])})")
+        for row in reader:
+            query_id = (row.get("query_id") or "").strip()
+            yield query_id, Query(text=row.get("description") or "", address=row.get("address") or "",
+                                  phone=row.get("caller_phone") or "",
+                                  exclude=frozenset({query_id}) if query_id else frozenset())
+
+
+def _result(hit) -> dict[str, Any]:
+    from models.timeutil import to_iso
+
+    return {
+        "case_id": hit.case_id, "score": hit.score, "why": hit.why_text("en"),
+        "case_no": hit.case_no, "id": hit.id, "status": hit.status,
+        "department": hit.department, "category": hit.category,
+        "created_at": to_iso(hit.created_at), "age_days": round(hit.age_days, 1),
+        "title": hit.title, "address": hit.address, "repeat_count": hit.repeat_count,
+        "snippet": {"text": hit.snippet.text, "spans": [list(s) for s in hit.snippet.spans]},
+    }
+
+
+def _print_table(hits, lang: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from models.enums import Status
+
+    zh = lang == "zh"
+    table = Table(box=None, pad_edge=False)
+    for head, width in ((("案件编号" if zh else "Case"), 16), (("天" if zh else "Age"), 4),
+                        (("状态" if zh else "Status"), 10), (("部门" if zh else "Dept"), 10),
+                        (("得分" if zh else "Score"), 5), (("原因 / 摘要" if zh else "Why / snippet"), None)):
+        table.add_column(head, no_wrap=width is not None, overflow="ellipsis", max_width=width)
+    for hit in hits:
+        snippet = Text(hit.snippet.text)  # caller text: plain Text, never markup
+        for a, b in hit.snippet.spans:
+            snippet.stylize("bold reverse", a, b)
+        try:
+            status = Status(hit.status).label(lang)
+        except ValueError:
+            status = hit.status
+        table.add_row(Text(hit.case_id), Text(f"{hit.age_days:.0f}"), Text(status),
+                      Text(hit.department), Text(f"{hit.score:.0f}"),
+                      Text("; ".join(hit.why_text(lang))) + Text("\n") + snippet)
+    console = Console(markup=False, highlight=False)
+    if not hits:
+        console.print("没有相似的案件" if zh else "no similar cases")
+        return
+    console.print(table)
+
+
+@contextmanager
+def _count_progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A bar counting cases on stderr, only when a person watches and only once work starts."""
+    if not sys.stderr.isatty():
+        yield lambda done, total: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    bar = Progress(TextColumn(label, markup=False), BarColumn(), MofNCompleteColumn(),
+                   TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+    task = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal task
+        if task is None:
+            bar.start()
+            task = bar.add_task(label, total=total)
+        bar.update(task, completed=done, total=total)
+
+    try:
+        yield update
+    finally:
+        if task is not None:
+            bar.stop()

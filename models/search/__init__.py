@@ -1,0 +1,16 @@
+"""Similar-case search: the engine the intake screen, `hotline search` and the server share.
+
+    from models.search import Query, SimilarCaseSearch
+    hits = SimilarCaseSearch(store).search(Query(text="路灯不亮", address="龙蟠中路28号"), limit=10)
+
+Independent of any front end: no Textual, no FastAPI, no httpx.
+"""
+
+from __future__ import annotations
+
+from .engine import REASON_LABELS, Hit, Query, Reason, SimilarCaseSearch
+from .index import catch_up, index_new_cases, rebuild
+from .snippet import Snippet
+
+__all__ = ["REASON_LABELS", "Hit", "Query", "Reason", "SimilarCaseSearch", "Snippet", "catch_up",
+           "index_new_cases", "rebuild"]

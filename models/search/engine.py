@@ -1,0 +1,330 @@
+"""Similar prior cases: what the agent sees while the caller is still talking.
+
+Two stages:
+1. candidates: every query term (Chinese bigrams, English word stems, and the caller's phone,
+   the address and its street as special terms) reads its postings; numpy adds up BM25-like
+   contributions per case and keeps the best few hundred;
+2. ranking: each candidate is scored on the signals a person would weigh, and each signal that
+   counted is named in `why`: text similarity (how much of the query the case covers, and how
+   much of the case the query covers), same caller, same or nearby address, same category,
+   recency and open status.
+
+`SimilarCaseSearch` is safe to call from worker threads: each thread gets its own SQLite
+connection (a connection never crosses threads), and every search reads one WAL snapshot.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..phone import PhoneError, normalise_phone
+from ..timeutil import from_db_text
+from . import index
+from .address import EMPTY, Place, address_key
+from .normalise import normalise, terms_of_normalised
+from .snippet import Snippet, make_snippet
+
+CANDIDATES = 300  # cases kept from stage 1 for full scoring
+MAX_TERMS = 64  # text terms read per query (the most specific ones)
+POSTINGS_BUDGET = 3_000_000  # postings read per query at most (beyond the first few terms)
+MAX_DOC_CHARS = 4_000  # text of a candidate compared in stage 2
+OPEN_STATUSES = frozenset({"open", "dispatched", "in_progress", "returned"})
+RECENT_DAYS = 7
+
+# Weights of the signals in the final score (points; a perfect text match is worth 60).
+W_TEXT, W_ADDRESS, W_NEARBY, W_STREET, W_PHONE = 60.0, 30.0, 12.0, 4.0, 25.0
+W_CATEGORY, W_RECENT, W_OPEN = 8.0, 4.0, 2.0
+
+REASON_LABELS: dict[str, tuple[str, str]] = {  # code -> (en, zh)
+    "same_caller": ("same caller", "同一来电人"),
+    "same_address": ("same address", "同一地址"),
+    "nearby_address": ("nearby address", "附近地址"),
+    "same_street": ("same street", "同一道路"),
+    "similar_text": ("similar text", "内容相似"),
+    "same_category": ("same category", "同一类别"),
+    "recent": ("recent", "近期"),
+    "open": ("open", "未办结"),
+}
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str  # a key of REASON_LABELS
+    detail: str = ""  # e.g. the words that matched: "路灯 不亮"
+
+    def text(self, lang: str = "en") -> str:
+        en, zh = REASON_LABELS[self.code]
+        label = zh if lang == "zh" else en
+        return f"{label}: {self.detail}" if self.detail else label
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str = ""
+    address: str = ""
+    phone: str = ""  # as typed or E.164
+    category: str = ""  # a category code or name, when the agent has chosen one
+    exclude: frozenset[str] = frozenset()  # case ids, numbers or external ids to leave out
+    at: datetime | None = None  # "now" for recency (default: the clock)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.text.strip() or self.address.strip() or self.phone.strip())
+
+
+@dataclass
+class Hit:
+    id: str  # Case.id
+    case_no: str
+    external_id: str | None
+    score: float
+    why: list[Reason]
+    snippet: Snippet
+    created_at: datetime
+    age_days: float
+    status: str
+    department: str
+    category: str
+    title: str
+    address: str
+    caller_phone: str
+    repeat_count: int
+
+    @property
+    def case_id(self) -> str:
+        """The id the CSV schema and `hotline search --json` use (as `case_record`)."""
+        return self.external_id or self.case_no
+
+    def why_text(self, lang: str = "en") -> list[str]:
+        return [r.text(lang) for r in self.why]
+
+
+@dataclass
+class _Candidate:
+    row: tuple
+    text_sim: float = 0.0
+    reasons: list[Reason] = field(default_factory=list)
+    score: float = 0.0
+
+
+_CASE_SQL = ('SELECT rowid, id, case_no, external_id, title, description, address, category, '
+             'status, created_at, lead_department, caller_phone, repeat_count FROM "case" '
+             "WHERE rowid IN ({})")
+
+
+class SimilarCaseSearch:
+    """`SimilarCaseSearch(store).search(Query(text=...), limit=10) -> list[Hit]`."""
+
+    def __init__(self, store_or_path) -> None:
+        self.path = Path(getattr(store_or_path, "path", store_or_path))
+        self._local = threading.local()
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            from ..store import connect
+
+            conn = self._local.conn = connect(self.path)
+        return conn
+
+    def close(self) -> None:
+        """Close this thread's connection (others close when their thread's objects go)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def catch_up(self) -> int:
+        conn = self._conn()
+        watermark, top = index.backlog(conn)
+        return index.catch_up(conn) if top > watermark else 0
+
+    def search(self, query: Query, limit: int = 10) -> list[Hit]:
+        if query.empty or limit <= 0:
+            return []
+        conn = self._conn()
+        self.catch_up()
+        conn.execute("BEGIN")  # one snapshot for the whole search
+        try:
+            return self._search(conn, query, limit)
+        finally:
+            conn.execute("COMMIT")
+
+    # --- stage 1 ------------------------------------------------------------------------------
+    def _search(self, conn: sqlite3.Connection, query: Query, limit: int) -> list[Hit]:
+        norm_text = normalise(query.text)
+        qtf = Counter(terms_of_normalised(norm_text))
+        phone = _e164(query.phone)
+        place = address_key(query.address) if query.address.strip() else EMPTY
+        state = {k: v for k, v in conn.execute("SELECT key, value FROM search_state")}
+        n_docs = max(float(state.get("docs", 0)), 1.0)
+        signals = index.signal_terms(query.address, phone)
+        df = _document_frequencies(conn, list(qtf) + signals)
+        idf = {t: math.log(1 + (n_docs - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in qtf}
+        chosen = _choose_terms(qtf, idf, df)
+        coef = {t: idf[t] * (2 * qtf[t] / (1 + qtf[t])) * (index.K1 + 1) / 255 for t in chosen}
+        top_text = sum(c * 255 for c in coef.values())
+        weights = {index.PHONE + phone: max(top_text * 0.6, 6.0) / 255 if phone else 0.0,
+                   index.ADDRESS + place.key: max(top_text * 0.6, 6.0) / 255 if place.key else 0.0,
+                   index.STREET + place.street: max(top_text * 0.1, 1.0) / 255 if place.street else 0.0}
+        coef.update({t: w for t, w in weights.items() if w and df.get(t)})
+        rowids = _stage_one(conn, coef, CANDIDATES)
+        if not rowids:
+            return []
+        rows = _fetch_cases(conn, rowids)
+        return self._rank(rows, query, norm_text, qtf, idf, phone, place, limit)
+
+    # --- stage 2 ------------------------------------------------------------------------------
+    def _rank(self, rows: list[tuple], query: Query, norm_text: str, qtf: Counter,
+              idf: dict[str, float], phone: str, place: Place, limit: int) -> list[Hit]:
+        now = query.at or datetime.now(UTC)
+        qset = set(qtf)
+        q_weight = sum(idf.values()) or 1.0
+        category = normalise(query.category).strip()
+        cands: list[_Candidate] = []
+        for row in rows:
+            (_, cid, case_no, external_id, title, description, address, cat, status, created,
+             _dept, cphone, _repeat) = row
+            if query.exclude and (cid in query.exclude or case_no in query.exclude
+                                  or (external_id and external_id in query.exclude)):
+                continue
+            c = _Candidate(row)
+            score = 0.0
+            if qset:
+                doc = index.document_text(title, description, address)[:MAX_DOC_CHARS]
+                dset = set(terms_of_normalised(normalise(doc)))
+                shared = qset & dset
+                if shared:
+                    q_cov = sum(idf[t] for t in shared) / q_weight
+                    d_cov = len(shared) / len(dset)
+                    c.text_sim = 0.75 * q_cov + 0.25 * d_cov
+                    score += W_TEXT * c.text_sim
+            if phone and cphone == phone:
+                score += W_PHONE
+                c.reasons.append(Reason("same_caller"))
+            if place.key and address:
+                theirs = address_key(address)
+                if place.same(theirs):
+                    score += W_ADDRESS
+                    c.reasons.append(Reason("same_address"))
+                elif place.near(theirs):
+                    score += W_NEARBY
+                    c.reasons.append(Reason("nearby_address"))
+                elif place.street and place.street == theirs.street:
+                    score += W_STREET
+                    c.reasons.append(Reason("same_street"))
+            if cat and _same_category(category, cat, norm_text):
+                score += W_CATEGORY
+                c.reasons.append(Reason("same_category"))
+            created_at = from_db_text(created)
+            age = max((now - created_at).total_seconds() / 86400, 0.0)
+            score += W_RECENT * math.exp(-age / 30)
+            if age <= RECENT_DAYS:
+                c.reasons.append(Reason("recent"))
+            if status in OPEN_STATUSES:
+                score += W_OPEN
+                c.reasons.append(Reason("open"))
+            c.score = score
+            cands.append(c)
+        # Ties (the same report filed twice): the newer case first.
+        cands.sort(key=lambda c: (-round(c.score, 6), -c.row[0]))
+        return [self._hit(c, qset, now) for c in cands[:limit]]
+
+    def _hit(self, c: _Candidate, qset: set[str], now: datetime) -> Hit:
+        (_, cid, case_no, external_id, title, description, address, cat, status, created,
+         dept, cphone, repeat) = c.row
+        snippet = make_snippet(description, qset)
+        if not snippet.spans and title:
+            titled = make_snippet(title, qset)
+            if titled.spans:
+                snippet = titled
+        why = list(c.reasons)
+        if c.text_sim >= 0.15:
+            words = sorted(dict.fromkeys(snippet.matched()), key=len, reverse=True)[:3]
+            why.insert(sum(r.code in ("same_caller", "same_address", "nearby_address")
+                           for r in why), Reason("similar_text", " ".join(words)))
+        created_at = from_db_text(created)
+        return Hit(id=cid, case_no=case_no, external_id=external_id, score=round(c.score, 2),
+                   why=why, snippet=snippet, created_at=created_at,
+                   age_days=max((now - created_at).total_seconds() / 86400, 0.0),
+                   status=status, department=dept, category=cat, title=title, address=address,
+                   caller_phone=cphone, repeat_count=repeat)
+
+
+def _e164(raw: str) -> str:
+    if not raw.strip():
+        return ""
+    try:
+        phone = normalise_phone(raw)
+    except PhoneError:
+        return ""
+    return "" if phone.withheld else phone.e164
+
+
+def _same_category(query_category: str, case_category: str, norm_text: str) -> bool:
+    """The agent chose this category, or the query text names it (e.g. 'Noise - Residential')."""
+    theirs = normalise(case_category).strip()
+    if not theirs:
+        return False
+    if query_category:
+        return query_category == theirs
+    return len(theirs) >= 2 and theirs in norm_text
+
+
+def _document_frequencies(conn: sqlite3.Connection, terms: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for i in range(0, len(terms), 500):
+        part = terms[i:i + 500]
+        out.update(conn.execute(f"SELECT term, df FROM search_term WHERE term IN "
+                                f"({','.join('?' * len(part))})", part).fetchall())
+    return out
+
+
+def _choose_terms(qtf: Counter, idf: dict[str, float], df: dict[str, int]) -> list[str]:
+    """The most specific terms, within a budget of postings (a long complaint stays fast)."""
+    ranked = sorted((t for t in qtf if df.get(t)), key=lambda t: -idf[t])
+    chosen, read = [], 0
+    for t in ranked[:MAX_TERMS]:
+        if len(chosen) >= 4 and read + df[t] > POSTINGS_BUDGET:
+            break
+        chosen.append(t)
+        read += df[t]
+    return chosen
+
+
+def _stage_one(conn: sqlite3.Connection, coef: dict[str, float], keep: int) -> list[int]:
+    import numpy as np  # here, not at the top: importing models.search stays light
+
+    if not coef:
+        return []
+    terms = list(coef)
+    docs, contrib = [], []
+    for term, blob, weights in conn.execute(
+            f"SELECT term, docs, weights FROM search_postings WHERE term IN "
+            f"({','.join('?' * len(terms))})", terms):
+        docs.append(np.frombuffer(blob, dtype=np.uint32))
+        contrib.append(np.frombuffer(weights, dtype=np.uint8).astype(np.float32) * coef[term])
+    if not docs:
+        return []
+    all_docs = np.concatenate(docs)
+    all_contrib = np.concatenate(contrib)
+    if len(all_docs) <= keep:
+        return sorted(set(all_docs.tolist()))
+    scores = np.bincount(all_docs, weights=all_contrib)
+    hit = np.flatnonzero(scores)
+    # Newer cases (higher rowid) win ties: a tiny bonus in rowid order.
+    ranked = scores[hit] + hit * (1e-9 * scores.max() / max(int(hit[-1]), 1))
+    if len(hit) > keep:
+        best = np.argpartition(ranked, -keep)[-keep:]
+        hit = hit[best]
+    return hit.tolist()
+
+
+def _fetch_cases(conn: sqlite3.Connection, rowids: list[int]) -> list[tuple]:
+    return conn.execute(_CASE_SQL.format(",".join("?" * len(rowids))), rowids).fetchall()

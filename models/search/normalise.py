@@ -1,0 +1,112 @@
+"""Text normalisation and tokenisation shared by the index and the query.
+
+Both sides go through exactly the same steps, so a word matches however it was typed:
+full-width or half-width (NFKC), Traditional or Simplified Chinese (a character table taken
+from zhconv), upper or lower case, with or without a plural or -ing ending.
+
+Chinese is not split into words: every run of Han characters yields its overlapping character
+bigrams (路灯不亮 → 路灯 灯不 不亮), so any two-character word inside it matches with no
+dictionary. A lone Han character is kept as a unigram. Latin words and numbers are words.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from functools import cache, lru_cache
+from pathlib import Path
+
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+TOKEN_RE = re.compile(rf"[{HAN}]+|[a-z0-9]+")
+_HAN_RE = re.compile(rf"[{HAN}]")
+_ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+
+# Function words that carry nothing for similarity and would bloat the index.
+STOPWORDS = frozenset("""
+a an and are as at be by for from has have i in is it its me my of on or our so that the their
+there this to was we were with you your he she they them his her not no but can will would
+""".split())
+
+# Street-name abbreviations: one spelling for "AVE"/"Avenue", "ST"/"Street" (addresses and text).
+ABBREVIATIONS = {
+    "ave": "avenue", "av": "avenue", "st": "street", "str": "street", "rd": "road",
+    "blvd": "boulevard", "dr": "drive", "ln": "lane", "pl": "place", "ct": "court",
+    "pkwy": "parkway", "hwy": "highway", "sq": "square", "ter": "terrace", "cir": "circle",
+    "expy": "expressway", "tpke": "turnpike", "n": "north", "s": "south", "e": "east",
+    "w": "west", "ne": "northeast", "nw": "northwest", "se": "southeast", "sw": "southwest",
+}
+
+
+@cache
+def _t2s() -> tuple[re.Pattern[str], dict[int, str]]:
+    """Traditional → Simplified, character by character, from zhconv's conversion tables, and a
+    pattern that finds whether a text has any such character (most text has none)."""
+    import zhconv
+
+    path = Path(zhconv.__file__).with_name("zhcdict.json")
+    table = json.loads(path.read_text(encoding="utf-8"))["zh2Hans"]
+    chars = {k: v for k, v in table.items() if len(k) == 1 and len(v) == 1 and k != v
+             and _HAN_RE.match(k)}
+    return re.compile("[" + "".join(sorted(chars)) + "]"), {ord(k): v for k, v in chars.items()}
+
+
+def normalise(text: str) -> str:
+    """NFKC, lower case, Simplified Chinese: the form every comparison is made in."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text).lower()
+    traditional, table = _t2s()
+    return text.translate(table) if traditional.search(text) else text
+
+
+def stem(word: str) -> str:
+    """A light English stemmer: plurals, -ing and -ed (lights → light, parked → park)."""
+    if len(word) <= 3 or word.isdigit():
+        return word
+    m = _ORDINAL.match(word)
+    if m:
+        return m.group(1)
+    word = ABBREVIATIONS.get(word, word)
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("sses"):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            base = word[: -len(suffix)]
+            if len(base) > 3 and base[-1] == base[-2] and base[-1] not in "lsz":
+                base = base[:-1]  # running → run, but keep "fill", "pass"
+            return base
+    return word
+
+
+@lru_cache(maxsize=200_000)
+def word_form(word: str) -> str:
+    """The indexed form of one Latin word or number (after `normalise`); cached: words repeat."""
+    if len(word) <= 4 and word[0].isdigit():
+        m = _ORDINAL.match(word)
+        return m.group(1) if m else word
+    if len(word) <= 3:
+        return ABBREVIATIONS.get(word, word)
+    return stem(word)
+
+
+_BIGRAM_RE = re.compile(rf"(?=([{HAN}]{{2}}))")  # overlapping: every bigram of every run
+_LONE_HAN_RE = re.compile(rf"(?<![{HAN}])[{HAN}](?![{HAN}])")
+_WORD_RE = re.compile(r"[a-z0-9]+")
+
+
+def terms_of_normalised(norm: str) -> list[str]:
+    """The terms of text already passed through `normalise` (with repeats, in no set order)."""
+    out = _BIGRAM_RE.findall(norm)
+    out += _LONE_HAN_RE.findall(norm)
+    out += [word_form(w) for w in _WORD_RE.findall(norm) if w not in STOPWORDS]
+    return out
+
+
+def terms(text: str) -> list[str]:
+    """The search terms of a text, with repeats (term frequency matters)."""
+    return terms_of_normalised(normalise(text))
