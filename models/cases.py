@@ -20,6 +20,7 @@ from .deadlines import add_working_days, working_days_for
 from .enums import Disposition, EventKind, LocationKind, Status, Urgency
 from .messages import Problem, ValidationFailed
 from .phone import PhoneError, normalise_phone
+from .search.index import index_session
 from .store import Store
 from .tables import Caller, Case, CaseEvent
 from .text import clean_text
@@ -185,6 +186,7 @@ def file_case_in(session: Session, store: Store, draft: CaseDraft, agent: str, a
     outbox.enqueue_case_created(session, case, events)  # same transaction: the outbox pattern
     if case.caller_phone:
         remember_caller(session, case.caller_phone, case.caller_name, at)
+    index_session(session)  # findable by similar-case search as soon as this commits
     return case
 
 

@@ -94,6 +94,17 @@ def _v3_outbox(conn: sqlite3.Connection) -> None:
 # The similar-case search index (models/search/index.py): postings per term in segments, the
 # term dictionary, and the watermark of the last case indexed. Empty here: the index catches up
 # with the existing cases on its first use (or `hotline search --rebuild`).
+V4_SEARCH = """
+CREATE TABLE search_state (key VARCHAR NOT NULL PRIMARY KEY, value NUMERIC NOT NULL);
+CREATE TABLE search_term (
+    term VARCHAR NOT NULL PRIMARY KEY, df INTEGER NOT NULL, segments INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX ix_search_term_crowded ON search_term (segments) WHERE segments >= 8;
+CREATE TABLE search_postings (
+    id INTEGER NOT NULL PRIMARY KEY, term VARCHAR NOT NULL, docs BLOB NOT NULL,
+    weights BLOB NOT NULL);
+CREATE INDEX ix_search_postings_term ON search_postings (term);
+"""
 
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
@@ -110,6 +121,7 @@ STEPS: list[Callable[[sqlite3.Connection], None]] = [
     _script(V1),
     _script(V2_INTAKE),
     _v3_outbox,
+    _script(V4_SEARCH),
 ]
 
 LATEST = len(STEPS)
