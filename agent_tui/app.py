@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 
 from models.store import Store
+from models.timeutil import now
 
 from .i18n import t
 from .keys import localise
@@ -21,9 +26,11 @@ class HotlineApp(App[None]):
         Binding("ctrl+q", "quit", "key.quit", id="quit", priority=True),
     ]
 
-    def __init__(self, store: Store, *, lang: str = "en", agent: str = "agent") -> None:
+    def __init__(self, store: Store, *, lang: str = "en", agent: str = "agent",
+                 clock: Callable[[], datetime] = now) -> None:
         super().__init__()
         self.store = store
+        self.clock = clock  # what "now" is for ages on screen (fixed in snapshot tests)
         self.lang = lang
         self.agent = agent
         self.title = t("app.title", lang)
@@ -33,10 +40,30 @@ class HotlineApp(App[None]):
     def t(self, key: str, **params: object) -> str:
         return t(key, self.lang, **params)
 
-    def on_mount(self) -> None:
-        from .screens.case_list import CaseListScreen
+    RING_POLL = 0.5  # seconds: how soon a call told by `hotline ring` pops up
 
-        self.push_screen(CaseListScreen())
+    def on_mount(self) -> None:
+        from .screens.intake import IntakeScreen
+
+        self.intake = IntakeScreen()
+        self.push_screen(self.intake)
+        self.set_interval(self.RING_POLL, self._poll_rings)
+
+    def _poll_rings(self) -> None:
+        self._take_rings()
+
+    @work(thread=True, exclusive=True, group="rings")
+    def _take_rings(self) -> None:
+        from models.drafts import take_rings
+
+        for ring in take_rings(self.store):
+            self.call_from_thread(self.ringing, ring.number)
+
+    def ringing(self, number: str) -> None:
+        """Screen pop: back to the intake form with a new call for `number`."""
+        while self.screen is not self.intake and len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.intake.start_call(number)
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

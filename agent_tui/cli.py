@@ -7,6 +7,7 @@ import click
 
 from .commands.data import cases_cmd, catalogue_group, import_cmd
 from .commands.intake import new_cmd
+from .commands.ring import ring_cmd
 from .commands.search import search_cmd
 from .commands.tui import demo_cmd, tui_cmd
 
@@ -22,7 +23,7 @@ def cli(click_ctx: click.Context) -> None:
         click_ctx.invoke(tui_cmd)
 
 
-for command in (tui_cmd, demo_cmd, import_cmd, cases_cmd, new_cmd, search_cmd, catalogue_group):
+for command in (tui_cmd, demo_cmd, import_cmd, cases_cmd, new_cmd, ring_cmd, search_cmd, catalogue_group):
     cli.add_command(command)
 
 

@@ -123,6 +123,7 @@ def generate_drafts(count: int = 400, seed: int = 12345, days: int = 45,
     end = end or now()
     regulars = [_phone(rng) for _ in range(25)]  # repeat callers
     regular_names = {p: rng.choice(SURNAMES) + rng.choice(("女士", "先生")) for p in regulars}
+    regular_names_en = {p: rng.choice(NAMES_EN) for p in regulars}
     weights = [s.weight for s in SCENARIOS]
     out: list[tuple[datetime, CaseDraft, str]] = []
     for i in range(count):
@@ -135,7 +136,7 @@ def generate_drafts(count: int = 400, seed: int = 12345, days: int = 45,
         template = rng.choice(scenario.en if english else scenario.zh)
         if rng.random() < 0.3:
             phone = rng.choice(regulars)
-            name = regular_names[phone] if not english else rng.choice(NAMES_EN)
+            name = (regular_names_en if english else regular_names)[phone]
         elif rng.random() < 0.05:
             phone, name = "", ""  # withheld number
         else:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
-from textual.widgets import Input
 
 from agent_tui.app import HotlineApp
 from models.cases import CaseDraft, add_note, file_case
@@ -11,34 +12,44 @@ from models.cases import CaseDraft, add_note, file_case
 from .conftest import DEMO_END
 
 
+def clock():
+    return DEMO_END + timedelta(hours=2)
+
+
 @pytest.fixture
 def app_for(demo_store):
     def make(lang: str = "zh") -> HotlineApp:
-        return HotlineApp(demo_store, lang=lang, agent="a01")
+        return HotlineApp(demo_store, lang=lang, agent="a01", clock=clock)
 
     return make
 
 
 async def settle(pilot) -> None:
-    for widget in pilot.app.query(Input):
+    for widget in pilot.app.screen.query("Input, TextArea"):
         widget.cursor_blink = False
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 
+async def case_list(pilot) -> None:
+    await pilot.press("f4")
+    await settle(pilot)
+
+
 def test_case_list_zh_80x24(snap_compare, app_for):
     """Recent cases, newest first, Chinese UI: number, time, status, caller, request; footer keys."""
-    assert snap_compare(app_for("zh"), terminal_size=(80, 24), run_before=settle)
+    assert snap_compare(app_for("zh"), terminal_size=(80, 24), run_before=case_list)
 
 
 def test_case_list_en_120x36(snap_compare, app_for):
     """The same list in English on a wider terminal: the request column takes the extra width."""
-    assert snap_compare(app_for("en"), terminal_size=(120, 36), run_before=settle)
+    assert snap_compare(app_for("en"), terminal_size=(120, 36), run_before=case_list)
 
 
 def test_case_list_filtered_80x24(snap_compare, app_for):
     """`/` opens the filter; typing 马蜂窝 leaves only hornet-nest cases."""
     async def run(pilot):
+        await case_list(pilot)
         await pilot.press("slash", *"马蜂窝")
         await settle(pilot)
 
@@ -55,7 +66,7 @@ def test_case_view_80x24(snap_compare, demo_store):
     app = HotlineApp(demo_store, lang="zh", agent="a01")
 
     async def run(pilot):
-        await settle(pilot)
+        await case_list(pilot)
         await pilot.press("enter")
         await settle(pilot)
 
@@ -65,7 +76,7 @@ def test_case_view_80x24(snap_compare, demo_store):
 def test_help_80x24(snap_compare, app_for):
     """F1 over the case list: every key of the screen and the app."""
     async def run(pilot):
-        await settle(pilot)
+        await case_list(pilot)
         await pilot.press("f1")
         await settle(pilot)
 
@@ -75,4 +86,79 @@ def test_help_80x24(snap_compare, app_for):
 def test_empty_store_80x24(snap_compare, store):
     """A new terminal with no cases says how to start."""
     assert snap_compare(HotlineApp(store, lang="zh", agent="a01"), terminal_size=(80, 24),
-                        run_before=settle)
+                        run_before=case_list)
+
+
+def test_intake_empty_zh_80x24(snap_compare, app_for):
+    """The form a call starts on: ten fields in order, the prior-cases panel, the keys that matter."""
+    assert snap_compare(app_for("zh"), terminal_size=(80, 24), run_before=settle)
+
+
+def test_intake_repeat_caller_en_80x24(snap_compare, demo_store):
+    """A known number: name filled, earlier cases listed with age, status, department, snippet."""
+    file_case(demo_store, CaseDraft(caller_phone="13812345678", caller_name="Maria Lopez",
+                                    description="Street light out at [b]Main St[/b]",
+                                    address="Main Street", category="路灯", lead_department="路灯所"),
+              "a01", at=DEMO_END)
+
+    async def run(pilot):
+        await pilot.press(*"13812345678")
+        await pilot.pause(0.4)
+        await settle(pilot)
+
+    assert snap_compare(HotlineApp(demo_store, lang="en", agent="a01", clock=clock),
+                        terminal_size=(80, 24), run_before=run)
+
+
+def test_intake_problems_zh_80x24(snap_compare, app_for):
+    """Ctrl+S on an incomplete dispatch: each problem in Chinese, the fields marked, nothing lost."""
+    async def run(pilot):
+        await pilot.press(*"13812", "enter", "enter", *"路灯不亮", "ctrl+s")
+        await settle(pilot)
+
+    assert snap_compare(app_for("zh"), terminal_size=(80, 24), run_before=run)
+
+
+def test_intake_read_back_zh_80x24(snap_compare, app_for):
+    """Before dispatch the address is read back, spaced character by character."""
+    async def run(pilot):
+        await pilot.press("enter", "enter", *"马蜂窝", "tab", *"大杨村28号")
+        pilot.app.screen.query_one("#departments").value = "街道 交警 消防"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+
+    assert snap_compare(app_for("zh"), terminal_size=(80, 24), run_before=run)
+
+
+def test_intake_wide_120x36(snap_compare, demo_store):
+    """On a wide terminal the prior-cases panel sits beside the form."""
+    async def run(pilot):
+        await pilot.press(*"13812345678")
+        await pilot.pause(0.4)
+        await settle(pilot)
+
+    file_case(demo_store, CaseDraft(caller_phone="13812345678", caller_name="王女士",
+                                    description="梦都大街路灯不亮", address="梦都大街", category="路灯",
+                                    lead_department="路灯所"), "a01", at=DEMO_END)
+    assert snap_compare(HotlineApp(demo_store, lang="zh", agent="a01", clock=clock),
+                        terminal_size=(120, 36), run_before=run)
+
+
+def test_drafts_80x24(snap_compare, store):
+    """F3: calls put aside, newest first, to return to."""
+    from models.drafts import Draft, new_draft
+
+    draft = new_draft(store, "a01", CaseDraft(caller_phone="13900001111", caller_name="李先生",
+                                              description="化粪池漫溢"))
+    with store.writer() as s:  # a fixed time, so the screen reads the same every day
+        row = s.get(Draft, draft.id)
+        row.created_at = row.updated_at = DEMO_END
+        s.add(row)
+        s.commit()
+
+    async def run(pilot):
+        await pilot.press("f3")
+        await settle(pilot)
+
+    assert snap_compare(HotlineApp(store, lang="zh", agent="a01"), terminal_size=(80, 24),
+                        run_before=run)

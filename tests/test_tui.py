@@ -10,7 +10,14 @@ from textual.widgets import DataTable, Input, Static
 from agent_tui.app import HotlineApp
 from agent_tui.screens.case_list import CaseListScreen
 from agent_tui.screens.case_view import CaseViewScreen
+from agent_tui.screens.intake import IntakeScreen
 from models.cases import CaseDraft, file_case, timeline
+
+
+async def to_case_list(pilot) -> None:
+    await pilot.press("f4")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
 
 
 def text_of(widget: Static) -> str:
@@ -23,8 +30,7 @@ def text_of(widget: Static) -> str:
 async def test_case_list_shows_newest_first_and_filters(demo_store):
     app = HotlineApp(demo_store, lang="zh", agent="a01")
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await to_case_list(pilot)
         table = app.screen.query_one("#cases", DataTable)
         assert table.row_count == 120
         await pilot.press("slash", *"梦都大街")
@@ -45,8 +51,7 @@ async def test_open_a_case_and_add_a_note(store):
                                       lead_department="路灯所"), "a01")
     app = HotlineApp(store, lang="en", agent="a02")
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await to_case_list(pilot)
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, CaseViewScreen)
@@ -58,6 +63,9 @@ async def test_open_a_case_and_add_a_note(store):
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, CaseListScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, IntakeScreen)
     notes = [e for e in timeline(store, case.id) if e.kind == "note"]
     assert [(n.note, n.agent) for n in notes] == [("Called back, lamp fixed", "a02")]
 
@@ -66,8 +74,7 @@ async def test_empty_note_is_refused_and_nothing_saved(store):
     case = file_case(store, CaseDraft(description="咨询", disposition="answered"), "a01")
     app = HotlineApp(store, lang="zh", agent="a02")
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await to_case_list(pilot)
         await pilot.press("enter", "n", "space", "enter")
         await pilot.pause()
         assert app.screen.query_one("#note", Input).display  # still open for typing
@@ -79,8 +86,7 @@ async def test_caller_text_is_shown_literally(store):
                                disposition="answered"), "a01")
     app = HotlineApp(store, lang="en", agent="a01")
     async with app.run_test(size=(100, 24)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await to_case_list(pilot)
         table = app.screen.query_one("#cases", DataTable)
         assert str(table.get_row_at(0)[3]) == "[red]x[/red]"
         await pilot.press("enter")
@@ -92,7 +98,7 @@ async def test_caller_text_is_shown_literally(store):
 async def test_help_lists_the_keys(demo_store):
     app = HotlineApp(demo_store, lang="en", agent="a01")
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.workers.wait_for_complete()
+        await to_case_list(pilot)
         await pilot.press("f1")
         await pilot.pause()
         shown = text_of(app.screen.query_one(Static))

@@ -22,7 +22,7 @@ FIXED = (("col.case_no", 16), ("col.created", 11), ("col.status", 8), ("col.call
 class CaseListScreen(HotlineScreen):
     BINDINGS = [
         Binding("slash", "filter", "key.filter", id="filter"),
-        Binding("escape", "clear_filter", "key.back", show=False, id="back"),
+        Binding("escape", "back", "key.back", id="back"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -87,13 +87,16 @@ class CaseListScreen(HotlineScreen):
         box.display = True
         box.focus()
 
-    def action_clear_filter(self) -> None:
+    def action_back(self) -> None:
+        """Esc closes the filter first, then goes back to the intake form."""
         box = self.query_one("#filter", Input)
         if box.display:
             box.value = ""
             box.display = False
             self.refresh_cases()
             self.query_one("#cases").focus()
+        elif len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:

@@ -1,0 +1,63 @@
+"""F3: calls not yet saved (put aside by a ringing phone, or left by a crash); Enter resumes one."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from models.phone import PhoneError, normalise_phone
+from models.text import snippet
+
+from ..display import short_time
+from ..keys import localise
+
+
+class DraftsScreen(Screen[str | None]):
+    BINDINGS = [Binding("escape", "back", "key.back", id="back")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        localise(self, self.app.lang)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(Text(self.app.t("drafts.title"), style="bold"), id="drafts-title")
+        yield DataTable(id="drafts", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from models.drafts import open_drafts
+
+        t = self.app.t
+        table = self.query_one(DataTable)
+        table.add_column(t("drafts.col.updated"), width=11)
+        table.add_column(t("col.caller"), width=16)
+        table.add_column(t("col.summary"))
+        drafts = [d for d in open_drafts(self.app.store, self.app.agent) if not d.is_empty()]
+        for draft in drafts:
+            case = draft.case_draft
+            table.add_row(Text(short_time(draft.updated_at)),
+                          Text(_phone(case.caller_phone) + " " + case.caller_name),
+                          Text(snippet(case.description or case.address, 60)), key=draft.id)
+        if not drafts:
+            self.query_one("#drafts-title", Static).update(Text(t("drafts.empty")))
+        table.focus()
+
+    @on(DataTable.RowSelected)
+    def _resume(self, event: DataTable.RowSelected) -> None:
+        self.dismiss(str(event.row_key.value))
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+def _phone(raw: str) -> str:
+    try:
+        phone = normalise_phone(raw)
+    except PhoneError:
+        return raw
+    return phone.display() if not phone.withheld else ""

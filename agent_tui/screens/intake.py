@@ -1,0 +1,433 @@
+"""The intake form: the screen an agent lives in during a call.
+
+Fields come in a fixed order (scripts and tests rely on it): phone, name, description, address,
+location kind, category, urgency, disposition, departments, notes. Tab or Enter moves on (Enter
+is a new line inside the description); Ctrl+S saves from any field. Every change is kept as a
+draft in the local store, so nothing typed is lost to a crash or a ringing phone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, Label, Static, TextArea
+from textual.widgets.select import InvalidSelectValueError
+
+from models.cases import CaseDraft
+from models.enums import Disposition, LocationKind, Urgency
+from models.messages import ValidationFailed
+
+from ..widgets.form_fields import ChoiceField
+from ..widgets.prior_cases import PriorCase, PriorCasesPanel
+from .base import HotlineScreen
+
+DRAFT_DELAY = 0.15  # seconds of quiet before the draft is written: short, so little is at risk
+LOOKUP_DELAY = 0.25
+WIDE = 120  # from this width the prior-cases panel sits beside the form
+
+# Department names in the one-line field: lead first, then co-handling ones, separated by
+# punctuation, or by spaces between Chinese names (English names have spaces of their own).
+_SPLIT = re.compile(r"\s*[,，、;；/+]\s*|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+
+FIELD_IDS = {  # CaseDraft field -> widget id, in form order
+    "caller_phone": "phone", "caller_name": "name", "description": "description",
+    "address": "address", "location_kind": "location_kind", "category": "category",
+    "urgency": "urgency", "disposition": "disposition", "lead_department": "departments",
+    "co_departments": "departments", "notes": "notes",
+}
+
+
+class IntakeScreen(HotlineScreen):
+    DEFAULT_CSS = """
+    IntakeScreen #intake-body { layout: vertical; height: 1fr; }
+    IntakeScreen.-wide #intake-body { layout: horizontal; }
+    IntakeScreen #form { height: auto; padding: 0 1; }
+    IntakeScreen.-wide #form { width: 72; }
+    IntakeScreen.-wide PriorCasesPanel { border-top: none; border-left: solid $primary-darken-2; }
+    IntakeScreen .row { height: auto; }
+    IntakeScreen .label { width: 9; color: $text-muted; }
+    IntakeScreen .label2 { width: 10; color: $text-muted; padding-left: 1; }
+    IntakeScreen #phone { width: 22; }
+    IntakeScreen #description { height: 4; }
+    IntakeScreen ChoiceField { width: 1fr; }
+    IntakeScreen .invalid { background: $error 30%; }
+    IntakeScreen #problems { color: $text-error; height: auto; padding: 0 1; }
+    IntakeScreen #status { height: 1; padding: 0 1; color: $text-muted; }
+    """
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "key.save", id="save", priority=True),
+        Binding("f2", "new_call", "key.new_call", id="new_call"),
+        Binding("f3", "drafts", "key.drafts", id="drafts"),
+        Binding("f4", "cases", "key.cases", id="cases"),
+        Binding("ctrl+o", "open_prior", "key.open", id="open_prior", show=False),
+        Binding("escape", "back", "key.back", id="back", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.draft_id: str | None = None
+        self._written = CaseDraft()  # the form as last written to its draft
+        self._draft_timer: Timer | None = None
+        self._lookup_timer: Timer | None = None
+        self._refocus: str | None = None
+
+    # --- layout -------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        t = self.app.t
+        lang = self.app.lang
+        yield Header()
+        with Vertical(id="intake-body"):
+            with Vertical(id="form"):
+                with Horizontal(classes="row"):
+                    yield Label(t("intake.phone"), classes="label")
+                    yield Input(id="phone", placeholder=t("intake.phone_placeholder"), compact=True)
+                    yield Label(t("intake.name"), classes="label2")
+                    yield Input(id="name", compact=True)
+                with Horizontal(classes="row"):
+                    yield Label(t("intake.description"), classes="label")
+                    yield TextArea(id="description", compact=True, soft_wrap=True,
+                                   tab_behavior="focus", placeholder=t("intake.description_placeholder"))
+                with Horizontal(classes="row"):
+                    yield Label(t("intake.address"), classes="label")
+                    yield Input(id="address", placeholder=t("intake.address_placeholder"), compact=True)
+                with Horizontal(classes="row"):
+                    yield Label(t("intake.location_kind"), classes="label")
+                    yield ChoiceField(_choices(LocationKind, lang), id="location_kind",
+                                      value=LocationKind.OTHER.value, allow_blank=False, compact=True)
+                    yield Label(t("intake.category"), classes="label2")
+                    yield ChoiceField(self._category_choices(), id="category",
+                                      prompt=t("intake.category_prompt"), compact=True)
+                with Horizontal(classes="row"):
+                    yield Label(t("intake.urgency"), classes="label")
+                    yield ChoiceField(_choices(Urgency, lang), id="urgency",
+                                      value=Urgency.NORMAL.value, allow_blank=False, compact=True)
+                    yield Label(t("intake.disposition"), classes="label2")
+                    yield ChoiceField(_choices(Disposition, lang), id="disposition",
+                                      value=Disposition.DISPATCH.value, allow_blank=False, compact=True)
+                with Horizontal(classes="row"):
+                    yield Label(t("intake.departments"), classes="label")
+                    yield Input(id="departments", placeholder=t("intake.departments_placeholder"),
+                                compact=True)
+                with Horizontal(classes="row"):
+                    yield Label(t("intake.notes"), classes="label")
+                    yield Input(id="notes", compact=True)
+                yield Static(id="problems")
+            yield PriorCasesPanel(id="prior-panel")
+        yield Static(Text(t("intake.ready")), id="status")
+        yield Footer()
+
+    def _category_choices(self) -> list[tuple[str, str]]:
+        from sqlmodel import select
+
+        from models.catalogue import category_label
+        from models.tables import Category
+
+        with self.app.store.session() as s:
+            cats = list(s.exec(select(Category).where(Category.source == "catalogue")).all())
+        parents = {c.code: c for c in cats if not c.parent}
+        out: list[tuple[str, str]] = []
+        for parent in parents.values():  # catalogue order: each group, then its members
+            out.append((category_label(parent, self.app.lang), parent.code))
+            for child in cats:
+                if child.parent == parent.code:
+                    out.append(("  " + category_label(child, self.app.lang), child.code))
+        return out
+
+    def on_mount(self) -> None:
+        self._fit(self.app.size.width)
+        self.query_one("#phone").focus()
+        self._restore_latest_draft()
+
+    def on_resize(self, event) -> None:
+        self._fit(event.size.width)
+
+    def _fit(self, width: int) -> None:
+        self.set_class(width >= WIDE, "-wide")
+
+    # --- reading and writing the form ---------------------------------------------------------
+    def collect(self) -> CaseDraft:
+        q = self.query_one
+        names = [n.strip() for n in _SPLIT.split(q("#departments", Input).value) if n.strip()]
+        return CaseDraft(
+            caller_phone=q("#phone", Input).value, caller_name=q("#name", Input).value,
+            description=q("#description", TextArea).text, address=q("#address", Input).value,
+            location_kind=_value(q("#location_kind", ChoiceField)),
+            category=_value(q("#category", ChoiceField)),
+            urgency=_value(q("#urgency", ChoiceField)),
+            disposition=_value(q("#disposition", ChoiceField)),
+            lead_department=names[0] if names else "", co_departments=names[1:],
+            notes=q("#notes", Input).value,
+        )
+
+    def fill(self, draft: CaseDraft) -> None:
+        self._written = draft  # what the form now shows is what the draft holds
+        q = self.query_one
+        q("#phone", Input).value = draft.caller_phone
+        q("#name", Input).value = draft.caller_name
+        q("#description", TextArea).text = draft.description
+        q("#address", Input).value = draft.address
+        _choose(q("#location_kind", ChoiceField), draft.location_kind or LocationKind.OTHER.value)
+        _choose(q("#category", ChoiceField), draft.category)
+        _choose(q("#urgency", ChoiceField), draft.urgency or Urgency.NORMAL.value)
+        _choose(q("#disposition", ChoiceField), draft.disposition or Disposition.DISPATCH.value)
+        q("#departments", Input).value = ", ".join(
+            [d for d in [draft.lead_department, *draft.co_departments] if d])
+        q("#notes", Input).value = draft.notes
+        self._clear_problems()
+
+    # --- drafts: every change is kept ---------------------------------------------------------
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(ChoiceField.Changed)
+    def _changed(self, event) -> None:
+        widget = event.control if hasattr(event, "control") else event.text_area
+        widget.remove_class("invalid")
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(DRAFT_DELAY, self.keep_draft)
+        if widget.id in ("phone", "description", "address"):
+            if self._lookup_timer is not None:
+                self._lookup_timer.stop()
+            self._lookup_timer = self.set_timer(LOOKUP_DELAY, self._lookup)
+
+    def keep_draft(self) -> None:
+        """Write the form to its draft now (also called before anything that leaves the form)."""
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
+        from models.drafts import is_blank, new_draft, save_draft
+
+        draft = self.collect()
+        if draft == self._written:
+            return  # nothing typed since (a form being filled from a draft fires changes too)
+        if self.draft_id is None:
+            if is_blank(draft):
+                return
+            self.draft_id = new_draft(self.app.store, self.app.agent, draft).id
+        else:
+            save_draft(self.app.store, self.draft_id, draft)
+        self._written = draft
+
+    def _restore_latest_draft(self) -> None:
+        from models.drafts import open_drafts
+
+        for draft in open_drafts(self.app.store, self.app.agent):
+            if not draft.is_empty():
+                self.resume(draft.id)
+                from ..display import full_time
+
+                self._status(self.app.t("intake.restored", time=full_time(draft.updated_at)))
+                return
+
+    def resume(self, draft_id: str) -> None:
+        from models.drafts import Draft
+
+        with self.app.store.session() as s:
+            row = s.get(Draft, draft_id)
+        if row is None:
+            return
+        self.keep_draft()
+        self.draft_id = row.id
+        self.fill(row.case_draft)
+        self._lookup()
+        self.query_one("#phone").focus()
+
+    # --- new calls ----------------------------------------------------------------------------
+    def start_call(self, number: str = "") -> None:
+        """A fresh form; the call in progress (if any) stays in Drafts."""
+        self.keep_draft()
+        kept = self.draft_id is not None
+        self.draft_id = None
+        self.fill(CaseDraft(caller_phone=number))
+        self.query_one(PriorCasesPanel).show([], self.app.t("intake.no_prior"))
+        if number:
+            self.query_one("#description").focus()
+            self.call_after_refresh(self._lookup)
+            self.call_after_refresh(self.keep_draft)
+            self._status(self.app.t("intake.ringing", number=number) if kept else
+                         self.app.t("intake.history", n="…"))
+        else:
+            self.query_one("#phone").focus()
+            self._status(self.app.t("intake.put_aside") if kept else self.app.t("intake.ready"))
+
+    def action_new_call(self) -> None:
+        self.start_call()
+
+    def action_drafts(self) -> None:
+        from .drafts import DraftsScreen
+
+        self.keep_draft()
+        self.app.push_screen(DraftsScreen(), self._resume_chosen)
+
+    def _resume_chosen(self, draft_id: str | None) -> None:
+        if draft_id and draft_id != self.draft_id:
+            self.resume(draft_id)
+
+    def action_cases(self) -> None:
+        from .case_list import CaseListScreen
+
+        self.keep_draft()
+        self.app.push_screen(CaseListScreen())
+
+    def action_back(self) -> None:
+        self._clear_problems()
+
+    # --- the caller's history and similar cases -----------------------------------------------
+    def _lookup(self) -> None:
+        self._find_prior(self.collect())
+
+    @work(thread=True, exclusive=True, group="prior")
+    def _find_prior(self, draft: CaseDraft) -> None:
+        from models.callers import caller_history
+
+        history = caller_history(self.app.store, draft.caller_phone)
+        self.app.call_from_thread(self._show_prior, draft, history)
+
+    def _show_prior(self, draft: CaseDraft, history) -> None:
+        name_box = self.query_one("#name", Input)
+        if history.name and not name_box.value.strip():
+            name_box.value = history.name
+        rows = [PriorCase(c.id, c.case_no, c.created_at, c.status, c.lead_department,
+                          c.title or c.description) for c in history.cases]
+        if history.phone:
+            title = (self.app.t("intake.history", n=history.count) if history.count
+                     else self.app.t("intake.new_caller"))
+        else:
+            title = self.app.t("intake.no_prior")
+        self.query_one(PriorCasesPanel).show(rows, title, self._dept_label)
+
+    def _dept_label(self, code: str) -> str:
+        labels = getattr(self, "_dept_labels", None)
+        if labels is None:
+            from sqlmodel import select
+
+            from models.catalogue import department_label
+            from models.tables import Department
+
+            with self.app.store.session() as s:
+                labels = {d.code: department_label(d, self.app.lang)
+                          for d in s.exec(select(Department)).all()}
+            self._dept_labels = labels
+        return labels.get(code, code)
+
+    @on(PriorCasesPanel.Open)
+    def _open_prior(self, event: PriorCasesPanel.Open) -> None:
+        from .case_view import CaseViewScreen
+
+        self.keep_draft()
+        self.app.push_screen(CaseViewScreen(event.case_id))
+
+    def action_open_prior(self) -> None:
+        case_id = self.query_one(PriorCasesPanel).selected
+        if case_id:
+            self._open_prior(PriorCasesPanel.Open(case_id))
+
+    # --- moving through the form --------------------------------------------------------------
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    # --- saving -------------------------------------------------------------------------------
+    def action_save(self) -> None:
+        from models.cases import check_draft
+
+        self.keep_draft()
+        draft = self.collect()
+        try:
+            with self.app.store.session() as s:
+                checked = check_draft(s, draft)
+        except ValidationFailed as exc:
+            self._show_problems(exc)
+            return
+        self._clear_problems()
+        if checked.values["disposition"] == Disposition.DISPATCH:
+            from .read_back import ReadBackScreen
+
+            self.app.push_screen(ReadBackScreen(checked.values["address"]),
+                                 lambda ok: self._save(draft) if ok else self._edit_address())
+        else:
+            self._save(draft)
+
+    def _edit_address(self) -> None:
+        # The modal is closing; Textual refocuses the last field on resume, so go after that.
+        self._refocus = "#address"
+
+    def on_screen_resume(self) -> None:
+        if self._refocus:
+            self.call_after_refresh(self.query_one(self._refocus).focus)
+            self._refocus = None
+
+    def _save(self, draft: CaseDraft) -> None:
+        from models.cases import file_case
+        from models.drafts import SAVED, close_draft
+
+        try:
+            case = file_case(self.app.store, draft, self.app.agent)
+        except ValidationFailed as exc:  # the catalogue changed since the check
+            self._show_problems(exc)
+            return
+        if self.draft_id is not None:
+            close_draft(self.app.store, self.draft_id, SAVED)
+        self.draft_id = None
+        self.fill(CaseDraft())
+        self.query_one(PriorCasesPanel).show([], self.app.t("intake.no_prior"))
+        self._status(self.app.t("intake.saved", case_no=case.case_no), strong=True)
+        self.query_one("#phone").focus()
+        self.app.post_message(CaseSaved(case.id, case.case_no))
+
+    def _show_problems(self, exc: ValidationFailed) -> None:
+        lines = Text(self.app.t("intake.fix"))
+        for problem in exc.problems:
+            lines.append("\n• " + problem.message(self.app.lang))
+            self.query_one("#" + FIELD_IDS.get(problem.field, "phone")).add_class("invalid")
+        self.query_one("#problems", Static).update(lines)
+        first = exc.problems[0].field
+        self.query_one("#" + FIELD_IDS.get(first, "phone")).focus()
+
+    def _clear_problems(self) -> None:
+        self.query_one("#problems", Static).update("")
+        for widget in self.query(".invalid"):
+            widget.remove_class("invalid")
+
+    def _status(self, message: str, strong: bool = False) -> None:
+        self.query_one("#status", Static).update(Text(message, style="bold" if strong else ""))
+
+
+class CaseSaved(Message):
+    """Posted to the app when a case is saved (the sync worker wakes on it)."""
+
+    def __init__(self, case_id: str, case_no: str) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.case_no = case_no
+
+
+def _choices(kind, lang: str) -> list[tuple[str, str]]:
+    return [(kind(v).label(lang), v) for v in kind.labels()]
+
+
+def _value(select: ChoiceField) -> str:
+    return "" if select.is_blank() else str(select.value)
+
+
+def _choose(select: ChoiceField, value: str) -> None:
+    """Select `value`; an unknown or empty one leaves a blankable field blank."""
+    if value:
+        try:
+            select.value = value
+            return
+        except InvalidSelectValueError:
+            pass
+    try:
+        select.clear()
+    except InvalidSelectValueError:
+        pass  # a field that must have a value keeps its current one

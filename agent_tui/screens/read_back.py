@@ -1,0 +1,67 @@
+"""Address read-back before dispatch: the agent reads the address to the caller, who confirms.
+
+The seed's lesson: an officer misread one character of a compound's name and went to the wrong
+place. The address is shown large and spaced, so each character can be checked aloud.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from ..keys import localise
+
+
+def spaced(address: str) -> Text:
+    """Characters apart, digits grouped: 大 杨 村 28 号."""
+    out, digits = [], ""
+    for ch in address:
+        if ch.isdigit() or (digits and ch in "-—/"):
+            digits += ch
+            continue
+        if digits:
+            out.append(digits)
+            digits = ""
+        if not ch.isspace():
+            out.append(ch)
+    if digits:
+        out.append(digits)
+    return Text(" ".join(out), style="bold")
+
+
+class ReadBackScreen(ModalScreen[bool]):
+    DEFAULT_CSS = """
+    ReadBackScreen { align: center middle; }
+    ReadBackScreen > Vertical {
+        width: 70; max-width: 100%; height: auto; border: thick $warning;
+        background: $panel; padding: 1 2;
+    }
+    ReadBackScreen #readback-address { padding: 1 0; text-align: center; }
+    ReadBackScreen #readback-hint { color: $text-muted; text-align: center; }
+    """
+    BINDINGS = [
+        Binding("enter,ctrl+s", "confirm", "key.save", id="confirm"),
+        Binding("escape", "correct", "key.back", id="correct"),
+    ]
+
+    def __init__(self, address: str) -> None:
+        super().__init__()
+        self.address = address
+        localise(self, self.app.lang)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.app.t("readback.title"), style="bold"))
+            yield Static(spaced(self.address), id="readback-address")
+            yield Static(Text(self.address), id="readback-plain")
+            yield Static(Text(self.app.t("readback.confirm")), id="readback-hint")
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_correct(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,36 @@
+"""Callers: what the form shows as soon as a number is known (the name, earlier cases)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import col, func, select
+
+from .phone import PhoneError, normalise_phone
+from .store import Store
+from .tables import Caller, Case
+
+
+@dataclass
+class CallerHistory:
+    phone: str  # E.164; "" when withheld or not (yet) a number
+    name: str
+    count: int
+    cases: list[Case]
+
+
+def caller_history(store: Store, phone_raw: str, limit: int = 20) -> CallerHistory:
+    """What the form shows as soon as the number is known: the name and earlier cases."""
+    try:
+        phone = normalise_phone(phone_raw)
+    except PhoneError:
+        return CallerHistory("", "", 0, [])
+    if phone.withheld:
+        return CallerHistory("", "", 0, [])
+    with store.session() as session:
+        caller = session.get(Caller, phone.e164)
+        count = session.exec(select(func.count()).select_from(Case)
+                             .where(Case.caller_phone == phone.e164)).one()
+        cases = list(session.exec(select(Case).where(Case.caller_phone == phone.e164)
+                                  .order_by(col(Case.created_at).desc()).limit(limit)).all())
+    return CallerHistory(phone.e164, caller.name if caller else "", count, cases)
