@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from textual import work
 from textual.app import App
@@ -17,7 +18,7 @@ from .keys import localise
 
 
 class HotlineApp(App[None]):
-    CSS_PATH = "hotline.tcss"
+    CSS_PATH = Path(__file__).parent / "hotline.tcss"  # absolute: subclasses live elsewhere
     TITLE = "Hotline"
     ENABLE_COMMAND_PALETTE = True
 

@@ -206,3 +206,19 @@ async def test_saved_case_has_its_created_event_and_note(store):
     with store.session() as s:
         events_ = s.exec(select(CaseEvent).where(CaseEvent.case_id == case.id)).all()
     assert sorted(e.kind for e in events_) == ["created", "note"]
+
+
+async def test_fast_type_ahead_lands_in_the_right_fields(store):
+    """Keys that arrive in one burst (a fast typist, a paste of keystrokes) follow Tab and Enter."""
+    app = HotlineApp(store, lang="zh", agent="a01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        burst = [*"123", "tab", *"王女士", "enter", *"路灯", "tab", *"湖南路"]
+        for key in burst:  # posted back to back, as the terminal driver delivers a burst
+            char = key if len(key) == 1 else None
+            app.post_message(events.Key(key, char))
+        await settle(pilot, 0.3)
+        screen = app.screen
+        assert screen.query_one("#phone", Input).value == "123"
+        assert screen.query_one("#name", Input).value == "王女士"
+        assert screen.query_one("#description", TextArea).text == "路灯"
+        assert screen.query_one("#address", Input).value == "湖南路"

@@ -12,6 +12,7 @@ import re
 
 from rich.text import Text
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -69,6 +70,11 @@ class IntakeScreen(HotlineScreen):
         Binding("f4", "cases", "key.cases", id="cases"),
         Binding("ctrl+o", "open_prior", "key.open", id="open_prior", show=False),
         Binding("escape", "back", "key.back", id="back", show=False),
+        # Priority bindings run in the app's own queue, before the keys typed after them are
+        # handed to a field: fast type-ahead ("123<Tab>王女士") lands in the right fields.
+        Binding("tab", "next_field", show=False, priority=True),
+        Binding("shift+tab", "previous_field", show=False, priority=True),
+        Binding("enter", "enter", show=False, priority=True),
     ]
 
     def __init__(self) -> None:
@@ -331,10 +337,18 @@ class IntakeScreen(HotlineScreen):
             self._open_prior(PriorCasesPanel.Open(case_id))
 
     # --- moving through the form --------------------------------------------------------------
-    @on(Input.Submitted)
-    def _next_field(self, event: Input.Submitted) -> None:
-        event.stop()
+    def action_next_field(self) -> None:
         self.focus_next()
+
+    def action_previous_field(self) -> None:
+        self.focus_previous()
+
+    def action_enter(self) -> None:
+        """Enter moves to the next field, except in the description and in open lists."""
+        if isinstance(self.focused, Input | ChoiceField):
+            self.focus_next()
+        else:
+            raise SkipAction()
 
     # --- saving -------------------------------------------------------------------------------
     def action_save(self) -> None:
