@@ -1,0 +1,197 @@
+"""`hotline server`, `hotline user`, `hotline sync`, `hotline queue`: the central server and the
+terminal's offline queue, headless."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from ..options import Context, common_options
+
+
+def _default_db(ctx: Context) -> str:
+    return f"sqlite:///{(ctx.data_dir / 'server.db').resolve()}"
+
+
+@click.command("server")
+@click.option("--db", "db_url", default="", help="Database URL: postgresql+psycopg://user@host/db, "
+              "or sqlite:///PATH (default: server.db in the data dir).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=int, default=8345, show_default=True, help="TCP port.")
+@click.option("--migrate-only", is_flag=True, help="Bring the database schema up to date and exit.")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+@common_options
+def server_cmd(db_url: str, host: str, port: int, migrate_only: bool, log_level: str,
+               ctx: Context) -> None:
+    """The central server (sync API, case API, Open311 under /open311/v2/, docs at /docs).
+
+    The schema is migrated on start (Alembic); several servers may share one PostgreSQL.
+    """
+    db_url = db_url or _default_db(ctx)
+    if migrate_only:
+        from sync.server.app import seed_reference
+        from sync.server.db import Database
+        from sync.server.migrate import upgrade
+
+        db = Database(db_url)
+        before, after = upgrade(db)
+        seed_reference(db)
+        click.echo(f"schema: {before or '(empty)'} -> {after}")
+        return
+    from sync.server.run import serve
+
+    click.echo(f"hotline server on http://{host}:{port} (docs at /docs)", err=True)
+    serve(db_url, host, port, log_level=log_level)
+
+
+@click.group("user")
+def user_group() -> None:
+    """Users of the central server (roles: agent, lead, admin) and their API tokens."""
+
+
+@user_group.command("add")
+@click.argument("user_id")
+@click.option("--role", type=click.Choice(["agent", "lead", "admin"]), default="agent", show_default=True)
+@click.option("--db", "db_url", default="", help="The server's database URL (default: server.db in the data dir).")
+@click.option("--expires-days", type=float, default=None, help="Token lifetime (default: no expiry).")
+@common_options
+def user_add_cmd(user_id: str, role: str, db_url: str, expires_days: float | None, ctx: Context) -> None:
+    """Create a user and print its API token (once: only a hash is stored)."""
+    from sync.server.auth import add_user
+    from sync.server.db import Database
+    from sync.server.migrate import upgrade
+
+    db = Database(db_url or _default_db(ctx))
+    upgrade(db)
+    try:
+        token = add_user(db, user_id, role, expires_days=expires_days)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(token)
+
+
+@user_group.command("token")
+@click.argument("user_id")
+@click.option("--db", "db_url", default="", help="The server's database URL (default: server.db in the data dir).")
+@click.option("--keep-old", is_flag=True, help="Leave the user's other tokens valid.")
+@click.option("--expires-days", type=float, default=None, help="Token lifetime (default: no expiry).")
+@common_options
+def user_token_cmd(user_id: str, db_url: str, keep_old: bool, expires_days: float | None,
+                   ctx: Context) -> None:
+    """Issue a new token for a user (rotation: the old ones stop working) and print it."""
+    from sync.server.auth import new_token
+    from sync.server.db import Database
+
+    try:
+        token = new_token(Database(db_url or _default_db(ctx)), user_id, revoke_old=not keep_old,
+                          expires_days=expires_days)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(token)
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    s = int(seconds)
+    if s >= 86400:
+        return f"{s // 86400}d{s % 86400 // 3600}h"
+    if s >= 3600:
+        return f"{s // 3600}h{s % 3600 // 60:02d}m"
+    if s >= 60:
+        return f"{s // 60}m{s % 60:02d}s"
+    return f"{s}s"
+
+
+@click.command("sync")
+@click.option("--attempts", type=int, default=5, show_default=True,
+              help="Tries when the server is unreachable or busy (with backoff).")
+@click.option("--timeout", type=float, default=120.0, show_default=True,
+              help="Give up retrying after this many seconds.")
+@click.option("--remember", is_flag=True, help="Store --server and --token for the TUI and later runs.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@common_options
+def sync_cmd(attempts: int, timeout: float, remember: bool, as_json: bool, ctx: Context) -> None:
+    """Push the local queue and pull updates once; exit 0 when the queue is empty afterwards.
+
+    Exit codes: 0 queue empty; 1 items still queued (server unreachable, or a rejection to read
+    with `hotline queue`); 2 no server configured; 3 this terminal is too old for the server;
+    4 the token was refused.
+    """
+    import time
+
+    from sync.client import queue
+    from sync.client.engine import SyncEngine, resolve_settings
+    from sync.client.http import AuthFailed, SyncError, TooOld
+
+    store = ctx.store()
+    server, token = resolve_settings(store, ctx.server, ctx.token)
+    if not server:
+        click.echo("no server: give --server URL (or HOTLINE_SERVER)", err=True)
+        sys.exit(2)
+    if remember:
+        store.set_meta(queue.SERVER, server)
+        if ctx.token:
+            store.set_meta(queue.TOKEN, ctx.token)
+    engine = SyncEngine(store, server, token)
+    code, error = 0, ""
+    try:
+        engine.run(attempts=attempts, deadline=time.monotonic() + timeout)
+    except TooOld as exc:
+        code, error = 3, f"this terminal is too old for the server: {exc}"
+    except AuthFailed as exc:
+        code, error = 4, f"the server refused the token ({exc}); get a new one with `hotline user token`"
+    except SyncError as exc:
+        code, error = 1, f"{exc.status}: {exc}"
+    finally:
+        engine.close()
+    info = queue.info(store)
+    if code == 0 and info.pending:
+        code = 1
+    report = engine.report.as_dict()
+    if as_json:
+        click.echo(json.dumps({"ok": code == 0, "exit": code, "error": error, "report": report,
+                               "queue": info.as_dict()}, ensure_ascii=False))
+    else:
+        r = engine.report
+        click.echo(f"sent {r.sent}: applied {r.applied}, duplicates {r.duplicates}, rejected "
+                   f"{r.rejected}, conflicts {r.conflicts}; pulled {r.pulled_cases} cases, "
+                   f"{r.pulled_events} events; queued {info.pending}", err=True)
+        if error:
+            click.echo(error, err=True)
+    sys.exit(code)
+
+
+@click.command("queue")
+@click.option("--json", "as_json", is_flag=True, help="Print counts and ages as JSON.")
+@click.option("--list", "as_list", is_flag=True, help="List what waits, oldest first (rejections with their reason).")
+@click.option("--limit", type=int, default=50, show_default=True, help="Items to list.")
+@common_options
+def queue_cmd(as_json: bool, as_list: bool, limit: int, ctx: Context) -> None:
+    """The local offline queue: counts, oldest item age, last error."""
+    from models.timeutil import to_iso
+    from sync.client import queue
+
+    store = ctx.store()
+    info = queue.info(store)
+    rows = queue.items(store, limit) if as_list else []
+    if as_json:
+        data = info.as_dict()
+        if as_list:
+            data["items"] = [{"seq": r.seq, "name": r.name, "case_id": r.case_id, "state": r.state,
+                              "reason": r.reason, "created_at": to_iso(r.created_at)} for r in rows]
+        click.echo(json.dumps(data, ensure_ascii=False))
+        return
+    click.echo(f"queued {info.pending}  oldest {_age(info.oldest_age)}  rejected {info.rejected}  "
+               f"conflicts {info.conflicts}")
+    click.echo(f"server {info.server or '-'}  last sync {to_iso(info.last_ok_at) or 'never'}")
+    if info.last_error:
+        click.echo(f"last error: {info.last_error} ({to_iso(info.last_error_at)})")
+    for r in rows:
+        click.echo(f"{r.seq:>7}  {r.state:<9} {r.name:<16} {r.case_id[:13]:<13} {to_iso(r.created_at)}"
+                   + (f"  {r.reason}" if r.reason else ""))
+
+
