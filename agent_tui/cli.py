@@ -8,6 +8,7 @@ import click
 from .commands.data import cases_cmd, catalogue_group, import_cmd
 from .commands.intake import new_cmd
 from .commands.ring import ring_cmd
+from .commands.route import route_cmd
 from .commands.search import search_cmd
 from .commands.sync import queue_cmd, server_cmd, sync_cmd, user_group
 from .commands.tui import demo_cmd, tui_cmd
@@ -24,7 +25,7 @@ def cli(click_ctx: click.Context) -> None:
         click_ctx.invoke(tui_cmd)
 
 
-for command in (tui_cmd, demo_cmd, import_cmd, cases_cmd, new_cmd, ring_cmd, search_cmd, catalogue_group):
+for command in (tui_cmd, demo_cmd, import_cmd, cases_cmd, new_cmd, ring_cmd, search_cmd, route_cmd, catalogue_group):
     cli.add_command(command)
 
 for command in (server_cmd, user_group, sync_cmd, queue_cmd):

@@ -1,0 +1,145 @@
+"""`hotline route`: suggested categories, departments and dispositions, with their reasons."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from ..i18n import t
+from ..options import Context, common_options
+
+LOCATION_KINDS = ("public_road", "residential_compound", "business_premises", "public_facility",
+                  "other")
+
+
+@contextmanager
+def count_progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A bar on stderr while learning, only when a person is watching."""
+    if not sys.stderr.isatty():
+        yield lambda done, total: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+@click.command("route")
+@click.argument("text", required=False, default="")
+@click.option("--address", default="", help="Where the problem is (helps tell a road from a compound).")
+@click.option("--location-kind", type=click.Choice(LOCATION_KINDS), default=None,
+              help="The kind of place, when known (default: read from the address and text).")
+@click.option("--district", default="", help="The district, to prefer departments serving it.")
+@click.option("--limit", type=int, default=5, show_default=True, help="Suggestions of each kind.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per query).")
+@click.option("--batch", "batch", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="A CSV with query_id and description (address, location_kind, "
+                                 "district optional): one JSON object per row, in input order.")
+@click.option("--rebuild", is_flag=True, help="Re-learn from the whole history first.")
+@common_options
+def route_cmd(text: str, address: str, location_kind: str | None, district: str, limit: int,
+              as_json: bool, batch: Path | None, rebuild: bool, ctx: Context) -> None:
+    """Suggest the category and the department(s) for a request, with reasons.
+
+    Learns first from whatever history the store holds that it has not seen (imports and saved
+    cases); warns about departments that often return this kind of case; suggests not
+    dispatching (owners' self-governance, courts, market) where the rules say so.
+    """
+    from models.catalogue import ensure_catalogue
+    from models.routing import Router
+
+    from ..route_text import suggestions_record
+
+    if not text.strip() and batch is None and not rebuild:
+        raise click.UsageError(t("route.need_text", ctx.lang))
+    store = ctx.store()
+    with store.writer() as session:
+        ensure_catalogue(session)
+    router = Router.for_store(store)
+    try:
+        with count_progress(t("route.learning", ctx.lang)) as progress:
+            report = router.refresh(progress, rebuild=rebuild)
+        if rebuild and not as_json:
+            click.echo(t("route.learned", ctx.lang, cases=report.cases,
+                         seconds=f"{report.seconds:.1f}"), err=True)
+        if batch is not None:
+            _batch(router, batch, limit, ctx.lang)
+            return
+        if not text.strip():
+            return
+        result = router.suggest(text, address=address, location_kind=location_kind,
+                                district=district, lang=ctx.lang, limit=limit)
+        if as_json:
+            click.echo(json.dumps(suggestions_record(result, ctx.lang), ensure_ascii=False))
+        else:
+            _print(result, ctx.lang)
+    finally:
+        router.close()
+
+
+def _batch(router, path: Path, limit: int, lang: str) -> None:
+    from ..route_text import suggestions_record
+
+    out = sys.stdout
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        if "query_id" not in (reader.fieldnames or []):
+            raise click.ClickException(t("route.batch_no_id", lang, path=path.name))
+        for row in reader:
+            text = " ".join(p for p in (row.get("title") or "", row.get("description") or "") if p)
+            kind = (row.get("location_kind") or "").strip() or None
+            result = router.suggest(text, address=row.get("address") or "",
+                                    location_kind=kind if kind in LOCATION_KINDS else None,
+                                    district=row.get("district") or "", lang=lang, limit=limit)
+            record = {"query_id": row["query_id"], **suggestions_record(result, lang)}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _print(result, lang: str) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    from models.enums import Disposition, LocationKind
+
+    from ..route_text import reason_text
+
+    console = Console(markup=False, highlight=False)
+    kind = LocationKind(result.location_kind).label(lang)
+    console.print(Text(t("route.place_cue", lang, kind=kind, cue=result.location_cue)
+                       if result.location_cue else t("route.place", lang, kind=kind)))
+    console.print(Text(t("route.suggested", lang,
+                         disposition=Disposition(result.disposition).label(lang)), style="bold"))
+    console.print(Text(t("route.categories", lang), style="bold underline"))
+    for c in result.categories:
+        line = Text(f"  {c.score:6.3f}  {c.name}")
+        for r in c.reasons:
+            line.append(f"  · {reason_text(r, lang)}", style="dim")
+        console.print(line)
+    console.print(Text(t("route.departments", lang), style="bold underline"))
+    for d in result.departments:
+        role = t("route.role_lead" if d.role == "lead" else "route.role_co", lang)
+        console.print(Text(f"  {d.score:6.3f}  {d.name} [{role}]", style="bold red" if d.warning else ""))
+        for r in d.reasons:
+            console.print(Text(f"          {'⚠ ' if r.warning else '· '}{reason_text(r, lang)}",
+                               style="red" if r.warning else "dim"))
+    if result.dispositions:
+        console.print(Text(t("route.dispositions", lang), style="bold underline"))
+        for x in result.dispositions:
+            console.print(Text(f"  {x.score:6.3f}  {Disposition(x.disposition).label(lang)}"))
+            for r in x.reasons:
+                console.print(Text(f"          · {reason_text(r, lang)}", style="dim"))

@@ -1,0 +1,435 @@
+"""Routing suggestions: which category, which department(s), or no dispatch at all, and why.
+
+Evidence, each turned into reasons an agent can read:
+- the text: cosine with the centroids learned from history, for categories and for departments
+  ("its past cases read like this one"), plus the catalogue's category names and aliases found in
+  the text ("mentions 马蜂窝");
+- the catalogue: departments that own the likely categories, where (location kind) and in which
+  district;
+- the rules file: lead and co-handling departments, and non-dispatch dispositions (owners'
+  self-governance, courts, market) for a category at a kind of place;
+- outcomes: which departments resolved cases of the likely category and which returned them. A
+  department that returns many of them is ranked lower and carries a warning.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..enums import Disposition, LocationKind
+from . import stats
+from .classify import score_labels
+from .learn import LearnReport, learn, pending
+from .rules import Rules, default_rules
+from .tokens import has_cjk, tokens
+
+RETURN_WARN_RATE = 0.3  # warn when a department returned at least this share ...
+RETURN_WARN_MIN = 3  # ... and at least this many cases of the kind
+ALIAS_BOOST = 0.35
+UNSEEN_FADE_DOCS = 300  # catalogue-only categories fade out as labelled history grows to this
+WEAK_MATCH = 0.15  # a best cosine below this means history knows nothing like the text
+
+# How the evidence for a department adds up (each part is in 0..1).
+W_TEXT, W_HISTORY, W_CATALOGUE, W_RULE = 0.45, 0.25, 0.15, 0.15
+
+
+@dataclass
+class Reason:
+    """Why a suggestion is made: an i18n key (`route.why.*`) and its parameters."""
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+    warning: bool = False
+
+
+@dataclass
+class CategorySuggestion:
+    category: str  # the label as history stores it (a catalogue code or a raw imported label)
+    name: str  # what a person reads
+    score: float
+    reasons: list[Reason] = field(default_factory=list)
+    due_days: int | None = None
+
+
+@dataclass
+class DepartmentSuggestion:
+    code: str
+    name: str
+    score: float
+    role: str = "lead"  # lead | co
+    reasons: list[Reason] = field(default_factory=list)
+    return_rate: float | None = None
+    warning: bool = False
+
+
+@dataclass
+class DispositionSuggestion:
+    disposition: str
+    score: float
+    reasons: list[Reason] = field(default_factory=list)
+
+
+@dataclass
+class Suggestions:
+    categories: list[CategorySuggestion]
+    departments: list[DepartmentSuggestion]
+    dispositions: list[DispositionSuggestion]
+    location_kind: str
+    location_cue: str = ""
+
+    @property
+    def lead(self) -> DepartmentSuggestion | None:
+        return next((d for d in self.departments if d.role == "lead"), None)
+
+    @property
+    def co(self) -> list[DepartmentSuggestion]:
+        return [d for d in self.departments if d.role == "co"]
+
+    @property
+    def disposition(self) -> str:
+        """A non-dispatch disposition when it is the strongest suggestion, else dispatch."""
+        best = self.dispositions[0] if self.dispositions else None
+        lead = self.lead
+        if best and (lead is None or best.score >= lead.score):
+            return best.disposition
+        return str(Disposition.DISPATCH)
+
+
+@dataclass
+class _Dept:
+    code: str
+    name_zh: str
+    name_en: str
+    aliases: list[str]
+    parent: str
+    district: str
+    categories: list[str]
+    location_kinds: list[str]
+    source: str
+
+    def name(self, lang: str) -> str:
+        if lang == "zh":
+            return self.name_zh or self.name_en or self.code
+        return self.name_en or self.name_zh or self.code
+
+
+@dataclass
+class _Cat:
+    code: str
+    name_zh: str
+    name_en: str
+    parent: str
+    aliases: list[str]
+    due_days: int
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+class Catalogue:
+    """The store's departments and categories, read once (re-read with `Router.reload`)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.departments: dict[str, _Dept] = {}
+        for row in conn.execute("SELECT code, name_zh, name_en, aliases, parent, district, "
+                                "categories, location_kinds, source FROM department"):
+            code, zh, en, aliases, parent, district, cats, kinds, source = row
+            self.departments[code] = _Dept(code, zh, en, json.loads(aliases), parent, district,
+                                           json.loads(cats), json.loads(kinds), source)
+        self.categories: dict[str, _Cat] = {}
+        for code, zh, en, parent, aliases, due in conn.execute(
+                "SELECT code, name_zh, name_en, parent, aliases, due_days FROM category"):
+            self.categories[code] = _Cat(code, zh, en, parent, json.loads(aliases), due)
+        self.owners: dict[str, list[_Dept]] = {}
+        for dept in self.departments.values():
+            for cat in dept.categories:
+                self.owners.setdefault(cat, []).append(dept)
+        # Names and aliases to look for in a text: longest first, so 路灯不亮 beats 路灯.
+        phrases: list[tuple[str, str]] = []
+        for cat in self.categories.values():
+            for phrase in (cat.name_zh, cat.name_en, *cat.aliases):
+                folded = _fold(phrase).strip()
+                if len(folded) >= (3 if folded.isascii() else 2):
+                    phrases.append((folded, cat.code))
+        self.phrases = sorted(phrases, key=lambda p: -len(p[0]))
+
+    def chain(self, code: str) -> list[str]:
+        """A category and its ancestors, nearest first."""
+        out: list[str] = []
+        while code and code not in out:
+            out.append(code)
+            cat = self.categories.get(code)
+            code = cat.parent if cat else ""
+        return out
+
+    def category_name(self, label: str, lang: str) -> str:
+        cat = self.categories.get(label)
+        if cat is None:
+            return label
+        return (cat.name_zh or cat.name_en) if lang == "zh" else (cat.name_en or cat.name_zh)
+
+    def department_name(self, code: str, lang: str) -> str:
+        dept = self.departments.get(code)
+        return dept.name(lang) if dept else code
+
+    def mentioned(self, text: str) -> dict[str, str]:
+        """Catalogue categories whose name or alias the text contains: code → the phrase."""
+        folded = _fold(text)
+        found: dict[str, str] = {}
+        for phrase, code in self.phrases:
+            if code in found:
+                continue
+            hit = (re.search(rf"\b{re.escape(phrase)}\b", folded) is not None
+                   if phrase.isascii() else phrase in folded)
+            if hit:
+                found[code] = phrase
+        return found
+
+
+class Router:
+    """Suggestions for one store. Keep one per process: it caches the catalogue and label norms."""
+
+    def __init__(self, data_dir: Path | str, store_path: Path | str, rules: Rules | None = None):
+        self.data_dir = Path(data_dir)
+        self.store_path = Path(store_path)
+        self.rules = rules or default_rules()
+        self._conn = stats.connect(self.data_dir)
+        self._store = sqlite3.connect(self.store_path, isolation_level=None, check_same_thread=False)
+        self._store.execute("PRAGMA busy_timeout = 10000")
+        self.reload()
+
+    @classmethod
+    def for_store(cls, store: Any, rules: Rules | None = None) -> Router:
+        """From a `models.store.Store` (its data dir holds the statistics file)."""
+        return cls(store.data_dir, store.path, rules)
+
+    def close(self) -> None:
+        self._conn.close()
+        self._store.close()
+
+    def reload(self) -> None:
+        """Re-read the catalogue and the learned label sizes and norms."""
+        self.catalogue = Catalogue(self._store)
+        self.norms: dict[str, dict[str, float]] = {}
+        self.docs: dict[str, dict[str, int]] = {}
+        for model in stats.MODELS:
+            rows = self._conn.execute("SELECT label, docs, norm FROM label WHERE model = ?",
+                                      (model,)).fetchall()
+            self.norms[model] = {lab: norm for lab, _, norm in rows}
+            self.docs[model] = {lab: docs for lab, docs, _ in rows}
+
+    # --- learning ----------------------------------------------------------------------------
+    def pending(self) -> int:
+        return pending(self._conn, self._store)
+
+    def refresh(self, progress: stats.Progress | None = None, rebuild: bool = False) -> LearnReport:
+        """Learn what the store has that the statistics do not yet (cheap when nothing is new)."""
+        if not rebuild and self.pending() == 0 and not self._events_pending():
+            return LearnReport()
+        report = learn(self.data_dir, self.store_path, progress, rebuild=rebuild)
+        self.reload()
+        return report
+
+    def _events_pending(self) -> bool:
+        last = int(stats.get_state(self._conn, "event_rowid", "0") or 0)
+        top = self._store.execute("SELECT max(rowid) FROM caseevent").fetchone()[0] or 0
+        return top > last
+
+    # --- suggesting --------------------------------------------------------------------------
+    def suggest(self, text: str, *, address: str = "", location_kind: str | None = None,
+                district: str = "", lang: str = "en", limit: int = 5) -> Suggestions:
+        counts = Counter(tokens(text))
+        cue = ""
+        if not location_kind or location_kind == LocationKind.OTHER:
+            location_kind, cue = self.rules.location_kind(text, address)
+        names_lang = "zh" if has_cjk(text) else ("en" if text.strip() else lang)
+        categories = self._categories(text, counts, lang, names_lang, limit)
+        departments, dispositions = self._departments(counts, categories, location_kind,
+                                                      district, lang, limit)
+        return Suggestions(categories[:limit], departments, dispositions, location_kind, cue)
+
+    def _categories(self, text: str, counts: Counter[str], lang: str, names_lang: str,
+                    limit: int) -> list[CategorySuggestion]:
+        cat = self.catalogue
+        learned = score_labels(self._conn, "category", counts, self.norms["category"])
+        seen = self.docs["category"]
+        history_docs = sum(seen.values())
+        scores: dict[str, float] = dict(learned)
+        reasons: dict[str, list[Reason]] = {}
+        top_learned = max(learned.values(), default=0.0)
+        # A catalogue category history never used fades as labelled history grows, unless
+        # history has nothing that reads like this text.
+        fade = max(0.0, 1.0 - history_docs / UNSEEN_FADE_DOCS, 1.0 - top_learned / WEAK_MATCH)
+        for label, s in learned.items():
+            if s >= 0.25 * top_learned:
+                reasons.setdefault(label, []).append(Reason(
+                    "route.why.category_history", {"n": seen.get(label, 0),
+                                                   "similarity": round(100 * s)}))
+        for code, phrase in cat.mentioned(text).items():
+            boost = ALIAS_BOOST if code in seen else ALIAS_BOOST * fade
+            if boost <= 0:
+                continue
+            scores[code] = scores.get(code, 0.0) + boost
+            reasons.setdefault(code, []).insert(0, Reason("route.why.mentions", {"phrase": phrase}))
+        ranked = sorted(scores, key=scores.__getitem__, reverse=True)[:max(limit, 5)]
+        out = []
+        for label in ranked:
+            info = cat.categories.get(label)
+            out.append(CategorySuggestion(
+                category=label, name=cat.category_name(label, names_lang),
+                score=round(scores[label], 4), reasons=reasons.get(label, []),
+                due_days=info.due_days if info else None))
+        return out
+
+    def _departments(self, counts: Counter[str], categories: list[CategorySuggestion],
+                     location_kind: str, district: str, lang: str, limit: int,
+                     ) -> tuple[list[DepartmentSuggestion], list[DispositionSuggestion]]:
+        cat = self.catalogue
+        # The likely categories as shares that sum to 1 (the top three carry the evidence).
+        top = [c for c in categories[:3] if c.score > 0]
+        total = sum(c.score for c in top) or 1.0
+        shares = {c.category: c.score / total for c in top}
+        evidence: dict[str, dict[str, float]] = {}
+        reasons: dict[str, list[Reason]] = {}
+
+        def add(code: str, part: str, value: float, reason: Reason | None = None) -> None:
+            if value <= 0:
+                return
+            slot = evidence.setdefault(code, {})
+            slot[part] = slot.get(part, 0.0) + value
+            if reason is not None:
+                reasons.setdefault(code, []).append(reason)
+
+        # Text: departments (and dispositions, learned as "@disposition") whose past cases match.
+        text_scores = score_labels(self._conn, "department", counts, self.norms["department"])
+        best_text = max(text_scores.values(), default=0.0)
+        for label, s in text_scores.items():
+            rel = s / best_text if best_text else 0.0
+            add(label, "text", rel, Reason("route.why.similar_history", {
+                "n": self.docs["department"].get(label, 0), "similarity": round(100 * s)})
+                if rel >= 0.5 else None)
+
+        # History of the likely categories: who was assigned, resolved and returned them.
+        outcomes = self._outcomes(list(shares))
+        returns: dict[str, tuple[int, int, str]] = {}
+        for category, share in shares.items():
+            rows = outcomes.get(category, [])
+            assigned_all = sum(r[1] for r in rows) or 1
+            cname = cat.category_name(category, lang)
+            for dept, assigned, resolved, returned in rows:
+                add(dept, "history", share * assigned / assigned_all,
+                    Reason("route.why.resolved", {"resolved": resolved, "assigned": assigned,
+                                                  "category": cname})
+                    if share >= 0.3 and resolved else None)
+                if returned and share >= 0.3:
+                    prev = returns.get(dept)
+                    if prev is None or assigned > prev[1]:
+                        returns[dept] = (returned, assigned, cname)
+
+        # Catalogue ownership, by place and district.
+        for category, share in shares.items():
+            chain = cat.chain(category)
+            owners = next((cat.owners[c] for c in chain if c in cat.owners), [])
+            cname = cat.category_name(category, lang)
+            for dept in owners:
+                fits_place = not dept.location_kinds or location_kind in dept.location_kinds
+                unknown_place = location_kind == LocationKind.OTHER
+                fit = 1.0 if fits_place else (0.6 if unknown_place else 0.2)
+                if district and dept.district:
+                    fit *= 1.2 if dept.district == district else 0.5
+                place = LocationKind(location_kind).label(lang) if fits_place and \
+                    dept.location_kinds and not unknown_place else ""
+                add(dept.code, "catalogue", share * min(fit, 1.0),
+                    Reason("route.why.catalogue_place" if place else "route.why.catalogue",
+                           {"category": cname, "place": place}) if share >= 0.3 else None)
+
+        # Rules: lead, co-handling and non-dispatch dispositions for the top category and place.
+        dispositions: dict[str, DispositionSuggestion] = {}
+        co_codes: list[str] = []
+        if top:
+            first = top[0]
+            rule = self.rules.for_category(cat.chain(first.category), location_kind)
+            if rule is not None:
+                share = shares[first.category]
+                why = Reason("route.why.rule", {"rule": rule.why(lang)})
+                if rule.disposition != Disposition.DISPATCH:
+                    dispositions[rule.disposition] = DispositionSuggestion(
+                        rule.disposition, round(share * (W_RULE + W_CATALOGUE + W_HISTORY
+                                                         + W_TEXT * 0.5), 4), [why])
+                if rule.lead:
+                    add(rule.lead, "rule", share, why)
+                for code in rule.co:
+                    add(code, "rule", 0.5 * share)
+                    co_codes.append(code)
+
+        # Dispositions learned from history ("@answered", ...): not departments.
+        for label in [code for code in evidence if code.startswith("@")]:
+            parts = evidence.pop(label)
+            value = sum(parts.values()) * W_TEXT
+            reasons.pop(label, None)
+            disposition = label[1:]
+            reason = Reason("route.why.disposition_history",
+                            {"n": self.docs["department"].get(label, 0)})
+            known = dispositions.get(disposition)
+            if known:
+                known.score = round(known.score + value, 4)
+                known.reasons.append(reason)
+            elif value >= 0.2:
+                dispositions[disposition] = DispositionSuggestion(disposition, round(value, 4),
+                                                                  [reason])
+
+        weights = {"text": W_TEXT, "history": W_HISTORY, "catalogue": W_CATALOGUE, "rule": W_RULE}
+        scored: list[DepartmentSuggestion] = []
+        for code, parts in evidence.items():
+            score = sum(weights[p] * v for p, v in parts.items())
+            suggestion = DepartmentSuggestion(
+                code=code, name=cat.department_name(code, lang), score=score,
+                reasons=reasons.get(code, []))
+            if code in returns:
+                returned, assigned, cname = returns[code]
+                rate = returned / max(assigned, 1)
+                suggestion.return_rate = round(rate, 3)
+                if returned >= RETURN_WARN_MIN and rate >= RETURN_WARN_RATE:
+                    suggestion.warning = True
+                    suggestion.score *= 1.0 - 0.5 * rate
+                    suggestion.reasons.insert(0, Reason(
+                        "route.why.returns", {"returned": returned, "assigned": assigned,
+                                              "rate": round(100 * rate), "category": cname},
+                        warning=True))
+            suggestion.score = round(suggestion.score, 4)
+            scored.append(suggestion)
+        scored.sort(key=lambda d: (-d.score, d.code))
+        scored = scored[:limit]
+        lead = scored[0].code if scored else ""
+        for suggestion in scored:
+            if suggestion.code in co_codes and suggestion.code != lead:
+                suggestion.role = "co"
+                suggestion.reasons.append(Reason("route.why.co", {
+                    "lead": cat.department_name(lead, lang)}))
+        ranked = sorted(dispositions.values(), key=lambda d: -d.score)
+        return scored, ranked
+
+    def _outcomes(self, categories: list[str]) -> dict[str, list[tuple[str, int, int, int]]]:
+        if not categories:
+            return {}
+        rows = self._conn.execute(
+            "SELECT category, department, assigned, resolved, returned FROM outcome "
+            f"WHERE category IN ({','.join('?' * len(categories))})", categories).fetchall()
+        out: dict[str, list[tuple[str, int, int, int]]] = {}
+        for category, dept, assigned, resolved, returned in rows:
+            out.setdefault(category, []).append((dept, assigned, resolved, returned))
+        return out
+
+    def department_return_rate(self, code: str) -> tuple[int, int]:
+        """(returned, assigned) over all categories: the department's scoreboard line."""
+        row = self._conn.execute("SELECT sum(returned), sum(assigned) FROM outcome "
+                                 "WHERE department = ?", (code,)).fetchone()
+        return int(row[0] or 0), int(row[1] or 0)

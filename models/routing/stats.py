@@ -1,0 +1,222 @@
+"""The learned routing statistics: compact counts in a SQLite file next to the store.
+
+What history teaches is kept as sums, never as a copy of the cases, so suggestions cost the same
+with ten cases or ten million:
+
+- `term`: per model ("category" or "department"), token and label, how many of the label's cases
+  hold the token (`df`) and the token's share of each case's length-normalised vector (`mass`).
+  The sum of a label's masses is its centroid; a query is scored by cosine against it.
+- `token`: per model and token, its document frequency and its weight (IDF times how concentrated
+  the token is on few labels: supervised term weighting, which matters with a few hundred cases).
+- `label`: cases per label and the centroid's norm under the current weights.
+- `outcome`: per category and department, cases assigned, resolved and returned.
+
+The file is derived data: it records how far into the store's `case` and `caseevent` tables it
+has learned (by rowid) and catches up from there, and is rebuilt from scratch when its format or
+its store changes. Deleting it loses nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+FILE = "routing.db"
+FORMAT = "1"
+MODELS = ("category", "department")
+CONCENTRATION_EPS = 0.01  # pseudo-count when measuring how a token spreads over labels
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS label (model TEXT, label TEXT, docs INTEGER NOT NULL,
+    norm REAL NOT NULL DEFAULT 0, PRIMARY KEY (model, label)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS token (model TEXT, token TEXT, df INTEGER NOT NULL,
+    weight REAL NOT NULL DEFAULT 0, PRIMARY KEY (model, token)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS term (model TEXT, token TEXT, label TEXT, df INTEGER NOT NULL,
+    mass REAL NOT NULL, PRIMARY KEY (model, token, label)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outcome (category TEXT, department TEXT, assigned INTEGER NOT NULL,
+    resolved INTEGER NOT NULL, returned INTEGER NOT NULL,
+    PRIMARY KEY (category, department)) WITHOUT ROWID;
+"""
+
+Progress = Callable[[int, int], None]  # (cases learned, cases to learn)
+
+
+def connect(data_dir: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(Path(data_dir) / FILE, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")  # derived data: a crash costs a rebuild, no more
+    conn.execute("PRAGMA busy_timeout = 10000")
+    conn.executescript(SCHEMA)
+    return conn
+
+
+def get_state(conn: sqlite3.Connection, key: str, default: str = "") -> str:
+    row = conn.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else default
+
+
+def set_state(conn: sqlite3.Connection, key: str, value: object) -> None:
+    conn.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, str(value)))
+
+
+def clear(conn: sqlite3.Connection) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    for table in ("state", "label", "token", "term", "outcome"):
+        conn.execute(f"DELETE FROM {table}")
+    conn.execute("COMMIT")
+
+
+class Accumulator:
+    """Counts in memory, written to the file in one transaction by `flush`.
+
+    Cases are first grouped by their (category, department) pair: a token seen in a thousand
+    street-light cases is one dictionary entry, and is split into the two models only at flush.
+    """
+
+    def __init__(self) -> None:
+        self.slots: dict[tuple[str, str], int] = {}
+        self.docs: list[int] = []
+        self.df: list[dict[str, int]] = []
+        self.mass: list[dict[str, float]] = []
+        self.outcomes: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+        self.cases = 0
+
+    def add_case(self, counts: dict[str, int], category: str, department: str) -> None:
+        if not counts or not (category or department):
+            return
+        key = (category, department)
+        slot = self.slots.get(key)
+        if slot is None:
+            slot = self.slots[key] = len(self.df)
+            self.docs.append(0)
+            self.df.append(defaultdict(int))
+            self.mass.append(defaultdict(float))
+        df, mass = self.df[slot], self.mass[slot]
+        # Sublinear term frequency, normalised by the case's own length.
+        logs = {t: 1.0 + math.log(n) if n > 1 else 1.0 for t, n in counts.items()}
+        inv = 1.0 / math.sqrt(sum(v * v for v in logs.values()))
+        for t, v in logs.items():
+            df[t] += 1
+            mass[t] += v * inv
+        self.docs[slot] += 1
+        self.cases += 1
+
+    def add_outcome(self, category: str, department: str, assigned: int = 0, resolved: int = 0,
+                    returned: int = 0) -> None:
+        if not department:
+            return
+        row = self.outcomes[(category, department)]
+        row[0] += assigned
+        row[1] += resolved
+        row[2] += returned
+
+    def flush(self, conn: sqlite3.Connection) -> None:
+        terms: dict[tuple[str, str, str], list[float]] = {}
+        token_df: dict[tuple[str, str], int] = defaultdict(int)
+        label_docs: dict[tuple[str, str], int] = defaultdict(int)
+        for (category, department), slot in self.slots.items():
+            df, mass = self.df[slot], self.mass[slot]
+            for model, label in (("category", category), ("department", department)):
+                if not label:
+                    continue
+                label_docs[(model, label)] += self.docs[slot]
+                for t, n in df.items():
+                    row = terms.get((model, t, label))
+                    if row is None:
+                        terms[(model, t, label)] = [n, mass[t]]
+                    else:
+                        row[0] += n
+                        row[1] += mass[t]
+                    token_df[(model, t)] += n
+        conn.executemany(
+            "INSERT INTO term (model, token, label, df, mass) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT DO UPDATE SET df = df + excluded.df, mass = mass + excluded.mass",
+            ((m, t, lab, int(v[0]), v[1]) for (m, t, lab), v in terms.items()))
+        conn.executemany(
+            "INSERT INTO token (model, token, df) VALUES (?, ?, ?) "
+            "ON CONFLICT DO UPDATE SET df = df + excluded.df",
+            ((m, t, n) for (m, t), n in token_df.items()))
+        conn.executemany(
+            "INSERT INTO label (model, label, docs) VALUES (?, ?, ?) "
+            "ON CONFLICT DO UPDATE SET docs = docs + excluded.docs",
+            ((m, lab, n) for (m, lab), n in label_docs.items()))
+        conn.executemany(
+            "INSERT INTO outcome (category, department, assigned, resolved, returned) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET assigned = assigned + excluded.assigned, "
+            "resolved = resolved + excluded.resolved, returned = returned + excluded.returned",
+            ((c, d, *v) for (c, d), v in self.outcomes.items()))
+        self.__init__()
+
+
+def reweigh(conn: sqlite3.Connection) -> None:
+    """Recompute token weights and centroid norms from the counts (one pass over `term`).
+
+    weight = idf × concentration, where concentration = 1 − H(label | token) / log(labels), with
+    each label's share taken relative to its size, so a token found in every label weighs ~0 and
+    one found in a single label weighs its full IDF.
+    """
+    for model in MODELS:
+        docs = dict(conn.execute("SELECT label, docs FROM label WHERE model = ?", (model,)).fetchall())
+        if not docs:
+            continue
+        spread = _Spread(docs)
+        norms: dict[str, float] = defaultdict(float)
+        weights: list[tuple[float, str, str]] = []
+        cur = conn.execute("SELECT token, label, df, mass FROM term WHERE model = ? ORDER BY token",
+                           (model,))
+        token: str | None = None
+        rows: list[tuple[str, int, float]] = []
+        for tok, lab, n, mass in [*cur, (None, "", 0, 0.0)]:
+            if tok != token:
+                if token is not None:
+                    weight = spread.weight(rows)
+                    weights.append((weight, model, token))
+                    for label, _, m in rows:
+                        norms[label] += (weight * m) ** 2
+                token, rows = tok, []
+            rows.append((lab, n, mass))
+        conn.executemany("UPDATE token SET weight = ? WHERE model = ? AND token = ?", weights)
+        conn.executemany("UPDATE label SET norm = ? WHERE model = ? AND label = ?",
+                         ((math.sqrt(v), model, lab) for lab, v in norms.items()))
+
+
+class _Spread:
+    """How a token's cases spread over the labels, relative to each label's size."""
+
+    def __init__(self, docs: dict[str, int]) -> None:
+        self.docs = docs
+        self.total = sum(docs.values())
+        eps = CONCENTRATION_EPS
+        # Labels without the token still hold a little probability: sum them once, then correct
+        # for the labels that have it (entropy = log S − Σ a·log a / S).
+        self.absent = {lab: eps / (n + eps) for lab, n in docs.items()}
+        self.absent_sum = sum(self.absent.values())
+        self.absent_xlogx = sum(a * math.log(a) for a in self.absent.values())
+        self.log_labels = math.log(len(docs)) if len(docs) > 1 else 0.0
+
+    def weight(self, rows: list[tuple[str, int, float]]) -> float:
+        df = sum(r[1] for r in rows)
+        idf = math.log((self.total + 1) / (df + 1)) + 1.0
+        if not self.log_labels:
+            return idf
+        eps = CONCENTRATION_EPS
+        s, xlogx = self.absent_sum, self.absent_xlogx
+        for label, n, _ in rows:
+            a = (n + eps) / (self.docs.get(label, n) + eps)
+            e = self.absent.get(label, 0.0)
+            s += a - e
+            xlogx += a * math.log(a) - (e * math.log(e) if e else 0.0)
+        entropy = math.log(s) - xlogx / s
+        return idf * max(0.0, 1.0 - entropy / self.log_labels)
+
+
+def label_docs(conn: sqlite3.Connection, model: str) -> dict[str, int]:
+    return dict(conn.execute("SELECT label, docs FROM label WHERE model = ?", (model,)).fetchall())
+
+
+def nonempty(items: Iterable[str]) -> list[str]:
+    return [i for i in items if i]

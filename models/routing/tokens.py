@@ -1,0 +1,56 @@
+"""Text to features for routing: Chinese characters and character bigrams, English word stems.
+
+Chinese is written without spaces, and a segmenter would be a heavy, domain-sensitive dependency:
+character bigrams carry most of the topic ("马蜂", "蜂窝", "路灯") and single characters help when
+history is short. English is case-folded and crudely stemmed (lights → light, parking → park).
+Digits are dropped: house numbers and dates say nothing about who owns a problem.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+
+LEARN_CHARS = 400  # title + the start of a long message carry its topic; caps learning cost
+
+_RUN = re.compile(r"[\u3400-\u9fff]+|[a-z][a-z']*")
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "s")
+
+
+def stem(word: str) -> str:
+    word = word.replace("'", "")
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            base = word[: -len(suffix)]
+            return base + "y" if suffix in ("ies", "ied") else base
+    return word
+
+
+def tokens(text: str) -> list[str]:
+    """Features of a text, repeated as often as they occur."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    out: list[str] = []
+    for match in _RUN.finditer(text):
+        run = match.group()
+        if run[0] >= "\u3400":
+            out.extend(run)
+            out.extend(run[i:i + 2] for i in range(len(run) - 1))
+        elif len(run) > 1:
+            out.append(stem(run))
+    return out
+
+
+def term_counts(text: str) -> Counter[str]:
+    return Counter(tokens(text))
+
+
+def learning_text(title: str, description: str) -> str:
+    """What a past case teaches from: its subject line and the start of what was said."""
+    if title and description.startswith(title):
+        title = ""
+    return f"{title}\n{description[:LEARN_CHARS]}" if title else description[:LEARN_CHARS]
+
+
+def has_cjk(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" for ch in text)
