@@ -251,6 +251,35 @@ def add_note(store: Store, case_id: str, note: str, agent: str, at: datetime | N
         return event
 
 
+def attach_repeat_call(store: Store, case_id: str, agent: str, *, draft: CaseDraft | None = None,
+                       phone: str = "", name: str = "", note: str = "",
+                       at: datetime | None = None) -> CaseEvent:
+    """Attach this call to an existing case instead of filing a duplicate: a repeat-call event
+    with the caller and what they said, and the case's repeat count goes up (shift leads see it).
+
+    Give the intake form's `draft`, or the caller's `phone`, `name` and a `note`."""
+    if draft is not None:
+        phone, name = phone or draft.caller_phone, name or draft.caller_name
+        note = note or "\n".join(p for p in (draft.description.strip(), draft.notes.strip()) if p)
+    try:
+        caller = normalise_phone(phone)
+    except PhoneError as exc:
+        raise ValidationFailed([Problem("caller_phone", f"phone.{exc}",
+                                        {"value": phone.strip()})]) from exc
+    name = clean_text(name, multiline=False)
+    when = at or now()
+    with store.writer() as session:
+        case = session.get(Case, case_id)
+        if case is None:
+            raise KeyError(case_id)
+        event = record_event_in(session, case, EventKind.REPEAT_CALL, agent, when, note,
+                                {"caller_phone": caller.e164, "caller_name": name})
+        if caller.e164 and not caller.withheld:
+            remember_caller(session, caller.e164, name, when)
+        session.commit()
+        return event
+
+
 def timeline(store: Store, case_id: str) -> list[CaseEvent]:
     with store.session() as session:
         return list(session.exec(select(CaseEvent).where(CaseEvent.case_id == case_id)

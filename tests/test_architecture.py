@@ -15,6 +15,8 @@ from agent_tui.i18n import STRINGS
     ("models.cases", ("textual", "fastapi", "httpx", "agent_tui", "sync")),
     ("models.importing.importer", ("textual", "fastapi", "httpx", "agent_tui", "sync")),
     ("models.demo", ("textual", "fastapi", "httpx", "agent_tui", "sync")),
+    ("models.search", ("textual", "fastapi", "httpx", "agent_tui", "sync", "rich", "numpy")),
+    ("models.search.engine", ("textual", "fastapi", "httpx", "agent_tui", "sync", "rich")),
     ("agent_tui.cli", ("textual", "fastapi", "sqlmodel")),  # `hotline --help` stays light
 ])
 def test_package_does_not_pull_in(package, forbidden):

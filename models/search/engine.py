@@ -31,14 +31,16 @@ from .normalise import normalise, terms_of_normalised
 from .snippet import Snippet, make_snippet
 
 CANDIDATES = 300  # cases kept from stage 1 for full scoring
-MAX_TERMS = 64  # text terms read per query (the most specific ones)
-POSTINGS_BUDGET = 3_000_000  # postings read per query at most (beyond the first few terms)
+POSTINGS_BUDGET = 2_000_000  # postings read per query at most (beyond the 8 most specific terms)
 MAX_DOC_CHARS = 4_000  # text of a candidate compared in stage 2
 OPEN_STATUSES = frozenset({"open", "dispatched", "in_progress", "returned"})
 RECENT_DAYS = 7
 
 # Weights of the signals in the final score (points; a perfect text match is worth 60).
-W_TEXT, W_ADDRESS, W_NEARBY, W_STREET, W_PHONE = 60.0, 30.0, 12.0, 4.0, 25.0
+W_TEXT, W_ADDRESS, W_NEARBY, W_STREET, W_PHONE = 60.0, 40.0, 12.0, 4.0, 35.0
+# Text similarity: BM25 against the best a case could score, how much of the query the case
+# covers (idf-weighted), how much of the case the query covers (a near-copy scores high on all).
+A_BM25, A_QCOV, A_DCOV = 0.6, 0.2, 0.2
 W_CATEGORY, W_RECENT, W_OPEN = 8.0, 4.0, 2.0
 
 REASON_LABELS: dict[str, tuple[str, str]] = {  # code -> (en, zh)
@@ -169,27 +171,31 @@ class SimilarCaseSearch:
         idf = {t: math.log(1 + (n_docs - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in qtf}
         chosen = _choose_terms(qtf, idf, df)
         coef = {t: idf[t] * (2 * qtf[t] / (1 + qtf[t])) * (index.K1 + 1) / 255 for t in chosen}
-        top_text = sum(c * 255 for c in coef.values())
-        weights = {index.PHONE + phone: max(top_text * 0.6, 6.0) / 255 if phone else 0.0,
-                   index.ADDRESS + place.key: max(top_text * 0.6, 6.0) / 255 if place.key else 0.0,
-                   index.STREET + place.street: max(top_text * 0.1, 1.0) / 255 if place.street else 0.0}
-        coef.update({t: w for t, w in weights.items() if w and df.get(t)})
-        rowids = _stage_one(conn, coef, CANDIDATES)
-        if not rowids:
+        best_text = sum(c * 255 for c in coef.values()) or 1.0  # a case with every term, tf-saturated
+        # The caller's phone and the exact address bring their cases in whatever the text says;
+        # the street only lifts cases the text already found.
+        must = [t for t in signals if not t.startswith(index.STREET) and df.get(t)]
+        street = [t for t in signals if t.startswith(index.STREET) and df.get(t)]
+        text_scores = _stage_one(conn, coef, {t: best_text * 0.1 / 255 for t in street},
+                                 must, CANDIDATES)
+        if not text_scores:
             return []
-        rows = _fetch_cases(conn, rowids)
-        return self._rank(rows, query, norm_text, qtf, idf, phone, place, limit)
+        rows = _fetch_cases(conn, list(text_scores))
+        return self._rank(rows, text_scores, best_text, query, norm_text, qtf, idf, phone,
+                          place, limit)
 
     # --- stage 2 ------------------------------------------------------------------------------
-    def _rank(self, rows: list[tuple], query: Query, norm_text: str, qtf: Counter,
-              idf: dict[str, float], phone: str, place: Place, limit: int) -> list[Hit]:
+    def _rank(self, rows: list[tuple], text_scores: dict[int, float], best_text: float,
+              query: Query, norm_text: str, qtf: Counter, idf: dict[str, float], phone: str,
+              place: Place, limit: int) -> list[Hit]:
         now = query.at or datetime.now(UTC)
         qset = set(qtf)
         q_weight = sum(idf.values()) or 1.0
         category = normalise(query.category).strip()
+        query_words = f" {' '.join(t for t in terms_of_normalised(norm_text) if t.isascii())} "
         cands: list[_Candidate] = []
         for row in rows:
-            (_, cid, case_no, external_id, title, description, address, cat, status, created,
+            (rowid, cid, case_no, external_id, title, description, address, cat, status, created,
              _dept, cphone, _repeat) = row
             if query.exclude and (cid in query.exclude or case_no in query.exclude
                                   or (external_id and external_id in query.exclude)):
@@ -203,17 +209,19 @@ class SimilarCaseSearch:
                 if shared:
                     q_cov = sum(idf[t] for t in shared) / q_weight
                     d_cov = len(shared) / len(dset)
-                    c.text_sim = 0.75 * q_cov + 0.25 * d_cov
+                    bm25 = min(text_scores.get(rowid, 0.0) / best_text, 1.0)
+                    c.text_sim = A_BM25 * bm25 + A_QCOV * q_cov + A_DCOV * d_cov
                     score += W_TEXT * c.text_sim
             if phone and cphone == phone:
                 score += W_PHONE
                 c.reasons.append(Reason("same_caller"))
-            if place.key and address:
+            if address:
                 theirs = address_key(address)
-                if place.same(theirs):
+                if place.key and place.same(theirs) or (
+                        not place.key and _address_in_text(theirs, norm_text, query_words)):
                     score += W_ADDRESS
                     c.reasons.append(Reason("same_address"))
-                elif place.near(theirs):
+                elif place.key and place.near(theirs):
                     score += W_NEARBY
                     c.reasons.append(Reason("nearby_address"))
                 elif place.street and place.street == theirs.street:
@@ -287,43 +295,70 @@ def _document_frequencies(conn: sqlite3.Connection, terms: list[str]) -> dict[st
 
 
 def _choose_terms(qtf: Counter, idf: dict[str, float], df: dict[str, int]) -> list[str]:
-    """The most specific terms, within a budget of postings (a long complaint stays fast)."""
+    """The query's terms, most specific first, within a budget of postings read: a long
+    complaint drops only its most common bigrams (的问, 问题) and stays fast."""
     ranked = sorted((t for t in qtf if df.get(t)), key=lambda t: -idf[t])
     chosen, read = [], 0
-    for t in ranked[:MAX_TERMS]:
-        if len(chosen) >= 4 and read + df[t] > POSTINGS_BUDGET:
+    for t in ranked:
+        if len(chosen) >= 8 and read + df[t] > POSTINGS_BUDGET:
             break
         chosen.append(t)
         read += df[t]
     return chosen
 
 
-def _stage_one(conn: sqlite3.Connection, coef: dict[str, float], keep: int) -> list[int]:
+def _address_in_text(place: Place, norm_text: str, query_words: str) -> bool:
+    """A free-text query that names the case's address (no separate address given)."""
+    if not place.number or not place.street:
+        return False
+    if place.street.isascii():
+        return f" {place.number} {place.street} " in query_words
+    flat = "".join(norm_text.split())
+    at = flat.find(place.street)
+    return at >= 0 and flat[at + len(place.street):].startswith(place.number)
+
+
+def _stage_one(conn: sqlite3.Connection, coef: dict[str, float], boost: dict[str, float],
+               must: list[str], keep: int) -> dict[int, float]:
+    """Candidates and their text scores: the best `keep` by text (+ street boost), plus every
+    case of the `must` terms (the caller's phone, the exact address), newest first."""
     import numpy as np  # here, not at the top: importing models.search stays light
 
-    if not coef:
-        return []
-    terms = list(coef)
-    docs, contrib = [], []
+    terms = [*coef, *boost, *must]
+    if not terms:
+        return {}
+    text_docs, text_w, boost_docs, boost_w, must_docs = [], [], [], [], []
     for term, blob, weights in conn.execute(
             f"SELECT term, docs, weights FROM search_postings WHERE term IN "
             f"({','.join('?' * len(terms))})", terms):
-        docs.append(np.frombuffer(blob, dtype=np.uint32))
-        contrib.append(np.frombuffer(weights, dtype=np.uint8).astype(np.float32) * coef[term])
-    if not docs:
-        return []
-    all_docs = np.concatenate(docs)
-    all_contrib = np.concatenate(contrib)
-    if len(all_docs) <= keep:
-        return sorted(set(all_docs.tolist()))
-    scores = np.bincount(all_docs, weights=all_contrib)
-    hit = np.flatnonzero(scores)
-    # Newer cases (higher rowid) win ties: a tiny bonus in rowid order.
-    ranked = scores[hit] + hit * (1e-9 * scores.max() / max(int(hit[-1]), 1))
-    if len(hit) > keep:
-        best = np.argpartition(ranked, -keep)[-keep:]
-        hit = hit[best]
-    return hit.tolist()
+        docs = np.frombuffer(blob, dtype=np.uint32)
+        if term in coef:
+            text_docs.append(docs)
+            text_w.append(np.frombuffer(weights, dtype=np.uint8).astype(np.float32) * coef[term])
+        elif term in boost:
+            boost_docs.append(docs)
+            boost_w.append(np.full(len(docs), boost[term], dtype=np.float32))
+        else:
+            must_docs.append(docs)
+    out: dict[int, float] = {}
+    if text_docs:
+        all_docs = np.concatenate(text_docs)
+        text = np.bincount(all_docs, weights=np.concatenate(text_w))
+        hit = np.flatnonzero(text)
+        ranked = text[hit]
+        if boost_docs:
+            lift = np.bincount(np.concatenate(boost_docs), weights=np.concatenate(boost_w),
+                               minlength=len(text))[: len(text)]
+            ranked = ranked + lift[hit]
+        # Newer cases (higher rowid) win ties: a tiny bonus in rowid order.
+        ranked = ranked + hit * (1e-9 * float(ranked.max()) / max(int(hit[-1]), 1))
+        if len(hit) > keep:
+            hit = hit[np.argpartition(ranked, -keep)[-keep:]]
+        out = dict(zip(hit.tolist(), text[hit].tolist(), strict=True))
+    if must_docs:
+        for rowid in np.unique(np.concatenate(must_docs))[-keep:].tolist():
+            out.setdefault(rowid, 0.0)
+    return out
 
 
 def _fetch_cases(conn: sqlite3.Connection, rowids: list[int]) -> list[tuple]:
