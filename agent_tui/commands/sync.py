@@ -195,3 +195,22 @@ def queue_cmd(as_json: bool, as_list: bool, limit: int, ctx: Context) -> None:
                    + (f"  {r.reason}" if r.reason else ""))
 
 
+
+
+def start_sync_worker(store, ctx: Context):
+    """The TUI's background sync worker, or None in local mode (no server given or stored).
+
+    A server given on the command line (with its token) is remembered in the store, so the
+    terminal keeps syncing the next time it starts."""
+    from sync.client import queue
+    from sync.client.engine import resolve_settings
+    from sync.client.worker import SyncWorker
+
+    server, token = resolve_settings(store, ctx.server, ctx.token)
+    if not server:
+        return None
+    if ctx.server:
+        store.set_meta(queue.SERVER, server)
+    if ctx.token:
+        store.set_meta(queue.TOKEN, ctx.token)
+    return SyncWorker(store, server, lambda: ctx.token or store.get_meta(queue.TOKEN)).start()

@@ -16,11 +16,19 @@ def run_tui(ctx: Context) -> None:
     from models.catalogue import ensure_catalogue
 
     from ..app import HotlineApp
+    from .sync import start_sync_worker
 
     store = ctx.store()
     with store.writer() as session:
         ensure_catalogue(session)
-    HotlineApp(store, lang=ctx.lang, agent=ctx.agent).run()
+    worker = start_sync_worker(store, ctx)  # None in local mode (no server configured)
+    app = HotlineApp(store, lang=ctx.lang, agent=ctx.agent)
+    app.sync_worker = worker  # for the status line and the quit warning
+    try:
+        app.run()
+    finally:
+        if worker is not None:
+            worker.stop()
 
 
 @click.command("tui")
@@ -33,11 +41,15 @@ def tui_cmd(ctx: Context) -> None:
 @click.command("demo")
 @click.option("--cases", "count", type=int, default=400, show_default=True, help="Demo cases to seed.")
 @click.option("--seed-only", is_flag=True, help="Seed the demo data dir and exit (no TUI).")
+@click.option("--lead", is_flag=True, help="Sign in as the shift lead instead of the demo agent.")
+@click.option("--no-server", is_flag=True, help="No embedded server: the TUI in local mode.")
 @common_options
-def demo_cmd(count: int, seed_only: bool, ctx: Context) -> None:
+def demo_cmd(count: int, seed_only: bool, lead: bool, no_server: bool, ctx: Context) -> None:
     """The whole system on one machine, seeded with realistic demo data.
 
-    Uses its own data dir (`demo/` inside the data dir) unless --data-dir is given.
+    Starts an embedded central server (SQLite, a free localhost port) and opens the TUI signed in
+    as the demo agent (--lead: as the shift lead). Uses its own data dir (`demo/` inside the data
+    dir) unless --data-dir is given.
     """
     from models.demo import seed_demo
 
@@ -49,5 +61,15 @@ def demo_cmd(count: int, seed_only: bool, ctx: Context) -> None:
     added = seed_demo(store, count)
     if added:
         click.echo(t("cli.demo_seeded", ctx.lang, n=added, path=store.path), err=True)
-    if not seed_only:
+    if seed_only:
+        return
+    if no_server:
         run_tui(ctx)
+        return
+    from ..demo_server import start_demo
+
+    demo = start_demo(ctx, store, lead=lead)
+    try:
+        run_tui(ctx)
+    finally:
+        demo.stop()

@@ -48,7 +48,7 @@ class SyncWorker:
                  transport=None) -> None:
         self.store, self.server = store, server
         self.interval, self.poll = interval, poll
-        self.backoff = backoff or Backoff(base=1.0, cap=60.0)
+        self.backoff = backoff or Backoff(base=1.0, cap=30.0)
         self.engine = SyncEngine(store, server, token, transport=transport) if server else None
         self._status = SyncStatus(state=LOCAL if not server else CONNECTING)
         self._lock = threading.Lock()

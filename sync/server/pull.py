@@ -67,19 +67,20 @@ def pull(db: Database, user: User, req: PullRequest) -> PullResponse:
             raise Forbidden(f"terminal {req.client_id} is bound to another user")
         last_seq = crow.last_seq if crow else 0
 
-        cases: list[Case] = []
+        cases: list[dict] = []
         if ids.get("case"):
             horizon = now() - timedelta(days=req.horizon_days)
             own = select(mutation.c.case_id).where(mutation.c.client_id == req.client_id)
-            cases = list(s.execute(select(Case).where(
-                col(Case.id).in_(ids["case"]),
-                (col(Case.created_at) >= horizon) | col(Case.id).in_(own))).scalars())
-        in_scope = {c.id for c in cases}
-        events: list[CaseEvent] = []
+            ct = Case.__table__
+            cases = [dict(r._mapping) for r in s.execute(select(ct).where(
+                ct.c.id.in_(ids["case"]), (ct.c.created_at >= horizon) | ct.c.id.in_(own)))]
+        in_scope = {c["id"] for c in cases}
+        events: list[dict] = []
         if ids.get("event") and in_scope:
-            events = [e for e in s.execute(select(CaseEvent).where(
-                col(CaseEvent.id).in_(ids["event"]))).scalars() if e.case_id in in_scope]
-            events.sort(key=lambda e: (e.at, e.id))
+            et = CaseEvent.__table__
+            events = [dict(r._mapping) for r in s.execute(select(et).where(et.c.id.in_(ids["event"])))]
+            events = sorted((e for e in events if e["case_id"] in in_scope),
+                            key=lambda e: (e["at"], e["id"]))
         departments = list(s.execute(select(Department).where(
             col(Department.code).in_(ids["department"]))).scalars()) if ids.get("department") else []
         categories = list(s.execute(select(Category).where(
@@ -99,8 +100,8 @@ def pull(db: Database, user: User, req: PullRequest) -> PullResponse:
         acks_to = acks[-1].seq if len(acks) >= MAX_ACKS else last_seq
         return PullResponse(
             cursor=new_cursor, more=more, reset=reset, last_seq=last_seq, acks=acks, acks_to=acks_to,
-            cases=[CaseWire.model_validate(c, from_attributes=True) for c in cases],
-            events=[EventWire.model_validate(e, from_attributes=True) for e in events],
+            cases=[CaseWire.model_validate(c) for c in cases],
+            events=[EventWire.model_validate(e) for e in events],
             departments=[DepartmentWire.model_validate(d, from_attributes=True) for d in departments],
             categories=[CategoryWire.model_validate(c, from_attributes=True) for c in categories],
             conflicts=conflicts, server_time=now())

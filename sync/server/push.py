@@ -94,7 +94,10 @@ class _Batch:
     session: Session
     user: User
     client_id: str
-    cases: dict[str, Case] = field(default_factory=dict)
+    cases: dict[str, Case] = field(default_factory=dict)  # ORM rows of existing cases
+    created: set[str] = field(default_factory=set)  # created in this batch, maybe not yet inserted
+    new_cases: list[dict] = field(default_factory=list)  # buffered inserts (Core: fast)
+    new_events: list[dict] = field(default_factory=list)
     event_ids: set[str] = field(default_factory=set)
     external_ids: set[str] = field(default_factory=set)
     changes: list[tuple[str, str]] = field(default_factory=list)
@@ -157,7 +160,7 @@ def _create(b: _Batch, m: Mutation) -> str:
     for name, allowed in _ENUM_FIELDS.items():
         if getattr(c, name) not in allowed:
             raise Rejected(f"unknown {name} {getattr(c, name)!r}")
-    if c.id in b.cases:
+    if c.id in b.cases or c.id in b.created:
         raise Rejected(f"case {c.id} already exists")
     if c.external_id and c.external_id in b.external_ids:
         raise Rejected(f"a case with external id {c.external_id!r} already exists")
@@ -168,17 +171,36 @@ def _create(b: _Batch, m: Mutation) -> str:
             raise Rejected(f"unknown event kind {e.kind!r}")
         if e.id in b.event_ids:
             raise Rejected(f"event {e.id} already exists")
-    case = Case(**c.model_dump(), sync_state="synced")
-    b.session.add(case)
-    b.cases[case.id] = case
+    b.new_cases.append(c.model_dump() | {"sync_state": "synced"})
+    b.created.add(c.id)
     if c.external_id:
         b.external_ids.add(c.external_id)
-    b.changes.append(("case", case.id))
+    b.changes.append(("case", c.id))
     for e in p.events:
-        b.session.add(CaseEvent(**e.model_dump()))
+        b.new_events.append(e.model_dump())
         b.event_ids.add(e.id)
         b.changes.append(("event", e.id))
     return "applied"
+
+
+def _flush_new(b: _Batch) -> None:
+    """Insert the buffered new cases and their events (one executemany each)."""
+    if b.new_cases:
+        b.session.execute(insert(Case.__table__), b.new_cases)
+        b.new_cases = []
+    if b.new_events:
+        b.session.execute(insert(CaseEvent.__table__), b.new_events)
+        b.new_events = []
+
+
+def _case(b: _Batch, case_id: str) -> Case | None:
+    case = b.cases.get(case_id)
+    if case is None and case_id in b.created:
+        _flush_new(b)
+        case = b.session.get(Case, case_id)
+        if case is not None:
+            b.cases[case_id] = case
+    return case
 
 
 def _event(b: _Batch, m: Mutation) -> str:
@@ -192,7 +214,7 @@ def _event(b: _Batch, m: Mutation) -> str:
         raise Rejected(f"{m.name} cannot carry an event of kind {e.kind!r}")
     if e.kind == EventKind.NOTE and not clean_text(e.note):
         raise Rejected("a note needs text")
-    case = b.cases.get(e.case_id)
+    case = _case(b, e.case_id)
     if case is None or e.case_id != m.case_id:
         raise Rejected(f"unknown case {e.case_id}")
     if e.id in b.event_ids:
@@ -231,7 +253,7 @@ def _fields(b: _Batch, m: Mutation) -> tuple[str, list[ConflictInfo]]:
         raise Rejected(f"fields not editable: {', '.join(unknown)}")
     if not p.fields:
         raise Rejected("no fields to change")
-    case = b.cases.get(m.case_id)
+    case = _case(b, m.case_id)
     if case is None:
         raise Rejected(f"unknown case {m.case_id}")
     new_values = {f: _check_value(f, ch.new) for f, ch in p.fields.items()}
@@ -312,6 +334,7 @@ def _push(db: Database, user: User, req: PushRequest, protocol: int, *, safe: bo
                 if safe:
                     with s.begin_nested():
                         outcome, conflicts = _apply(b, m)
+                        _flush_new(b)
                         s.flush()
                 else:
                     outcome, conflicts = _apply(b, m)
@@ -324,8 +347,10 @@ def _push(db: Database, user: User, req: PushRequest, protocol: int, *, safe: bo
                     raise
                 outcome, reason = "rejected", f"refused by the database: {exc!s:.200}"
                 del b.changes[mark:]
-                b.cases.pop(m.case_id, None) if m.name == Mutations.CASE_CREATE else None
-            if outcome == "rejected" and m.case_id in b.cases:
+                b.new_cases, b.new_events = [], []
+                if m.name == Mutations.CASE_CREATE:
+                    b.created.discard(m.case_id)
+            if outcome == "rejected" and (m.case_id in b.cases or m.case_id in b.created):
                 b.changes.append(("case", m.case_id))  # resend the server's state of the case
             if conflicts:
                 reason = "conflict on " + ", ".join(c.field for c in conflicts)
@@ -335,6 +360,7 @@ def _push(db: Database, user: User, req: PushRequest, protocol: int, *, safe: bo
                                 case_id=m.case_id, payload_hash=payload_hash(m), outcome=outcome,
                                 reason=reason, user_id=user.id, client_at=m.at,
                                 received_at=received))
+        _flush_new(b)
         s.flush()
         if records:
             s.execute(insert(mutation), records)
