@@ -1,7 +1,7 @@
 """Scoring a text against the learned centroids: weighted cosine, reading only what the text needs.
 
 A query reads the weights of its own tokens, keeps the most telling ones (`TOP_TOKENS`: common
-characters weigh ~0 and would only cost time), then reads those tokens' per-label masses. With a
+characters weigh ~0 and would only cost time), then reads those tokens' per-label counts. With a
 million cases of history that is a few hundred index lookups, whatever the history's size.
 """
 
@@ -11,7 +11,7 @@ import math
 import sqlite3
 from collections import Counter
 
-TOP_TOKENS = 80
+TOP_TOKENS = 200
 MAX_QUERY_TOKENS = 900  # bound on SQL parameters for a very long message
 
 
@@ -35,8 +35,8 @@ def score_labels(conn: sqlite3.Connection, model: str, counts: Counter[str],
     top = sorted(query, key=query.__getitem__, reverse=True)[:TOP_TOKENS]
     scores: dict[str, float] = {}
     rows = conn.execute(
-        f"SELECT token, label, mass FROM term WHERE model = ? AND token IN ({_placeholders(len(top))})",
+        f"SELECT token, label, df FROM term WHERE model = ? AND token IN ({_placeholders(len(top))})",
         (model, *top))
-    for token, label, mass in rows:
-        scores[label] = scores.get(label, 0.0) + query[token] * weights[token] * mass
+    for token, label, df in rows:
+        scores[label] = scores.get(label, 0.0) + query[token] * weights[token] * df
     return {lab: s / (qnorm * norms[lab]) for lab, s in scores.items() if norms.get(lab)}

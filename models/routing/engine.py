@@ -34,7 +34,6 @@ RETURN_WARN_RATE = 0.3  # warn when a department returned at least this share ..
 RETURN_WARN_MIN = 3  # ... and at least this many cases of the kind
 ALIAS_BOOST = 0.35
 UNSEEN_FADE_DOCS = 300  # catalogue-only categories fade out as labelled history grows to this
-WEAK_MATCH = 0.15  # a best cosine below this means history knows nothing like the text
 
 # How the evidence for a department adds up (each part is in 0..1).
 W_TEXT, W_HISTORY, W_CATALOGUE, W_RULE = 0.45, 0.25, 0.15, 0.15
@@ -265,9 +264,9 @@ class Router:
         scores: dict[str, float] = dict(learned)
         reasons: dict[str, list[Reason]] = {}
         top_learned = max(learned.values(), default=0.0)
-        # A catalogue category history never used fades as labelled history grows, unless
-        # history has nothing that reads like this text.
-        fade = max(0.0, 1.0 - history_docs / UNSEEN_FADE_DOCS, 1.0 - top_learned / WEAK_MATCH)
+        # A catalogue category that history never used fades as labelled history grows (the
+        # city files under its own categories), unless history knows nothing like this text.
+        fade = 1.0 if not learned else max(0.0, 1.0 - history_docs / UNSEEN_FADE_DOCS)
         for label, s in learned.items():
             if s >= 0.25 * top_learned:
                 reasons.setdefault(label, []).append(Reason(

@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import stats
-from .tokens import learning_text, tokens
+from .tokens import LEARN_CHARS, learning_text, tokens
 
-CHUNK = 50_000  # cases per read and per write transaction
+CHUNK = 20_000  # cases per read
+FLUSH_ENTRIES = 4_000_000  # counter entries kept in memory before writing them out
 REWEIGH_SHARE = 0.01  # reweigh when this share of the history is new since the last time
 SMALL_HISTORY = 50_000  # below this, reweighing is cheap enough to do after every catch-up
 
@@ -99,11 +99,11 @@ def _learn_cases(conn: sqlite3.Connection, store_conn: sqlite3.Connection, todo:
         rows = store_conn.execute(
             'SELECT rowid, title, substr(description, 1, ?), category, lead_department, disposition, '
             'status, source FROM "case" WHERE rowid > ? ORDER BY rowid LIMIT ?',
-            (2 * 400, last, CHUNK)).fetchall()
+            (2 * LEARN_CHARS, last, CHUNK)).fetchall()
         if not rows:
             break
         for _, title, description, category, lead, disposition, status, source in rows:
-            acc.add_case(Counter(tokens(learning_text(title, description))), category,
+            acc.add_case(tokens(learning_text(title, description)), category,
                          department_label(lead, disposition))
             if lead and disposition == "dispatch":
                 imported = source.startswith("import")
@@ -112,13 +112,19 @@ def _learn_cases(conn: sqlite3.Connection, store_conn: sqlite3.Connection, todo:
                                 returned=int(imported and status == "returned"))
         last = rows[-1][0]
         done += len(rows)
-        conn.execute("BEGIN IMMEDIATE")
-        acc.flush(conn)
-        stats.set_state(conn, "case_rowid", last)
-        conn.execute("COMMIT")
+        if acc.size() >= FLUSH_ENTRIES:
+            _flush(conn, acc, last)
         if progress:
             progress(done, max(todo, done))
+    _flush(conn, acc, last)
     return done
+
+
+def _flush(conn: sqlite3.Connection, acc: stats.Accumulator, last_rowid: int) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    acc.flush(conn)
+    stats.set_state(conn, "case_rowid", last_rowid)
+    conn.execute("COMMIT")
 
 
 def _learn_events(conn: sqlite3.Connection, store_conn: sqlite3.Connection) -> int:

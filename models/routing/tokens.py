@@ -1,8 +1,7 @@
 """Text to features for routing: Chinese characters and character bigrams, English word stems.
 
 Chinese is written without spaces, and a segmenter would be a heavy, domain-sensitive dependency:
-character bigrams carry most of the topic ("马蜂", "蜂窝", "路灯") and single characters help when
-history is short. English is case-folded and crudely stemmed (lights → light, parking → park).
+character bigrams carry the topic ("马蜂", "蜂窝", "路灯"); a lone character stands for itself. English is case-folded and crudely stemmed (lights → light, parking → park).
 Digits are dropped: house numbers and dates say nothing about who owns a problem.
 """
 
@@ -11,13 +10,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from functools import lru_cache
 
-LEARN_CHARS = 400  # title + the start of a long message carry its topic; caps learning cost
+LEARN_CHARS = 800  # title + the start of a long message carry its topic; caps learning cost
 
 _RUN = re.compile(r"[\u3400-\u9fff]+|[a-z][a-z']*")
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "s")
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     word = word.replace("'", "")
     for suffix in _SUFFIXES:
@@ -27,17 +28,21 @@ def stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=262144)
+def _run_features(run: str) -> tuple[str, ...]:
+    """Features of one run of Chinese characters or one English word (runs repeat a lot)."""
+    if run[0] >= "\u3400":
+        if len(run) == 1:
+            return (run,)
+        return tuple(run[i:i + 2] for i in range(len(run) - 1))
+    return (stem(run),) if len(run) > 1 else ()
+
+
 def tokens(text: str) -> list[str]:
     """Features of a text, repeated as often as they occur."""
-    text = unicodedata.normalize("NFKC", text).lower()
     out: list[str] = []
-    for match in _RUN.finditer(text):
-        run = match.group()
-        if run[0] >= "\u3400":
-            out.extend(run)
-            out.extend(run[i:i + 2] for i in range(len(run) - 1))
-        elif len(run) > 1:
-            out.append(stem(run))
+    for run in _RUN.findall(unicodedata.normalize("NFKC", text).lower()):
+        out.extend(_run_features(run))
     return out
 
 
