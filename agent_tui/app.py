@@ -10,6 +10,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 
+from models.draft_writer import DraftWriter
 from models.store import Store
 from models.timeutil import now
 
@@ -32,6 +33,7 @@ class HotlineApp(App[None]):
         super().__init__()
         self.store = store
         self.clock = clock  # what "now" is for ages on screen (fixed in snapshot tests)
+        self.drafts = DraftWriter(store.path)  # the intake form's drafts, written off the UI
         self.lang = lang
         self.agent = agent
         self.title = t("app.title", lang)
@@ -46,9 +48,14 @@ class HotlineApp(App[None]):
     def on_mount(self) -> None:
         from .screens.intake import IntakeScreen
 
-        self.intake = IntakeScreen()
+        self.intake = IntakeScreen()  # it opens straight on the intake form, ready for a call
         self.push_screen(self.intake)
         self.set_interval(self.RING_POLL, self._poll_rings)
+
+    def on_ready(self) -> None:
+        # After the first frame: loading the ORM and catalogue on a thread would otherwise
+        # compete for the interpreter with drawing the form.
+        self.intake.load_reference()
 
     def _poll_rings(self) -> None:
         self._take_rings()
@@ -65,6 +72,13 @@ class HotlineApp(App[None]):
         while self.screen is not self.intake and len(self.screen_stack) > 1:
             self.pop_screen()
         self.intake.start_call(number)
+
+    async def action_quit(self) -> None:
+        self.intake.keep_draft()  # the last keystrokes, not yet written by the draft timer
+        await super().action_quit()
+
+    def on_unmount(self) -> None:
+        self.drafts.stop()  # everything handed over is on disk before the process ends
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

@@ -7,17 +7,18 @@ case is validated and stored the same way whoever files it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import uuid6
 from sqlmodel import Session, col, func, select
 
 from . import outbox
+from .case_draft import CaseDraft
 from .catalogue import resolve_category, resolve_department
 from .deadlines import add_working_days, working_days_for
 from .enums import Disposition, EventKind, LocationKind, Status, Urgency
+from .ids import new_id
 from .messages import Problem, ValidationFailed
 from .phone import PhoneError, normalise_phone
 from .search.index import index_session
@@ -28,37 +29,6 @@ from .timeutil import now, to_iso
 
 MAX_DESCRIPTION = 20_000  # characters typed at intake; imports may carry longer history
 MAX_NAME = 60
-
-
-def new_id() -> str:
-    return str(uuid6.uuid7())
-
-
-@dataclass
-class CaseDraft:
-    """What the agent typed, as typed: every field a string, nothing resolved yet."""
-
-    caller_phone: str = ""
-    caller_name: str = ""
-    description: str = ""
-    address: str = ""
-    location_kind: str = "other"
-    category: str = ""
-    urgency: str = "normal"
-    disposition: str = "dispatch"
-    lead_department: str = ""
-    co_departments: list[str] = field(default_factory=list)
-    notes: str = ""
-    district: str = ""
-    title: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CaseDraft:
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
 
 
 @dataclass

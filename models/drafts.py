@@ -12,11 +12,14 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel, col, select
 
-from .cases import CaseDraft, new_id
+from .case_draft import CaseDraft, is_blank
+from .db_types import AwareDateTime
+from .draft_writer import DISCARDED, OPEN, SAVED, set_draft_state, upsert_draft
+from .ids import new_id
 from .store import Store
-from .timeutil import AwareDateTime, now
+from .timeutil import now
 
-OPEN, SAVED, DISCARDED = "open", "saved", "discarded"
+__all__ = ["DISCARDED", "OPEN", "SAVED", "Draft", "Ring", "is_blank"]
 
 
 class Draft(SQLModel, table=True):
@@ -46,41 +49,22 @@ class Ring(SQLModel, table=True):
     handled: bool = False
 
 
-def is_blank(draft: CaseDraft) -> bool:
-    """Nothing typed yet (choices left at their defaults do not count)."""
-    return not any((draft.caller_phone.strip(), draft.caller_name.strip(), draft.description.strip(),
-                    draft.address.strip(), draft.notes.strip(), draft.lead_department.strip(),
-                    *[d.strip() for d in draft.co_departments]))
-
-
 def new_draft(store: Store, agent: str, draft: CaseDraft | None = None) -> Draft:
-    at = now()
-    row = Draft(id=new_id(), agent=agent, created_at=at, updated_at=at,
-                data=(draft or CaseDraft()).to_dict())
-    with store.writer() as s:
-        s.add(row)
-        s.commit()
-    return row
+    draft_id = new_id()
+    with store.raw() as conn:
+        upsert_draft(conn, draft_id, agent, draft or CaseDraft())
+    with store.session() as s:
+        return s.get(Draft, draft_id)
 
 
-def save_draft(store: Store, draft_id: str, draft: CaseDraft) -> None:
-    with store.writer() as s:
-        row = s.get(Draft, draft_id)
-        if row is None or row.state != OPEN:
-            return
-        row.data = draft.to_dict()
-        row.updated_at = now()
-        s.add(row)
-        s.commit()
+def save_draft(store: Store, draft_id: str, draft: CaseDraft, agent: str = "") -> None:
+    with store.raw() as conn:
+        upsert_draft(conn, draft_id, agent, draft)
 
 
 def close_draft(store: Store, draft_id: str, state: str = SAVED) -> None:
-    with store.writer() as s:
-        row = s.get(Draft, draft_id)
-        if row is not None:
-            row.state = state
-            s.add(row)
-            s.commit()
+    with store.raw() as conn:
+        set_draft_state(conn, draft_id, state)
 
 
 def open_drafts(store: Store, agent: str | None = None) -> list[Draft]:

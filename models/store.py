@@ -13,15 +13,19 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
-
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine
+from typing import TYPE_CHECKING
 
 from . import migrations
-from .tables import Counter, Meta
 from .timeutil import local_zone
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
+# SQLAlchemy is imported on first use of a session, not when the store opens: the intake form
+# is on screen before it has loaded (cold start is measured in benchmarks/bench_intake.py).
 
 STORE_FILE = "hotline.db"
 BUSY_TIMEOUT_MS = 10_000
@@ -60,13 +64,22 @@ class Store:
         with connect(self.path) as conn:
             self.migrated_from, self.version = migrations.migrate(conn)
         conn.close()
-        self.engine = self._engine("BEGIN")
-        # Writers take the lock at BEGIN: a deferred transaction that reads and then writes can
-        # fail with SQLITE_BUSY on upgrade, which no busy timeout cures.
-        self.write_engine = self._engine("BEGIN IMMEDIATE")
         self._ensure_identity()
 
+    @cached_property
+    def engine(self) -> Engine:
+        return self._engine("BEGIN")
+
+    @cached_property
+    def write_engine(self) -> Engine:
+        # Writers take the lock at BEGIN: a deferred transaction that reads and then writes can
+        # fail with SQLITE_BUSY on upgrade, which no busy timeout cures.
+        return self._engine("BEGIN IMMEDIATE")
+
     def _engine(self, begin: str) -> Engine:
+        from sqlalchemy import event
+        from sqlmodel import create_engine
+
         engine = create_engine(
             f"sqlite:///{self.path}",
             connect_args={"check_same_thread": False, "isolation_level": None},
@@ -77,10 +90,14 @@ class Store:
 
     def session(self) -> Session:
         """For reading: WAL readers never wait for a writer."""
+        from sqlmodel import Session
+
         return Session(self.engine, expire_on_commit=False)
 
     def writer(self) -> Session:
         """For a write transaction: holds the store's write lock from its first statement."""
+        from sqlmodel import Session
+
         return Session(self.write_engine, expire_on_commit=False)
 
     @contextmanager
@@ -92,29 +109,32 @@ class Store:
             conn.close()
 
     def close(self) -> None:
-        self.engine.dispose()
-        self.write_engine.dispose()
+        for name in ("engine", "write_engine"):
+            if name in self.__dict__:  # only the engines that were made
+                self.__dict__.pop(name).dispose()
 
     # --- facts about this store -------------------------------------------------------------
     def get_meta(self, key: str, default: str = "") -> str:
-        with self.session() as s:
-            row = s.get(Meta, key)
-            return row.value if row else default
+        with self.raw() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
 
     def set_meta(self, key: str, value: str) -> None:
-        with self.writer() as s:
-            s.merge(Meta(key=key, value=value))
-            s.commit()
+        with self.raw() as conn:
+            conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
 
     def _ensure_identity(self) -> None:
-        with self.writer() as s:
-            if s.get(Meta, "client_id") is None:
-                client_id = str(uuid.uuid4())
-                s.add(Meta(key="client_id", value=client_id))
+        client_id = str(uuid.uuid4())
+        with self.raw() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            if conn.execute("SELECT 1 FROM meta WHERE key = 'client_id'").fetchone() is None:
+                conn.execute("INSERT INTO meta (key, value) VALUES ('client_id', ?)", (client_id,))
                 # The case-number prefix must differ between terminals so that numbers made
                 # offline never collide; a city can set its own with `set_meta`.
-                s.add(Meta(key="terminal_prefix", value=client_id[:4].upper()))
-                s.commit()
+                conn.execute("INSERT INTO meta (key, value) VALUES ('terminal_prefix', ?)",
+                             (client_id[:4].upper(),))
+            conn.execute("COMMIT")
 
     @property
     def client_id(self) -> str:
@@ -126,6 +146,8 @@ class Store:
 
     def next_case_no(self, session: Session, at: datetime) -> str:
         """Next number for the terminal and local day, inside the caller's transaction."""
+        from .tables import Counter, Meta
+
         day = at.astimezone(local_zone()).strftime("%y%m%d")
         prefix = session.get(Meta, "terminal_prefix")
         key = f"{prefix.value if prefix else 'T'}-{day}"

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
-from .timeutil import AwareDateTime
+from .db_types import AwareDateTime
 
 
 def _time(*, index: bool = False, nullable: bool = False) -> Any:

@@ -5,9 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, String
-from sqlalchemy.types import TypeDecorator
-
 # Excel counts days from 1899-12-30 (its 1900 leap-year bug folded in).
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 # Day serials between 1954 and 2119: anything else is not a plausible case date.
@@ -121,29 +118,11 @@ def local_day(dt: datetime) -> date:
     return dt.astimezone(local_zone()).date()
 
 
-class AwareDateTime(TypeDecorator):
-    """Aware datetimes: TIMESTAMPTZ on PostgreSQL, sortable UTC text on SQLite."""
+def __getattr__(name: str):
+    # The column type lives with SQLAlchemy in db_types; importing it here would load SQLAlchemy
+    # for every user of dates, including the TUI's cold start.
+    if name == "AwareDateTime":
+        from .db_types import AwareDateTime
 
-    impl = String(32)
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect):
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(DateTime(timezone=True))
-        return dialect.type_descriptor(String(32))
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if isinstance(value, str):
-            value = from_db_text(value)
-        if dialect.name == "postgresql":
-            if value.tzinfo is None:
-                raise ValueError("naive datetime")
-            return value
-        return to_db_text(value)
-
-    def process_result_value(self, value, dialect):
-        if value is None or isinstance(value, datetime):
-            return value
-        return from_db_text(value)
+        return AwareDateTime
+    raise AttributeError(name)

@@ -21,7 +21,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Label, Static, TextArea
 from textual.widgets.select import InvalidSelectValueError
 
-from models.cases import CaseDraft
+from models.case_draft import CaseDraft, is_blank
 from models.enums import Disposition, LocationKind, Urgency
 from models.messages import ValidationFailed
 
@@ -46,6 +46,7 @@ FIELD_IDS = {  # CaseDraft field -> widget id, in form order
 
 
 class IntakeScreen(HotlineScreen):
+    AUTO_FOCUS = "#phone"  # focused as the screen composes: the first keystroke is the phone's
     DEFAULT_CSS = """
     IntakeScreen #intake-body { layout: vertical; height: 1fr; }
     IntakeScreen.-wide #intake-body { layout: horizontal; }
@@ -84,6 +85,7 @@ class IntakeScreen(HotlineScreen):
         self._draft_timer: Timer | None = None
         self._lookup_timer: Timer | None = None
         self._refocus: str | None = None
+        self._dept_labels: dict[str, str] = {}  # filled by load_reference
 
     # --- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -109,7 +111,7 @@ class IntakeScreen(HotlineScreen):
                     yield ChoiceField(_choices(LocationKind, lang), id="location_kind",
                                       value=LocationKind.OTHER.value, allow_blank=False, compact=True)
                     yield Label(t("intake.category"), classes="label2")
-                    yield ChoiceField(self._category_choices(), id="category",
+                    yield ChoiceField([], id="category",
                                       prompt=t("intake.category_prompt"), compact=True)
                 with Horizontal(classes="row"):
                     yield Label(t("intake.urgency"), classes="label")
@@ -130,27 +132,52 @@ class IntakeScreen(HotlineScreen):
         yield Static(Text(t("intake.ready")), id="status")
         yield Footer()
 
-    def _category_choices(self) -> list[tuple[str, str]]:
-        from sqlmodel import select
-
-        from models.catalogue import category_label
-        from models.tables import Category
-
-        with self.app.store.session() as s:
-            cats = list(s.exec(select(Category).where(Category.source == "catalogue")).all())
-        parents = {c.code: c for c in cats if not c.parent}
-        out: list[tuple[str, str]] = []
-        for parent in parents.values():  # catalogue order: each group, then its members
-            out.append((category_label(parent, self.app.lang), parent.code))
-            for child in cats:
-                if child.parent == parent.code:
-                    out.append(("  " + category_label(child, self.app.lang), child.code))
-        return out
-
     def on_mount(self) -> None:
         self._fit(self.app.size.width)
-        self.query_one("#phone").focus()
-        self._restore_latest_draft()
+        self.set_focus(self.query_one("#phone"))  # now, not later: the app may be ready first
+
+    def on_key(self, event) -> None:
+        """A character that reaches the screen itself was typed before any field had focus (the
+        first keystroke at start-up; a focused field keeps its characters): it goes to the field
+        that has focus now, or to the phone."""
+        if not (event.is_printable and event.character):
+            return
+        target = self.focused if isinstance(self.focused, Input) else None
+        if self.focused is None or target is not None:
+            target = target or self.query_one("#phone", Input)
+            target.focus()
+            target.insert_text_at_cursor(event.character)
+            event.stop()
+
+    @work(thread=True, group="reference")
+    def load_reference(self) -> None:
+        """Catalogue choices and an unsaved call to restore, read off the UI thread: the form is
+        on screen, and taking keystrokes, before the store's ORM has even loaded."""
+        from models.drafts import open_drafts
+        from models.reference_view import category_choices, department_labels
+
+        lang = self.app.lang
+        choices = category_choices(self.app.store, lang)
+        labels = department_labels(self.app.store, lang)
+        drafts = [d for d in open_drafts(self.app.store, self.app.agent) if not d.is_empty()]
+        self.app.call_from_thread(self._reference_loaded, choices, labels, drafts[:1])
+
+    def _reference_loaded(self, choices, labels, drafts) -> None:
+        self._dept_labels = labels
+        category = self.query_one("#category", ChoiceField)
+        current = _value(category)
+        category.set_options(choices)
+        _choose(category, current)
+        if not drafts:
+            return
+        from ..display import full_time
+
+        latest = drafts[0]
+        if self.draft_id is None and is_blank(self.collect()):
+            self.resume(latest.id, latest.case_draft)
+            self._status(self.app.t("intake.restored", time=full_time(latest.updated_at)))
+        else:  # the agent is already on a new call: the old one waits in Drafts
+            self._status(self.app.t("intake.put_aside"))
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width)
@@ -209,7 +236,7 @@ class IntakeScreen(HotlineScreen):
         if self._draft_timer is not None:
             self._draft_timer.stop()
             self._draft_timer = None
-        from models.drafts import is_blank, new_draft, save_draft
+        from models.ids import new_id
 
         draft = self.collect()
         if draft == self._written:
@@ -217,32 +244,15 @@ class IntakeScreen(HotlineScreen):
         if self.draft_id is None:
             if is_blank(draft):
                 return
-            self.draft_id = new_draft(self.app.store, self.app.agent, draft).id
-        else:
-            save_draft(self.app.store, self.draft_id, draft)
+            self.draft_id = new_id()
+        self.app.drafts.put(self.draft_id, self.app.agent, draft)  # written off the UI thread
         self._written = draft
 
-    def _restore_latest_draft(self) -> None:
-        from models.drafts import open_drafts
-
-        for draft in open_drafts(self.app.store, self.app.agent):
-            if not draft.is_empty():
-                self.resume(draft.id)
-                from ..display import full_time
-
-                self._status(self.app.t("intake.restored", time=full_time(draft.updated_at)))
-                return
-
-    def resume(self, draft_id: str) -> None:
-        from models.drafts import Draft
-
-        with self.app.store.session() as s:
-            row = s.get(Draft, draft_id)
-        if row is None:
-            return
+    def resume(self, draft_id: str, draft: CaseDraft) -> None:
+        """Back to a call put aside; the one on screen (if any) goes to Drafts."""
         self.keep_draft()
-        self.draft_id = row.id
-        self.fill(row.case_draft)
+        self.draft_id = draft_id
+        self.fill(draft)
         self._lookup()
         self.query_one("#phone").focus()
 
@@ -274,8 +284,14 @@ class IntakeScreen(HotlineScreen):
         self.app.push_screen(DraftsScreen(), self._resume_chosen)
 
     def _resume_chosen(self, draft_id: str | None) -> None:
-        if draft_id and draft_id != self.draft_id:
-            self.resume(draft_id)
+        from models.drafts import Draft
+
+        if not draft_id or draft_id == self.draft_id:
+            return
+        with self.app.store.session() as s:
+            row = s.get(Draft, draft_id)
+        if row is not None:
+            self.resume(row.id, row.case_draft)
 
     def action_cases(self) -> None:
         from .case_list import CaseListScreen
@@ -293,8 +309,11 @@ class IntakeScreen(HotlineScreen):
     @work(thread=True, exclusive=True, group="prior")
     def _find_prior(self, draft: CaseDraft) -> None:
         from models.callers import caller_history
+        from models.reference_view import department_labels
 
         history = caller_history(self.app.store, draft.caller_phone)
+        if not self._dept_labels:  # the first lookup may come before the catalogue has loaded
+            self._dept_labels = department_labels(self.app.store, self.app.lang)
         self.app.call_from_thread(self._show_prior, draft, history)
 
     def _show_prior(self, draft: CaseDraft, history) -> None:
@@ -311,18 +330,7 @@ class IntakeScreen(HotlineScreen):
         self.query_one(PriorCasesPanel).show(rows, title, self._dept_label)
 
     def _dept_label(self, code: str) -> str:
-        labels = getattr(self, "_dept_labels", None)
-        if labels is None:
-            from sqlmodel import select
-
-            from models.catalogue import department_label
-            from models.tables import Department
-
-            with self.app.store.session() as s:
-                labels = {d.code: department_label(d, self.app.lang)
-                          for d in s.exec(select(Department)).all()}
-            self._dept_labels = labels
-        return labels.get(code, code)
+        return self._dept_labels.get(code, code)
 
     @on(PriorCasesPanel.Open)
     def _open_prior(self, event: PriorCasesPanel.Open) -> None:
@@ -337,14 +345,21 @@ class IntakeScreen(HotlineScreen):
             self._open_prior(PriorCasesPanel.Open(case_id))
 
     # --- moving through the form --------------------------------------------------------------
+    def _focus_first_if_none(self) -> None:
+        if self.focused is None:  # a key typed before the form had focus starts at the phone
+            self.set_focus(self.query_one("#phone"))
+
     def action_next_field(self) -> None:
+        self._focus_first_if_none()
         self.focus_next()
 
     def action_previous_field(self) -> None:
+        self._focus_first_if_none()
         self.focus_previous()
 
     def action_enter(self) -> None:
         """Enter moves to the next field, except in the description and in open lists."""
+        self._focus_first_if_none()
         if isinstance(self.focused, Input | ChoiceField):
             self.focus_next()
         else:
@@ -382,7 +397,7 @@ class IntakeScreen(HotlineScreen):
 
     def _save(self, draft: CaseDraft) -> None:
         from models.cases import file_case
-        from models.drafts import SAVED, close_draft
+        from models.draft_writer import SAVED
 
         try:
             case = file_case(self.app.store, draft, self.app.agent)
@@ -390,7 +405,7 @@ class IntakeScreen(HotlineScreen):
             self._show_problems(exc)
             return
         if self.draft_id is not None:
-            close_draft(self.app.store, self.draft_id, SAVED)
+            self.app.drafts.close(self.draft_id, SAVED)
         self.draft_id = None
         self.fill(CaseDraft())
         self.query_one(PriorCasesPanel).show([], self.app.t("intake.no_prior"))

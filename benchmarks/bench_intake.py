@@ -1,0 +1,136 @@
+"""Intake speed: cold start to a ready form, side by side with a bare Textual app; typing with a
+store of N cases (per-key latency and resident memory).
+
+    python benchmarks/bench_intake.py [--runs 10] [--cases 1000000]
+
+Cold start is the wall time of a whole process (interpreter, imports, store open, first frame),
+headless, alternating the two apps so that both see the same machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# Each child prints the wall-clock moment its first frame is up, then leaves at once: work the
+# app goes on doing in the background (loading the catalogue) is not part of "ready".
+BARE = """
+import os, time
+from textual.app import App
+from textual.widgets import Footer, Header, Input
+class Bare(App):
+    def compose(self):
+        yield Header(); yield Input(); yield Footer()
+    def on_ready(self):
+        self.call_after_refresh(lambda: (print(time.time(), flush=True), os._exit(0)))
+Bare().run(headless=True, size=(80, 24))
+"""
+
+HOTLINE = """
+import os, sys, time
+sys.path.insert(0, {root!r})
+import agent_tui.cli  # the command line is on the real start path
+from agent_tui.app import HotlineApp
+from models.store import open_store
+class Timed(HotlineApp):
+    def on_ready(self):
+        self.call_after_refresh(lambda: (print(time.time(), flush=True), os._exit(0)))
+Timed(open_store({data!r}), lang="zh", agent="bench").run(headless=True, size=(80, 24))
+"""
+
+TYPING = """
+import asyncio, json, resource, sys, time
+sys.path.insert(0, {root!r})
+from agent_tui.app import HotlineApp
+from models.store import open_store
+from models.cases import count_cases
+
+async def main():
+    store = open_store({data!r})
+    app = HotlineApp(store, lang="zh", agent="bench")
+    lat = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        keys = [*{phone!r}, "tab", "tab", *"梦都大街的路灯不亮已经一个星期了晚上很黑", "tab", *"梦都大街18号"]
+        for key in keys:
+            t = time.perf_counter()
+            await pilot.press(key)
+            lat.append((time.perf_counter() - t) * 1000)
+        await app.workers.wait_for_complete()
+    lat.sort()
+    print(json.dumps(dict(cases=count_cases(store), keys=len(lat), p50=lat[len(lat) // 2],
+                          p95=lat[int(len(lat) * 0.95)], max=lat[-1],
+                          rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
+asyncio.run(main())
+"""
+
+
+def timed(code: str) -> float:
+    """Seconds from launching the process to its first frame."""
+    t = time.time()
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return float(out.stdout.strip().splitlines()[-1]) - t
+
+
+def build_store(cases: int) -> Path:
+    """A data dir with `cases` imported cases (kept between runs in the temp dir)."""
+    data = Path(tempfile.gettempdir()) / f"hotline-bench-store-{cases}"
+    if (data / "hotline.db").exists():
+        return data
+    from benchmarks.bench_import import make_csv
+    from models.catalogue import ensure_catalogue
+    from models.importing.importer import import_csv
+    from models.store import open_store
+
+    csv_path = Path(tempfile.mkdtemp()) / "cases.csv"
+    make_csv(csv_path, cases)
+    store = open_store(data)
+    with store.writer() as s:
+        ensure_catalogue(s)
+    t = time.perf_counter()
+    import_csv(store, csv_path)
+    print(f"built a store of {cases:,} cases in {time.perf_counter() - t:.0f}s", flush=True)
+    csv_path.unlink()
+    return data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    args = parser.parse_args()
+
+    demo = Path(tempfile.mkdtemp())
+    from models.demo import seed_demo
+    from models.store import open_store
+
+    seed_demo(open_store(demo), 400)
+    bare, hotline = [], []
+    timed(BARE), timed(HOTLINE.format(root=str(ROOT), data=str(demo)))  # warm the file cache
+    for _ in range(args.runs):
+        bare.append(timed(BARE))
+        hotline.append(timed(HOTLINE.format(root=str(ROOT), data=str(demo))))
+    b, h = statistics.median(bare), statistics.median(hotline)
+    print(f"cold start, median of {args.runs}: bare Textual app {b * 1000:.0f} ms, "
+          f"hotline intake {h * 1000:.0f} ms, ratio {h / b:.2f} (target <= 1.5)")
+
+    data = build_store(args.cases)
+    phone = "13800001234"
+    out = subprocess.run([sys.executable, "-c", TYPING.format(root=str(ROOT), data=str(data), phone=phone)],
+                         check=True, capture_output=True, text=True)
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"typing a call with {r['cases']:,} cases in the store: {r['keys']} keys, per-key "
+          f"p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, max {r['max']:.1f} ms; "
+          f"peak RSS {r['rss_mb']:.0f} MB (target < 150)")
+
+
+if __name__ == "__main__":
+    main()
