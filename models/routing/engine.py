@@ -186,7 +186,7 @@ class Catalogue:
         for phrase, code in self.phrases:
             if code in found:
                 continue
-            hit = (re.search(rf"\b{re.escape(phrase)}\b", folded) is not None
+            hit = (re.search(rf"\b{re.escape(phrase)}(?:s|es)?\b", folded) is not None
                    if phrase.isascii() else phrase in folded)
             if hit:
                 found[code] = phrase
@@ -324,7 +324,8 @@ class Router:
             assigned_all = sum(r[1] for r in rows) or 1
             cname = cat.category_name(category, lang)
             for dept, assigned, resolved, returned in rows:
-                add(dept, "history", share * assigned / assigned_all,
+                # Cases it returned are no evidence that it owns the kind.
+                add(dept, "history", share * max(assigned - returned, 0) / assigned_all,
                     Reason("route.why.resolved", {"resolved": resolved, "assigned": assigned,
                                                   "category": cname})
                     if share >= 0.3 and resolved else None)
@@ -398,7 +399,7 @@ class Router:
                 suggestion.return_rate = round(rate, 3)
                 if returned >= RETURN_WARN_MIN and rate >= RETURN_WARN_RATE:
                     suggestion.warning = True
-                    suggestion.score *= 1.0 - 0.5 * rate
+                    suggestion.score *= 1.0 - 0.8 * rate
                     suggestion.reasons.insert(0, Reason(
                         "route.why.returns", {"returned": returned, "assigned": assigned,
                                               "rate": round(100 * rate), "category": cname},
