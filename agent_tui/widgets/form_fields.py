@@ -1,15 +1,188 @@
-"""Form fields that follow the intake conventions: Enter moves on, choices open with Space/Down."""
+"""Form fields that follow the intake conventions.
+
+`ChoiceField` is a one-line choice: one widget (a Select is six), so the form comes up fast.
+Enter moves on like every other field; Space or Down opens the list; typing a letter opens it
+already filtered; Left and Right step through the choices without opening anything.
+"""
 
 from __future__ import annotations
 
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Select
+from textual.containers import Vertical
+from textual.events import Key
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Input, OptionList
+from textual.widgets.option_list import Option
+from textual.widgets.select import InvalidSelectValueError
+
+__all__ = ["ChoiceField", "InvalidSelectValueError"]
 
 
-class ChoiceField(Select[str]):
-    """A compact Select where Enter goes to the next field, as in every other one-line field."""
-
+class ChoiceField(Widget, can_focus=True):
+    DEFAULT_CSS = """
+    ChoiceField { height: 1; width: 1fr; padding: 0 1; background: $boost; }
+    ChoiceField:focus { background: $accent 40%; }
+    ChoiceField.-blank { color: $text-muted; }
+    """
     BINDINGS = [
         Binding("enter", "app.focus_next", "Next", show=False),
-        Binding("space,down", "show_overlay", "Choose", show=False),
+        Binding("space,down", "open", "Choose", show=False),
+        Binding("left", "step(-1)", show=False),
+        Binding("right", "step(1)", show=False),
     ]
+
+    value: reactive[str] = reactive("", init=False)
+
+    class Changed(Message):
+        def __init__(self, field: ChoiceField, value: str) -> None:
+            super().__init__()
+            self.field = field
+            self.value = value
+
+        @property
+        def control(self) -> ChoiceField:
+            return self.field
+
+    def __init__(self, options: list[tuple[str, str]], *, value: str = "", prompt: str = "",
+                 allow_blank: bool = True, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._options = list(options)
+        self.prompt = prompt
+        self.allow_blank = allow_blank
+        if value:
+            self.set_reactive(ChoiceField.value, value)
+        elif not allow_blank and self._options:
+            self.set_reactive(ChoiceField.value, self._options[0][1])
+        self.set_class(not self.value, "-blank")
+
+    # --- the Select-like surface the form uses ------------------------------------------------
+    def validate_value(self, value: str) -> str:
+        if value == "" and self.allow_blank:
+            return value
+        if value not in {v for _, v in self._options}:
+            raise InvalidSelectValueError(f"{value!r} is not one of the choices")
+        return value
+
+    def watch_value(self, value: str) -> None:
+        self.set_class(not value, "-blank")
+        self.post_message(self.Changed(self, value))
+
+    def is_blank(self) -> bool:
+        return self.value == ""
+
+    def clear(self) -> None:
+        if not self.allow_blank:
+            raise InvalidSelectValueError("this choice cannot be left blank")
+        self.value = ""
+
+    def set_options(self, options: list[tuple[str, str]]) -> None:
+        self._options = list(options)
+        if self.value and self.value not in {v for _, v in self._options}:
+            self.value = "" if self.allow_blank else (self._options[0][1] if self._options else "")
+        self.refresh()
+
+    @property
+    def label(self) -> str:
+        return next((label.strip() for label, v in self._options if v == self.value), "")
+
+    def render(self) -> Text:
+        text = Text(self.label or self.prompt, no_wrap=True, overflow="ellipsis")
+        room = self.content_size.width - 2
+        text.truncate(max(room, 1), overflow="ellipsis", pad=True)
+        return text + Text(" ▾")
+
+    # --- choosing ------------------------------------------------------------------------------
+    def action_step(self, delta: int) -> None:
+        values = [v for _, v in self._options]
+        if self.allow_blank:
+            values = ["", *values]
+        if not values:
+            return
+        i = values.index(self.value) if self.value in values else 0
+        self.value = values[(i + delta) % len(values)]
+
+    def action_open(self, typed: str = "") -> None:
+        self.app.push_screen(ChoicePopup(self._options, self.value, typed), self._chosen)
+
+    def _chosen(self, value: str | None) -> None:
+        if value is not None:
+            self.value = value
+        self.focus()
+
+    def on_key(self, event: Key) -> None:
+        if event.is_printable and event.character and event.character != " ":
+            event.stop()
+            self.action_open(event.character)
+
+
+class ChoicePopup(ModalScreen[str | None]):
+    """The list of choices, filtered as you type (Chinese or English labels)."""
+
+    DEFAULT_CSS = """
+    ChoicePopup { align: center middle; }
+    ChoicePopup > Vertical {
+        width: 40; max-width: 100%; height: auto; max-height: 80%;
+        border: round $accent; background: $panel;
+    }
+    ChoicePopup Input { margin: 0 0 1 0; }
+    ChoicePopup OptionList { height: auto; max-height: 16; border: none; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Back", show=False),
+                Binding("down", "down", show=False, priority=True),
+                Binding("up", "up", show=False, priority=True)]
+
+    def __init__(self, options: list[tuple[str, str]], current: str, typed: str = "") -> None:
+        super().__init__()
+        self.options = options
+        self.current = current
+        self.typed = typed
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Input(value=self.typed, compact=True, id="choice-filter")
+            yield OptionList(id="choice-list")
+
+    def on_mount(self) -> None:
+        self._fill(self.typed)
+        box = self.query_one(Input)
+        box.focus()
+        box.cursor_position = len(self.typed)
+
+    def _fill(self, text: str) -> None:
+        needle = text.strip().lower()
+        shown = [(label, v) for label, v in self.options
+                 if not needle or needle in label.lower() or needle in v.lower()]
+        listing = self.query_one(OptionList)
+        listing.clear_options()
+        listing.add_options([Option(Text(label), id=v) for label, v in shown])
+        values = [v for _, v in shown]
+        listing.highlighted = values.index(self.current) if self.current in values else (0 if values else None)
+
+    @on(Input.Changed, "#choice-filter")
+    def _filter(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    @on(Input.Submitted, "#choice-filter")
+    def _pick_highlighted(self) -> None:
+        listing = self.query_one(OptionList)
+        if listing.highlighted is not None:
+            self.dismiss(listing.get_option_at_index(listing.highlighted).id)
+
+    @on(OptionList.OptionSelected)
+    def _pick(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_down(self) -> None:
+        self.query_one(OptionList).action_cursor_down()
+
+    def action_up(self) -> None:
+        self.query_one(OptionList).action_cursor_up()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

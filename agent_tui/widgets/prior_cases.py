@@ -49,18 +49,22 @@ class PriorCasesPanel(Vertical):
             super().__init__()
             self.case_id = case_id
 
-    def compose(self) -> ComposeResult:
-        yield Static(id="prior-title")
-        yield DataTable(id="prior", cursor_type="row", show_header=False)
-
     FIXED = (("no", 16), ("age", 4), ("status", 6), ("dept", 10))
 
-    def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+    def compose(self) -> ComposeResult:
+        yield Static(Text(self.app.t("intake.no_prior")), id="prior-title")
+
+    def _table(self, create: bool = True) -> DataTable | None:
+        """The table is made with the first rows to show: the empty form comes up faster."""
+        found = self.query(DataTable)
+        if found or not create:
+            return found.first() if found else None
+        table = DataTable(id="prior", cursor_type="row", show_header=False)
         for key, width in self.FIXED:
             table.add_column(key, width=width, key=key)
         table.add_column("text", width=self._text_width(), key="text")
-        self.show([], self.app.t("intake.no_prior"))
+        self.mount(table)
+        return table
 
     def _text_width(self) -> int:
         """The snippet takes what the fixed columns leave (cell padding and scrollbar)."""
@@ -68,15 +72,17 @@ class PriorCasesPanel(Vertical):
         return max(12, width - sum(w for _, w in self.FIXED) - 2 * (len(self.FIXED) + 1) - 2)
 
     def on_resize(self) -> None:
-        table = self.query_one(DataTable)
-        column = table.columns.get(ColumnKey("text"))
+        table = self._table(create=False)
+        column = table.columns.get(ColumnKey("text")) if table else None
         if column is not None:
             column.width = self._text_width()
             table.refresh()
 
     def show(self, rows: list[PriorCase], title: str, department_label=lambda c: c) -> None:
         self.query_one("#prior-title", Static).update(Text(title))
-        table = self.query_one(DataTable)
+        table = self._table(create=bool(rows))
+        if table is None:
+            return
         table.clear()
         for row in rows:
             table.add_row(Text(row.case_no), Text(age(row.created_at, self.app.clock())),
@@ -87,8 +93,8 @@ class PriorCasesPanel(Vertical):
 
     @property
     def selected(self) -> str | None:
-        table = self.query_one(DataTable)
-        if not table.row_count:
+        table = self._table(create=False)
+        if table is None or not table.row_count:
             return None
         return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
