@@ -42,8 +42,8 @@ def _now() -> str:
 
 
 class Terminal:
-    def __init__(self, n: int, token: str, url: str, rng: random.Random) -> None:
-        self.n, self.token, self.url, self.rng = n, token, url, rng
+    def __init__(self, n: int, token: str, url: str, rng: random.Random, horizon: int) -> None:
+        self.n, self.token, self.url, self.rng, self.horizon = n, token, url, rng, horizon
         self.client_id = str(uuid.uuid4())
         self.seq = 0
         self.outbox: list[dict] = []
@@ -102,7 +102,7 @@ class Terminal:
         try:
             r = await client.post(self.url + "/v1/pull", json={
                 "client_id": self.client_id, "cursor": self.cursor, "limit": 500,
-                "horizon_days": 1}, headers=self._headers())
+                "horizon_days": self.horizon}, headers=self._headers())
         except httpx.HTTPError:
             self.errors += 1
             return
@@ -153,6 +153,8 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--interval", type=float, default=2.0, help="mean seconds between a terminal's saves")
     ap.add_argument("--servers", type=int, default=2)
+    ap.add_argument("--horizon", type=int, default=0,
+                    help="days of other terminals' cases each pull replicates (0: own cases only)")
     args = ap.parse_args()
     reason = pg_reachable()
     if reason:
@@ -167,8 +169,8 @@ def main() -> int:
         tokens = [add_user(db, f"load{i:03d}", "agent") for i in range(args.terminals)]
         servers = [ServerProcess(url).start() for _ in range(args.servers)]
         rng = random.Random(6)
-        terminals = [Terminal(i, tokens[i], servers[i % len(servers)].url, random.Random(rng.random()))
-                     for i in range(args.terminals)]
+        terminals = [Terminal(i, tokens[i], servers[i % len(servers)].url, random.Random(rng.random()),
+                              args.horizon) for i in range(args.terminals)]
         elapsed = asyncio.run(drive(terminals, args.seconds, args.interval))
         pushes = [ms for t in terminals for ms in t.push_ms]
         pulls = [ms for t in terminals for ms in t.pull_ms]
@@ -196,7 +198,8 @@ def main() -> int:
         duplicated += case_rows[0] - case_rows[1]
         errors = sum(t.errors for t in terminals)
         print(f"{args.terminals} terminals, {args.servers} server processes on one PostgreSQL, "
-              f"{elapsed:.0f} s (+ drain)")
+              f"{elapsed:.0f} s (+ drain); a save every {args.interval:g} s per terminal; "
+              f"pull horizon {args.horizon} days")
         print(f"mutations sent {sent:,} (cases {filed:,}, notes {notes:,}); applied on server "
               f"{applied:,}; still queued {left}")
         print(f"push: {len(pushes):,} requests, {len(pushes) / elapsed:,.0f}/s, "

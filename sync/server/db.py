@@ -43,8 +43,10 @@ class Database:
         self.url = normalise_url(url)
         self.is_pg = self.url.startswith("postgresql")
         if self.is_pg:
+            # No pre-ping (a round trip per checkout): a dead connection fails the request, the
+            # client retries, and the pool replaces it.
             self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=2 * pool_size,
-                                        pool_pre_ping=True, pool_timeout=30)
+                                        pool_recycle=1800, pool_timeout=30)
             self.write_engine = self.engine
             self.read_engine = self.engine.execution_options(isolation_level="REPEATABLE READ")
         else:

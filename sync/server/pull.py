@@ -42,10 +42,11 @@ def pull(db: Database, user: User, req: PullRequest) -> PullResponse:
         current = current_version(s)
         reset = req.cursor > current
         cursor = 0 if reset else req.cursor
-        rows = s.execute(select(changelog.c.version, changelog.c.entity, changelog.c.entity_id)
-                         .where(changelog.c.version > cursor)
-                         .order_by(changelog.c.version, changelog.c.id)
-                         .limit(req.limit + 1)).all()
+        rows = [] if cursor == current else s.execute(
+            select(changelog.c.version, changelog.c.entity, changelog.c.entity_id)
+            .where(changelog.c.version > cursor)
+            .order_by(changelog.c.version, changelog.c.id)
+            .limit(req.limit + 1)).all()
         more = False
         if len(rows) > req.limit:
             cut = rows[req.limit].version
