@@ -11,7 +11,7 @@ import math
 import sqlite3
 from collections import Counter
 
-TOP_TOKENS = 200
+TOP_TOKENS = 128
 MAX_QUERY_TOKENS = 900  # bound on SQL parameters for a very long message
 
 
