@@ -16,6 +16,7 @@ from models.timeutil import now
 
 from .i18n import t
 from .keys import localise
+from .services import SharedRouter, SharedSearch
 
 
 class HotlineApp(App[None]):
@@ -34,6 +35,8 @@ class HotlineApp(App[None]):
         self.store = store
         self.clock = clock  # what "now" is for ages on screen (fixed in snapshot tests)
         self.drafts = DraftWriter(store.path)  # the intake form's drafts, written off the UI
+        self.similar = SharedSearch(store)
+        self.router = SharedRouter(store)
         self.lang = lang
         self.agent = agent
         self.title = t("app.title", lang)
@@ -79,6 +82,7 @@ class HotlineApp(App[None]):
 
     def on_unmount(self) -> None:
         self.drafts.stop()  # everything handed over is on disk before the process ends
+        self.router.close()
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

@@ -24,3 +24,14 @@ def category_choices(store: Store, lang: str) -> list[tuple[str, str]]:
 def department_labels(store: Store, lang: str) -> dict[str, str]:
     with store.session() as s:
         return {d.code: department_label(d, lang) for d in s.exec(select(Department)).all()}
+
+
+def departments(store: Store) -> list[Department]:
+    """Every department, catalogue and imported, for the picker."""
+    with store.session() as s:
+        return list(s.exec(select(Department)).all())
+
+
+def category_due_days(store: Store) -> dict[str, int]:
+    with store.session() as s:
+        return {c.code: c.due_days for c in s.exec(select(Category)).all()}

@@ -13,6 +13,7 @@ from agent_tui.app import HotlineApp
 from agent_tui.screens.drafts import DraftsScreen
 from agent_tui.screens.intake import IntakeScreen
 from agent_tui.screens.read_back import ReadBackScreen
+from agent_tui.widgets.department_field import DepartmentField, DepartmentPickerScreen
 from models.cases import CaseDraft, file_case
 from models.drafts import OPEN, Draft, open_drafts, ring
 from models.tables import Case, CaseEvent
@@ -60,7 +61,13 @@ async def test_a_whole_call_in_chinese_with_a_repeat_caller(store):
         for _ in range(4):  # location, category, urgency, disposition
             await pilot.press("enter")
         assert app.focused.id == "departments"
-        await pilot.press(*"路灯所", "ctrl+s")
+        await pilot.press(*"路灯所")  # the picker opens filtered; Enter makes it the lead
+        await settle(pilot)
+        assert isinstance(app.screen, DepartmentPickerScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.query_one("#departments", DepartmentField).lead == "street_light_office"
+        await pilot.press("ctrl+s")
         await settle(pilot)
         # Dispatch: the address is read back before anything is saved.
         assert isinstance(app.screen, ReadBackScreen)
@@ -97,7 +104,7 @@ async def test_validation_errors_stay_on_screen_and_nothing_is_lost(store):
         await pilot.press(*["backspace"] * 7, *"+1 212 555 0100", "tab", "tab", "tab")
         await pilot.press(*"186 25th Street", "enter")
         assert not screen.query_one("#phone").has_class("invalid")
-        screen.query_one("#departments", Input).value = "Construction Commission"
+        screen.query_one("#departments", DepartmentField).set_choice("construction")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, ReadBackScreen), shown(screen.query_one("#problems", Static))
@@ -222,3 +229,72 @@ async def test_fast_type_ahead_lands_in_the_right_fields(store):
         assert screen.query_one("#name", Input).value == "王女士"
         assert screen.query_one("#description", TextArea).text == "路灯"
         assert screen.query_one("#address", Input).value == "湖南路"
+
+
+async def test_similar_cases_show_while_typing_and_the_call_attaches(store):
+    """The seed's 19 hornet-nest calls: the agent sees the open case and attaches the new call."""
+    first = file_case(store, CaseDraft(caller_phone="13900000001", caller_name="王女士",
+                                       description="大杨村28号路边梧桐树上有一个马蜂窝",
+                                       address="大杨村28号", location_kind="public_road",
+                                       category="马蜂窝", lead_department="街道"), "a00")
+    file_case(store, CaseDraft(description="咨询公积金提取", disposition="answered"), "a00")
+    app = HotlineApp(store, lang="zh", agent="a01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.press(*"13700000002", "tab", "tab", *"大杨村路边树上有马蜂窝")
+        await settle(pilot, 0.5)
+        table = screen.query_one("#prior")
+        assert table.get_row_at(0)[0].plain == first.case_no
+        snippet = table.get_row_at(0)[4]
+        assert any(span.style == "bold reverse" for span in snippet.spans)  # the matching words
+        assert "相似工单" in shown(screen.query_one("#prior-title", Static))
+        assert "马蜂" in shown(screen.query_one("#prior-why", Static))
+        await pilot.press("f5")
+        await settle(pilot)
+        assert f"已并入工单 {first.case_no}" in shown(screen.query_one("#status", Static))
+        assert screen.query_one("#description", TextArea).text == ""
+    with store.session() as s:
+        cases = s.exec(select(Case)).all()
+        events_ = s.exec(select(CaseEvent).where(CaseEvent.case_id == first.id)
+                         .where(CaseEvent.kind == "repeat_call")).all()
+        attached = s.get(Case, first.id)
+    assert len(cases) == 2  # no new work order
+    assert attached.repeat_count == 1
+    [event] = events_
+    assert event.note == "大杨村路边树上有马蜂窝" and event.agent == "a01"
+    assert event.data["caller_phone"] == "+8613700000002"
+    assert open_drafts(store) == []
+
+
+async def test_department_picker_takes_pinyin_initials_and_co_handlers(store):
+    app = HotlineApp(store, lang="zh", agent="a01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        screen.query_one("#departments").focus()
+        await pilot.press(*"cgj")
+        await settle(pilot)
+        assert isinstance(app.screen, DepartmentPickerScreen)
+        await pilot.press("enter")  # 城市管理局 (城管局) as the lead
+        await settle(pilot)
+        field = screen.query_one("#departments", DepartmentField)
+        assert field.lead == "chengguan"
+        await pilot.press(*"jj")  # 交警: add it as co-handling, then close with Esc
+        await settle(pilot)
+        await pilot.press("ctrl+o", "escape")
+        await settle(pilot)
+        assert (field.lead, field.co) == ("chengguan", ["traffic_police"])
+        assert "城市管理局 + 交通警察支队" in field.render().plain
+        assert screen.collect().co_departments == ["traffic_police"]
+
+
+async def test_routing_suggestion_and_due_date_appear_as_hints(demo_store):
+    app = HotlineApp(demo_store, lang="zh", agent="a01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await settle(pilot, 0.3)
+        await pilot.press("tab", "tab", *"梦都大街路灯不亮，晚上很黑")
+        await settle(pilot, 0.5)
+        field = screen.query_one("#departments", DepartmentField)
+        assert field.lead == ""  # a suggestion never fills the field by itself
+        assert "建议" in field.render().plain and "路灯" in field.render().plain
+        assert "个工作日" in shown(screen.query_one("#hint", Static))

@@ -123,7 +123,8 @@ def test_intake_read_back_zh_80x24(snap_compare, app_for):
     """Before dispatch the address is read back, spaced character by character."""
     async def run(pilot):
         await pilot.press("enter", "enter", *"马蜂窝", "tab", *"大杨村28号")
-        pilot.app.screen.query_one("#departments").value = "街道 交警 消防"
+        pilot.app.screen.query_one("#departments").set_choice(
+            "street_office", ["traffic_police", "fire_brigade"])
         await pilot.press("ctrl+s")
         await settle(pilot)
 

@@ -8,8 +8,6 @@ draft in the local store, so nothing typed is lost to a crash or a ringing phone
 
 from __future__ import annotations
 
-import re
-
 from rich.text import Text
 from textual import on, work
 from textual.actions import SkipAction
@@ -25,18 +23,16 @@ from models.case_draft import CaseDraft, is_blank
 from models.enums import Disposition, LocationKind, Urgency
 from models.messages import ValidationFailed
 
+from ..widgets.department_field import DepartmentField
 from ..widgets.form_fields import ChoiceField
 from ..widgets.prior_cases import PriorCase, PriorCasesPanel
 from ..widgets.title_bar import TitleBar
 from .base import HotlineScreen
 
+PRIOR_LIMIT = 8  # rows in the prior-cases panel
 DRAFT_DELAY = 0.15  # seconds of quiet before the draft is written: short, so little is at risk
 LOOKUP_DELAY = 0.25
 WIDE = 120  # from this width the prior-cases panel sits beside the form
-
-# Department names in the one-line field: lead first, then co-handling ones, separated by
-# punctuation, or by spaces between Chinese names (English names have spaces of their own).
-_SPLIT = re.compile(r"\s*[,，、;；/+]\s*|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
 FIELD_IDS = {  # CaseDraft field -> widget id, in form order
     "caller_phone": "phone", "caller_name": "name", "description": "description",
@@ -72,6 +68,7 @@ class IntakeScreen(HotlineScreen):
         Binding("f2", "new_call", "key.new_call", id="new_call"),
         Binding("f3", "drafts", "key.drafts", id="drafts"),
         Binding("f4", "cases", "key.cases", id="cases"),
+        Binding("f5", "attach", "key.attach", id="attach"),
         Binding("ctrl+o", "open_prior", "key.open", id="open_prior", show=False),
         Binding("escape", "back", "key.back", id="back", show=False),
         # Priority bindings run in the app's own queue, before the keys typed after them are
@@ -89,6 +86,7 @@ class IntakeScreen(HotlineScreen):
         self._lookup_timer: Timer | None = None
         self._refocus: str | None = None
         self._dept_labels: dict[str, str] = {}  # filled by load_reference
+        self._due_days: dict[str, int] = {}  # category code -> working days, from the catalogue
 
     # --- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -121,10 +119,11 @@ class IntakeScreen(HotlineScreen):
                     yield ChoiceField(_choices(Disposition, lang), id="disposition",
                                       value=Disposition.DISPATCH.value, allow_blank=False)
                     yield Static(t("intake.departments"), classes="label")
-                    yield Input(id="departments", placeholder=t("intake.departments_placeholder"),
-                                compact=True, classes="wide")
+                    yield DepartmentField(id="departments", classes="wide",
+                                          placeholder=t("intake.departments_placeholder"))
                     yield Static(t("intake.notes"), classes="label")
                     yield Input(id="notes", compact=True, classes="wide")
+                yield Static(id="hint")
                 yield Static(id="problems")
             yield PriorCasesPanel(id="prior-panel")
         yield Static(Text(t("intake.ready")), id="status")
@@ -152,16 +151,23 @@ class IntakeScreen(HotlineScreen):
         """Catalogue choices and an unsaved call to restore, read off the UI thread: the form is
         on screen, and taking keystrokes, before the store's ORM has even loaded."""
         from models.drafts import open_drafts
-        from models.reference_view import category_choices, department_labels
+        from models.reference_view import category_choices, category_due_days, departments
 
         lang = self.app.lang
         choices = category_choices(self.app.store, lang)
-        labels = department_labels(self.app.store, lang)
+        depts = departments(self.app.store)
+        self._due_days = category_due_days(self.app.store)
         drafts = [d for d in open_drafts(self.app.store, self.app.agent) if not d.is_empty()]
-        self.app.call_from_thread(self._reference_loaded, choices, labels, drafts[:1])
+        self.app.call_from_thread(self._reference_loaded, choices, depts, drafts[:1])
+        self.app.router.refresh()  # learn what was saved or synced since the last start
 
-    def _reference_loaded(self, choices, labels, drafts) -> None:
-        self._dept_labels = labels
+    def _reference_loaded(self, choices, depts, drafts) -> None:
+        from models.catalogue import department_label
+
+        self._dept_labels = {d.code: department_label(d, self.app.lang) for d in depts}
+        field = self.query_one("#departments", DepartmentField)
+        field.departments, field.labels = depts, self._dept_labels
+        field.refresh()
         category = self.query_one("#category", ChoiceField)
         current = _value(category)
         category.set_options(choices)
@@ -186,7 +192,7 @@ class IntakeScreen(HotlineScreen):
     # --- reading and writing the form ---------------------------------------------------------
     def collect(self) -> CaseDraft:
         q = self.query_one
-        names = [n.strip() for n in _SPLIT.split(q("#departments", Input).value) if n.strip()]
+        departments = q("#departments", DepartmentField)
         return CaseDraft(
             caller_phone=q("#phone", Input).value, caller_name=q("#name", Input).value,
             description=q("#description", TextArea).text, address=q("#address", Input).value,
@@ -194,7 +200,7 @@ class IntakeScreen(HotlineScreen):
             category=_value(q("#category", ChoiceField)),
             urgency=_value(q("#urgency", ChoiceField)),
             disposition=_value(q("#disposition", ChoiceField)),
-            lead_department=names[0] if names else "", co_departments=names[1:],
+            lead_department=departments.lead, co_departments=list(departments.co),
             notes=q("#notes", Input).value,
         )
 
@@ -209,8 +215,7 @@ class IntakeScreen(HotlineScreen):
         _choose(q("#category", ChoiceField), draft.category)
         _choose(q("#urgency", ChoiceField), draft.urgency or Urgency.NORMAL.value)
         _choose(q("#disposition", ChoiceField), draft.disposition or Disposition.DISPATCH.value)
-        q("#departments", Input).value = ", ".join(
-            [d for d in [draft.lead_department, *draft.co_departments] if d])
+        q("#departments", DepartmentField).set_choice(draft.lead_department, draft.co_departments)
         q("#notes", Input).value = draft.notes
         self._clear_problems()
 
@@ -218,13 +223,15 @@ class IntakeScreen(HotlineScreen):
     @on(Input.Changed)
     @on(TextArea.Changed)
     @on(ChoiceField.Changed)
+    @on(DepartmentField.Changed)
     def _changed(self, event) -> None:
         widget = event.control if hasattr(event, "control") else event.text_area
         widget.remove_class("invalid")
         if self._draft_timer is not None:
             self._draft_timer.stop()
         self._draft_timer = self.set_timer(DRAFT_DELAY, self.keep_draft)
-        if widget.id in ("phone", "description", "address"):
+        if widget.id in ("phone", "description", "address", "location_kind", "category",
+                         "urgency", "departments"):
             if self._lookup_timer is not None:
                 self._lookup_timer.stop()
             self._lookup_timer = self.set_timer(LOOKUP_DELAY, self._lookup)
@@ -306,26 +313,86 @@ class IntakeScreen(HotlineScreen):
 
     @work(thread=True, exclusive=True, group="prior")
     def _find_prior(self, draft: CaseDraft) -> None:
+        """The caller's history, similar prior cases and routing suggestions, off the UI thread:
+        typing never waits for a search."""
         from models.callers import caller_history
         from models.reference_view import department_labels
+        from models.search.engine import Query
 
-        history = caller_history(self.app.store, draft.caller_phone)
+        store, lang = self.app.store, self.app.lang
+        history = caller_history(store, draft.caller_phone)
         if not self._dept_labels:  # the first lookup may come before the catalogue has loaded
-            self._dept_labels = department_labels(self.app.store, self.app.lang)
-        self.app.call_from_thread(self._show_prior, draft, history)
+            self._dept_labels = department_labels(store, lang)
+        query = Query(text=draft.description, address=draft.address, phone=draft.caller_phone,
+                      category=draft.category)
+        hits = self.app.similar.search(query, limit=PRIOR_LIMIT) if not query.empty else []
+        suggestions = None
+        if draft.description.strip():
+            suggestions = self.app.router.suggest(
+                draft.description, address=draft.address, location_kind=draft.location_kind,
+                district=draft.district, lang=lang)
+        self.app.call_from_thread(self._show_prior, draft, history, hits, suggestions)
 
-    def _show_prior(self, draft: CaseDraft, history) -> None:
+    def _show_prior(self, draft: CaseDraft, history, hits, suggestions) -> None:
+        t = self.app.t
         name_box = self.query_one("#name", Input)
         if history.name and not name_box.value.strip():
             name_box.value = history.name
-        rows = [PriorCase(c.id, c.case_no, c.created_at, c.status, c.lead_department,
-                          c.title or c.description) for c in history.cases]
-        if history.phone:
-            title = (self.app.t("intake.history", n=history.count) if history.count
-                     else self.app.t("intake.new_caller"))
+        if hits:
+            rows = [PriorCase(h.id, h.case_no, h.created_at, h.status, h.department,
+                              h.snippet.text, why=", ".join(h.why_text(self.app.lang)),
+                              spans=list(h.snippet.spans)) for h in hits]
         else:
-            title = self.app.t("intake.no_prior")
+            rows = [PriorCase(c.id, c.case_no, c.created_at, c.status, c.lead_department,
+                              c.title or c.description) for c in history.cases]
+        parts = []
+        if history.phone:
+            parts.append(t("intake.history", n=history.count) if history.count
+                         else t("intake.new_caller"))
+        if hits:
+            parts.append(t("intake.similar", n=len(hits)))
+        title = " · ".join(parts) or t("intake.no_prior")
         self.query_one(PriorCasesPanel).show(rows, title, self._dept_label)
+        self._show_suggestions(suggestions)
+
+    def _show_suggestions(self, suggestions) -> None:
+        """Routing suggestions as hints: they never fill a field the agent has not chosen."""
+        t = self.app.t
+        field = self.query_one("#departments", DepartmentField)
+        field.suggestions = suggestions
+        category = self.query_one("#category", ChoiceField)
+        lead = suggestions.lead if suggestions is not None else None
+        field.hint = t("intake.suggested", name=lead.name) if lead is not None else ""
+        best_category = suggestions.categories[0] if suggestions and suggestions.categories else None
+        category.prompt = (t("intake.suggested", name=best_category.name) if best_category
+                           else t("intake.category_prompt"))
+        category.suggested = best_category.category if best_category else ""
+        field.refresh()
+        category.refresh()
+        self._show_hint()
+
+    def _show_hint(self) -> None:
+        """The due date this case would get, and a warning about the chosen lead department."""
+        from models.routing.due import due_preview
+
+        from ..display import full_time
+        from ..route_text import reason_text
+
+        draft = self.collect()
+        line = Text()
+        if draft.disposition == Disposition.DISPATCH:
+            base = self._due_days.get(draft.category)
+            due = due_preview(base, draft.urgency, self.app.clock())
+            line.append(self.app.t("route.due", due=full_time(due.due_at), days=due.working_days),
+                        style="dim")
+        suggestions = self.query_one("#departments", DepartmentField).suggestions
+        if suggestions is not None and draft.lead_department:
+            for dept in suggestions.departments:
+                if dept.code == draft.lead_department and dept.warning:
+                    warning = next((r for r in dept.reasons if r.warning), None)
+                    if warning is not None:
+                        line.append("  ⚠ " + reason_text(warning, self.app.lang), style="bold red")
+        self.query_one("#hint", Static).update(line)
 
     def _dept_label(self, code: str) -> str:
         return self._dept_labels.get(code, code)
@@ -341,6 +408,37 @@ class IntakeScreen(HotlineScreen):
         case_id = self.query_one(PriorCasesPanel).selected
         if case_id:
             self._open_prior(PriorCasesPanel.Open(case_id))
+
+    def action_attach(self) -> None:
+        """This call is about a case already filed: a repeat-call event on it, no new order."""
+        from models.cases import attach_repeat_call
+        from models.draft_writer import SAVED
+        from models.tables import Case
+
+        case_id = self.query_one(PriorCasesPanel).selected
+        if not case_id:
+            self._status(self.app.t("intake.attach_none"))
+            return
+        try:
+            attach_repeat_call(self.app.store, case_id, self.app.agent, draft=self.collect())
+        except ValidationFailed as exc:
+            self._show_problems(exc)
+            return
+        with self.app.store.session() as s:
+            case = s.get(Case, case_id)
+        if self.draft_id is not None:
+            self.app.drafts.close(self.draft_id, SAVED)
+        self._reset_form()
+        self._status(self.app.t("intake.attached", case_no=case.case_no, n=case.repeat_count),
+                     strong=True)
+
+    def _reset_form(self) -> None:
+        """Ready for the next call."""
+        self.draft_id = None
+        self.fill(CaseDraft())
+        self.query_one(PriorCasesPanel).show([], self.app.t("intake.no_prior"))
+        self._show_suggestions(None)
+        self.query_one("#phone").focus()
 
     # --- moving through the form --------------------------------------------------------------
     def _focus_first_if_none(self) -> None:
@@ -358,7 +456,7 @@ class IntakeScreen(HotlineScreen):
     def action_enter(self) -> None:
         """Enter moves to the next field, except in the description and in open lists."""
         self._focus_first_if_none()
-        if isinstance(self.focused, Input | ChoiceField):
+        if isinstance(self.focused, Input | ChoiceField | DepartmentField):
             self.focus_next()
         else:
             raise SkipAction()
@@ -404,11 +502,8 @@ class IntakeScreen(HotlineScreen):
             return
         if self.draft_id is not None:
             self.app.drafts.close(self.draft_id, SAVED)
-        self.draft_id = None
-        self.fill(CaseDraft())
-        self.query_one(PriorCasesPanel).show([], self.app.t("intake.no_prior"))
+        self._reset_form()
         self._status(self.app.t("intake.saved", case_no=case.case_no), strong=True)
-        self.query_one("#phone").focus()
         self.app.post_message(CaseSaved(case.id, case.case_no))
 
     def _show_problems(self, exc: ValidationFailed) -> None:

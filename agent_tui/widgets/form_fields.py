@@ -54,6 +54,8 @@ class ChoiceField(Widget, can_focus=True):
         super().__init__(id=id)
         self._options = list(options)
         self.prompt = prompt
+        self.suggested = ""  # highlighted in the list while nothing is chosen
+        self._popup: ChoicePopup | None = None
         self.allow_blank = allow_blank
         if value:
             self.set_reactive(ChoiceField.value, value)
@@ -108,9 +110,12 @@ class ChoiceField(Widget, can_focus=True):
         self.value = values[(i + delta) % len(values)]
 
     def action_open(self, typed: str = "") -> None:
-        self.app.push_screen(ChoicePopup(self._options, self.value, typed), self._chosen)
+        if self._popup is None:
+            self._popup = ChoicePopup(self._options, self.value or self.suggested, typed)
+            self.app.push_screen(self._popup, self._chosen)
 
     def _chosen(self, value: str | None) -> None:
+        self._popup = None
         if value is not None:
             self.value = value
         self.focus()
@@ -118,7 +123,10 @@ class ChoiceField(Widget, can_focus=True):
     def on_key(self, event: Key) -> None:
         if event.is_printable and event.character and event.character != " ":
             event.stop()
-            self.action_open(event.character)
+            if self._popup is not None:  # still opening: the key belongs to its filter
+                self._popup.feed(event.character)
+            else:
+                self.action_open(event.character)
 
 
 class ChoicePopup(ModalScreen[str | None]):
@@ -153,6 +161,13 @@ class ChoicePopup(ModalScreen[str | None]):
         box = self.query_one(Input)
         box.focus()
         box.cursor_position = len(self.typed)
+
+    def feed(self, character: str) -> None:
+        """A key typed into the field while this list was still opening."""
+        if self.is_mounted:
+            self.query_one(Input).insert_text_at_cursor(character)
+        else:
+            self.typed += character
 
     def _fill(self, text: str) -> None:
         needle = text.strip().lower()

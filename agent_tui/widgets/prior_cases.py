@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from rich.text import Text
@@ -13,7 +13,6 @@ from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey
 
 from models.enums import Status
-from models.text import snippet
 
 
 @dataclass
@@ -27,6 +26,7 @@ class PriorCase:
     department: str
     text: str
     why: str = ""
+    spans: list[tuple[int, int]] = field(default_factory=list)  # matching parts of `text`
 
 
 def age(at: datetime, current: datetime) -> str:
@@ -42,6 +42,7 @@ class PriorCasesPanel(Vertical):
     PriorCasesPanel { height: 1fr; border-top: solid $primary-darken-2; }
     PriorCasesPanel > #prior-title { height: 1; color: $text-muted; padding: 0 1; }
     PriorCasesPanel > DataTable { height: 1fr; }
+    PriorCasesPanel > #prior-why { height: 1; padding: 0 1; }
     """
 
     class Open(Message):
@@ -50,6 +51,7 @@ class PriorCasesPanel(Vertical):
             self.case_id = case_id
 
     FIXED = (("no", 16), ("age", 4), ("status", 6), ("dept", 10))
+    _rows: dict[str, PriorCase] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(Text(self.app.t("intake.no_prior")), id="prior-title")
@@ -88,8 +90,9 @@ class PriorCasesPanel(Vertical):
             table.add_row(Text(row.case_no), Text(age(row.created_at, self.app.clock())),
                           Text(_status(row.status, self.app.lang)),
                           Text(department_label(row.department), overflow="ellipsis", no_wrap=True),
-                          Text(snippet(row.text, 80), overflow="ellipsis", no_wrap=True),
-                          key=row.case_id)
+                          _highlighted(row.text, row.spans), key=row.case_id)
+        self._rows = {row.case_id: row for row in rows}
+        self._show_why(table)
 
     @property
     def selected(self) -> str | None:
@@ -98,9 +101,32 @@ class PriorCasesPanel(Vertical):
             return None
         return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_why(event.data_table)
+
+    def _show_why(self, table: DataTable) -> None:
+        """Why the highlighted case is shown (same caller, same address, the words that match)."""
+        why = self.query("#prior-why")
+        row = self._rows.get(self.selected or "")
+        text = Text(row.why, style="dim", no_wrap=True, overflow="ellipsis") if row and row.why else Text("")
+        if why:
+            why.first().update(text)
+        elif row and row.why:
+            self.mount(Static(text, id="prior-why"))
+
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self.post_message(self.Open(str(event.row_key.value)))
+
+
+def _highlighted(text: str, spans: list[tuple[int, int]]) -> Text:
+    """The snippet with its matching parts in bold: caller text, so never parsed as markup."""
+    out = Text(" ".join(text.split()) if not spans else text.replace("\n", " "),
+               overflow="ellipsis", no_wrap=True)
+    for start, end in spans:
+        out.stylize("bold reverse", start, end)
+    return out
 
 
 def _status(value: str, lang: str) -> str:

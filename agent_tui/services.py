@@ -1,0 +1,59 @@
+"""The engines the screens call from their thread workers, made once per app, on first use."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from models.store import Store
+
+
+class SharedRouter:
+    """One `models.routing.Router` for the app; its connections serve one thread at a time."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._router: Any = None
+        self._lock = threading.Lock()
+
+    def _get(self) -> Any:
+        if self._router is None:
+            from models.routing import Router
+
+            self._router = Router.for_store(self.store)
+        return self._router
+
+    def refresh(self) -> None:
+        """Learn cases saved or synced since last time (cheap when there are none)."""
+        with self._lock:
+            self._get().refresh()
+
+    def suggest(self, text: str, **kwargs: Any) -> Any:
+        with self._lock:
+            return self._get().suggest(text, **kwargs)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._router is not None:
+                self._router.close()
+                self._router = None
+
+
+class SharedSearch:
+    """Similar-case search; each worker thread gets its own sqlite connection inside."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._engine: Any = None
+        self._lock = threading.Lock()
+
+    def search(self, query: Any, limit: int = 10) -> list[Any]:
+        with self._lock:  # one search at a time: a newer keystroke's search waits its turn
+            if self._engine is None:
+                from models.search.engine import SimilarCaseSearch
+
+                self._engine = SimilarCaseSearch(self.store)
+            try:
+                return self._engine.search(query, limit=limit)
+            finally:
+                self._engine.close()  # the connection belongs to this worker's thread

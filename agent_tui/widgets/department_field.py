@@ -1,0 +1,149 @@
+"""The departments field of the intake form: one line showing the choice; typing opens the picker.
+
+Type a name, an alias or pinyin initials (`cgj`) and the picker opens already filtered, with the
+routing suggestions (and their reasons) on top when nothing is typed. In the picker Enter makes
+the highlighted department the lead and closes it; Ctrl+O adds or removes a co-handling one;
+Esc closes it keeping the choice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.events import Key
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Input
+
+from ..keys import localise
+from .department_picker import DepartmentPicker
+
+
+class DepartmentField(Widget, can_focus=True):
+    DEFAULT_CSS = """
+    DepartmentField { height: 1; padding: 0 1; background: $boost; }
+    DepartmentField:focus { background: $accent 40%; }
+    DepartmentField.-blank { color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("enter", "app.focus_next", show=False),
+        Binding("space,down", "open", show=False),
+        Binding("backspace,delete", "clear", show=False),
+    ]
+
+    class Changed(Message):
+        def __init__(self, field: DepartmentField) -> None:
+            super().__init__()
+            self.field = field
+
+        @property
+        def control(self) -> DepartmentField:
+            return self.field
+
+    def __init__(self, *, placeholder: str = "", id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.placeholder = placeholder
+        self.hint = ""  # e.g. the suggested lead, shown while nothing is chosen
+        self.lead = ""
+        self.co: list[str] = []
+        self.departments: list[Any] = []  # models.tables.Department rows
+        self.labels: dict[str, str] = {}
+        self.suggestions: Any = None  # models.routing.Suggestions
+        self._popup: DepartmentPickerScreen | None = None
+        self.add_class("-blank")
+
+    def set_choice(self, lead: str, co: Iterable[str] = ()) -> None:
+        co = [c for c in co if c and c != lead]
+        if (lead, co) == (self.lead, self.co):
+            return
+        self.lead, self.co = lead, co
+        self.set_class(not lead and not co, "-blank")
+        self.refresh()
+        self.post_message(self.Changed(self))
+
+    def render(self) -> Text:
+        if not self.lead and not self.co:
+            return Text(self.hint or self.placeholder, no_wrap=True, overflow="ellipsis")
+        text = Text(self.labels.get(self.lead, self.lead), style="bold")
+        if self.co:
+            text.append(" + " + "、".join(self.labels.get(c, c) for c in self.co))
+        text.no_wrap, text.overflow = True, "ellipsis"
+        return text
+
+    def action_open(self, typed: str = "") -> None:
+        if self._popup is None:
+            self._popup = DepartmentPickerScreen(self, typed)
+            self.app.push_screen(self._popup, self._picked)
+
+    def action_clear(self) -> None:
+        self.set_choice("", [])
+
+    def _picked(self, choice: tuple[str, list[str]] | None) -> None:
+        self._popup = None
+        if choice is not None:
+            self.set_choice(*choice)
+
+    def on_key(self, event: Key) -> None:
+        if event.is_printable and event.character and event.character != " ":
+            event.stop()
+            if self._popup is not None:  # still opening: the key belongs to its filter
+                self._popup.feed(event.character)
+            else:
+                self.action_open(event.character)
+
+
+class DepartmentPickerScreen(ModalScreen[tuple[str, list[str]] | None]):
+    DEFAULT_CSS = """
+    DepartmentPickerScreen { align: center middle; }
+    DepartmentPickerScreen > DepartmentPicker {
+        width: 76; max-width: 100%; border: round $accent; background: $panel;
+    }
+    """
+    BINDINGS = [Binding("escape", "done", "key.back", id="picker_done")]
+
+    def __init__(self, field: DepartmentField, typed: str = "") -> None:
+        super().__init__()
+        self.field = field
+        self.typed = typed
+        localise(self, self.app.lang)
+
+    def compose(self) -> ComposeResult:
+        if not self.field.departments:  # opened before the form's catalogue load finished
+            from models.reference_view import departments
+
+            self.field.departments = departments(self.app.store)
+        picker = DepartmentPicker(self.field.departments, lang=self.app.lang,
+                                  lead=self.field.lead, co=self.field.co)
+        yield picker
+
+    def on_mount(self) -> None:
+        picker = self.query_one(DepartmentPicker)
+        picker.set_suggestions(self.field.suggestions)
+        picker.focus()
+        box = picker.query_one(Input)
+        box.value = self.typed
+        box.cursor_position = len(self.typed)
+
+    def feed(self, character: str) -> None:
+        """A key typed into the field while this picker was still opening."""
+        if self.is_mounted:
+            self.query_one(DepartmentPicker).query_one(Input).insert_text_at_cursor(character)
+        else:
+            self.typed += character
+
+    @on(DepartmentPicker.Changed)
+    def _changed(self, event: DepartmentPicker.Changed) -> None:
+        event.stop()
+        if event.lead and event.lead != self.field.lead:  # Enter chose the lead: done
+            self.dismiss((event.lead, list(event.co)))
+
+    def action_done(self) -> None:
+        picker = self.query_one(DepartmentPicker)
+        self.dismiss((picker.lead, list(picker.co)))
