@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from textual import work
 from textual.app import App
@@ -30,11 +31,14 @@ class HotlineApp(App[None]):
     ]
 
     def __init__(self, store: Store, *, lang: str = "en", agent: str = "agent",
-                 clock: Callable[[], datetime] = now) -> None:
+                 clock: Callable[[], datetime] = now,
+                 start_sync: Callable[[], Any] | None = None) -> None:
         super().__init__()
         self.store = store
         self.clock = clock  # what "now" is for ages on screen (fixed in snapshot tests)
         self.drafts = DraftWriter(store.path)  # the intake form's drafts, written off the UI
+        self.start_sync = start_sync  # makes the SyncWorker (None: local mode), after the first frame
+        self.sync_worker: Any = None
         self.similar = SharedSearch(store)
         self.router = SharedRouter(store)
         self.lang = lang
@@ -56,9 +60,27 @@ class HotlineApp(App[None]):
         self.set_interval(self.RING_POLL, self._poll_rings)
 
     def on_ready(self) -> None:
-        # After the first frame: loading the ORM and catalogue on a thread would otherwise
-        # compete for the interpreter with drawing the form.
+        # After the first frame: loading the ORM, the catalogue and the sync client on a thread
+        # would otherwise compete for the interpreter with drawing the form.
         self.intake.load_reference()
+        if self.start_sync is not None:
+            self._start_sync()
+
+    @work(thread=True, group="sync-start")
+    def _start_sync(self) -> None:
+        worker = self.start_sync()
+        if worker is not None:
+            self.call_from_thread(self._sync_started, worker)
+
+    def _sync_started(self, worker: Any) -> None:
+        self.sync_worker = worker
+        self.sub_title = f"{self.agent} · {worker.server}"
+        self.intake.watch_sync(worker)
+
+    def on_case_saved(self) -> None:
+        """A save or an attached call queued a change: send it now rather than at the timer."""
+        if self.sync_worker is not None:
+            self.sync_worker.wake()
 
     def _poll_rings(self) -> None:
         self._take_rings()
@@ -78,11 +100,23 @@ class HotlineApp(App[None]):
 
     async def action_quit(self) -> None:
         self.intake.keep_draft()  # the last keystrokes, not yet written by the draft timer
-        await super().action_quit()
+        pending = self.sync_worker.pending() if self.sync_worker is not None else 0
+        if pending:
+            from .screens.quit_confirm import QuitConfirmScreen
+
+            self.push_screen(QuitConfirmScreen(pending), self._quit_confirmed)
+            return
+        self.exit()
+
+    def _quit_confirmed(self, quit_anyway: bool | None) -> None:
+        if quit_anyway:
+            self.exit()
 
     def on_unmount(self) -> None:
         self.drafts.stop()  # everything handed over is on disk before the process ends
         self.router.close()
+        if self.sync_worker is not None:
+            self.sync_worker.stop()
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

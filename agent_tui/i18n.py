@@ -63,7 +63,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "intake.description_placeholder": ("what the caller says (Enter = new line, Tab = next field)",
                                        "来电人反映的问题（回车换行，Tab 下一项）"),
     "intake.address_placeholder": ("where: road, compound, building, number", "地点：道路、小区、楼栋、门牌号"),
-    "intake.departments_placeholder": ("lead first, then co-handling: 街道 交警 消防", "先写主办，再写协办：街道 交警 消防"),
+    "intake.departments_placeholder": ("type a name, alias or pinyin initials (cgj)", "输入单位名称、简称或拼音首字母（cgj）"),
     "intake.category_prompt": ("category", "选择类别"),
     "intake.saved": ("Saved {case_no}", "已保存 {case_no}"),
     "intake.ready": ("Ready for a call. F2 new call · Ctrl+S save · F1 keys",
@@ -88,6 +88,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "drafts.title": ("Calls not yet saved", "未保存的来电"),
     "drafts.empty": ("No drafts.", "没有草稿。"),
     "drafts.col.updated": ("Last typed", "最后编辑"),
+    # quitting
+    "quit.pending": ("{n} saved changes are not on the server yet.", "有 {n} 项已保存的更改尚未同步到服务器。"),
+    "quit.kept": ("They stay queued on this terminal and are sent the next time it runs.",
+                  "它们保留在本机队列中，下次启动时自动发送。"),
+    "quit.keys": ("Enter: quit anyway  ·  Esc: stay", "回车：仍然退出  ·  Esc：留下"),
     # help
     "help.title": ("Keys", "按键说明"),
     # CLI

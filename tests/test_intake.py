@@ -298,3 +298,32 @@ async def test_routing_suggestion_and_due_date_appear_as_hints(demo_store):
         assert field.lead == ""  # a suggestion never fills the field by itself
         assert "建议" in field.render().plain and "路灯" in field.render().plain
         assert "个工作日" in shown(screen.query_one("#hint", Static))
+
+
+async def test_offline_queue_shows_and_quitting_warns(store):
+    """The server is down (nothing listens on its port): calls are still taken, the status line
+    says offline with the queue, and quitting warns that changes wait on this terminal."""
+    from agent_tui.screens.quit_confirm import QuitConfirmScreen
+    from sync.client.worker import SyncWorker
+
+    app = HotlineApp(store, lang="en", agent="a01",
+                     start_sync=lambda: SyncWorker(store, "http://127.0.0.1:9", "t0ken",
+                                                   interval=0.5, poll=0.2).start())
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await settle(pilot, 0.5)
+        await pilot.press("enter", "enter", *"Library opening hours?")
+        screen.query_one("#disposition").value = "answered"
+        await pilot.press("ctrl+s")
+        await settle(pilot, 1.5)
+        assert app.sync_worker.pending() >= 1
+        line = shown(screen.query_one("SyncStatusLine"))
+        assert "offline" in line.lower()
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert isinstance(app.screen, QuitConfirmScreen)
+        assert "not on the server yet" in shown(app.screen.query_one(Static))
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen  # still taking calls
+    assert len(saved_cases(store)) == 1

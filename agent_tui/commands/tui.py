@@ -13,22 +13,15 @@ from ..options import Context, common_options
 def run_tui(ctx: Context) -> None:
     if not sys.stdout.isatty():
         raise click.ClickException(t("cli.no_tty", ctx.lang))
-    from models.catalogue import ensure_catalogue
-
     from ..app import HotlineApp
     from .sync import start_sync_worker
 
+    # Only the store opens before the form is up; the catalogue, the engines and the sync
+    # worker start on threads after the first frame (benchmarks/bench_intake.py measures it).
     store = ctx.store()
-    with store.writer() as session:
-        ensure_catalogue(session)
-    worker = start_sync_worker(store, ctx)  # None in local mode (no server configured)
-    app = HotlineApp(store, lang=ctx.lang, agent=ctx.agent)
-    app.sync_worker = worker  # for the status line and the quit warning
-    try:
-        app.run()
-    finally:
-        if worker is not None:
-            worker.stop()
+    app = HotlineApp(store, lang=ctx.lang, agent=ctx.agent,
+                     start_sync=lambda: start_sync_worker(store, ctx))  # None in local mode
+    app.run()
 
 
 @click.command("tui")

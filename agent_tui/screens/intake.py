@@ -13,7 +13,7 @@ from textual import on, work
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Vertical
+from textual.containers import Grid, Horizontal, Vertical
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TextArea
@@ -60,7 +60,9 @@ class IntakeScreen(HotlineScreen):
     IntakeScreen ChoiceField { margin-right: 1; }
     IntakeScreen .invalid { background: $error 30%; }
     IntakeScreen #problems { color: $text-error; height: auto; padding: 0 1; }
-    IntakeScreen #status { height: 1; padding: 0 1; color: $text-muted; }
+    IntakeScreen #status-row { height: 1; }
+    IntakeScreen #status { width: 1fr; height: 1; padding: 0 1; color: $text-muted; }
+    IntakeScreen SyncStatusLine { width: auto; }
     """
 
     BINDINGS = [
@@ -126,7 +128,8 @@ class IntakeScreen(HotlineScreen):
                 yield Static(id="hint")
                 yield Static(id="problems")
             yield PriorCasesPanel(id="prior-panel")
-        yield Static(Text(t("intake.ready")), id="status")
+        with Horizontal(id="status-row"):
+            yield Static(Text(t("intake.ready")), id="status")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -150,9 +153,12 @@ class IntakeScreen(HotlineScreen):
     def load_reference(self) -> None:
         """Catalogue choices and an unsaved call to restore, read off the UI thread: the form is
         on screen, and taking keystrokes, before the store's ORM has even loaded."""
+        from models.catalogue import ensure_catalogue
         from models.drafts import open_drafts
         from models.reference_view import category_choices, category_due_days, departments
 
+        with self.app.store.writer() as session:
+            ensure_catalogue(session)  # a new terminal's store gets the default catalogue
         lang = self.app.lang
         choices = category_choices(self.app.store, lang)
         depts = departments(self.app.store)
@@ -182,6 +188,14 @@ class IntakeScreen(HotlineScreen):
             self._status(self.app.t("intake.restored", time=full_time(latest.updated_at)))
         else:  # the agent is already on a new call: the old one waits in Drafts
             self._status(self.app.t("intake.put_aside"))
+
+    def watch_sync(self, worker) -> None:
+        """Online / sending / offline, the queue and its oldest age, at the end of the status row."""
+        from ..widgets.sync_status import SyncStatusLine
+
+        line = SyncStatusLine(self.app.lang)
+        self.query_one("#status-row").mount(line)
+        line.watch_worker(worker)
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width)
@@ -431,6 +445,7 @@ class IntakeScreen(HotlineScreen):
         self._reset_form()
         self._status(self.app.t("intake.attached", case_no=case.case_no, n=case.repeat_count),
                      strong=True)
+        self.app.post_message(CaseSaved(case.id, case.case_no))
 
     def _reset_form(self) -> None:
         """Ready for the next call."""
