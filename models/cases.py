@@ -256,24 +256,6 @@ def timeline(store: Store, case_id: str) -> list[CaseEvent]:
                                  .order_by(col(CaseEvent.at), col(CaseEvent.id))).all())
 
 
-def caller_name(store: Store, phone_raw: str) -> str:
-    try:
-        phone = normalise_phone(phone_raw)
-    except PhoneError:
-        return ""
-    if phone.withheld:
-        return ""
-    with store.session() as session:
-        caller = session.get(Caller, phone.e164)
-        return caller.name if caller else ""
-
-
-def cases_of_caller(store: Store, phone_e164: str, limit: int = 20) -> list[Case]:
-    with store.session() as session:
-        return list(session.exec(select(Case).where(Case.caller_phone == phone_e164)
-                                 .order_by(col(Case.created_at).desc()).limit(limit)).all())
-
-
 def recent_cases(store: Store, limit: int = 200, text: str = "") -> list[Case]:
     """Newest first; `text` filters on number, caller, address, title and description."""
     with store.session() as session:
