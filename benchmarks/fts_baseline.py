@@ -34,7 +34,7 @@ def match_expression(text: str) -> str:
 
 
 def search(conn: sqlite3.Connection, text: str, address: str = "", limit: int = 10,
-           exclude: str | None = None) -> list[str]:
+           exclude: frozenset[str] = frozenset()) -> list[str]:
     """External ids (or case numbers) of the best `limit` cases, best first."""
     expr = match_expression(f"{text} {address}")
     if not expr:
@@ -42,8 +42,8 @@ def search(conn: sqlite3.Connection, text: str, address: str = "", limit: int = 
     rows = conn.execute(
         'SELECT coalesce(c.external_id, c.case_no) FROM baseline_fts JOIN "case" c '
         "ON c.rowid = baseline_fts.rowid WHERE baseline_fts MATCH ? ORDER BY bm25(baseline_fts) "
-        "LIMIT ?", (expr, limit + 1)).fetchall()
-    ids = [r[0] for r in rows if r[0] != exclude]
+        "LIMIT ?", (expr, limit + len(exclude))).fetchall()
+    ids = [r[0] for r in rows if r[0] not in exclude]
     return ids[:limit]
 
 

@@ -21,6 +21,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from ..phone import PhoneError, normalise_phone
@@ -30,9 +31,10 @@ from .address import EMPTY, Place, address_key
 from .normalise import normalise, terms_of_normalised
 from .snippet import Snippet, make_snippet
 
-CANDIDATES = 300  # cases kept from stage 1 for full scoring
+CANDIDATES = 150  # cases kept from stage 1 for full scoring
+COMMON_SHARE = 0.25  # terms in more cases than this share are left out of stage 1 when possible
 POSTINGS_BUDGET = 2_000_000  # postings read per query at most (beyond the 8 most specific terms)
-MAX_DOC_CHARS = 4_000  # text of a candidate compared in stage 2
+MAX_DOC_CHARS = 2_000  # text of a candidate compared in stage 2
 OPEN_STATUSES = frozenset({"open", "dispatched", "in_progress", "returned"})
 RECENT_DAYS = 7
 
@@ -169,7 +171,7 @@ class SimilarCaseSearch:
         signals = index.signal_terms(query.address, phone)
         df = _document_frequencies(conn, list(qtf) + signals)
         idf = {t: math.log(1 + (n_docs - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in qtf}
-        chosen = _choose_terms(qtf, idf, df)
+        chosen = _choose_terms(qtf, idf, df, n_docs)
         coef = {t: idf[t] * (2 * qtf[t] / (1 + qtf[t])) * (index.K1 + 1) / 255 for t in chosen}
         best_text = sum(c * 255 for c in coef.values()) or 1.0  # a case with every term, tf-saturated
         # The caller's phone and the exact address bring their cases in whatever the text says;
@@ -203,8 +205,7 @@ class SimilarCaseSearch:
             c = _Candidate(row)
             score = 0.0
             if qset:
-                doc = index.document_text(title, description, address)[:MAX_DOC_CHARS]
-                dset = set(terms_of_normalised(normalise(doc)))
+                dset = _doc_terms(index.document_text(title, description, address)[:MAX_DOC_CHARS])
                 shared = qset & dset
                 if shared:
                     q_cov = sum(idf[t] for t in shared) / q_weight
@@ -265,6 +266,12 @@ class SimilarCaseSearch:
                    caller_phone=cphone, repeat_count=repeat)
 
 
+@lru_cache(maxsize=2048)
+def _doc_terms(doc: str) -> frozenset[str]:
+    """A candidate's terms; cached, since the panel asks again with every keystroke."""
+    return frozenset(terms_of_normalised(normalise(doc)))
+
+
 def _e164(raw: str) -> str:
     if not raw.strip():
         return ""
@@ -294,10 +301,16 @@ def _document_frequencies(conn: sqlite3.Connection, terms: list[str]) -> dict[st
     return out
 
 
-def _choose_terms(qtf: Counter, idf: dict[str, float], df: dict[str, int]) -> list[str]:
+def _choose_terms(qtf: Counter, idf: dict[str, float], df: dict[str, int],
+                  n_docs: float) -> list[str]:
     """The query's terms, most specific first, within a budget of postings read: a long
-    complaint drops only its most common bigrams (的问, 问题) and stays fast."""
+    complaint drops only its most common bigrams (的问, 问题) and stays fast. A term in more than
+    a quarter of all cases ("street", 问题) is read only when the query has nothing rarer: it
+    costs the most and ranks the least (it still counts in the final text score)."""
     ranked = sorted((t for t in qtf if df.get(t)), key=lambda t: -idf[t])
+    common = [t for t in ranked if df[t] > COMMON_SHARE * n_docs]
+    if len(common) < len(ranked):
+        ranked = [t for t in ranked if df[t] <= COMMON_SHARE * n_docs]
     chosen, read = [], 0
     for t in ranked:
         if len(chosen) >= 8 and read + df[t] > POSTINGS_BUDGET:
@@ -342,19 +355,22 @@ def _stage_one(conn: sqlite3.Connection, coef: dict[str, float], boost: dict[str
             must_docs.append(docs)
     out: dict[int, float] = {}
     if text_docs:
-        all_docs = np.concatenate(text_docs)
-        text = np.bincount(all_docs, weights=np.concatenate(text_w))
-        hit = np.flatnonzero(text)
-        ranked = text[hit]
-        if boost_docs:
-            lift = np.bincount(np.concatenate(boost_docs), weights=np.concatenate(boost_w),
-                               minlength=len(text))[: len(text)]
-            ranked = ranked + lift[hit]
+        # One pass over text and street postings together; the street's share is taken back
+        # out of the few kept, so that the text score stays pure.
+        docs = np.concatenate(text_docs + boost_docs)
+        total = np.bincount(docs, weights=np.concatenate(text_w + boost_w))
+        hit = np.flatnonzero(total[: int(np.concatenate(text_docs).max()) + 1])
+        ranked = total[hit]
         # Newer cases (higher rowid) win ties: a tiny bonus in rowid order.
         ranked = ranked + hit * (1e-9 * float(ranked.max()) / max(int(hit[-1]), 1))
         if len(hit) > keep:
             hit = hit[np.argpartition(ranked, -keep)[-keep:]]
-        out = dict(zip(hit.tolist(), text[hit].tolist(), strict=True))
+        scores = total[hit]
+        if boost_docs:  # one street term: its weight where a kept case is on that street
+            street = np.sort(np.concatenate(boost_docs))
+            at = np.minimum(np.searchsorted(street, hit), len(street) - 1)
+            scores = scores - (street[at] == hit) * float(boost_w[0][0])
+        out = dict(zip(hit.tolist(), scores.tolist(), strict=True))
     if must_docs:
         for rowid in np.unique(np.concatenate(must_docs))[-keep:].tolist():
             out.setdefault(rowid, 0.0)

@@ -67,11 +67,15 @@ def make_snippet(text: str, query_terms: set[str], width: int = 60) -> Snippet:
     if len(flat) <= width:
         return Snippet(flat, spans)
     best_start, best = 0, -1
-    for a, _ in spans:  # windows starting a little before each match
+    j, covered = 0, 0  # spans[i:j] start inside the window; `covered` sums their lengths
+    for i, (a, _) in enumerate(spans):  # windows starting a little before each match
         start = max(0, min(a - 8, len(flat) - width))
-        covered = sum(max(0, min(y, start + width) - max(x, start)) for x, y in spans)
+        while j < len(spans) and spans[j][0] < start + width:
+            covered += spans[j][1] - spans[j][0]
+            j += 1
         if covered > best:
             best_start, best = start, covered
+        covered -= spans[i][1] - spans[i][0]
     end = best_start + width
     prefix = "…" if best_start > 0 else ""
     suffix = "…" if end < len(flat) else ""
