@@ -99,6 +99,15 @@ def build_store(cases: int) -> Path:
     import_csv(store, csv_path)
     print(f"built a store of {cases:,} cases in {time.perf_counter() - t:.0f}s", flush=True)
     csv_path.unlink()
+    # What a terminal has done before a call: the search index and the routing statistics
+    # caught up with the import (each has its own benchmark).
+    from models.routing import Router
+    from models.search.engine import SimilarCaseSearch
+
+    t = time.perf_counter()
+    SimilarCaseSearch(store).catch_up()
+    Router.for_store(store).refresh()
+    print(f"indexed and learned in {time.perf_counter() - t:.0f}s", flush=True)
     return data
 
 

@@ -163,3 +163,14 @@ def test_drafts_80x24(snap_compare, store):
 
     assert snap_compare(HotlineApp(store, lang="zh", agent="a01"), terminal_size=(80, 24),
                         run_before=run)
+
+
+def test_lead_scoreboard_zh_80x24(snap_compare, app_for):
+    """F6, the lead's view on the department scoreboard: 派单数, 办结率, 退单率 (30 % and up in red)."""
+    async def run(pilot):
+        await pilot.press("f6")
+        await settle(pilot)
+        await pilot.press(*["down"] * 7)
+        await settle(pilot)
+
+    assert snap_compare(app_for("zh"), terminal_size=(80, 24), run_before=run)

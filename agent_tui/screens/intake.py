@@ -71,6 +71,7 @@ class IntakeScreen(HotlineScreen):
         Binding("f3", "drafts", "key.drafts", id="drafts"),
         Binding("f4", "cases", "key.cases", id="cases"),
         Binding("f5", "attach", "key.attach", id="attach"),
+        Binding("f6", "lead", "key.lead", id="lead"),
         Binding("ctrl+o", "open_prior", "key.open", id="open_prior", show=False),
         Binding("escape", "back", "key.back", id="back", show=False),
         # Priority bindings run in the app's own queue, before the keys typed after them are
@@ -320,6 +321,12 @@ class IntakeScreen(HotlineScreen):
 
     def action_back(self) -> None:
         self._clear_problems()
+
+    def action_lead(self) -> None:
+        from .lead import LeadScreen
+
+        self.keep_draft()
+        self.app.push_screen(LeadScreen())
 
     # --- the caller's history and similar cases -----------------------------------------------
     def _lookup(self) -> None:
