@@ -15,7 +15,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.events import Key
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
@@ -23,9 +22,10 @@ from textual.widgets import Input
 
 from ..keys import localise
 from .department_picker import DepartmentPicker
+from .form_fields import OpensOnTyping
 
 
-class DepartmentField(Widget, can_focus=True):
+class DepartmentField(OpensOnTyping, Widget, can_focus=True):
     DEFAULT_CSS = """
     DepartmentField { height: 1; padding: 0 1; background: $boost; }
     DepartmentField:focus { background: $accent 40%; }
@@ -89,14 +89,6 @@ class DepartmentField(Widget, can_focus=True):
         self._popup = None
         if choice is not None:
             self.set_choice(*choice)
-
-    def on_key(self, event: Key) -> None:
-        if event.is_printable and event.character and event.character != " ":
-            event.stop()
-            if self._popup is not None:  # still opening: the key belongs to its filter
-                self._popup.feed(event.character)
-            else:
-                self.action_open(event.character)
 
 
 class DepartmentPickerScreen(ModalScreen[tuple[str, list[str]] | None]):

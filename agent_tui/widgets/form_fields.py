@@ -24,7 +24,24 @@ from textual.widgets.select import InvalidSelectValueError
 __all__ = ["ChoiceField", "InvalidSelectValueError"]
 
 
-class ChoiceField(Widget, can_focus=True):
+class OpensOnTyping:
+    """A one-line field whose list opens when a character is typed into it, already filtered.
+
+    Subclasses keep `_popup` (the list screen while it is open) and define `action_open(typed)`.
+    """
+
+    _popup: ModalScreen | None
+
+    def on_key(self, event: Key) -> None:
+        if event.is_printable and event.character and event.character != " ":
+            event.stop()
+            if self._popup is not None:  # still opening: the key belongs to its filter
+                self._popup.feed(event.character)
+            else:
+                self.action_open(event.character)
+
+
+class ChoiceField(OpensOnTyping, Widget, can_focus=True):
     DEFAULT_CSS = """
     ChoiceField { height: 1; width: 1fr; padding: 0 1; background: $boost; }
     ChoiceField:focus { background: $accent 40%; }
@@ -119,15 +136,6 @@ class ChoiceField(Widget, can_focus=True):
         if value is not None:
             self.value = value
         self.focus()
-
-    def on_key(self, event: Key) -> None:
-        if event.is_printable and event.character and event.character != " ":
-            event.stop()
-            if self._popup is not None:  # still opening: the key belongs to its filter
-                self._popup.feed(event.character)
-            else:
-                self.action_open(event.character)
-
 
 class ChoicePopup(ModalScreen[str | None]):
     """The list of choices, filtered as you type (Chinese or English labels)."""
