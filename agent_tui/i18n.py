@@ -16,6 +16,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "app.title": ("Hotline", "12345 热线"),
     "app.local_mode": ("local mode", "本地模式"),
     "key.quit": ("Quit", "退出"),
+    "key.palette": ("Commands", "命令"),
     "key.filter": ("Filter", "筛选"),
     "key.open": ("Open", "打开"),
     "key.back": ("Back", "返回"),

@@ -6,13 +6,15 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import ColumnKey
 
 from models.enums import Status
 from models.tables import Case
 
 from ..display import literal, short_time
+from ..widgets.key_bar import KeyBar
+from ..widgets.title_bar import TitleBar
 from .base import HotlineScreen
 
 LIMIT = 500  # the list is for recent work; search finds the rest
@@ -27,11 +29,11 @@ class CaseListScreen(HotlineScreen):
 
     def compose(self) -> ComposeResult:
         app = self.app
-        yield Header()
+        yield TitleBar()
         yield Input(placeholder=app.t("cases.filter_placeholder"), id="filter")
         yield DataTable(id="cases", cursor_type="row", zebra_stripes=True)
         yield Static(id="count")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         app = self.app

@@ -9,7 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Input, Static
 
 from models.catalogue import category_label, department_label
 from models.enums import Disposition, EventKind, LocationKind, Status, Urgency
@@ -18,6 +18,8 @@ from models.phone import Phone
 from models.tables import Case, CaseEvent, Category, Department
 
 from ..display import full_time, literal
+from ..widgets.key_bar import KeyBar
+from ..widgets.title_bar import TitleBar
 from .base import HotlineScreen
 
 
@@ -32,12 +34,12 @@ class CaseViewScreen(HotlineScreen):
         self.case_id = case_id
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with VerticalScroll(id="case-body"):
             yield Static(id="case-fields")
             yield Static(id="case-timeline")
         yield Input(placeholder=self.app.t("case.note_placeholder"), id="note")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#note").display = False

@@ -7,13 +7,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Static
 
 from models.phone import PhoneError, normalise_phone
 from models.text import snippet
 
 from ..display import short_time
 from ..keys import localise
+from ..widgets.key_bar import KeyBar
+from ..widgets.title_bar import TitleBar
 
 
 class DraftsScreen(Screen[str | None]):
@@ -24,10 +26,10 @@ class DraftsScreen(Screen[str | None]):
         localise(self, self.app.lang)
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static(Text(self.app.t("drafts.title"), style="bold"), id="drafts-title")
         yield DataTable(id="drafts", cursor_type="row")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         from models.drafts import open_drafts

@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static, TextArea
+from textual.widgets import Input, Static, TextArea
 from textual.widgets.select import InvalidSelectValueError
 
 from models.case_draft import CaseDraft, is_blank
@@ -25,6 +25,7 @@ from models.messages import ValidationFailed
 
 from ..widgets.department_field import DepartmentField
 from ..widgets.form_fields import ChoiceField
+from ..widgets.key_bar import KeyBar
 from ..widgets.prior_cases import PriorCase, PriorCasesPanel
 from ..widgets.title_bar import TitleBar
 from .base import HotlineScreen
@@ -69,9 +70,9 @@ class IntakeScreen(HotlineScreen):
         Binding("ctrl+s", "save", "key.save", id="save", priority=True),
         Binding("f2", "new_call", "key.new_call", id="new_call"),
         Binding("f3", "drafts", "key.drafts", id="drafts"),
-        Binding("f4", "cases", "key.cases", id="cases"),
+        Binding("f4", "cases", "key.cases", id="cases", show=False),  # F1 lists it
         Binding("f5", "attach", "key.attach", id="attach"),
-        Binding("f6", "lead", "key.lead", id="lead"),
+        Binding("f6", "lead", "key.lead", id="lead", show=False),
         Binding("ctrl+o", "open_prior", "key.open", id="open_prior", show=False),
         Binding("escape", "back", "key.back", id="back", show=False),
         # Priority bindings run in the app's own queue, before the keys typed after them are
@@ -131,7 +132,7 @@ class IntakeScreen(HotlineScreen):
             yield PriorCasesPanel(id="prior-panel")
         with Horizontal(id="status-row"):
             yield Static(Text(t("intake.ready")), id="status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._fit(self.app.size.width)

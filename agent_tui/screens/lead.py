@@ -7,13 +7,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, OptionList
+from textual.widgets import DataTable, OptionList
 from textual.widgets.option_list import Option
 
 from models.enums import Status
 from models.lead_review import QUEUES, queue_label
 
 from ..display import literal, short_time
+from ..widgets.key_bar import KeyBar
 from ..widgets.title_bar import TitleBar
 from .base import HotlineScreen
 
@@ -33,7 +34,7 @@ class LeadScreen(HotlineScreen):
         with Horizontal():
             yield OptionList(id="lead-views")
             yield DataTable(id="lead-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.view = VIEWS[0]
