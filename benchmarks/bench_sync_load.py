@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import random
 import statistics
 import sys
@@ -121,13 +122,24 @@ class Terminal:
             self.file_case()
             await self.push(client)
             await self.pull(client)
-            await asyncio.sleep(self.rng.expovariate(1 / interval))
+            pause = self.rng.expovariate(1 / interval)
+            await asyncio.sleep(max(0.0, min(pause, deadline - time.monotonic())))
 
     async def drain(self, client: httpx.AsyncClient, deadline: float) -> None:
         while self.outbox and time.monotonic() < deadline:
             await self.push(client)
             if self.outbox:
                 await asyncio.sleep(0.2)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    import os
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pct(values: list[float], p: float) -> float:
@@ -147,12 +159,25 @@ async def drive(terminals: list[Terminal], seconds: float, interval: float) -> f
     return elapsed
 
 
+def _run_share(spec: tuple) -> list[dict]:
+    """One load-generator process: its share of the terminals, on its own event loop."""
+    share, seconds, interval, horizon = spec
+    terminals = [Terminal(n, token, url, random.Random(seed), horizon)
+                 for n, token, url, seed in share]
+    elapsed = asyncio.run(drive(terminals, seconds, interval))
+    return [{"client_id": t.client_id, "seq": t.seq, "left": len(t.outbox), "cases": len(t.cases),
+             "push_ms": t.push_ms, "pull_ms": t.pull_ms, "errors": t.errors, "elapsed": elapsed}
+            for t in terminals]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--terminals", type=int, default=200)
     ap.add_argument("--seconds", type=float, default=60)
-    ap.add_argument("--interval", type=float, default=2.0, help="mean seconds between a terminal's saves")
+    ap.add_argument("--interval", type=float, default=10.0,
+                    help="mean seconds between a terminal's saves (and pulls)")
     ap.add_argument("--servers", type=int, default=2)
+    ap.add_argument("--procs", type=int, default=4, help="load-generator processes")
     ap.add_argument("--horizon", type=int, default=0,
                     help="days of other terminals' cases each pull replicates (0: own cases only)")
     args = ap.parse_args()
@@ -169,13 +194,19 @@ def main() -> int:
         tokens = [add_user(db, f"load{i:03d}", "agent") for i in range(args.terminals)]
         servers = [ServerProcess(url).start() for _ in range(args.servers)]
         rng = random.Random(6)
-        terminals = [Terminal(i, tokens[i], servers[i % len(servers)].url, random.Random(rng.random()),
-                              args.horizon) for i in range(args.terminals)]
-        elapsed = asyncio.run(drive(terminals, args.seconds, args.interval))
-        pushes = [ms for t in terminals for ms in t.push_ms]
-        pulls = [ms for t in terminals for ms in t.pull_ms]
-        sent = sum(t.seq for t in terminals)
-        left = sum(len(t.outbox) for t in terminals)
+        specs = [(i, tokens[i], servers[i % len(servers)].url, rng.random())
+                 for i in range(args.terminals)]
+        shares = [(specs[k::args.procs], args.seconds, args.interval, args.horizon)
+                  for k in range(args.procs)]
+        cpu0 = sum(_cpu_seconds(srv.proc.pid) for srv in servers)
+        with multiprocessing.get_context("spawn").Pool(args.procs) as pool:
+            terminals = [t for part in pool.map(_run_share, shares) for t in part]
+        server_cpu = sum(_cpu_seconds(srv.proc.pid) for srv in servers) - cpu0
+        elapsed = max(t["elapsed"] for t in terminals)
+        pushes = [ms for t in terminals for ms in t["push_ms"]]
+        pulls = [ms for t in terminals for ms in t["pull_ms"]]
+        sent = sum(t["seq"] for t in terminals)
+        left = sum(t["left"] for t in terminals)
         with db.engine.connect() as conn:
             per_client = {r.client_id: (r.n, r.lo, r.hi, r.distinct_seq) for r in conn.execute(text(
                 "SELECT client_id, count(*) AS n, min(seq) AS lo, max(seq) AS hi, "
@@ -187,17 +218,18 @@ def main() -> int:
         db.dispose()
         lost = duplicated = 0
         for t in terminals:
-            n, lo, hi, distinct = per_client.get(t.client_id, (0, None, None, 0))
-            expected = t.seq - len(t.outbox)
+            n, lo, hi, distinct = per_client.get(t["client_id"], (0, None, None, 0))
+            expected = t["seq"] - t["left"]
             lost += max(0, expected - distinct)
             duplicated += n - distinct
             if n and (lo != 1 or hi != n):
                 lost += 1
-        filed = sum(len(t.cases) for t in terminals)
+        filed = sum(t["cases"] for t in terminals)
         lost += max(0, filed - case_rows[0])
         duplicated += case_rows[0] - case_rows[1]
-        errors = sum(t.errors for t in terminals)
-        print(f"{args.terminals} terminals, {args.servers} server processes on one PostgreSQL, "
+        errors = sum(t["errors"] for t in terminals)
+        print(f"{args.terminals} terminals ({args.procs} generator processes), "
+              f"{args.servers} server processes on one PostgreSQL, "
               f"{elapsed:.0f} s (+ drain); a save every {args.interval:g} s per terminal; "
               f"pull horizon {args.horizon} days")
         print(f"mutations sent {sent:,} (cases {filed:,}, notes {notes:,}); applied on server "
@@ -209,6 +241,8 @@ def main() -> int:
               f"p50 {pct(pulls, 50):.1f} ms, p99 {pct(pulls, 99):.1f} ms")
         print(f"throughput: {applied / elapsed:,.0f} mutations/s applied; "
               f"request errors {errors}; lost {lost}; duplicated {duplicated}")
+        print(f"server CPU: {server_cpu:.1f} s for {len(pushes) + len(pulls):,} requests = "
+              f"{1000 * server_cpu / max(1, len(pushes) + len(pulls)):.1f} ms per request")
         ok = pct(pushes, 99) < 100 and lost == 0 and duplicated == 0 and left == 0
         print("targets (push p99 < 100 ms, zero lost, zero duplicated):", "met" if ok else "NOT met")
         print(f"mean push latency {statistics.mean(pushes):.1f} ms")

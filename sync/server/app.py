@@ -15,8 +15,10 @@ No state that matters lives in the process: run as many as you like on one Postg
 
 import json
 import os
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import Body, Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -137,7 +139,16 @@ def create_app(db: Database | str, *, min_protocol: int | None = None, run_migra
         migrate.upgrade(db)
         seed_reference(db)
 
-    app = FastAPI(title="Hotline central server", version="1",
+    threads = int(os.environ.get("HOTLINE_SERVER_THREADS", "8"))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        # Few request threads: more only fight over the interpreter lock (requests are short and
+        # mostly wait for the database, whose pool is sized to match).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        yield
+
+    app = FastAPI(title="Hotline central server", version="1", lifespan=lifespan,
                   description="Sync protocol for hotline terminals, case API and Open311 GeoReport v2.")
     app.state.db = db
     app.add_middleware(BodyLimit, limit=max_body)

@@ -42,25 +42,25 @@ def pull(db: Database, user: User, req: PullRequest) -> PullResponse:
         current = current_version(s)
         reset = req.cursor > current
         cursor = 0 if reset else req.cursor
-        rows = [] if cursor == current else s.execute(
-            select(changelog.c.version, changelog.c.entity, changelog.c.entity_id)
-            .where(changelog.c.version > cursor)
-            .order_by(changelog.c.version, changelog.c.id)
-            .limit(req.limit + 1)).all()
-        more = False
-        if len(rows) > req.limit:
-            cut = rows[req.limit].version
-            kept = [r for r in rows if r.version < cut]
-            if not kept:  # one version bigger than a page: send it whole
-                kept = s.execute(select(changelog.c.version, changelog.c.entity,
-                                        changelog.c.entity_id)
-                                 .where(changelog.c.version == cut)).all()
-            rows, more = kept, True
-        new_cursor = rows[-1].version if more else current
+        # The page: versions (cursor, hi]. Ids stay in the database (subqueries), never lists.
+        more, hi = False, current
+        if cursor < current:
+            cut = s.execute(select(changelog.c.version).where(changelog.c.version > cursor)
+                            .order_by(changelog.c.version).offset(req.limit).limit(1)).scalar()
+            if cut is not None:
+                hi = cut - 1 if cut - 1 > cursor else cut  # one version over a page: send it whole
+                more = hi < current
+        new_cursor = hi
 
-        ids: dict[str, set[str]] = {}
-        for r in rows:
-            ids.setdefault(r.entity, set()).add(r.entity_id)
+        def changed(entity: str):
+            return select(changelog.c.entity_id).where(
+                changelog.c.entity == entity, changelog.c.version > cursor,
+                changelog.c.version <= hi)
+
+        present = set() if cursor >= hi else set(s.execute(
+            select(changelog.c.entity).where(changelog.c.version > cursor, changelog.c.version <= hi)
+            .distinct()).scalars())
+        ids = {entity: changed(entity) for entity in present}
 
         crow = s.execute(select(client.c.user_id, client.c.last_seq)
                          .where(client.c.client_id == req.client_id)).first()
@@ -69,25 +69,24 @@ def pull(db: Database, user: User, req: PullRequest) -> PullResponse:
         last_seq = crow.last_seq if crow else 0
 
         cases: list[dict] = []
-        if ids.get("case"):
+        events: list[dict] = []
+        if "case" in ids:
             horizon = now() - timedelta(days=req.horizon_days)
             own = select(mutation.c.case_id).where(mutation.c.client_id == req.client_id)
-            ct = Case.__table__
-            cases = [dict(r._mapping) for r in s.execute(select(ct).where(
-                ct.c.id.in_(ids["case"]), (ct.c.created_at >= horizon) | ct.c.id.in_(own)))]
-        in_scope = {c["id"] for c in cases}
-        events: list[dict] = []
-        if ids.get("event") and in_scope:
-            et = CaseEvent.__table__
-            events = [dict(r._mapping) for r in s.execute(select(et).where(et.c.id.in_(ids["event"])))]
-            events = sorted((e for e in events if e["case_id"] in in_scope),
-                            key=lambda e: (e["at"], e["id"]))
+            ct, et = Case.__table__, CaseEvent.__table__
+            scope = ct.c.id.in_(ids["case"]) & ((ct.c.created_at >= horizon) | ct.c.id.in_(own))
+            cases = [dict(r._mapping) for r in s.execute(select(ct).where(scope))]
+            if "event" in ids and cases:  # an event's case is logged in the same version
+                events = [dict(r._mapping) for r in s.execute(
+                    select(et).where(et.c.id.in_(ids["event"]),
+                                     et.c.case_id.in_(select(ct.c.id).where(scope)))
+                    .order_by(et.c.at, et.c.id))]
         departments = list(s.execute(select(Department).where(
-            col(Department.code).in_(ids["department"]))).scalars()) if ids.get("department") else []
+            col(Department.code).in_(ids["department"]))).scalars()) if "department" in ids else []
         categories = list(s.execute(select(Category).where(
-            col(Category.code).in_(ids["category"]))).scalars()) if ids.get("category") else []
+            col(Category.code).in_(ids["category"]))).scalars()) if "category" in ids else []
         conflicts = []
-        if ids.get("conflict"):
+        if "conflict" in ids:
             q = select(conflict).where(conflict.c.id.in_(ids["conflict"]))
             if user.role == "agent":
                 q = q.where(conflict.c.client_id == req.client_id)

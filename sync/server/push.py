@@ -80,10 +80,12 @@ def payload_hash(m: Mutation) -> str:
 def _lock_client(session: Session, db: Database, client_id: str, user: User, protocol: int):
     values = dict(client_id=client_id, user_id=user.id, last_seq=0, first_seen=now(),
                   queue_depth=0, protocol=protocol)
+    # One round trip: insert the terminal's row if new, else take its row lock (the no-op
+    # update locks it until commit), and read it back.
     ins = (pg_insert if db.is_pg else sqlite_insert)(client).values(**values)
-    session.execute(ins.on_conflict_do_nothing(index_elements=["client_id"]))
-    row = session.execute(select(client).where(client.c.client_id == client_id)
-                          .with_for_update()).one()
+    row = session.execute(ins.on_conflict_do_update(
+        index_elements=["client_id"], set_={"client_id": ins.excluded.client_id})
+        .returning(*client.c)).one()
     if row.user_id != user.id:
         raise Forbidden(f"terminal {client_id} is bound to another user")
     return row
