@@ -35,8 +35,8 @@ def score_labels(conn: sqlite3.Connection, model: str, counts: Counter[str],
     top = sorted(query, key=query.__getitem__, reverse=True)[:TOP_TOKENS]
     scores: dict[str, float] = {}
     rows = conn.execute(
-        f"SELECT token, label, df FROM term WHERE model = ? AND token IN ({_placeholders(len(top))})",
+        f"SELECT token, label, mass FROM term WHERE model = ? AND token IN ({_placeholders(len(top))})",
         (model, *top))
-    for token, label, df in rows:
-        scores[label] = scores.get(label, 0.0) + query[token] * weights[token] * df
+    for token, label, mass in rows:
+        scores[label] = scores.get(label, 0.0) + query[token] * weights[token] * mass
     return {lab: s / (qnorm * norms[lab]) for lab, s in scores.items() if norms.get(lab)}

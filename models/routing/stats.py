@@ -4,8 +4,11 @@ What history teaches is kept as sums, never as a copy of the cases, so suggestio
 with ten cases or ten million:
 
 - `term`: per model ("category" or "department"), token and label, how many of the label's cases
-  hold the token (`df`). Weighted, a label's counts are its centroid; a query is scored by
-  cosine against it.
+  hold the token (`df`) and the token's mass in them (`mass`): each case adds its sublinear term
+  frequency, 1 + log(tf), divided by the square root of its number of distinct tokens, so a
+  long message counts as much as a short one and a word it repeats counts more than one it
+  mentions once. Weighted, a label's masses are its centroid; a query is scored by cosine
+  against it.
 - `token`: per model and token, its document frequency and its weight (IDF times how concentrated
   the token is on few labels: supervised term weighting, which matters with a few hundred cases).
 - `label`: cases per label and the centroid's norm under the current weights.
@@ -25,9 +28,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 FILE = "routing.db"
-FORMAT = "2"
+FORMAT = "3"
 MODELS = ("category", "department")
+TABLES = ("state", "label", "token", "term", "outcome")
 CONCENTRATION_EPS = 0.01  # pseudo-count when measuring how a token spreads over labels
+LENGTH_STEP = 1.15  # case lengths are normalised in steps of 15% (cases grouped by step)
+_LOG_STEP = math.log(LENGTH_STEP)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -36,7 +42,7 @@ CREATE TABLE IF NOT EXISTS label (model TEXT, label TEXT, docs INTEGER NOT NULL,
 CREATE TABLE IF NOT EXISTS token (model TEXT, token TEXT, df INTEGER NOT NULL,
     weight REAL NOT NULL DEFAULT 0, PRIMARY KEY (model, token)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS term (model TEXT, token TEXT, label TEXT, df INTEGER NOT NULL,
-    PRIMARY KEY (model, token, label)) WITHOUT ROWID;
+    mass REAL NOT NULL, PRIMARY KEY (model, token, label)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outcome (category TEXT, department TEXT, assigned INTEGER NOT NULL,
     resolved INTEGER NOT NULL, returned INTEGER NOT NULL,
     PRIMARY KEY (category, department)) WITHOUT ROWID;
@@ -52,6 +58,9 @@ def connect(data_dir: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -262144")
     conn.execute("PRAGMA busy_timeout = 10000")
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(term)")]
+    if columns and "mass" not in columns:  # an older format: derived data, start over
+        conn.executescript("".join(f"DROP TABLE IF EXISTS {t};" for t in TABLES))
     conn.executescript(SCHEMA)
     return conn
 
@@ -67,7 +76,7 @@ def set_state(conn: sqlite3.Connection, key: str, value: object) -> None:
 
 def clear(conn: sqlite3.Connection) -> None:
     conn.execute("BEGIN IMMEDIATE")
-    for table in ("state", "label", "token", "term", "outcome"):
+    for table in TABLES:
         conn.execute(f"DELETE FROM {table}")
     conn.execute("COMMIT")
 
@@ -75,27 +84,39 @@ def clear(conn: sqlite3.Connection) -> None:
 class Accumulator:
     """Counts in memory, written to the file by `flush` (inside the caller's transaction).
 
-    Cases are grouped by their (category, department) pair: a token seen in a thousand
-    street-light cases is one counter entry, split into the two models only at flush. Each case
-    counts a token once (binary term frequency): cheap to count in C, and robust to a long
-    message repeating itself.
+    Cases are grouped by their (category, department) pair and their length step: a token seen
+    in a thousand street-light cases of about the same length is one counter entry (counted in
+    C), split into the two models and scaled by the step's length norm only at flush. A token a
+    case repeats adds log(tf) more, kept apart (most tokens occur once in a case).
     """
 
     def __init__(self) -> None:
-        self.slots: dict[tuple[str, str], Counter[str]] = {}
+        self.slots: dict[tuple[str, str, int], Counter[str]] = {}
+        self.repeats: dict[tuple[str, str], dict[str, float]] = {}
         self.docs: Counter[tuple[str, str]] = Counter()
         self.outcomes: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
         self.cases = 0
 
-    def add_case(self, features: Iterable[str], category: str, department: str) -> None:
+    def add_case(self, features: list[str], category: str, department: str) -> None:
         if not (category or department):
             return
-        key = (category, department)
+        counts = Counter(features)
+        distinct = len(counts)
+        step = round(math.log(distinct) / _LOG_STEP) if distinct else 0
+        key = (category, department, step)
         counter = self.slots.get(key)
         if counter is None:
             counter = self.slots[key] = Counter()
-        counter.update(set(features))
-        self.docs[key] += 1
+        counter.update(counts.keys())
+        if distinct < len(features):
+            extra = self.repeats.get(key[:2])
+            if extra is None:
+                extra = self.repeats[key[:2]] = {}
+            scale = _step_norm(step)
+            for token, n in counts.items():
+                if n > 1:
+                    extra[token] = extra.get(token, 0.0) + math.log(n) * scale
+        self.docs[key[:2]] += 1
         self.cases += 1
 
     def add_outcome(self, category: str, department: str, assigned: int = 0, resolved: int = 0,
@@ -111,23 +132,34 @@ class Accumulator:
         return sum(len(c) for c in self.slots.values())
 
     def flush(self, conn: sqlite3.Connection) -> None:
-        terms: dict[tuple[str, str], Counter[str]] = {}
+        dfs: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+        masses: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
         label_docs: Counter[tuple[str, str]] = Counter()
-        for (category, department), counter in self.slots.items():
+        for (category, department), n in self.docs.items():
+            for model, label in (("category", category), ("department", department)):
+                if label:
+                    label_docs[(model, label)] += n
+        for (category, department, step), counter in self.slots.items():
+            scale = _step_norm(step)
+            extra = self.repeats.get((category, department), {})
             for model, label in (("category", category), ("department", department)):
                 if not label:
                     continue
-                label_docs[(model, label)] += self.docs[(category, department)]
-                merged = terms.get((model, label))
-                if merged is None:
-                    terms[(model, label)] = Counter(counter)
-                else:
-                    merged.update(counter)
-        rows = sorted((m, t, lab, n) for (m, lab), counter in terms.items()
+                dfs[(model, label)].update(counter)
+                mass = masses[(model, label)]
+                for token, n in counter.items():
+                    mass[token] = mass.get(token, 0.0) + n * scale
+        for (category, department), extra in self.repeats.items():
+            for model, label in (("category", category), ("department", department)):
+                if label:
+                    mass = masses[(model, label)]
+                    for token, value in extra.items():
+                        mass[token] += value
+        rows = sorted((m, t, lab, n, masses[(m, lab)][t]) for (m, lab), counter in dfs.items()
                       for t, n in counter.items())
         conn.executemany(
-            "INSERT INTO term (model, token, label, df) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT DO UPDATE SET df = df + excluded.df", rows)
+            "INSERT INTO term (model, token, label, df, mass) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT DO UPDATE SET df = df + excluded.df, mass = mass + excluded.mass", rows)
         conn.executemany(
             "INSERT INTO label (model, label, docs) VALUES (?, ?, ?) "
             "ON CONFLICT DO UPDATE SET docs = docs + excluded.docs",
@@ -138,6 +170,11 @@ class Accumulator:
             "resolved = resolved + excluded.resolved, returned = returned + excluded.returned",
             ((c, d, *v) for (c, d), v in self.outcomes.items()))
         self.__init__()
+
+
+def _step_norm(step: int) -> float:
+    """1 / sqrt(distinct tokens) for cases of this length step."""
+    return LENGTH_STEP ** (-step / 2)
 
 
 def reweigh(conn: sqlite3.Connection) -> None:
@@ -154,19 +191,21 @@ def reweigh(conn: sqlite3.Connection) -> None:
         spread = _Spread(docs)
         norms: dict[str, float] = defaultdict(float)
         tokens: list[tuple[str, str, int, float]] = []
-        cur = conn.execute("SELECT token, label, df FROM term WHERE model = ? ORDER BY token",
-                           (model,))
+        cur = conn.execute("SELECT token, label, df, mass FROM term WHERE model = ? "
+                           "ORDER BY token", (model,))
         token: str | None = None
         rows: list[tuple[str, int]] = []
-        for tok, lab, n in [*cur, (None, "", 0)]:
+        label_mass: list[tuple[str, float]] = []
+        for tok, lab, n, mass in [*cur, (None, "", 0, 0.0)]:
             if tok != token:
                 if token is not None:
                     weight = spread.weight(rows)
                     tokens.append((model, token, sum(r[1] for r in rows), weight))
-                    for label, df in rows:
-                        norms[label] += (weight * df) ** 2
-                token, rows = tok, []
+                    for label, value in label_mass:
+                        norms[label] += (weight * value) ** 2
+                token, rows, label_mass = tok, [], []
             rows.append((lab, n))
+            label_mass.append((lab, mass))
         # Rewritten whole, in key order: far faster than updating a million rows in place.
         conn.execute("DELETE FROM token WHERE model = ?", (model,))
         conn.executemany("INSERT INTO token (model, token, df, weight) VALUES (?, ?, ?, ?)", tokens)
