@@ -174,3 +174,22 @@ def test_lead_scoreboard_zh_80x24(snap_compare, app_for):
         await settle(pilot)
 
     assert snap_compare(app_for("zh"), terminal_size=(80, 24), run_before=run)
+
+
+def test_queue_en_80x24(snap_compare, store):
+    """F7: the offline queue with one change the server rejected (and why) and one waiting."""
+    from models.drafts import Draft  # noqa: F401  (tables registered)
+
+    for text in ("Pothole on Main Street", "Street light out"):
+        file_case(store, CaseDraft(description=text, disposition="answered"), "a01", at=DEMO_END)
+    with store.raw() as conn:
+        conn.execute("UPDATE outbox SET state = 'rejected', reason = 'unknown department: DOT2' "
+                     "WHERE seq = (SELECT min(seq) FROM outbox)")
+        conn.execute("UPDATE outbox SET created_at = '2026-03-10T09:00:00.000000Z'")
+
+    async def run(pilot):
+        await pilot.press("f7")
+        await settle(pilot)
+
+    assert snap_compare(HotlineApp(store, lang="en", agent="a01", clock=clock),
+                        terminal_size=(80, 24), run_before=run)

@@ -148,3 +148,19 @@ def test_cli_user_add_sync_and_queue(tmp_path, server, db_url):
     assert _hotline("sync", "--data-dir", data).returncode == 0  # remembered server and token
     cases = [json.loads(line) for line in _hotline("cases", "--json", "--data-dir", data).stdout.splitlines()]
     assert [c["sync_state"] for c in cases] == ["synced"]
+
+
+def test_cli_cases_from_the_server(tmp_path, server, db_url):
+    """`hotline cases --server URL --token T --json` lists what the server holds, not the store."""
+    token = _hotline("user", "add", "reader", "--role", "agent", "--db", db_url).stdout.strip()
+    data = str(tmp_path / "term")
+    number = _hotline("new", "--data-dir", data, "--description", "化粪池漫溢", "--address",
+                      "芦席营22号", "--department", "street_office").stdout.strip()
+    assert _hotline("sync", "--data-dir", data, "--server", server.url, "--token", token).returncode == 0
+    empty = str(tmp_path / "other")  # another terminal's empty store: the listing comes from the server
+    r = _hotline("cases", "--json", "--data-dir", empty, "--server", server.url, "--token", token)
+    assert r.returncode == 0, r.stderr
+    [case] = [json.loads(line) for line in r.stdout.splitlines()]
+    assert (case["case_no"], case["description"], case["sync_state"]) == (number, "化粪池漫溢", "synced")
+    bad = _hotline("cases", "--json", "--data-dir", empty, "--server", server.url, "--token", "nope")
+    assert bad.returncode == 1 and "401" in bad.stderr

@@ -59,10 +59,16 @@ def import_cmd(file: Path, mapping: str | None, tz: str | None, encoding: str, a
 @click.option("--limit", type=int, default=None, help="At most N cases (newest first in the table).")
 @common_options
 def cases_cmd(as_json: bool, limit: int | None, ctx: Context) -> None:
-    """List the cases in the local store."""
+    """List the cases in the local store; with --server URL (and a token), those on the server."""
     from models.cases import case_record, iter_all_cases, recent_cases
 
-    store = ctx.store()
+    if ctx.server:
+        cases = _server_cases(ctx, limit)
+    store = ctx.store() if not ctx.server else None
+    if as_json and ctx.server:
+        for case in cases:
+            sys.stdout.write(json.dumps(case_record(case), ensure_ascii=False) + "\n")
+        return
     if as_json:
         out = sys.stdout
         for n, case in enumerate(iter_all_cases(store)):
@@ -81,11 +87,34 @@ def cases_cmd(as_json: bool, limit: int | None, ctx: Context) -> None:
                        ("col.caller", 8), ("col.summary", None)):
         table.add_column(t(key, ctx.lang), no_wrap=True, overflow="ellipsis", min_width=width,
                          max_width=width)
-    for case in recent_cases(store, limit or 50):
+    for case in (cases[: limit or 50] if ctx.server else recent_cases(store, limit or 50)):
         table.add_row(Text(case.case_no), Text(case.created_at.astimezone().strftime("%m-%d %H:%M")),
                       Text(Status(case.status).label(ctx.lang)), Text(case.caller_name),
                       Text(case.title or case.description[:40]))
     Console(markup=False, highlight=False).print(table)
+
+
+def _server_cases(ctx: Context, limit: int | None) -> list:
+    """Every case on the central server (newest first), paged; sync_state says where they are."""
+    from models.tables import Case
+    from sync.client.http import ServerApi, SyncError
+    from sync.protocol import CaseWire
+
+    api = ServerApi(ctx.server, lambda: ctx.token)
+    out: list[Case] = []
+    try:
+        while limit is None or len(out) < limit:
+            page = api.get("/v1/cases", limit=1000, offset=len(out))
+            if not page:
+                break
+            for raw in page:
+                wire = CaseWire.model_validate(raw)
+                out.append(Case(**wire.model_dump(), sync_state="synced"))
+    except SyncError as exc:
+        raise click.ClickException(f"{ctx.server}: {exc}") from exc
+    finally:
+        api.close()
+    return out[:limit] if limit is not None else out
 
 
 @click.group("catalogue")

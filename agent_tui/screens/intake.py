@@ -73,6 +73,7 @@ class IntakeScreen(HotlineScreen):
         Binding("f4", "cases", "key.cases", id="cases", show=False),  # F1 lists it
         Binding("f5", "attach", "key.attach", id="attach"),
         Binding("f6", "lead", "key.lead", id="lead", show=False),
+        Binding("f7", "queue", "key.queue", id="queue", show=False),
         Binding("ctrl+o", "open_prior", "key.open", id="open_prior", show=False),
         Binding("escape", "back", "key.back", id="back", show=False),
         # Priority bindings run in the app's own queue, before the keys typed after them are
@@ -322,6 +323,12 @@ class IntakeScreen(HotlineScreen):
 
     def action_back(self) -> None:
         self._clear_problems()
+
+    def action_queue(self) -> None:
+        from .queue import QueueScreen
+
+        self.keep_draft()
+        self.app.push_screen(QueueScreen())
 
     def action_lead(self) -> None:
         from .lead import LeadScreen

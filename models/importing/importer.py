@@ -11,7 +11,9 @@ import csv
 import hashlib
 import io
 import json
+import queue
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,6 +138,56 @@ class _Lookups:
         return code
 
 
+class _BatchWriter:
+    """Writes batches on a second thread while the next ones are parsed: the machine has two
+    cores, and SQLite lets go of the interpreter while it works. At most two batches wait, so
+    memory stays flat however large the file."""
+
+    def __init__(self, conn, report: ImportReport, tick) -> None:
+        self.conn, self.report, self.tick = conn, report, tick
+        self.queue: queue.Queue[list[tuple] | None] = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
+
+    def __enter__(self) -> _BatchWriter:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.finish()
+
+    def put(self, batch: list[tuple]) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(batch)
+
+    def finish(self) -> None:
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _run(self) -> None:
+        while (batch := self.queue.get()) is not None:
+            if self.error is not None:
+                continue  # drain: the parser raises at its next put
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                before = self.conn.total_changes
+                self.conn.executemany(_INSERT, batch)
+                inserted = self.conn.total_changes - before
+                self.conn.execute("COMMIT")
+            except BaseException as exc:  # noqa: BLE001 - handed to the parsing thread
+                self.error = exc
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                continue
+            self.report.imported += inserted
+            self.report.duplicates += len(batch) - inserted
+            self.tick()
+
+
 def _records(text: io.TextIOBase) -> Iterator[tuple[int, list[str]]]:
     """CSV records with the line each starts on (a quoted field may span lines)."""
     reader = csv.reader(text)
@@ -200,17 +252,11 @@ def _import_stream(store, text, mapping, tz, name, tick) -> ImportReport:
     has_created = "created_at" in get
 
     batch: list[tuple] = []
-    with store.raw() as conn:
+    with store.raw() as conn, _BatchWriter(conn, report, tick) as writer:
         def flush() -> None:
-            conn.execute("BEGIN IMMEDIATE")
-            before = conn.total_changes
-            conn.executemany(_INSERT, batch)
-            inserted = conn.total_changes - before
-            conn.execute("COMMIT")
-            report.imported += inserted
-            report.duplicates += len(batch) - inserted
-            batch.clear()
-            tick()
+            nonlocal batch
+            writer.put(batch)
+            batch = []
 
         for line, row in records:
             if not row:
@@ -269,6 +315,7 @@ def _import_stream(store, text, mapping, tz, name, tick) -> ImportReport:
                 flush()
         if batch:
             flush()
+        writer.finish()  # every batch committed before the departments are added
         if lookups.new_departments:
             conn.execute("BEGIN IMMEDIATE")
             for dept in lookups.new_departments.values():

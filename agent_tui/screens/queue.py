@@ -1,0 +1,114 @@
+"""F7: the offline queue: what waits to reach the server, and why (rejected, in conflict)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from ..display import literal, short_time
+from ..i18n import STRINGS
+from ..widgets.key_bar import KeyBar
+from ..widgets.title_bar import TitleBar
+from .base import HotlineScreen
+
+_STATE_STYLE = {"pending": "", "rejected": "bold red", "conflict": "bold yellow"}
+
+
+class QueueScreen(HotlineScreen):
+    DEFAULT_CSS = """
+    QueueScreen #queue-summary { height: auto; padding: 0 1; }
+    QueueScreen #queue { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("escape", "back", "key.back", id="back"),
+        Binding("d", "dismiss_item", "key.dismiss", id="dismiss"),
+        Binding("r", "reload", "key.reload", id="reload"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar()
+        yield Static(id="queue-summary")
+        yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key, width in (("queue.col.seq", 6), ("col.created", 11), ("queue.col.state", 8),
+                           ("col.case_no", 16), ("queue.col.why", None)):
+            table.add_column(self.app.t(key), width=width)
+        self.action_reload()
+        table.focus()
+
+    def action_reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="queue")
+    def _load(self) -> None:
+        from sqlmodel import col, select
+
+        from models.tables import Case
+        from sync.client import queue
+
+        store = self.app.store
+        info = queue.info(store)
+        items = queue.items(store)
+        with store.session() as s:
+            numbers = dict(s.exec(select(Case.id, Case.case_no)
+                                  .where(col(Case.id).in_({i.case_id for i in items}))).all())
+        self.app.call_from_thread(self._show, info, items, numbers)
+
+    def _show(self, info, items, numbers: dict[str, str]) -> None:
+        t = self.app.t
+        counts = dict(pending=info.pending, rejected=info.rejected, conflicts=info.conflicts)
+        summary = Text(t("queue.summary", server=info.server, **counts) if info.server
+                       else t("queue.summary_local", **counts))
+        if info.last_error:
+            summary.append("\n" + t("queue.last_error", error=info.last_error), style="red")
+        self.query_one("#queue-summary", Static).update(summary)
+        table = self.query_one(DataTable)
+        table.clear()
+        for item in items:
+            what = f"queue.what.{item.name}"
+            why = item.reason or (t(what) if what in STRINGS else item.name)
+            table.add_row(Text(str(item.seq)), Text(short_time(item.created_at)),
+                          Text(t(f"queue.state.{item.state}"), style=_STATE_STYLE.get(item.state, "")),
+                          Text(numbers.get(item.case_id, item.case_id[:8])), literal(why),
+                          key=str(item.seq))
+        self._states = {str(i.seq): i.state for i in items}
+        self._cases = {str(i.seq): i.case_id for i in items}
+
+    def _selected(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def action_dismiss_item(self) -> None:
+        """Remove a rejected or conflicting item the agent has read (a pending one must go out)."""
+        from sync.client import queue
+
+        seq = self._selected()
+        if seq is None:
+            return
+        if self._states.get(seq) == "pending":
+            self.notify(self.app.t("queue.pending_stays"), severity="warning")
+            return
+        queue.dismiss(self.app.store, int(seq))
+        self.action_reload()
+
+    @on(DataTable.RowSelected)
+    def _open(self, event: DataTable.RowSelected) -> None:
+        from models.tables import Case
+
+        from .case_view import CaseViewScreen
+
+        case_id = self._cases.get(str(event.row_key.value), "")
+        with self.app.store.session() as s:
+            if s.get(Case, case_id) is not None:
+                self.app.push_screen(CaseViewScreen(case_id))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
