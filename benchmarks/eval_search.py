@@ -7,8 +7,10 @@ Duplicate sets, built from the data's own labels (never from the engine's normal
   at the same address (upper case, spacing, punctuation and a trailing ZIP code removed) within
   7 days of each other;
 - the Chinese government messages: the same subject (留言主题) written by different people
-  (留言用户): subjects whose character bigrams overlap by Jaccard ≥ 0.6, different user ids
-  (and, as a second row, only near-copies: Jaccard ≥ 0.8).
+  (留言用户): subjects whose character bigrams overlap by Jaccard ≥ 0.6, different user ids,
+  and no different place named (the data's anonymised places, A市 / B9市 / J4县: 咨询A市户口迁移问题
+  and 咨询B市户口迁移问题 share most bigrams but are two cities' matters, not one subject);
+  as a second row, only near-copies: Jaccard ≥ 0.8.
 
 Every case that has at least one duplicate is a query, with its own case left out of the
 results (for the Chinese messages, every message of its author: a repost by the same person is
@@ -93,6 +95,22 @@ def duplicate_sets_311(cases: list[Case]) -> dict[str, set[str]]:
     return relevant
 
 
+_PLACE = re.compile(r"([A-Z])(\d*)[市县区]")
+
+
+def _places(title: str) -> set[tuple[str, str]]:
+    """The anonymised places a subject names: (city letter, county number or "")."""
+    return set(_PLACE.findall(title))
+
+
+def _other_place(a: set[tuple[str, str]], b: set[tuple[str, str]]) -> bool:
+    """Two subjects name different places: another city, or another county of the same city
+    (A市 and A6区 are not different places: the district lies in the city)."""
+    if not a or not b or a & b:
+        return False
+    return all(x[0] != y[0] or (x[1] and y[1] and x[1] != y[1]) for x in a for y in b)
+
+
 def duplicate_sets_zh(cases: list[Case], threshold: float = SUBJECT_JACCARD) -> dict[str, set[str]]:
     grams = [_bigrams(c.title) for c in cases]
     postings: dict[str, list[int]] = defaultdict(list)
@@ -108,7 +126,7 @@ def duplicate_sets_zh(cases: list[Case], threshold: float = SUBJECT_JACCARD) -> 
                     shared[j] += 1
         for j, n in shared.items():
             a, b = cases[i], cases[j]
-            if a.caller_name == b.caller_name:
+            if a.caller_name == b.caller_name or _other_place(_places(a.title), _places(b.title)):
                 continue
             if n / len(g | grams[j]) >= threshold:
                 relevant[a.case_id].add(b.case_id)

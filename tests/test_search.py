@@ -208,3 +208,16 @@ def test_the_index_tables_come_from_the_migrations(store):
     assert {"search_postings", "search_term", "search_state"} <= tables
     with pytest.raises(sqlite3.OperationalError):
         sqlite3.connect(":memory:").execute("SELECT * FROM search_term")
+
+
+def test_the_subject_a_caller_describes_outweighs_shared_details(store):
+    # A citizen message's subject (主题) is its densest signal: a query about that subject finds
+    # the case before one that shares more of its incidental details (a road, boilerplate).
+    def filed(title: str, description: str):
+        return file_case(store, CaseDraft(title=title, description=description,
+                                          disposition="answered"), "a01", AT)
+    subject = filed("松雅湖周边交通安全问题", "滨湖路口没有红绿灯也没有斑马线，过街很危险，老人孩子出行不便。")
+    details = filed("东四路夜市占道", "东四路路口晚上有夜市摆摊，车多车快，请相关部门尽快处理。")
+    hits = _search(store, text="松雅湖周边的交通安全问题：东四路路口车多车快，请相关部门处理。")
+    assert [h.id for h in hits] == [subject.id, details.id]
+    assert any(r.code == "similar_text" for r in hits[0].why)

@@ -41,8 +41,11 @@ RECENT_DAYS = 7
 # Weights of the signals in the final score (points; a perfect text match is worth 60).
 W_TEXT, W_ADDRESS, W_NEARBY, W_STREET, W_PHONE = 60.0, 40.0, 12.0, 4.0, 35.0
 # Text similarity: BM25 against the best a case could score, how much of the query the case
-# covers (idf-weighted), how much of the case the query covers (a near-copy scores high on all).
-A_BM25, A_QCOV, A_DCOV = 0.6, 0.2, 0.2
+# covers (idf-weighted), how much of the case the query covers (a near-copy scores high on all),
+# and how much of the case's subject (its title: a citizen's 主题, the agent's summary, the
+# request type) the query covers, idf-weighted: the subject is a case's densest signal, and a
+# caller describing the same matter names what that subject names.
+A_BM25, A_QCOV, A_DCOV, A_SUBJECT = 0.5, 0.15, 0.15, 0.2
 W_CATEGORY, W_RECENT, W_OPEN = 8.0, 4.0, 2.0
 
 REASON_LABELS: dict[str, tuple[str, str]] = {  # code -> (en, zh)
@@ -170,7 +173,7 @@ class SimilarCaseSearch:
         n_docs = max(float(state.get("docs", 0)), 1.0)
         signals = index.signal_terms(query.address, phone)
         df = _document_frequencies(conn, list(qtf) + signals)
-        idf = {t: math.log(1 + (n_docs - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in qtf}
+        idf = {t: _idf(n_docs, df.get(t, 0)) for t in qtf}
         chosen = _choose_terms(qtf, idf, df, n_docs)
         coef = {t: idf[t] * (2 * qtf[t] / (1 + qtf[t])) * (index.K1 + 1) / 255 for t in chosen}
         best_text = sum(c * 255 for c in coef.values()) or 1.0  # a case with every term, tf-saturated
@@ -183,18 +186,25 @@ class SimilarCaseSearch:
         if not text_scores:
             return []
         rows = _fetch_cases(conn, list(text_scores))
-        return self._rank(rows, text_scores, best_text, query, norm_text, qtf, idf, phone,
-                          place, limit)
+        return self._rank(conn, rows, text_scores, best_text, query, norm_text, qtf, idf, n_docs,
+                          phone, place, limit)
 
     # --- stage 2 ------------------------------------------------------------------------------
-    def _rank(self, rows: list[tuple], text_scores: dict[int, float], best_text: float,
-              query: Query, norm_text: str, qtf: Counter, idf: dict[str, float], phone: str,
-              place: Place, limit: int) -> list[Hit]:
+    def _rank(self, conn: sqlite3.Connection, rows: list[tuple], text_scores: dict[int, float],
+              best_text: float, query: Query, norm_text: str, qtf: Counter,
+              idf: dict[str, float], n_docs: float, phone: str, place: Place,
+              limit: int) -> list[Hit]:
         now = query.at or datetime.now(UTC)
         qset = set(qtf)
-        q_weight = sum(idf.values()) or 1.0
+        q_weight = sum(idf[t] for t in qset) or 1.0
         category = normalise(query.category).strip()
         query_words = f" {' '.join(t for t in terms_of_normalised(norm_text) if t.isascii())} "
+        subjects = {row[0]: _doc_terms(row[4][:MAX_DOC_CHARS]) if row[4] else frozenset()
+                    for row in rows}
+        if qset:  # the idf of subject terms the query does not have (one lookup for them all)
+            unseen = set().union(*subjects.values()) - idf.keys()
+            df = _document_frequencies(conn, list(unseen))
+            idf = idf | {t: _idf(n_docs, df.get(t, 0)) for t in unseen}
         cands: list[_Candidate] = []
         for row in rows:
             (rowid, cid, case_no, external_id, title, description, address, cat, status, created,
@@ -211,7 +221,8 @@ class SimilarCaseSearch:
                     q_cov = sum(idf[t] for t in shared) / q_weight
                     d_cov = len(shared) / len(dset)
                     bm25 = min(text_scores.get(rowid, 0.0) / best_text, 1.0)
-                    c.text_sim = A_BM25 * bm25 + A_QCOV * q_cov + A_DCOV * d_cov
+                    c.text_sim = (A_BM25 * bm25 + A_QCOV * q_cov + A_DCOV * d_cov
+                                  + A_SUBJECT * _subject_cover(subjects[rowid], qset, idf, d_cov))
                     score += W_TEXT * c.text_sim
             if phone and cphone == phone:
                 score += W_PHONE
@@ -266,10 +277,24 @@ class SimilarCaseSearch:
                    caller_phone=cphone, repeat_count=repeat)
 
 
+def _idf(n_docs: float, df: int) -> float:
+    return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+
+
 @lru_cache(maxsize=2048)
 def _doc_terms(doc: str) -> frozenset[str]:
     """A candidate's terms; cached, since the panel asks again with every keystroke."""
     return frozenset(terms_of_normalised(normalise(doc)))
+
+
+def _subject_cover(tset: frozenset[str], qset: set[str], idf: dict[str, float],
+                   fallback: float) -> float:
+    """How much of a case's subject (its terms `tset`) the query covers, idf-weighted. A case
+    with no subject terms falls back to how much of the whole case the query covers."""
+    if not tset:
+        return fallback
+    whole = sum(idf[t] for t in tset)
+    return sum(idf[t] for t in tset & qset) / whole if whole else 0.0
 
 
 def _e164(raw: str) -> str:
