@@ -1,20 +1,48 @@
-"""The `hotline` command line (../shared/docs/cli-contract.md). Heavy imports stay inside commands
-so that `hotline --help` and the TUI start fast."""
+"""The `hotline` command line (../shared/docs/cli-contract.md).
+
+Each command's module is imported when that command runs (or when --help lists them), and heavy
+imports stay inside the commands: `hotline` alone goes straight to the TUI.
+"""
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
-from .commands.data import cases_cmd, catalogue_group, import_cmd
-from .commands.intake import new_cmd
-from .commands.ring import ring_cmd
-from .commands.route import route_cmd
-from .commands.search import search_cmd
-from .commands.sync import queue_cmd, server_cmd, sync_cmd, user_group
-from .commands.tui import demo_cmd, tui_cmd
+# command name -> "module:attribute" under agent_tui.commands
+COMMANDS = {
+    "tui": "tui:tui_cmd",
+    "demo": "tui:demo_cmd",
+    "import": "data:import_cmd",
+    "cases": "data:cases_cmd",
+    "new": "intake:new_cmd",
+    "ring": "ring:ring_cmd",
+    "search": "search:search_cmd",
+    "route": "route:route_cmd",
+    "catalogue": "data:catalogue_group",
+    "server": "sync:server_cmd",
+    "user": "sync:user_group",
+    "sync": "sync:sync_cmd",
+    "queue": "sync:queue_cmd",
+}
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+def load_command(name: str) -> click.Command:
+    module, attr = COMMANDS[name].split(":")
+    return getattr(importlib.import_module(f"agent_tui.commands.{module}"), attr)
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return load_command(name) if name in COMMANDS else None
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.pass_context
 def cli(click_ctx: click.Context) -> None:
     """Hotline: the agent terminal of a citizen-service hotline (12345 / 311).
@@ -22,14 +50,7 @@ def cli(click_ctx: click.Context) -> None:
     Run alone, it opens the agent TUI (as `hotline tui`).
     """
     if click_ctx.invoked_subcommand is None:
-        click_ctx.invoke(tui_cmd)
-
-
-for command in (tui_cmd, demo_cmd, import_cmd, cases_cmd, new_cmd, ring_cmd, search_cmd, route_cmd, catalogue_group):
-    cli.add_command(command)
-
-for command in (server_cmd, user_group, sync_cmd, queue_cmd):
-    cli.add_command(command)
+        click_ctx.invoke(load_command("tui"))
 
 
 def main() -> None:

@@ -38,7 +38,7 @@ Bare().run(headless=True, size=(80, 24))
 HOTLINE = """
 import os, sys, time
 sys.path.insert(0, {root!r})
-import agent_tui.cli  # the command line is on the real start path
+import agent_tui.cli, agent_tui.commands.tui  # the real start path: hotline -> tui
 from agent_tui.app import HotlineApp
 from models.store import open_store
 class Timed(HotlineApp):

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
@@ -21,7 +20,6 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 from ..keys import localise
-from .department_picker import DepartmentPicker
 from .form_fields import OpensOnTyping
 
 
@@ -107,6 +105,8 @@ class DepartmentPickerScreen(ModalScreen[tuple[str, list[str]] | None]):
         localise(self, self.app.lang)
 
     def compose(self) -> ComposeResult:
+        from .department_picker import DepartmentPicker  # with pinyin: loaded when first opened
+
         if not self.field.departments:  # opened before the form's catalogue load finished
             from models.reference_view import departments
 
@@ -116,26 +116,30 @@ class DepartmentPickerScreen(ModalScreen[tuple[str, list[str]] | None]):
         yield picker
 
     def on_mount(self) -> None:
-        picker = self.query_one(DepartmentPicker)
+        picker = self._picker()
         picker.set_suggestions(self.field.suggestions)
         picker.focus()
         box = picker.query_one(Input)
         box.value = self.typed
         box.cursor_position = len(self.typed)
 
+    def _picker(self):
+        from .department_picker import DepartmentPicker
+
+        return self.query_one(DepartmentPicker)
+
     def feed(self, character: str) -> None:
         """A key typed into the field while this picker was still opening."""
         if self.is_mounted:
-            self.query_one(DepartmentPicker).query_one(Input).insert_text_at_cursor(character)
+            self._picker().query_one(Input).insert_text_at_cursor(character)
         else:
             self.typed += character
 
-    @on(DepartmentPicker.Changed)
-    def _changed(self, event: DepartmentPicker.Changed) -> None:
+    def on_department_picker_changed(self, event) -> None:
         event.stop()
         if event.lead and event.lead != self.field.lead:  # Enter chose the lead: done
             self.dismiss((event.lead, list(event.co)))
 
     def action_done(self) -> None:
-        picker = self.query_one(DepartmentPicker)
+        picker = self._picker()
         self.dismiss((picker.lead, list(picker.co)))
