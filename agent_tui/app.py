@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +35,9 @@ class HotlineApp(App[None]):
                  clock: Callable[[], datetime] = now,
                  start_sync: Callable[[], Any] | None = None) -> None:
         super().__init__()
+        # Searches and suggestions run on threads; a short switch interval hands the interpreter
+        # back to the UI thread within a millisecond when a key arrives.
+        sys.setswitchinterval(0.001)
         self.store = store
         self.clock = clock  # what "now" is for ages on screen (fixed in snapshot tests)
         self.drafts = DraftWriter(store.path)  # the intake form's drafts, written off the UI
