@@ -20,3 +20,17 @@ def short_time(at: datetime) -> str:
 
 def full_time(at: datetime | None) -> str:
     return at.astimezone().strftime("%Y-%m-%d %H:%M") if at else ""
+
+
+def format_age(seconds: float | None, *, precise: bool = False) -> str:
+    """How long something has waited: 45s, 2m (2m05s when `precise`), 1h05m, 3d4h."""
+    if seconds is None:
+        return "-"
+    s = int(seconds)
+    if s >= 86400:
+        return f"{s // 86400}d{s % 86400 // 3600}h"
+    if s >= 3600:
+        return f"{s // 3600}h{s % 3600 // 60:02d}m"
+    if s >= 60:
+        return f"{s // 60}m{s % 60:02d}s" if precise else f"{s // 60}m"
+    return f"{s}s"

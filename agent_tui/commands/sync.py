@@ -8,6 +8,7 @@ import sys
 
 import click
 
+from ..display import format_age
 from ..options import Context, common_options
 
 
@@ -93,19 +94,6 @@ def user_token_cmd(user_id: str, db_url: str, keep_old: bool, expires_days: floa
     click.echo(token)
 
 
-def _age(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    s = int(seconds)
-    if s >= 86400:
-        return f"{s // 86400}d{s % 86400 // 3600}h"
-    if s >= 3600:
-        return f"{s // 3600}h{s % 3600 // 60:02d}m"
-    if s >= 60:
-        return f"{s // 60}m{s % 60:02d}s"
-    return f"{s}s"
-
-
 @click.command("sync")
 @click.option("--attempts", type=int, default=5, show_default=True,
               help="Tries when the server is unreachable or busy (with backoff).")
@@ -185,7 +173,7 @@ def queue_cmd(as_json: bool, as_list: bool, limit: int, ctx: Context) -> None:
                               "reason": r.reason, "created_at": to_iso(r.created_at)} for r in rows]
         click.echo(json.dumps(data, ensure_ascii=False))
         return
-    click.echo(f"queued {info.pending}  oldest {_age(info.oldest_age)}  rejected {info.rejected}  "
+    click.echo(f"queued {info.pending}  oldest {format_age(info.oldest_age, precise=True)}  rejected {info.rejected}  "
                f"conflicts {info.conflicts}")
     click.echo(f"server {info.server or '-'}  last sync {to_iso(info.last_ok_at) or 'never'}")
     if info.last_error:

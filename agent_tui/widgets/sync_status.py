@@ -6,21 +6,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from ..display import format_age
 from ..i18n import t
-
-
-def _age(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    s = int(seconds)
-    if s >= 86400:
-        return f"{s // 86400}d{s % 86400 // 3600}h"
-    if s >= 3600:
-        return f"{s // 3600}h{s % 3600 // 60:02d}m"
-    if s >= 60:
-        return f"{s // 60}m"
-    return f"{s}s"
-
 
 _STYLE = {"online": "green", "sending": "yellow", "connecting": "yellow", "offline": "red",
           "auth": "bold red", "too_old": "bold red", "error": "red", "local": "dim"}
@@ -32,7 +19,7 @@ def render_status(status, lang: str = "en") -> Text:
     text.append("● ", style=_STYLE.get(status.state, ""))
     text.append(t(f"sync.{status.state}", lang), style=_STYLE.get(status.state, ""))
     if status.queue:
-        text.append("  " + t("sync.queued", lang, n=status.queue, age=_age(status.oldest_age)))
+        text.append("  " + t("sync.queued", lang, n=status.queue, age=format_age(status.oldest_age)))
     if status.state == "offline" and status.retry_in:
         text.append("  " + t("sync.retry_in", lang, seconds=max(1, round(status.retry_in))), style="dim")
     if status.conflicts:
