@@ -382,9 +382,14 @@ def _stage_one(conn: sqlite3.Connection, coef: dict[str, float], boost: dict[str
     if text_docs:
         # One pass over text and street postings together; the street's share is taken back
         # out of the few kept, so that the text score stays pure.
-        docs = np.concatenate(text_docs + boost_docs)
-        total = np.bincount(docs, weights=np.concatenate(text_w + boost_w))
-        hit = np.flatnonzero(total[: int(np.concatenate(text_docs).max()) + 1])
+        # Accumulated term by term into one array: concatenating every posting list first
+        # would hold them all twice (tens of MB for common bigrams over a million cases).
+        top_text = max(int(d.max()) for d in text_docs if len(d))
+        top = max([top_text, *(int(d.max()) for d in boost_docs if len(d))])
+        total = np.zeros(top + 1, dtype=np.float64)
+        for docs, weights in zip(text_docs + boost_docs, text_w + boost_w, strict=True):
+            total[docs] += weights  # a posting segment lists each case once
+        hit = np.flatnonzero(total[: top_text + 1])
         ranked = total[hit]
         # Newer cases (higher rowid) win ties: a tiny bonus in rowid order.
         ranked = ranked + hit * (1e-9 * float(ranked.max()) / max(int(hit[-1]), 1))
