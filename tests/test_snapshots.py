@@ -25,8 +25,13 @@ def app_for(demo_store):
 
 
 async def settle(pilot) -> None:
+    """Let the debounced lookups fire and their workers finish, so the screen is what it will
+    stay: the prior-cases panel and the suggestions come a quarter second after typing."""
+    from agent_tui.screens.intake import DRAFT_DELAY, LOOKUP_DELAY
+
     for widget in pilot.app.screen.query("Input, TextArea"):
         widget.cursor_blink = False
+    await pilot.pause(max(LOOKUP_DELAY, DRAFT_DELAY) + 0.15)
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 

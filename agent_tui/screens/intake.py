@@ -353,7 +353,7 @@ class IntakeScreen(HotlineScreen):
         if not self._dept_labels:  # the first lookup may come before the catalogue has loaded
             self._dept_labels = department_labels(store, lang)
         query = Query(text=draft.description, address=draft.address, phone=draft.caller_phone,
-                      category=draft.category)
+                      category=draft.category, at=self.app.clock())
         hits = self.app.similar.search(query, limit=PRIOR_LIMIT) if not query.empty else []
         suggestions = None
         if draft.description.strip():
