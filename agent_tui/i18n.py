@@ -132,6 +132,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     # CLI
     "cli.imported": ("{path}: imported {imported}, duplicates skipped {duplicates}, rejected {rejected} (mapping: {mapping})",
                      "{path}：导入 {imported} 件，跳过重复 {duplicates} 件，拒收 {rejected} 件（映射：{mapping}）"),
+    "cli.imported_server": ("{path} → {server}: {applied} cases added, {refused} already there or refused, {rejected} bad rows",
+                            "{path} → {server}：新增 {applied} 件，已存在或被拒 {refused} 件，坏行 {rejected} 行"),
     "cli.rejected_row": ("  line {line}: {reason}", "  第 {line} 行：{reason}"),
     "cli.more_rejected": ("  ... and {n} more rejected rows", "  …… 另有 {n} 行被拒收"),
     "cli.departments_added": ("  departments added from the data: {n}", "  从数据中新增单位：{n} 个"),

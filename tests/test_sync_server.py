@@ -164,3 +164,35 @@ def test_cli_cases_from_the_server(tmp_path, server, db_url):
     assert (case["case_no"], case["description"], case["sync_state"]) == (number, "化粪池漫溢", "synced")
     bad = _hotline("cases", "--json", "--data-dir", empty, "--server", server.url, "--token", "nope")
     assert bad.returncode == 1 and "401" in bad.stderr
+
+
+def test_cli_import_to_the_server(tmp_path, server, db_url):
+    """`hotline import FILE --server URL`: a real file's cases go to the server (not the local
+    store); importing it again adds nothing there."""
+    from .conftest import real_file
+
+    path = real_file("nyc311_2024_sample.csv")
+    token = _hotline("user", "add", "importer", "--role", "agent", "--db", db_url).stdout.strip()
+    data = str(tmp_path / "term")
+    first = _hotline("import", str(path), "--json", "--data-dir", data, "--server", server.url,
+                     "--token", token)
+    assert first.returncode == 0, first.stderr
+    summary = json.loads(first.stdout)
+    assert (summary["imported"], summary["applied"], summary["refused"]) == (1000, 1000, 0)
+    assert _server_case_count(db_url) == 1000
+    assert _hotline("cases", "--json", "--data-dir", data).stdout == ""  # nothing stored locally
+    again = json.loads(_hotline("import", str(path), "--json", "--data-dir", data, "--server",
+                                server.url, "--token", token).stdout)
+    assert (again["applied"], again["refused"]) == (0, 1000)
+    assert _server_case_count(db_url) == 1000
+
+
+def _server_case_count(db_url: str) -> int:
+    from sqlalchemy import text
+
+    db = server_db(db_url)
+    try:
+        with db.engine.connect() as conn:
+            return conn.execute(text('SELECT count(*) FROM "case"')).scalar_one()
+    finally:
+        db.dispose()

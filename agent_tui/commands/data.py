@@ -33,6 +33,9 @@ def import_cmd(file: Path, mapping: str | None, tz: str | None, encoding: str, a
     from models.importing.importer import ImportError_, import_csv
     from models.importing.mapping import MappingError
 
+    if ctx.server:
+        _import_to_server(file, mapping, tz, encoding, as_json, ctx)
+        return
     store = ctx.store()
     with store.writer() as session:
         ensure_catalogue(session)
@@ -52,6 +55,59 @@ def import_cmd(file: Path, mapping: str | None, tz: str | None, encoding: str, a
         click.echo(t("cli.more_rejected", ctx.lang, n=report.rejected_count - 20))
     if report.departments_added:
         click.echo(t("cli.departments_added", ctx.lang, n=len(report.departments_added)))
+
+
+def _import_to_server(file: Path, mapping: str | None, tz: str | None, encoding: str,
+                      as_json: bool, ctx: Context) -> None:
+    """`import --server`: the file's cases go to the central server, not to this terminal.
+
+    They are read through the same importer into a scratch store, queued as ordinary
+    `case.create` intents and pushed; the server refuses a case whose source id it already has,
+    so importing the same file twice adds nothing there either."""
+    import tempfile
+
+    from sqlmodel import select
+
+    from models.catalogue import ensure_catalogue
+    from models.importing.importer import ImportError_, import_csv
+    from models.importing.mapping import MappingError
+    from models.outbox import enqueue_case_created
+    from models.store import open_store
+    from models.tables import Case
+    from sync.client.engine import SyncEngine
+    from sync.client.http import SyncError
+
+    with tempfile.TemporaryDirectory(prefix="hotline-import-") as scratch:
+        store = open_store(scratch)
+        with store.writer() as session:
+            ensure_catalogue(session)
+        try:
+            with byte_progress(t("cli.importing", ctx.lang) + f" {file.name}") as progress:
+                report = import_csv(store, file, mapping, tz=tz, encoding=encoding, progress=progress)
+        except (ImportError_, MappingError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        with store.writer() as session:
+            for case in session.exec(select(Case)).all():
+                case.sync_state = "local"
+                enqueue_case_created(session, case, [])
+            session.commit()
+        engine = SyncEngine(store, ctx.server, ctx.token)
+        try:
+            engine.push_all()
+        except SyncError as exc:
+            raise click.ClickException(f"{ctx.server}: {exc}") from exc
+        finally:
+            engine.close()
+        sent = engine.report
+        summary = {**report.as_dict(), "server": ctx.server, "sent": sent.sent,
+                   "applied": sent.applied, "refused": sent.rejected}
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    click.echo(t("cli.imported_server", ctx.lang, path=file.name, server=ctx.server,
+                 applied=sent.applied, refused=sent.rejected, rejected=report.rejected_count))
+    for rej in report.rejected[:20]:
+        click.echo(t("cli.rejected_row", ctx.lang, line=rej.line, reason=rej.reason))
 
 
 @click.command("cases")
