@@ -29,21 +29,10 @@ def import_cmd(file: Path, mapping: str | None, tz: str | None, encoding: str, a
     Bad rows are reported by line number and the rest import; importing the same file again adds
     no duplicates.
     """
-    from models.catalogue import ensure_catalogue
-    from models.importing.importer import ImportError_, import_csv
-    from models.importing.mapping import MappingError
-
     if ctx.server:
         _import_to_server(file, mapping, tz, encoding, as_json, ctx)
         return
-    store = ctx.store()
-    with store.writer() as session:
-        ensure_catalogue(session)
-    try:
-        with byte_progress(t("cli.importing", ctx.lang) + f" {file.name}") as progress:
-            report = import_csv(store, file, mapping, tz=tz, encoding=encoding, progress=progress)
-    except (ImportError_, MappingError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    report = _read_into(ctx.store(), file, mapping, tz, encoding, ctx)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
         return
@@ -57,6 +46,22 @@ def import_cmd(file: Path, mapping: str | None, tz: str | None, encoding: str, a
         click.echo(t("cli.departments_added", ctx.lang, n=len(report.departments_added)))
 
 
+def _read_into(store, file: Path, mapping: str | None, tz: str | None, encoding: str,
+               ctx: Context):
+    """The file's cases into `store` (which gets the catalogue first), with a progress bar."""
+    from models.catalogue import ensure_catalogue
+    from models.importing.importer import ImportError_, import_csv
+    from models.importing.mapping import MappingError
+
+    with store.writer() as session:
+        ensure_catalogue(session)
+    try:
+        with byte_progress(t("cli.importing", ctx.lang) + f" {file.name}") as progress:
+            return import_csv(store, file, mapping, tz=tz, encoding=encoding, progress=progress)
+    except (ImportError_, MappingError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 def _import_to_server(file: Path, mapping: str | None, tz: str | None, encoding: str,
                       as_json: bool, ctx: Context) -> None:
     """`import --server`: the file's cases go to the central server, not to this terminal.
@@ -68,9 +73,6 @@ def _import_to_server(file: Path, mapping: str | None, tz: str | None, encoding:
 
     from sqlmodel import select
 
-    from models.catalogue import ensure_catalogue
-    from models.importing.importer import ImportError_, import_csv
-    from models.importing.mapping import MappingError
     from models.outbox import enqueue_case_created
     from models.store import open_store
     from models.tables import Case
@@ -79,13 +81,7 @@ def _import_to_server(file: Path, mapping: str | None, tz: str | None, encoding:
 
     with tempfile.TemporaryDirectory(prefix="hotline-import-") as scratch:
         store = open_store(scratch)
-        with store.writer() as session:
-            ensure_catalogue(session)
-        try:
-            with byte_progress(t("cli.importing", ctx.lang) + f" {file.name}") as progress:
-                report = import_csv(store, file, mapping, tz=tz, encoding=encoding, progress=progress)
-        except (ImportError_, MappingError) as exc:
-            raise click.ClickException(str(exc)) from exc
+        report = _read_into(store, file, mapping, tz, encoding, ctx)
         with store.writer() as session:
             for case in session.exec(select(Case)).all():
                 case.sync_state = "local"

@@ -5,38 +5,16 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from ..i18n import t
 from ..options import Context, common_options
+from .progress import count_progress
 
 LOCATION_KINDS = ("public_road", "residential_compound", "business_premises", "public_facility",
                   "other")
-
-
-@contextmanager
-def count_progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A bar on stderr while learning, only when a person is watching."""
-    if not sys.stderr.isatty():
-        yield lambda done, total: None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    with Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=None)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 @click.command("route")

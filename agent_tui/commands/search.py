@@ -5,14 +5,14 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 
 from ..options import Context, common_options
+from .progress import count_progress
 
 
 @click.command("search")
@@ -45,13 +45,13 @@ def search_cmd(text: str, phone: str, address: str, limit: int, exclude: tuple[s
 
     store = ctx.store()
     if rebuild:
-        with store.raw() as conn, _count_progress("search index") as progress:
+        with store.raw() as conn, count_progress("search index") as progress:
             n = rebuild_index(conn, progress)
         click.echo(f"indexed {n} cases", err=True)
         if not (text or batch or phone or address):
             return
     engine = SimilarCaseSearch(store)
-    with store.raw() as conn, _count_progress("search index") as progress:
+    with store.raw() as conn, count_progress("search index") as progress:
         catch_up(conn, progress)  # after a big import: once, with a bar, not inside a query
     if batch is not None:
         out = sys.stdout
@@ -127,36 +127,3 @@ def _print_table(hits, lang: str) -> None:
         console.print("没有相似的案件" if zh else "no similar cases")
         return
     console.print(table)
-
-
-@contextmanager
-def _count_progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A bar counting cases on stderr, only when a person watches and only once work starts."""
-    if not sys.stderr.isatty():
-        yield lambda done, total: None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    bar = Progress(TextColumn(label, markup=False), BarColumn(), MofNCompleteColumn(),
-                   TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-    task = None
-
-    def update(done: int, total: int) -> None:
-        nonlocal task
-        if task is None:
-            bar.start()
-            task = bar.add_task(label, total=total)
-        bar.update(task, completed=done, total=total)
-
-    try:
-        yield update
-    finally:
-        if task is not None:
-            bar.stop()
