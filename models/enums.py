@@ -17,6 +17,14 @@ class Labelled(StrEnum):
         return zh if lang == "zh" else en
 
     @classmethod
+    def label_for(cls, value: str, lang: str = "en") -> str:
+        """The label of a stored value; a value this version does not know is shown as stored."""
+        try:
+            return cls(value).label(lang)
+        except ValueError:
+            return value
+
+    @classmethod
     def aliases(cls) -> dict[str, str]:
         return {}
 

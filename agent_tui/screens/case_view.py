@@ -79,9 +79,9 @@ class CaseViewScreen(HotlineScreen):
         grid.add_row(label("address"), literal(case.address))
         grid.add_row(label("description"), literal(case.description, one_line=False))
         grid.add_row(label("category"), literal(category_label(category, lang) if category else case.category))
-        grid.add_row(label("location_kind"), Text(_label(LocationKind, case.location_kind, lang)))
-        grid.add_row(label("urgency"), Text(_label(Urgency, case.urgency, lang)))
-        grid.add_row(label("disposition"), Text(_label(Disposition, case.disposition, lang)))
+        grid.add_row(label("location_kind"), Text(LocationKind.label_for(case.location_kind, lang)))
+        grid.add_row(label("urgency"), Text(Urgency.label_for(case.urgency, lang)))
+        grid.add_row(label("disposition"), Text(Disposition.label_for(case.disposition, lang)))
         depts = self._dept(case.lead_department, departments)
         if case.co_departments:
             depts += " + " + ", ".join(self._dept(c, departments) for c in case.co_departments)
@@ -100,7 +100,7 @@ class CaseViewScreen(HotlineScreen):
         grid.add_column(ratio=1)
         grid.add_row(Text(self.app.t("case.timeline"), style="underline"), Text(""), Text(""))
         for event in events:
-            grid.add_row(Text(full_time(event.at)), Text(_label(EventKind, event.kind, lang)),
+            grid.add_row(Text(full_time(event.at)), Text(EventKind.label_for(event.kind, lang)),
                          literal(f"{event.agent}: {event.note}" if event.note else event.agent,
                                  one_line=False))
         return grid
@@ -131,10 +131,3 @@ class CaseViewScreen(HotlineScreen):
         event.input.display = False
         self.reload()
         self.query_one("#case-body").focus()
-
-
-def _label(kind, value: str, lang: str) -> str:
-    try:
-        return kind(value).label(lang)
-    except ValueError:
-        return value

@@ -117,7 +117,7 @@ class LeadScreen(HotlineScreen):
                            ("col.department", 10), ("col.summary", None)):
             table.add_column(t(key), width=width)
         for case in rows:
-            table.add_row(Text(case.case_no), Text(_status(case.status, self.app.lang)),
+            table.add_row(Text(case.case_no), Text(Status.label_for(case.status, self.app.lang)),
                           Text(short_time(case.due_at) if case.due_at else ""),
                           literal(labels.get(case.lead_department, case.lead_department)),
                           literal(case.title or case.description), key=case.id)
@@ -132,10 +132,3 @@ class LeadScreen(HotlineScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
-
-
-def _status(value: str, lang: str) -> str:
-    try:
-        return Status(value).label(lang)
-    except ValueError:
-        return value

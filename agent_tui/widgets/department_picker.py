@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from models.catalogue import department_label
 from models.routing.pinyin import DepartmentLike, match_departments
 
 from ..i18n import t
@@ -120,11 +121,7 @@ class DepartmentPicker(Vertical, can_focus=False):
     # --- behaviour ------------------------------------------------------------------------
     def _label(self, code: str) -> str:
         dept = self._by_code.get(code)
-        if dept is None:
-            return code
-        if self.lang == "zh":
-            return dept.name_zh or dept.name_en or code
-        return dept.name_en or dept.name_zh or code
+        return department_label(dept, self.lang) if dept is not None else code
 
     @on(Input.Changed, "#picker-filter")
     def _typed(self, event: Input.Changed) -> None:

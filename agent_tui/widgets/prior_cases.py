@@ -88,7 +88,7 @@ class PriorCasesPanel(Vertical):
         table.clear()
         for row in rows:
             table.add_row(Text(row.case_no), Text(age(row.created_at, self.app.clock())),
-                          Text(_status(row.status, self.app.lang)),
+                          Text(Status.label_for(row.status, self.app.lang)),
                           Text(department_label(row.department), overflow="ellipsis", no_wrap=True),
                           _highlighted(row.text, row.spans), key=row.case_id)
         self._rows = {row.case_id: row for row in rows}
@@ -127,10 +127,3 @@ def _highlighted(text: str, spans: list[tuple[int, int]]) -> Text:
     for start, end in spans:
         out.stylize("bold reverse", start, end)
     return out
-
-
-def _status(value: str, lang: str) -> str:
-    try:
-        return Status(value).label(lang)
-    except ValueError:
-        return value
