@@ -12,9 +12,9 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 
-from models.draft_writer import DraftWriter
+from models.domain.timeutil import now
 from models.store import Store
-from models.timeutil import now
+from models.store.draft_writer import DraftWriter
 
 from .i18n import t
 from .keys import localise
@@ -91,7 +91,7 @@ class HotlineApp(App[None]):
 
     @work(thread=True, exclusive=True, group="rings")
     def _take_rings(self) -> None:
-        from models.drafts import take_rings
+        from models.store.drafts import take_rings
 
         for ring in take_rings(self.store):
             self.call_from_thread(self.ringing, ring.number)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from rich.text import Text
 
-from models.text import clean_text
+from models.domain.text import clean_text
 
 
 def literal(value: str | None, *, one_line: bool = True) -> Text:

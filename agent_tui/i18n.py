@@ -1,7 +1,7 @@
 """Every user-visible string of the TUI and CLI, in English and Simplified Chinese.
 
 `t(key, lang, **params)`; the language comes from `--lang`, else the locale (zh* → Chinese),
-else English. Domain words (statuses, dispositions ...) carry their labels in `models.enums`.
+else English. Domain words (statuses, dispositions ...) carry their labels in `models.domain.enums`.
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ def run_one(rows: int) -> dict:
 import json, resource, sys, time, tempfile
 sys.path.insert(0, {str(ROOT)!r})
 from models.store import open_store
-from models.catalogue import ensure_catalogue
+from models.reference.catalogue import ensure_catalogue
 from models.importing.importer import import_csv
 store = open_store(tempfile.mkdtemp())
 with store.writer() as s:

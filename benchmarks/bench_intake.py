@@ -116,8 +116,8 @@ def build_store(cases: int) -> Path:
         _catch_up(data)  # an engine whose format changed since rebuilds here, not while typing
         return data
     from benchmarks.bench_import import make_csv
-    from models.catalogue import ensure_catalogue
     from models.importing.importer import import_csv
+    from models.reference.catalogue import ensure_catalogue
     from models.store import open_store
 
     csv_path = Path(tempfile.mkdtemp()) / "cases.csv"

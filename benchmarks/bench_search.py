@@ -74,8 +74,8 @@ def make_csv(path: Path, rows: int, seed: int = 7) -> None:
 def build(store_dir: Path, csv_path: Path) -> dict:
     import fts_baseline
 
-    from models.catalogue import ensure_catalogue
     from models.importing.importer import import_csv
+    from models.reference.catalogue import ensure_catalogue
     from models.search import index
     from models.store import open_store
 

@@ -25,7 +25,7 @@ from sync.client import queue  # noqa: E402
 from sync.client.engine import SyncEngine  # noqa: E402
 from sync.server.auth import add_user  # noqa: E402
 from sync.server.migrate import upgrade  # noqa: E402
-from tests.sync_support import (  # noqa: E402
+from tests.sync.sync_support import (  # noqa: E402
     PgDatabases,
     ServerProcess,
     bulk_queue,

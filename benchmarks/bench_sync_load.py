@@ -35,7 +35,7 @@ from sqlalchemy import text  # noqa: E402
 from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION  # noqa: E402
 from sync.server.auth import add_user  # noqa: E402
 from sync.server.migrate import upgrade  # noqa: E402
-from tests.sync_support import PgDatabases, ServerProcess, pg_reachable, server_db  # noqa: E402
+from tests.sync.sync_support import PgDatabases, ServerProcess, pg_reachable, server_db  # noqa: E402
 
 
 def _now() -> str:

@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 REAL = ROOT.parent / "shared" / "data" / "real"
 
-from models.catalogue import ensure_catalogue  # noqa: E402
 from models.importing.importer import import_csv  # noqa: E402
+from models.reference.catalogue import ensure_catalogue  # noqa: E402
 from models.routing import Router  # noqa: E402
 from models.store import open_store  # noqa: E402
 

@@ -134,7 +134,7 @@ def duplicate_sets_zh(cases: list[Case], threshold: float = SUBJECT_JACCARD) -> 
 
 
 def load_cases(conn) -> list[Case]:
-    from models.timeutil import from_db_text
+    from models.domain.timeutil import from_db_text
 
     return [Case(r[0], r[1], r[2], r[3], r[4], from_db_text(r[5]), r[6]) for r in conn.execute(
         'SELECT rowid, coalesce(external_id, case_no), title, description, address, created_at, '
@@ -154,8 +154,8 @@ def metrics(ranked: list[list[str]], queries: list[EvalQuery]) -> tuple[float, f
 
 
 def evaluate(path: Path, kind: str) -> list[dict]:
-    from models.catalogue import ensure_catalogue
     from models.importing.importer import import_csv
+    from models.reference.catalogue import ensure_catalogue
     from models.search import Query, SimilarCaseSearch
     from models.store import open_store
 

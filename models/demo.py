@@ -14,12 +14,14 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from .cases import CaseDraft, file_case_in, record_event_in
-from .catalogue import ensure_catalogue
-from .enums import EventKind
+from models.cases import file_case_in, record_event_in
+from models.domain.case_draft import CaseDraft
+from models.domain.enums import EventKind
+from models.domain.timeutil import now
+from models.reference.catalogue import ensure_catalogue
+from models.store.tables import Meta
+
 from .store import Store
-from .tables import Meta
-from .timeutil import now
 
 SEED_MARK = "demo_seeded"
 

@@ -103,7 +103,7 @@ class PullRequest(_Wire):
 
 
 class CaseWire(_Wire):
-    """A case as it travels: every column of `models.tables.Case` except the local sync_state."""
+    """A case as it travels: every column of `models.store.tables.Case` except the local sync_state."""
 
     id: str
     case_no: str

@@ -28,7 +28,7 @@ def real_file(name: str) -> Path:
 
 @pytest.fixture
 def store(tmp_path):
-    from models.catalogue import ensure_catalogue
+    from models.reference.catalogue import ensure_catalogue
     from models.store import open_store
 
     s = open_store(tmp_path / "data")

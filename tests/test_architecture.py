@@ -12,7 +12,7 @@ from agent_tui.i18n import STRINGS
 
 
 @pytest.mark.parametrize("package,forbidden", [
-    ("models.cases", ("textual", "fastapi", "httpx", "agent_tui", "sync")),
+    ("models.cases.filing", ("textual", "fastapi", "httpx", "agent_tui", "sync")),
     ("models.importing.importer", ("textual", "fastapi", "httpx", "agent_tui", "sync")),
     ("models.demo", ("textual", "fastapi", "httpx", "agent_tui", "sync")),
     ("models.search", ("textual", "fastapi", "httpx", "agent_tui", "sync", "rich", "numpy")),

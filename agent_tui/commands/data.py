@@ -49,9 +49,9 @@ def import_cmd(file: Path, mapping: str | None, tz: str | None, encoding: str, a
 def _read_into(store, file: Path, mapping: str | None, tz: str | None, encoding: str,
                ctx: Context):
     """The file's cases into `store` (which gets the catalogue first), with a progress bar."""
-    from models.catalogue import ensure_catalogue
     from models.importing.importer import ImportError_, import_csv
     from models.importing.mapping import MappingError
+    from models.reference.catalogue import ensure_catalogue
 
     with store.writer() as session:
         ensure_catalogue(session)
@@ -73,9 +73,9 @@ def _import_to_server(file: Path, mapping: str | None, tz: str | None, encoding:
 
     from sqlmodel import select
 
-    from models.outbox import enqueue_case_created
     from models.store import open_store
-    from models.tables import Case
+    from models.store.outbox import enqueue_case_created
+    from models.store.tables import Case
     from sync.client.engine import SyncEngine
     from sync.client.http import SyncError
 
@@ -132,7 +132,7 @@ def cases_cmd(as_json: bool, limit: int | None, ctx: Context) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from models.enums import Status
+    from models.domain.enums import Status
 
     table = Table(box=None, pad_edge=False)
     for key, width in (("col.case_no", 16), ("col.created", 11), ("col.status", 10),
@@ -148,7 +148,7 @@ def cases_cmd(as_json: bool, limit: int | None, ctx: Context) -> None:
 
 def _server_cases(ctx: Context, limit: int | None) -> list:
     """Every case on the central server (newest first), paged; sync_state says where they are."""
-    from models.tables import Case
+    from models.store.tables import Case
     from sync.client.http import ServerApi, SyncError
     from sync.protocol import CaseWire
 
@@ -179,7 +179,7 @@ def catalogue_group() -> None:
 @common_options
 def catalogue_load(file: Path | None, ctx: Context) -> None:
     """(Re-)load the catalogue from FILE (default: the built-in one); imported departments stay."""
-    from models.catalogue import CatalogueError, load_catalogue
+    from models.reference.catalogue import CatalogueError, load_catalogue
 
     store = ctx.store()
     try:

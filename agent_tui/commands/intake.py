@@ -31,9 +31,10 @@ def new_cmd(phone: str, name: str, description: str, address: str, category: str
             co_departments: tuple[str, ...], location_kind: str, urgency: str, disposition: str,
             notes: str, batch: Path | None, ctx: Context) -> None:
     """File one case exactly as the intake form would, and print its case number."""
-    from models.cases import CaseDraft, file_case
-    from models.catalogue import ensure_catalogue
-    from models.messages import ValidationFailed
+    from models.cases import file_case
+    from models.domain.case_draft import CaseDraft
+    from models.domain.messages import ValidationFailed
+    from models.reference.catalogue import ensure_catalogue
 
     store = ctx.store()
     with store.writer() as session:
@@ -56,10 +57,11 @@ def new_cmd(phone: str, name: str, description: str, address: str, category: str
 
 def _file_batch(store, path: Path, ctx: Context) -> None:
     """Cases first written on paper: each row filed alone, so one bad row stops nothing."""
-    from models.cases import CaseDraft, file_case
+    from models.cases import file_case
+    from models.domain.case_draft import CaseDraft
+    from models.domain.messages import ValidationFailed
+    from models.domain.timeutil import DateParseError, DateParser
     from models.importing.mapping import normalise_header
-    from models.messages import ValidationFailed
-    from models.timeutil import DateParseError, DateParser
 
     parse_date = DateParser()
     filed = rejected = 0

@@ -16,8 +16,8 @@ def ring_cmd(number: str, ctx: Context) -> None:
     The TUI opens a new call with the number filled in and the caller's history on screen; a
     call in progress is kept as a draft. If no TUI is running, the call pops up when it starts.
     """
-    from models.drafts import ring
-    from models.phone import PhoneError, normalise_phone
+    from models.domain.phone import PhoneError, normalise_phone
+    from models.store.drafts import ring
 
     try:
         normalise_phone(number)

@@ -38,7 +38,7 @@ def route_cmd(text: str, address: str, location_kind: str | None, district: str,
     cases); warns about departments that often return this kind of case; suggests not
     dispatching (owners' self-governance, courts, market) where the rules say so.
     """
-    from models.catalogue import ensure_catalogue
+    from models.reference.catalogue import ensure_catalogue
     from models.routing import Router
 
     from ..route_text import suggestions_record
@@ -92,7 +92,7 @@ def _print(result, lang: str) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    from models.enums import Disposition, LocationKind
+    from models.domain.enums import Disposition, LocationKind
 
     from ..route_text import reason_text
 

@@ -86,7 +86,7 @@ def _batch_queries(path: Path, limit: int) -> Iterator[tuple[str, Any]]:
 
 
 def _result(hit) -> dict[str, Any]:
-    from models.timeutil import to_iso
+    from models.domain.timeutil import to_iso
 
     return {
         "case_id": hit.case_id, "score": hit.score, "why": hit.why_text("en"),
@@ -103,7 +103,7 @@ def _print_table(hits, lang: str) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from models.enums import Status
+    from models.domain.enums import Status
 
     zh = lang == "zh"
     table = Table(box=None, pad_edge=False)

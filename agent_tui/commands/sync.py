@@ -160,7 +160,7 @@ def sync_cmd(attempts: int, timeout: float, remember: bool, as_json: bool, ctx: 
 @common_options
 def queue_cmd(as_json: bool, as_list: bool, limit: int, ctx: Context) -> None:
     """The local offline queue: counts, oldest item age, last error."""
-    from models.timeutil import to_iso
+    from models.domain.timeutil import to_iso
     from sync.client import queue
 
     store = ctx.store()

@@ -9,8 +9,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import ColumnKey
 
-from models.enums import Status
-from models.tables import Case
+from models.domain.enums import Status
+from models.store.tables import Case
 
 from ..display import literal, short_time
 from ..widgets.key_bar import KeyBar

@@ -11,11 +11,11 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Input, Static
 
-from models.catalogue import category_label, department_label
-from models.enums import Disposition, EventKind, LocationKind, Status, Urgency
-from models.messages import FIELD_LABELS, ValidationFailed
-from models.phone import Phone
-from models.tables import Case, CaseEvent, Category, Department
+from models.domain.enums import Disposition, EventKind, LocationKind, Status, Urgency
+from models.domain.messages import FIELD_LABELS, ValidationFailed
+from models.domain.phone import Phone
+from models.reference.catalogue import category_label, department_label
+from models.store.tables import Case, CaseEvent, Category, Department
 
 from ..display import full_time, literal
 from ..widgets.key_bar import KeyBar

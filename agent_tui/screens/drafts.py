@@ -9,8 +9,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from models.phone import PhoneError, normalise_phone
-from models.text import snippet
+from models.domain.phone import PhoneError, normalise_phone
+from models.domain.text import snippet
 
 from ..display import short_time
 from ..keys import localise
@@ -32,7 +32,7 @@ class DraftsScreen(Screen[str | None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        from models.drafts import open_drafts
+        from models.store.drafts import open_drafts
 
         t = self.app.t
         table = self.query_one(DataTable)

@@ -19,9 +19,9 @@ from textual.timer import Timer
 from textual.widgets import Input, Static, TextArea
 from textual.widgets.select import InvalidSelectValueError
 
-from models.case_draft import CaseDraft, is_blank
-from models.enums import Disposition, LocationKind, Urgency
-from models.messages import ValidationFailed
+from models.domain.case_draft import CaseDraft, is_blank
+from models.domain.enums import Disposition, LocationKind, Urgency
+from models.domain.messages import ValidationFailed
 
 from ..widgets.department_field import DepartmentField
 from ..widgets.form_fields import ChoiceField
@@ -156,9 +156,9 @@ class IntakeScreen(HotlineScreen):
     def load_reference(self) -> None:
         """Catalogue choices and an unsaved call to restore, read off the UI thread: the form is
         on screen, and taking keystrokes, before the store's ORM has even loaded."""
-        from models.catalogue import ensure_catalogue
-        from models.drafts import open_drafts
-        from models.reference_view import category_choices, category_due_days, departments
+        from models.reference.catalogue import ensure_catalogue
+        from models.reference.views import category_choices, category_due_days, departments
+        from models.store.drafts import open_drafts
 
         with self.app.store.writer() as session:
             ensure_catalogue(session)  # a new terminal's store gets the default catalogue
@@ -171,7 +171,7 @@ class IntakeScreen(HotlineScreen):
         self.app.router.refresh()  # learn what was saved or synced since the last start
 
     def _reference_loaded(self, choices, depts, drafts) -> None:
-        from models.catalogue import department_label
+        from models.reference.catalogue import department_label
 
         self._dept_labels = {d.code: department_label(d, self.app.lang) for d in depts}
         field = self.query_one("#departments", DepartmentField)
@@ -258,7 +258,7 @@ class IntakeScreen(HotlineScreen):
         if self._draft_timer is not None:
             self._draft_timer.stop()
             self._draft_timer = None
-        from models.ids import new_id
+        from models.domain.ids import new_id
 
         draft = self.collect()
         if draft == self._written:
@@ -306,7 +306,7 @@ class IntakeScreen(HotlineScreen):
         self.app.push_screen(DraftsScreen(), self._resume_chosen)
 
     def _resume_chosen(self, draft_id: str | None) -> None:
-        from models.drafts import Draft
+        from models.store.drafts import Draft
 
         if not draft_id or draft_id == self.draft_id:
             return
@@ -344,8 +344,8 @@ class IntakeScreen(HotlineScreen):
     def _find_prior(self, draft: CaseDraft) -> None:
         """The caller's history, similar prior cases and routing suggestions, off the UI thread:
         typing never waits for a search."""
-        from models.callers import caller_history
-        from models.reference_view import department_labels
+        from models.cases.callers import caller_history
+        from models.reference.views import department_labels
         from models.search.engine import Query
 
         store, lang = self.app.store, self.app.lang
@@ -441,8 +441,8 @@ class IntakeScreen(HotlineScreen):
     def action_attach(self) -> None:
         """This call is about a case already filed: a repeat-call event on it, no new order."""
         from models.cases import attach_repeat_call
-        from models.draft_writer import SAVED
-        from models.tables import Case
+        from models.store.draft_writer import SAVED
+        from models.store.tables import Case
 
         case_id = self.query_one(PriorCasesPanel).selected
         if not case_id:
@@ -523,7 +523,7 @@ class IntakeScreen(HotlineScreen):
 
     def _save(self, draft: CaseDraft) -> None:
         from models.cases import file_case
-        from models.draft_writer import SAVED
+        from models.store.draft_writer import SAVED
 
         try:
             case = file_case(self.app.store, draft, self.app.agent)

@@ -10,8 +10,8 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, OptionList
 from textual.widgets.option_list import Option
 
-from models.enums import Status
-from models.lead_review import QUEUES, queue_label
+from models.cases.lead_review import QUEUES, queue_label
+from models.domain.enums import Status
 
 from ..display import literal, short_time
 from ..widgets.key_bar import KeyBar
@@ -46,7 +46,7 @@ class LeadScreen(HotlineScreen):
 
     @work(thread=True, exclusive=True, group="lead-counts")
     def _load_counts(self) -> None:
-        from models.lead_review import queue_counts
+        from models.cases.lead_review import queue_counts
 
         with self.app.store.session() as s:
             counts = queue_counts(s, self.app.clock())
@@ -71,7 +71,7 @@ class LeadScreen(HotlineScreen):
 
     @work(thread=True, exclusive=True, group="lead-view")
     def _load_view(self, view: str) -> None:
-        from models import lead_review
+        from models.cases import lead_review
 
         at = self.app.clock()
         with self.app.store.session() as s:
@@ -85,7 +85,7 @@ class LeadScreen(HotlineScreen):
         self.app.call_from_thread(self._show_view, view, rows, labels)
 
     def _department_labels(self) -> dict[str, str]:
-        from models.reference_view import department_labels
+        from models.reference.views import department_labels
 
         return department_labels(self.app.store, self.app.lang)
 

@@ -49,7 +49,7 @@ class QueueScreen(HotlineScreen):
     def _load(self) -> None:
         from sqlmodel import col, select
 
-        from models.tables import Case
+        from models.store.tables import Case
         from sync.client import queue
 
         store = self.app.store
@@ -101,7 +101,7 @@ class QueueScreen(HotlineScreen):
 
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:
-        from models.tables import Case
+        from models.store.tables import Case
 
         from .case_view import CaseViewScreen
 

@@ -51,7 +51,7 @@ class DepartmentField(OpensOnTyping, Widget, can_focus=True):
         self.hint = ""  # e.g. the suggested lead, shown while nothing is chosen
         self.lead = ""
         self.co: list[str] = []
-        self.departments: list[Any] = []  # models.tables.Department rows
+        self.departments: list[Any] = []  # models.store.tables.Department rows
         self.labels: dict[str, str] = {}
         self.suggestions: Any = None  # models.routing.Suggestions
         self._popup: DepartmentPickerScreen | None = None
@@ -108,7 +108,7 @@ class DepartmentPickerScreen(ModalScreen[tuple[str, list[str]] | None]):
         from .department_picker import DepartmentPicker  # with pinyin: loaded when first opened
 
         if not self.field.departments:  # opened before the form's catalogue load finished
-            from models.reference_view import departments
+            from models.reference.views import departments
 
             self.field.departments = departments(self.app.store)
         picker = DepartmentPicker(self.field.departments, lang=self.app.lang,

@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from models.catalogue import department_label
+from models.reference.catalogue import department_label
 from models.routing.pinyin import DepartmentLike, match_departments
 
 from ..i18n import t

@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey
 
-from models.enums import Status
+from models.domain.enums import Status
 
 
 @dataclass

@@ -22,13 +22,14 @@ from typing import Any, BinaryIO
 import uuid6
 from sqlmodel import select
 
-from ..catalogue import department_from_import
-from ..enums import Status
-from ..phone import PhoneError, normalise_phone
-from ..store import Store
-from ..tables import Category, Department
-from ..text import clean_text
-from ..timeutil import DateParseError, DateParser, now, to_db_text, zone
+from models.domain.enums import Status
+from models.domain.phone import PhoneError, normalise_phone
+from models.domain.text import clean_text
+from models.domain.timeutil import DateParseError, DateParser, now, to_db_text, zone
+from models.reference.catalogue import department_from_import
+from models.store import Store
+from models.store.tables import Category, Department
+
 from .mapping import Mapping, MappingError, detect_mapping, load_mapping
 
 BATCH = 5000

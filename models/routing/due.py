@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..deadlines import CALENDARS, add_working_days, working_days_for
+from models.domain.deadlines import CALENDARS, add_working_days, working_days_for
 
 DEFAULT_DUE_DAYS = 5  # a category-less case, as intake validation counts it
 
@@ -21,7 +21,7 @@ def due_preview(base_days: int | None, urgency: str, created_at: datetime,
                 calendar: str = "cn") -> DuePreview:
     """When a case taken at `created_at` is due: `base_days` is the category's `due_days`.
 
-    `calendar` names a rule in `models.deadlines.CALENDARS` ("cn": Chinese holidays and make-up
+    `calendar` names a rule in `models.domain.deadlines.CALENDARS` ("cn": Chinese holidays and make-up
     working days; "weekdays"); a city adds its own there.
     """
     try:

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..enums import Disposition, LocationKind
+from models.domain.enums import Disposition, LocationKind
+
 from . import stats
 from .classify import score_labels
 from .learn import LearnReport, learn, pending

@@ -10,7 +10,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from ..enums import LocationKind
+from models.domain.enums import LocationKind
 
 RULES_FILE = "rules.toml"
 

@@ -24,8 +24,9 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from ..phone import PhoneError, normalise_phone
-from ..timeutil import from_db_text
+from models.domain.phone import PhoneError, normalise_phone
+from models.domain.timeutil import from_db_text
+
 from . import index
 from .address import EMPTY, Place, address_key
 from .normalise import normalise, terms_of_normalised
@@ -135,7 +136,7 @@ class SimilarCaseSearch:
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            from ..store import connect
+            from models.store import connect
 
             conn = self._local.conn = connect(self.path)
         return conn

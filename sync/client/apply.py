@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.sqlite import insert
 
 from models.store import Store
-from models.tables import Case, CaseEvent, Category, Department
+from models.store.tables import Case, CaseEvent, Category, Department
 from sync.protocol import PullResponse
 
 from . import queue

@@ -1,6 +1,6 @@
 """The local outbox, seen from the sender: what waits, what the server said about it.
 
-Rows are written by `models.outbox` in the saving transaction. Here they are read in order and
+Rows are written by `models.store.outbox` in the saving transaction. Here they are read in order and
 settled only on the server's word: "applied" (or a duplicate of an applied one) deletes the row
 and marks a created case synced; "rejected"/"conflict" keeps the row, marked, with the reason,
 and the rows behind it go on. A failed request settles nothing.
@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy import text
 
-from models.outbox import CASE_CREATE, CONFLICT, PENDING, REJECTED, Outbox
+from models.domain.timeutil import from_db_text, now, to_db_text
 from models.store import Store
-from models.timeutil import from_db_text, now, to_db_text
+from models.store.outbox import CASE_CREATE, CONFLICT, PENDING, REJECTED, Outbox
 from sync.protocol import Ack, Mutation, MutationResult
 
 # Keys in the store's meta table.

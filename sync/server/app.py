@@ -25,9 +25,9 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select, update
 from sqlmodel import col
 
-from models.catalogue import read_catalogue
-from models.tables import Case, CaseEvent, Department
-from models.timeutil import now
+from models.domain.timeutil import now
+from models.reference.catalogue import read_catalogue
+from models.store.tables import Case, CaseEvent, Department
 from sync.protocol import (
     MAX_BODY_BYTES,
     PROTOCOL_HEADER,

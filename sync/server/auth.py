@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select, update
 
-from models.timeutil import now
+from models.domain.timeutil import now
 
 from .db import Database
 from .tables import api_token, users

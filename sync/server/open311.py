@@ -9,9 +9,9 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query
 from sqlmodel import col, select
 
-from models.enums import Status
-from models.tables import Case, Category, Department
-from models.timeutil import now
+from models.domain.enums import Status
+from models.domain.timeutil import now
+from models.store.tables import Case, Category, Department
 
 from .db import Database
 

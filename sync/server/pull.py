@@ -16,8 +16,8 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlmodel import col
 
-from models.tables import Case, CaseEvent, Category, Department
-from models.timeutil import now
+from models.domain.timeutil import now
+from models.store.tables import Case, CaseEvent, Category, Department
 from sync.protocol import (
     Ack,
     CaseWire,

@@ -26,11 +26,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
 from sqlmodel import Session, col
 
-from models.cases import new_id, record_event_in
-from models.enums import Disposition, EventKind, LocationKind, Status, Urgency
-from models.tables import Case, CaseEvent
-from models.text import clean_text
-from models.timeutil import now
+from models.cases import record_event_in
+from models.domain.enums import Disposition, EventKind, LocationKind, Status, Urgency
+from models.domain.ids import new_id
+from models.domain.text import clean_text
+from models.domain.timeutil import now
+from models.store.tables import Case, CaseEvent
 from sync.protocol import (
     EDITABLE_FIELDS,
     CaseCreatePayload,

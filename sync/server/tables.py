@@ -1,5 +1,5 @@
 """The server's own tables (SQLAlchemy Core, a MetaData of their own so the terminal's SQLModel
-metadata never sees them). Cases, events, departments and categories are `models.tables`.
+metadata never sees them). Cases, events, departments and categories are `models.store.tables`.
 
 - `sync_clock`: one row; its version is bumped inside every write transaction (the row lock
   orders commits), so the change cursor follows commit order on every server process.
@@ -24,7 +24,7 @@ from sqlalchemy import (
     Text,
 )
 
-from models.timeutil import AwareDateTime
+from models.store.db_types import AwareDateTime
 
 server_meta = MetaData()
 

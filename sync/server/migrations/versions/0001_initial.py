@@ -8,7 +8,7 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from models.timeutil import AwareDateTime
+from models.store.db_types import AwareDateTime
 
 revision = "0001"
 down_revision = None

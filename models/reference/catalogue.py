@@ -1,0 +1,114 @@
+"""Reference data: the department catalogue and the category tree, from an editable TOML file.
+
+Loading is an upsert: a city's edits replace the catalogue rows, while departments and categories
+that imported history added (source = "import") stay.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from models.store.tables import Category, Department
+
+DEFAULT_FILE = "catalogue.toml"
+
+
+class CatalogueError(ValueError):
+    pass
+
+
+def read_catalogue(path: Path | None = None) -> tuple[list[Department], list[Category]]:
+    if path is None:
+        raw = resources.files("models.reference").joinpath(DEFAULT_FILE).read_text("utf-8")
+        where = DEFAULT_FILE
+    else:
+        raw, where = Path(path).read_text("utf-8"), str(path)
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogueError(f"{where}: {exc}") from exc
+    try:
+        departments = [Department(**d) for d in data.get("department", [])]
+        categories = [Category(**c) for c in data.get("category", [])]
+    except TypeError as exc:
+        raise CatalogueError(f"{where}: {exc}") from exc
+    codes = {c.code for c in categories}
+    for dept in departments:
+        unknown = [c for c in dept.categories if c not in codes]
+        if unknown:
+            raise CatalogueError(f"{where}: department {dept.code} names unknown categories {unknown}")
+    return departments, categories
+
+
+def load_catalogue(session: Session, path: Path | None = None) -> tuple[int, int]:
+    departments, categories = read_catalogue(path)
+    for row in [*departments, *categories]:
+        session.merge(row)
+    session.commit()
+    return len(departments), len(categories)
+
+
+def ensure_catalogue(session: Session) -> None:
+    """Load the default catalogue into a store that has none yet."""
+    if session.exec(select(Department).where(Department.source == "catalogue").limit(1)).first() is None:
+        load_catalogue(session)
+
+
+def department_code_for(name: str) -> str:
+    """A stable code for a department first seen by name in imported data."""
+    slug = re.sub(r"\s+", "_", name.strip().lower())
+    return "imp:" + slug
+
+
+def department_from_import(name: str) -> Department:
+    has_cjk = any("\u4e00" <= ch <= "\u9fff" for ch in name)
+    return Department(
+        code=department_code_for(name),
+        name_zh=name if has_cjk else "",
+        name_en="" if has_cjk else name,
+        source="import",
+    )
+
+
+def department_label(dept: Department, lang: str) -> str:
+    if lang == "zh":
+        return dept.name_zh or dept.name_en or dept.code
+    return dept.name_en or dept.name_zh or dept.code
+
+
+def category_label(cat: Category, lang: str) -> str:
+    if lang == "zh":
+        return cat.name_zh or cat.name_en or cat.code
+    return cat.name_en or cat.name_zh or cat.code
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.strip().lower().split())
+
+
+def resolve_department(session: Session, text: str) -> Department | None:
+    """By code, Chinese or English name, or alias, ignoring case and spacing."""
+    key = _norm(text)
+    if not key:
+        return None
+    for dept in session.exec(select(Department)).all():
+        names = [dept.code, dept.name_zh, dept.name_en, *dept.aliases]
+        if key in (_norm(n) for n in names if n):
+            return dept
+    return None
+
+
+def resolve_category(session: Session, text: str) -> Category | None:
+    key = _norm(text)
+    if not key:
+        return None
+    for cat in session.exec(select(Category)).all():
+        names = [cat.code, cat.name_zh, cat.name_en, *cat.aliases]
+        if key in (_norm(n) for n in names if n):
+            return cat
+    return None

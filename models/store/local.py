@@ -1,0 +1,162 @@
+"""The terminal's local store: one SQLite file in the data dir, WAL, synchronous=FULL.
+
+What the agent saved is on disk before the UI says so (FULL fsyncs each commit). Writes take
+the lock up front (BEGIN IMMEDIATE) so two processes (the TUI and `hotline new`) never deadlock
+halfway through a transaction; a busy timeout lets them queue politely.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from models.domain.timeutil import local_zone
+
+from . import migrations
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
+# SQLAlchemy is imported on first use of a session, not when the store opens: the intake form
+# is on screen before it has loaded (cold start is measured in benchmarks/bench_intake.py).
+
+STORE_FILE = "hotline.db"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("HOTLINE_DATA_DIR")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("hotline", appauthor=False))
+
+
+def _configure(conn: sqlite3.Connection) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A raw connection in autocommit mode: callers BEGIN IMMEDIATE themselves (bulk import)."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    _configure(conn)
+    return conn
+
+
+class Store:
+    """The local store of one terminal (one data dir)."""
+
+    def __init__(self, data_dir: Path | str) -> None:
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.data_dir / STORE_FILE
+        with connect(self.path) as conn:
+            self.migrated_from, self.version = migrations.migrate(conn)
+        conn.close()
+        self._ensure_identity()
+
+    @cached_property
+    def engine(self) -> Engine:
+        return self._engine("BEGIN")
+
+    @cached_property
+    def write_engine(self) -> Engine:
+        # Writers take the lock at BEGIN: a deferred transaction that reads and then writes can
+        # fail with SQLITE_BUSY on upgrade, which no busy timeout cures.
+        return self._engine("BEGIN IMMEDIATE")
+
+    def _engine(self, begin: str) -> Engine:
+        from sqlalchemy import event
+        from sqlmodel import create_engine
+
+        engine = create_engine(
+            f"sqlite:///{self.path}",
+            connect_args={"check_same_thread": False, "isolation_level": None},
+        )
+        event.listen(engine, "connect", lambda dbapi, _rec: _configure(dbapi))
+        event.listen(engine, "begin", lambda c: c.exec_driver_sql(begin))
+        return engine
+
+    def session(self) -> Session:
+        """For reading: WAL readers never wait for a writer."""
+        from sqlmodel import Session
+
+        return Session(self.engine, expire_on_commit=False)
+
+    def writer(self) -> Session:
+        """For a write transaction: holds the store's write lock from its first statement."""
+        from sqlmodel import Session
+
+        return Session(self.write_engine, expire_on_commit=False)
+
+    @contextmanager
+    def raw(self) -> Iterator[sqlite3.Connection]:
+        conn = connect(self.path)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        for name in ("engine", "write_engine"):
+            if name in self.__dict__:  # only the engines that were made
+                self.__dict__.pop(name).dispose()
+
+    # --- facts about this store -------------------------------------------------------------
+    def get_meta(self, key: str, default: str = "") -> str:
+        with self.raw() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.raw() as conn:
+            conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def _ensure_identity(self) -> None:
+        client_id = str(uuid.uuid4())
+        with self.raw() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            if conn.execute("SELECT 1 FROM meta WHERE key = 'client_id'").fetchone() is None:
+                conn.execute("INSERT INTO meta (key, value) VALUES ('client_id', ?)", (client_id,))
+                # The case-number prefix must differ between terminals so that numbers made
+                # offline never collide; a city can set its own with `set_meta`.
+                conn.execute("INSERT INTO meta (key, value) VALUES ('terminal_prefix', ?)",
+                             (client_id[:4].upper(),))
+            conn.execute("COMMIT")
+
+    @property
+    def client_id(self) -> str:
+        return self.get_meta("client_id")
+
+    @property
+    def terminal_prefix(self) -> str:
+        return self.get_meta("terminal_prefix")
+
+    def next_case_no(self, session: Session, at: datetime) -> str:
+        """Next number for the terminal and local day, inside the caller's transaction."""
+        from .tables import Counter, Meta
+
+        day = at.astimezone(local_zone()).strftime("%y%m%d")
+        prefix = session.get(Meta, "terminal_prefix")
+        key = f"{prefix.value if prefix else 'T'}-{day}"
+        counter = session.get(Counter, key) or Counter(key=key, value=0)
+        counter.value += 1
+        session.add(counter)
+        return f"{key}-{counter.value:04d}"
+
+
+def open_store(data_dir: Path | str | None = None) -> Store:
+    return Store(data_dir or default_data_dir())

@@ -1,0 +1,92 @@
+"""`hotline search`, single and batch, as a user runs it, on a small real 311 file."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from ..conftest import real_file
+from .test_cli import hotline
+
+
+@pytest.fixture(scope="module")
+def nyc_dir(tmp_path_factory):
+    """A data dir with the real NYC 311 2024 sample imported (1,000 requests)."""
+    data_dir = tmp_path_factory.mktemp("nyc")
+    hotline("import", str(real_file("nyc311_2024_sample.csv")), data_dir=data_dir)
+    return data_dir
+
+
+def _cases(data_dir) -> list[dict]:
+    out = hotline("cases", "--json", data_dir=data_dir).stdout
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def _a_duplicate_pair(cases: list[dict]) -> tuple[dict, dict]:
+    """Two requests of one type at one address (the data's own labels)."""
+    seen: dict[tuple[str, str], dict] = {}
+    for c in cases:
+        key = (c["title"], c["address"])
+        if c["address"] and key in seen:
+            return seen[key], c
+        seen[key] = c
+    raise AssertionError("no duplicate pair in the sample")
+
+
+def test_single_query_finds_the_other_report_of_a_duplicate(nyc_dir):
+    first, second = _a_duplicate_pair(_cases(nyc_dir))
+    out = hotline("search", second["description"], "--address", second["address"],
+                  "--exclude", second["case_id"], "--json", "--limit", "5", data_dir=nyc_dir).stdout
+    results = json.loads(out)["results"]
+    assert 1 <= len(results) <= 5
+    assert first["case_id"] in [r["case_id"] for r in results[:5]]
+    top = results[0]
+    assert {"case_id", "score", "why"} <= set(top) and "same address" in top["why"]
+    assert all(r["case_id"] != second["case_id"] for r in results)
+
+
+def test_batch_answers_each_row_as_the_single_query_in_input_order(nyc_dir, tmp_path):
+    cases = _cases(nyc_dir)
+    first, second = _a_duplicate_pair(cases)
+    rows = [
+        {"query_id": second["case_id"], "description": second["description"],
+         "address": second["address"], "caller_phone": ""},
+        {"query_id": "q-text-only", "description": "Noise - Residential: Loud Music/Party",
+         "address": "", "caller_phone": ""},
+        {"query_id": "q-address-only", "description": "", "address": first["address"],
+         "caller_phone": ""},
+        {"query_id": "q-nothing", "description": "", "address": "", "caller_phone": ""},
+    ]
+    path = tmp_path / "queries.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    out = hotline("search", "--batch", str(path), "--json", "--limit", "5", data_dir=nyc_dir).stdout
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert [a["query_id"] for a in answers] == [r["query_id"] for r in rows]
+    assert first["case_id"] in [r["case_id"] for r in answers[0]["results"]]
+    assert answers[1]["results"] and answers[3]["results"] == []
+    for row, answer in zip(rows[:3], answers[:3], strict=True):
+        args = ["search", row["description"], "--json", "--limit", "5", "--exclude", row["query_id"]]
+        if row["address"]:
+            args += ["--address", row["address"]]
+        single = json.loads(hotline(*args, data_dir=nyc_dir).stdout)["results"]
+        strip = lambda rs: [{k: r[k] for k in ("case_id", "score", "why")} for r in rs]  # noqa: E731
+        assert strip(single) == strip(answer["results"]), row["query_id"]
+
+
+def test_table_output_rebuild_and_help(nyc_dir):
+    out = hotline("search", "Blocked Driveway", "--limit", "3", data_dir=nyc_dir).stdout
+    assert "Blocked" in out and "similar text" in out
+    zh = hotline("search", "Blocked Driveway", "--limit", "3", data_dir=nyc_dir, lang="zh").stdout
+    assert "内容相似" in zh
+    rebuilt = hotline("search", "--rebuild", data_dir=nyc_dir)
+    assert "indexed 1000 cases" in rebuilt.stderr
+    help_text = hotline("search", "--help", data_dir=nyc_dir).stdout
+    for option in ("--phone", "--address", "--limit", "--json", "--batch", "--rebuild", "--data-dir"):
+        assert option in help_text
+    bad = hotline("search", data_dir=nyc_dir, check=False)
+    assert bad.returncode != 0 and "TEXT" in bad.stderr

@@ -1,0 +1,132 @@
+"""Routing suggestions on real stores: the seed's boundaries, learning from history, warnings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from models.cases import file_case_in, record_event_in
+from models.domain.case_draft import CaseDraft
+from models.domain.enums import EventKind
+from models.domain.timeutil import now
+from models.importing.importer import import_csv
+from models.routing import Router, due_preview, match_departments
+
+from ..conftest import DEMO_END, real_file
+
+
+@pytest.fixture
+def router(store):
+    r = Router.for_store(store)
+    yield r
+    r.close()
+
+
+def codes(suggestions):
+    return [d.code for d in suggestions.departments]
+
+
+def test_hornet_nest_on_a_road_goes_to_the_street_office_with_police_and_fire(router):
+    s = router.suggest("大杨村28号路边梧桐树上有一个马蜂窝，行人经过很危险", lang="zh")
+    assert s.categories[0].category == "hornet_nest"
+    assert s.location_kind == "public_road"
+    assert s.lead.code == "street_office"
+    assert {d.code for d in s.co} == {"traffic_police", "fire_brigade"}
+    assert s.disposition == "dispatch"
+    assert any(r.key == "route.why.rule" for r in s.lead.reasons)
+
+
+def test_hornet_nest_inside_a_compound_is_for_the_owners(router):
+    s = router.suggest("小区楼道窗外有马蜂窝，想请政府来摘除", address="月苑小区", lang="zh")
+    assert s.location_kind == "residential_compound"
+    assert s.disposition == "redirect_owners"
+
+
+def test_vanished_prepaid_card_shop_goes_to_the_market_regulator_and_police(router):
+    s = router.suggest("健身房关门跑路了，我办的预付卡还有三千多元没用", lang="zh")
+    assert s.categories[0].category == "prepaid_card"
+    assert s.lead.code == "market_regulation"
+    assert "public_security" in codes(s)
+
+
+def test_court_and_market_matters_are_redirected(router):
+    assert router.suggest("法院判决后对方一直不执行，想问能不能帮忙催", lang="zh").disposition \
+        == "redirect_court"
+    assert router.suggest("买的家电有质量问题，商家不给退货", lang="zh").disposition \
+        == "redirect_market"
+
+
+def test_learning_from_imported_history_changes_suggestions(store, router, tmp_path):
+    before = router.suggest("Loud music party next door every night")
+    assert "imp:nypd" not in codes(before)
+    import_csv(store, real_file("nyc311_2011_sample.csv"))
+    report = router.refresh()
+    assert report.cases == 2000
+    after = router.suggest("Loud music party next door every night")
+    assert after.departments[0].code == "imp:nypd"
+    assert after.departments[0].name == "NYPD"
+    assert any(r.key == "route.why.similar_history" for r in after.departments[0].reasons)
+    assert router.refresh().cases == 0  # nothing new: nothing learned twice
+
+
+def test_a_department_that_often_returns_this_kind_of_case_is_flagged(store, router):
+    at = DEMO_END - timedelta(days=10)
+    with store.writer() as session:
+        for i in range(6):
+            case = file_case_in(session, store, CaseDraft(
+                description=f"龙蟠中路路灯不亮已经一周了 {i}", address="龙蟠中路", category="路灯",
+                lead_department="construction", location_kind="public_road"), "a01", at)
+            record_event_in(session, case, EventKind.RETURNED, "construction", at + timedelta(hours=3),
+                            "非本单位职责")
+        session.commit()
+    router.refresh()
+    s = router.suggest("中山东路的路灯不亮", lang="zh")
+    flagged = next(d for d in s.departments if d.code == "construction")
+    assert flagged.warning and flagged.return_rate == 1.0
+    assert flagged.reasons[0].key == "route.why.returns" and flagged.reasons[0].warning
+    assert s.departments[0].code != "construction"
+
+
+def test_saved_cases_are_learned_incrementally(demo_store):
+    router = Router.for_store(demo_store)
+    first = router.refresh()
+    assert first.cases == 120 and first.events > 0
+    with demo_store.writer() as session:
+        file_case_in(session, demo_store, CaseDraft(
+            description="滨江公园的长椅坏了", address="滨江公园", category="其他",
+            lead_department="landscaping"), "a01", now())
+        session.commit()
+    assert router.refresh().cases == 1
+    router.close()
+
+
+def test_category_is_suggested_from_english_text_with_stemming(router):
+    s = router.suggest("The streetlights on Broadway are broken")
+    assert s.categories[0].category == "street_light"
+    assert s.categories[0].name == "Street lights"
+
+
+def test_pinyin_initials_english_and_aliases_find_departments(router):
+    depts = router.catalogue.departments.values()
+    assert match_departments(depts, "cgj")[0].code == "chengguan"
+    assert match_departments(depts, "城管")[0].code == "chengguan"
+    assert match_departments(depts, "traffic police")[0].code == "traffic_police"
+    assert match_departments(depts, "jjzd")[0].code == "traffic_police"  # 交警支队
+    assert match_departments(depts, "xiaofang")[0].code == "fire_brigade"
+    assert match_departments(depts, "zzz") == []
+
+
+def test_due_preview_counts_chinese_working_days():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    # Friday 2024-09-27: National Day holidays from 1 to 7 October, make-up workdays 29 Sep, 12 Oct.
+    at = datetime(2024, 9, 27, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    due = due_preview(3, "normal", at, "cn")
+    assert due.working_days == 3
+    assert due.due_at.date().isoformat() == "2024-10-08"  # 29 Sep, 30 Sep, 8 Oct
+    assert due_preview(3, "normal", at, "weekdays").due_at.date().isoformat() == "2024-10-02"
+    assert due_preview(10, "critical", at).working_days == 1
+    with pytest.raises(ValueError):
+        due_preview(3, "normal", at, "mars")

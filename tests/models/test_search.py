@@ -1,0 +1,224 @@
+"""Similar-case search on real SQLite stores: matching, normalisation, signals, index currency."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from models.cases import attach_repeat_call, file_case, timeline
+from models.domain.case_draft import CaseDraft
+from models.importing.importer import import_csv
+from models.search import Query, SimilarCaseSearch, rebuild
+from models.search import index as search_index
+from models.search.address import address_key
+from models.search.normalise import normalise, terms
+from models.store.tables import Case
+
+AT = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+
+
+def _file(store, description: str, *, address: str = "", phone: str = "", days_ago: float = 0):
+    return file_case(store, CaseDraft(description=description, address=address, caller_phone=phone,
+                                      disposition="answered"), "a01", AT - timedelta(days=days_ago))
+
+
+def _search(store, limit: int = 10, **query) -> list:
+    return SimilarCaseSearch(store).search(Query(at=AT, **query), limit=limit)
+
+
+def _watermark_is_current(store) -> bool:
+    with store.raw() as conn:
+        watermark, top = search_index.backlog(conn)
+    return watermark == top
+
+
+def test_two_character_chinese_words_match_inside_unspaced_sentences(store):
+    lamp = _file(store, "龙蟠中路的路灯不亮已经一个星期了")
+    fumes = _file(store, "楼下饭店油烟直排，窗户都不敢开")
+    hornets = _file(store, "路边梧桐树上有一个马蜂窝")
+    for word, case in (("路灯", lamp), ("油烟", fumes), ("马蜂", hornets)):
+        hits = _search(store, text=word)
+        assert [h.id for h in hits] == [case.id], word
+        snippet = hits[0].snippet
+        assert word in snippet.matched()
+        assert any(r.code == "similar_text" and word in r.detail for r in hits[0].why)
+
+
+def test_traditional_and_full_width_forms_match_simplified_and_half_width(store):
+    case = _file(store, "馬蜂窩在ＡＢＣ大廈門口，路燈不亮")
+    assert normalise("路燈ＡＢＣ１２") == "路灯abc12"
+    assert [h.id for h in _search(store, text="马蜂窝")] == [case.id]
+    assert [h.id for h in _search(store, text="abc 大厦")] == [case.id]
+    hit = _search(store, text="路灯不亮")[0]
+    assert hit.id == case.id
+    assert "路燈不亮" in hit.snippet.matched()  # spans point into the text as it was written
+
+
+def test_mixed_chinese_and_english_and_english_word_forms(store):
+    hornets = _file(store, "Hornets NESTING in a street tree 树上有马蜂窝")
+    _file(store, "Loud music from the apartment upstairs")
+    assert terms("Lights parked running 5th") == ["light", "park", "run", "5"]
+    for text in ("hornet nest", "HORNETS", "马蜂 nest"):
+        assert _search(store, text=text)[0].id == hornets.id, text
+
+
+def test_address_forms_normalise_to_one_key():
+    same = ["龙蟠中路28号", "龍蟠中路２８號", "龙蟠中路 28 号", "南京市鼓楼区龙蟠中路28号", "No.28 龙蟠中路"]
+    assert {address_key(a).key for a in same} == {"龙蟠中路#28"}
+    english = ["2111 W Bellevue Ave, 90026", "2111 WEST BELLEVUE AVENUE", "2111 west bellevue ave"]
+    assert len({address_key(a).key for a in english}) == 1
+    assert address_key("VENICE BLVD AT CANFIELD AVE").key == address_key("Canfield Ave & Venice Blvd").key
+    assert address_key("阳光小区2号楼501室").street == "阳光小区"  # 小区 is not a district (区)
+    assert address_key("龙蟠中路30号").near(address_key("龙蟠中路28号"))
+    assert not address_key("龙蟠中路300号").near(address_key("龙蟠中路28号"))
+
+
+def test_same_and_nearby_address_are_found_and_named(store):
+    same = _file(store, "路灯不亮", address="龙蟠中路28号")
+    near = _file(store, "路灯不亮了", address="龙蟠中路30号")
+    elsewhere = _file(store, "路灯不亮", address="中山东路5号")
+    hits = _search(store, text="路灯不亮", address="龍蟠中路２８號")
+    assert [h.id for h in hits[:3]] == [same.id, near.id, elsewhere.id]
+    assert "same address" in hits[0].why_text()
+    assert "nearby address" in hits[1].why_text()
+    assert hits[0].why[0].text("zh") == "同一地址"
+
+
+def test_an_address_written_inside_the_text_counts_as_the_same_address(store):
+    there = _file(store, "Street Condition: Pothole", address="2949 8 AVENUE")
+    _file(store, "Street Condition: Pothole", address="15 MAIN STREET")
+    hits = _search(store, text="Street Condition: Pothole at 2949 8th Ave")
+    assert hits[0].id == there.id and "same address" in hits[0].why_text()
+
+
+def test_same_caller_with_a_similar_problem_comes_first(store):
+    mine = _file(store, "路灯还是不亮", phone="13800001234", days_ago=20)
+    _file(store, "路灯不亮", phone="13911112222")
+    _file(store, "路灯不亮已经一周")
+    hits = _search(store, text="路灯不亮", phone="138 0000 1234")
+    assert hits[0].id == mine.id
+    assert hits[0].why_text()[0] == "same caller"
+
+
+def test_recent_and_open_cases_are_named_and_preferred_among_equals(store):
+    old = _file(store, "小区门口路灯不亮", days_ago=200)
+    new = _file(store, "小区门口路灯不亮", days_ago=1)
+    hits = _search(store, text="小区门口路灯不亮")
+    assert [h.id for h in hits] == [new.id, old.id]
+    assert "recent" in hits[0].why_text() and "recent" not in hits[1].why_text()
+    assert hits[0].age_days == pytest.approx(1, abs=0.01)
+
+
+def test_index_is_current_right_after_file_case(store):
+    case = _file(store, "健身房关门跑路，预付卡退不了")
+    assert _watermark_is_current(store)  # indexed in the filing transaction, not by the query
+    assert _search(store, text="预付卡")[0].id == case.id
+
+
+def test_many_single_filings_keep_each_term_in_few_segments(store):
+    ids = {_file(store, f"路灯不亮第{i}次").id for i in range(3 * search_index.MERGE_AT)}
+    with store.raw() as conn:
+        segments = conn.execute("SELECT segments FROM search_term WHERE term = '路灯'").fetchone()[0]
+        rows = conn.execute("SELECT count(*) FROM search_postings WHERE term = '路灯'").fetchone()[0]
+    assert segments == rows < search_index.MERGE_AT
+    assert {h.id for h in _search(store, text="路灯", limit=100)} == ids
+
+
+def test_index_is_current_right_after_import_csv(store, tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text("case_id,created_at,address,category,description\n"
+                    "x1,2026-03-01 10:00:00,湖南路12号,路灯,湖南路的路灯不亮\n"
+                    "x2,2026-03-02 10:00:00,5 Main St,Noise,Loud music every night\n",
+                    encoding="utf-8")
+    _file(store, "先有的案件：油烟扰民")
+    assert import_csv(store, path).imported == 2
+    assert [h.case_id for h in _search(store, text="路灯")] == ["x1"]
+    assert [h.case_id for h in _search(store, text="music")] == ["x2"]
+    assert _watermark_is_current(store)
+    # Filing after an import indexes the import's rows too: nothing is skipped past.
+    assert import_csv(store, path).imported == 0
+    _file(store, "又一件：路灯")
+    assert len(_search(store, text="路灯")) == 2
+
+
+def test_rebuild_gives_the_same_results(demo_store):
+    before = [h.id for h in _search(demo_store, text="马蜂窝 行人 危险")]
+    with demo_store.raw() as conn:
+        assert rebuild(conn) > 0
+    after = [h.id for h in _search(demo_store, text="马蜂窝 行人 危险")]
+    # Term weights use the average length when each case was indexed: scores may move a little.
+    assert before and before[0] == after[0] and set(before) == set(after)
+
+
+def test_demo_store_hornets_and_street_lights(demo_store):
+    hits = _search(demo_store, text="树上有马蜂窝")
+    assert hits and all("马蜂" in h.snippet.text or "蜂" in h.snippet.text for h in hits[:5])
+    assert all(h.why for h in hits)
+    with demo_store.session() as s:
+        lamp = s.get(Case, _search(demo_store, text="street lights dark")[0].id)
+    assert "light" in lamp.description.lower()
+
+
+def test_caller_text_comes_back_as_plain_text_with_spans(store):
+    _file(store, "[bold red]路灯[/] 不亮 \x1b[31m")
+    hit = _search(store, text="路灯")[0]
+    assert hit.snippet.text.startswith("[bold red]路灯[/]")
+    a, b = hit.snippet.spans[0]
+    assert hit.snippet.text[a:b] == "路灯"
+
+
+def test_exclude_leaves_the_case_out_and_empty_queries_find_nothing(store):
+    a = _file(store, "路灯不亮")
+    b = _file(store, "路灯不亮")
+    assert [h.id for h in _search(store, text="路灯", exclude=frozenset({a.case_no}))] == [b.id]
+    assert _search(store, text="  ") == []
+    assert _search(store, text="完全无关的词语") == []
+
+
+def test_search_from_worker_threads_uses_a_connection_per_thread(store):
+    from concurrent.futures import ThreadPoolExecutor
+
+    case = _file(store, "下水道堵塞，化粪池满了")
+    engine = SimilarCaseSearch(store)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: engine.search(Query(text="化粪池")), range(16)))
+    assert all([h.id for h in r] == [case.id] for r in results)
+
+
+def test_attach_repeat_call_records_the_caller_and_counts(store):
+    case = _file(store, "路灯不亮", address="龙蟠中路28号")
+    draft = CaseDraft(caller_phone="13800001234", caller_name="王女士",
+                      description="又打来了，路灯还是不亮")
+    event = attach_repeat_call(store, case.id, "a02", draft=draft, at=AT)
+    attach_repeat_call(store, case.id, "a02", phone="", note="匿名来电同一问题", at=AT)
+    with store.session() as s:
+        assert s.get(Case, case.id).repeat_count == 2
+    kinds = [(e.kind, e.note, e.data.get("caller_phone")) for e in timeline(store, case.id)]
+    assert ("repeat_call", "又打来了，路灯还是不亮", "+8613800001234") in kinds
+    assert ("repeat_call", "匿名来电同一问题", "") in kinds
+    assert event.agent == "a02"
+    with pytest.raises(KeyError):
+        attach_repeat_call(store, "no-such-case", "a02", note="x")
+
+
+def test_the_index_tables_come_from_the_migrations(store):
+    with store.raw() as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"search_postings", "search_term", "search_state"} <= tables
+    with pytest.raises(sqlite3.OperationalError):
+        sqlite3.connect(":memory:").execute("SELECT * FROM search_term")
+
+
+def test_the_subject_a_caller_describes_outweighs_shared_details(store):
+    # A citizen message's subject (主题) is its densest signal: a query about that subject finds
+    # the case before one that shares more of its incidental details (a road, boilerplate).
+    def filed(title: str, description: str):
+        return file_case(store, CaseDraft(title=title, description=description,
+                                          disposition="answered"), "a01", AT)
+    subject = filed("松雅湖周边交通安全问题", "滨湖路口没有红绿灯也没有斑马线，过街很危险，老人孩子出行不便。")
+    details = filed("东四路夜市占道", "东四路路口晚上有夜市摆摊，车多车快，请相关部门尽快处理。")
+    hits = _search(store, text="松雅湖周边的交通安全问题：东四路路口车多车快，请相关部门处理。")
+    assert [h.id for h in hits] == [subject.id, details.id]
+    assert any(r.code == "similar_text" for r in hits[0].why)

@@ -1,0 +1,107 @@
+"""The intake rules: every problem reported at once, in both languages, nothing saved."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import func, select
+
+from models.cases import file_case, timeline
+from models.domain.case_draft import CaseDraft
+from models.domain.messages import MESSAGES, ValidationFailed
+from models.store.tables import Case
+
+
+def hornet(**over) -> CaseDraft:
+    base = dict(caller_phone="138 1234 5678", caller_name="王女士",
+                description="大杨村28号路边梧桐树上有一个马蜂窝", address="大杨村28号",
+                location_kind="public_road", category="马蜂窝", lead_department="街道",
+                co_departments=["交警", "消防"], urgency="urgent")
+    base.update(over)
+    return CaseDraft(**base)
+
+
+def count(store) -> int:
+    with store.session() as s:
+        return s.exec(select(func.count()).select_from(Case)).one()
+
+
+def test_valid_case_is_saved_with_resolved_fields(store):
+    case = file_case(store, hornet(notes="树很高"), "a01")
+    with store.session() as s:
+        saved = s.get(Case, case.id)
+    assert saved.caller_phone == "+8613812345678"
+    assert saved.category == "hornet_nest"
+    assert saved.lead_department == "street_office"
+    assert saved.co_departments == ["traffic_police", "fire_brigade"]
+    assert saved.status == "dispatched"
+    assert saved.case_no.startswith("T01-")
+    assert saved.due_at is not None and saved.due_at > saved.created_at
+    assert [e.kind for e in timeline(store, case.id)] == ["created", "note"]
+
+
+def test_every_problem_is_reported_and_nothing_saved(store):
+    with pytest.raises(ValidationFailed) as err:
+        file_case(store, CaseDraft(caller_phone="call me", description="  ", address=""), "a01")
+    fields = {p.field for p in err.value.problems}
+    assert fields == {"description", "caller_phone", "address", "lead_department"}
+    zh = err.value.messages("zh")
+    assert any("描述不能为空" in m for m in zh)
+    assert count(store) == 0
+
+
+@pytest.mark.parametrize("field,value,code", [
+    ("category", "火星移民", "category.unknown"),
+    ("lead_department", "魔法部", "department.unknown"),
+    ("location_kind", "moon", "location_kind.unknown"),
+    ("urgency", "whenever", "urgency.unknown"),
+    ("disposition", "ignore", "disposition.unknown"),
+    ("caller_phone", "12", "phone.impossible"),
+    ("description", "x" * 20_001, "description.too_long"),
+])
+def test_bad_field_names_the_field_and_the_fix(store, field, value, code):
+    with pytest.raises(ValidationFailed) as err:
+        file_case(store, hornet(**{field: value}), "a01")
+    assert [p.code for p in err.value.problems] == [code]
+    assert err.value.problems[0].field == field
+    assert count(store) == 0
+
+
+def test_lead_department_cannot_also_co_handle(store):
+    with pytest.raises(ValidationFailed) as err:
+        file_case(store, hornet(co_departments=["街道办"]), "a01")
+    assert err.value.problems[0].code == "department.duplicate"
+
+
+def test_withheld_number_is_allowed_and_marked(store):
+    case = file_case(store, hornet(caller_phone="", caller_name=""), "a01")
+    assert case.caller_withheld and case.caller_phone == ""
+
+
+def test_answered_directly_needs_no_address_or_department(store):
+    case = file_case(store, CaseDraft(description="咨询公积金提取政策", disposition="answered"), "a01")
+    assert case.status == "closed" and case.due_at is None
+
+
+def test_foreign_numbers_are_accepted():
+    from models.domain.phone import normalise_phone
+
+    assert normalise_phone("+1 212-555-0100").e164 == "+12125550100"
+    assert normalise_phone("025-8888 1234").e164 == "+862588881234"
+    assert normalise_phone("隐藏").withheld
+
+
+def test_control_characters_are_stripped_but_markup_is_kept(store):
+    case = file_case(store, hornet(description="灯坏了 [bold]红[/] \x1b[31m警告\x07"), "a01")
+    assert case.description == "灯坏了 [bold]红[/] [31m警告"
+
+
+def test_every_message_has_both_languages():
+    for code, (en, zh) in MESSAGES.items():
+        assert en.strip() and zh.strip(), code
+        assert sorted(_fields(en)) == sorted(_fields(zh)), code
+
+
+def _fields(text: str) -> list[str]:
+    import string
+
+    return [f for _, f, _, _ in string.Formatter().parse(text) if f]

@@ -1,0 +1,330 @@
+"""A whole call through the intake form, driven with Pilot; outcomes checked in the store."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from sqlmodel import select
+from textual import events
+from textual.widgets import Input, Static, TextArea
+
+from agent_tui.app import HotlineApp
+from agent_tui.screens.drafts import DraftsScreen
+from agent_tui.screens.intake import IntakeScreen
+from agent_tui.screens.read_back import ReadBackScreen
+from agent_tui.widgets.department_field import DepartmentField, DepartmentPickerScreen
+from models.cases import file_case
+from models.domain.case_draft import CaseDraft
+from models.store.drafts import OPEN, Draft, open_drafts, ring
+from models.store.tables import Case, CaseEvent
+
+
+def shown(widget: Static) -> str:
+    console = Console(width=200, file=io.StringIO(), color_system=None)
+    console.print(widget.content)
+    return console.file.getvalue()
+
+
+async def settle(pilot, wait: float = 0.0) -> None:
+    if wait:
+        await pilot.pause(wait)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def saved_cases(store) -> list[Case]:
+    with store.session() as s:
+        return list(s.exec(select(Case).order_by(Case.created_at)).all())
+
+
+async def test_a_whole_call_in_chinese_with_a_repeat_caller(store):
+    earlier = file_case(store, CaseDraft(caller_phone="13812345678", caller_name="王女士",
+                                         description="梦都大街路灯不亮", address="梦都大街",
+                                         category="路灯", lead_department="路灯所"), "a00")
+    app = HotlineApp(store, lang="zh", agent="a01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, IntakeScreen) and app.focused.id == "phone"
+        await pilot.press(*"138 1234 5678")
+        await settle(pilot, 0.4)
+        # The caller is known: the name fills in and the earlier case is on screen.
+        assert screen.query_one("#name", Input).value == "王女士"
+        assert "此前来电：1 次" in shown(screen.query_one("#prior-title", Static))
+        assert screen.query_one("#prior").get_row_at(0)[0].plain == earlier.case_no
+        await pilot.press("enter", "enter")  # past the name, into the description
+        assert app.focused.id == "description"
+        # An IME commits several characters at once: a paste.
+        app.post_message(events.Paste("梦都大街的路灯还是不亮，\n已经两周了"))
+        await pilot.pause()
+        await pilot.press("tab", *"梦都大街18号", "enter")
+        assert app.focused.id == "location_kind"
+        for _ in range(4):  # location, category, urgency, disposition
+            await pilot.press("enter")
+        assert app.focused.id == "departments"
+        await pilot.press(*"路灯所")  # the picker opens filtered; Enter makes it the lead
+        await settle(pilot)
+        assert isinstance(app.screen, DepartmentPickerScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.query_one("#departments", DepartmentField).lead == "street_light_office"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        # Dispatch: the address is read back before anything is saved.
+        assert isinstance(app.screen, ReadBackScreen)
+        assert "梦 都 大 街 18 号" in shown(app.screen.query_one("#readback-address", Static))
+        assert len(saved_cases(store)) == 1
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
+        new = saved_cases(store)[-1]
+        assert "已保存 " + new.case_no in shown(screen.query_one("#status", Static))
+        # The form is ready for the next call.
+        assert screen.query_one("#phone", Input).value == ""
+        assert screen.query_one("#description", TextArea).text == ""
+        assert app.focused.id == "phone"
+    assert new.description == "梦都大街的路灯还是不亮，\n已经两周了"
+    assert (new.caller_phone, new.caller_name, new.address) == ("+8613812345678", "王女士", "梦都大街18号")
+    assert new.lead_department == "street_light_office" and new.agent == "a01"
+    assert open_drafts(store) == []  # the saved call's draft is closed
+
+
+async def test_validation_errors_stay_on_screen_and_nothing_is_lost(store):
+    app = HotlineApp(store, lang="en", agent="a01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.press(*"call me", "enter", "enter", *"Pothole on Main Street", "ctrl+s")
+        await settle(pilot)
+        problems = shown(screen.query_one("#problems", Static))
+        assert "contains letters" in problems and "Give the address" in problems
+        assert "Choose the lead department" in problems
+        assert app.focused.id == "phone" and screen.query_one("#phone").has_class("invalid")
+        assert saved_cases(store) == []
+        assert screen.query_one("#description", TextArea).text == "Pothole on Main Street"
+        # Fix them and save.
+        await pilot.press(*["backspace"] * 7, *"+1 212 555 0100", "tab", "tab", "tab")
+        await pilot.press(*"186 25th Street", "enter")
+        assert not screen.query_one("#phone").has_class("invalid")
+        screen.query_one("#departments", DepartmentField).set_choice("construction")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ReadBackScreen), shown(screen.query_one("#problems", Static))
+        await pilot.press("escape")  # the caller corrects the address first
+        await settle(pilot)
+        assert app.focused.id == "address" and saved_cases(store) == []
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+    [case] = saved_cases(store)
+    assert case.caller_phone == "+12125550100" and case.lead_department == "construction"
+
+
+async def test_answered_directly_needs_no_read_back(store):
+    app = HotlineApp(store, lang="en", agent="a01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.press("enter", "enter", *"When is the library open?")
+        screen.query_one("#disposition").value = "answered"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+    [case] = saved_cases(store)
+    assert case.status == "closed" and case.caller_withheld
+
+
+async def test_a_crash_brings_the_call_back(store):
+    app = HotlineApp(store, lang="zh", agent="a01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"13900001111", "enter", *"李先生", "enter", *"化粪池漫溢 [bold]臭[/]")
+        await settle(pilot, 0.4)  # the draft is written within a fraction of a second
+    # The app is gone without saving (a crash, a closed terminal): a new one restores the call.
+    [draft] = open_drafts(store, "a01")
+    assert draft.case_draft.description == "化粪池漫溢 [bold]臭[/]"
+    app = HotlineApp(store, lang="zh", agent="a01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await settle(pilot)
+        assert screen.query_one("#phone", Input).value == "13900001111"
+        assert screen.query_one("#name", Input).value == "李先生"
+        assert screen.query_one("#description", TextArea).text == "化粪池漫溢 [bold]臭[/]"
+        assert "已恢复" in shown(screen.query_one("#status", Static))
+    assert saved_cases(store) == []
+
+
+async def test_a_ringing_phone_pops_a_new_call_and_keeps_the_one_in_progress(store):
+    file_case(store, CaseDraft(caller_phone="13700002222", caller_name="戴先生", description="芦席营22号有马蜂窝",
+                               disposition="redirect_owners"), "a00")
+    app = HotlineApp(store, lang="zh", agent="a01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.press(*"13900001111", "enter", "enter", *"第一个来电还没说完")
+        await settle(pilot, 0.3)
+        await pilot.press("f4")  # the agent is looking at the case list when the phone rings
+        ring(store, "137 0000 2222")
+        await settle(pilot, 0.8)
+        assert app.screen is screen
+        assert screen.query_one("#phone", Input).value == "137 0000 2222"
+        assert screen.query_one("#name", Input).value == "戴先生"
+        assert screen.query_one("#description", TextArea).text == ""
+        assert "草稿" in shown(screen.query_one("#status", Static))
+        # The first call is waiting in the drafts; F3 goes back to it.
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(app.screen, DraftsScreen)
+        assert app.screen.query_one("#drafts").row_count == 2
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert screen.query_one("#description", TextArea).text == "第一个来电还没说完"
+    with store.session() as s:
+        drafts = s.exec(select(Draft).where(Draft.state == OPEN)).all()
+    assert sorted(d.case_draft.caller_phone for d in drafts) == ["137 0000 2222", "13900001111"]
+
+
+async def test_open_a_prior_case_from_the_panel(store):
+    earlier = file_case(store, CaseDraft(caller_phone="13812345678", caller_name="[red]王[/red]",
+                                         description="[link=http://x]路灯[/link] 不亮",
+                                         disposition="answered"), "a00")
+    app = HotlineApp(store, lang="en", agent="a01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"13812345678")
+        await settle(pilot, 0.4)
+        assert app.screen.query_one("#name", Input).value == "[red]王[/red]"
+        row = app.screen.query_one("#prior").get_row_at(0)
+        assert row[4].plain == "[link=http://x]路灯[/link] 不亮"
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert earlier.case_no in shown(app.screen.query_one("#case-fields", Static))
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, IntakeScreen)
+        assert app.screen.query_one("#phone", Input).value == "13812345678"
+
+
+async def test_saved_case_has_its_created_event_and_note(store):
+    app = HotlineApp(store, lang="en", agent="a01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.press("enter", "enter", *"Ask about recycling days")
+        screen.query_one("#disposition").value = "answered"
+        screen.query_one("#notes", Input).value = "read from the knowledge base"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    [case] = saved_cases(store)
+    with store.session() as s:
+        events_ = s.exec(select(CaseEvent).where(CaseEvent.case_id == case.id)).all()
+    assert sorted(e.kind for e in events_) == ["created", "note"]
+
+
+async def test_fast_type_ahead_lands_in_the_right_fields(store):
+    """Keys that arrive in one burst (a fast typist, a paste of keystrokes) follow Tab and Enter."""
+    app = HotlineApp(store, lang="zh", agent="a01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        burst = [*"123", "tab", *"王女士", "enter", *"路灯", "tab", *"湖南路"]
+        for key in burst:  # posted back to back, as the terminal driver delivers a burst
+            char = key if len(key) == 1 else None
+            app.post_message(events.Key(key, char))
+        await settle(pilot, 0.3)
+        screen = app.screen
+        assert screen.query_one("#phone", Input).value == "123"
+        assert screen.query_one("#name", Input).value == "王女士"
+        assert screen.query_one("#description", TextArea).text == "路灯"
+        assert screen.query_one("#address", Input).value == "湖南路"
+
+
+async def test_similar_cases_show_while_typing_and_the_call_attaches(store):
+    """The seed's 19 hornet-nest calls: the agent sees the open case and attaches the new call."""
+    first = file_case(store, CaseDraft(caller_phone="13900000001", caller_name="王女士",
+                                       description="大杨村28号路边梧桐树上有一个马蜂窝",
+                                       address="大杨村28号", location_kind="public_road",
+                                       category="马蜂窝", lead_department="街道"), "a00")
+    file_case(store, CaseDraft(description="咨询公积金提取", disposition="answered"), "a00")
+    app = HotlineApp(store, lang="zh", agent="a01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.press(*"13700000002", "tab", "tab", *"大杨村路边树上有马蜂窝")
+        await settle(pilot, 0.5)
+        table = screen.query_one("#prior")
+        assert table.get_row_at(0)[0].plain == first.case_no
+        snippet = table.get_row_at(0)[4]
+        assert any(span.style == "bold reverse" for span in snippet.spans)  # the matching words
+        assert "相似工单" in shown(screen.query_one("#prior-title", Static))
+        assert "马蜂" in shown(screen.query_one("#prior-why", Static))
+        await pilot.press("f5")
+        await settle(pilot)
+        assert f"已并入工单 {first.case_no}" in shown(screen.query_one("#status", Static))
+        assert screen.query_one("#description", TextArea).text == ""
+    with store.session() as s:
+        cases = s.exec(select(Case)).all()
+        events_ = s.exec(select(CaseEvent).where(CaseEvent.case_id == first.id)
+                         .where(CaseEvent.kind == "repeat_call")).all()
+        attached = s.get(Case, first.id)
+    assert len(cases) == 2  # no new work order
+    assert attached.repeat_count == 1
+    [event] = events_
+    assert event.note == "大杨村路边树上有马蜂窝" and event.agent == "a01"
+    assert event.data["caller_phone"] == "+8613700000002"
+    assert open_drafts(store) == []
+
+
+async def test_department_picker_takes_pinyin_initials_and_co_handlers(store):
+    app = HotlineApp(store, lang="zh", agent="a01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        screen.query_one("#departments").focus()
+        await pilot.press(*"cgj")
+        await settle(pilot)
+        assert isinstance(app.screen, DepartmentPickerScreen)
+        await pilot.press("enter")  # 城市管理局 (城管局) as the lead
+        await settle(pilot)
+        field = screen.query_one("#departments", DepartmentField)
+        assert field.lead == "chengguan"
+        await pilot.press(*"jj")  # 交警: add it as co-handling, then close with Esc
+        await settle(pilot)
+        await pilot.press("ctrl+o", "escape")
+        await settle(pilot)
+        assert (field.lead, field.co) == ("chengguan", ["traffic_police"])
+        assert "城市管理局 + 交通警察支队" in field.render().plain
+        assert screen.collect().co_departments == ["traffic_police"]
+
+
+async def test_routing_suggestion_and_due_date_appear_as_hints(demo_store):
+    app = HotlineApp(demo_store, lang="zh", agent="a01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await settle(pilot, 0.3)
+        await pilot.press("tab", "tab", *"梦都大街路灯不亮，晚上很黑")
+        await settle(pilot, 0.5)
+        field = screen.query_one("#departments", DepartmentField)
+        assert field.lead == ""  # a suggestion never fills the field by itself
+        assert "建议" in field.render().plain and "路灯" in field.render().plain
+        assert "个工作日" in shown(screen.query_one("#hint", Static))
+
+
+async def test_offline_queue_shows_and_quitting_warns(store):
+    """The server is down (nothing listens on its port): calls are still taken, the status line
+    says offline with the queue, and quitting warns that changes wait on this terminal."""
+    from agent_tui.screens.quit_confirm import QuitConfirmScreen
+    from sync.client.worker import SyncWorker
+
+    app = HotlineApp(store, lang="en", agent="a01",
+                     start_sync=lambda: SyncWorker(store, "http://127.0.0.1:9", "t0ken",
+                                                   interval=0.5, poll=0.2).start())
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await settle(pilot, 0.5)
+        await pilot.press("enter", "enter", *"Library opening hours?")
+        screen.query_one("#disposition").value = "answered"
+        await pilot.press("ctrl+s")
+        await settle(pilot, 1.5)
+        assert app.sync_worker.pending() >= 1
+        line = shown(screen.query_one("SyncStatusLine"))
+        assert "offline" in line.lower()
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert isinstance(app.screen, QuitConfirmScreen)
+        assert "not on the server yet" in shown(app.screen.query_one(Static))
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen  # still taking calls
+    assert len(saved_cases(store)) == 1
