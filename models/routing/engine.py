@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from models.domain.enums import Disposition, LocationKind
+from models.store import sqlite
 
 from . import stats
 from .classify import score_labels
@@ -202,8 +203,7 @@ class Router:
         self.store_path = Path(store_path)
         self.rules = rules or default_rules()
         self._conn = stats.connect(self.data_dir)
-        self._store = sqlite3.connect(self.store_path, isolation_level=None, check_same_thread=False)
-        self._store.execute("PRAGMA busy_timeout = 10000")
+        self._store = sqlite.connect(self.store_path)
         self.reload()
 
     @classmethod

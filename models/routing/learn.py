@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from models.store import sqlite
+
 from . import stats
 from .tokens import LEARN_CHARS, learning_text, tokens
 
@@ -58,8 +60,7 @@ def learn(data_dir: Path, store_path: Path, progress: stats.Progress | None = No
     started = time.perf_counter()
     report = LearnReport()
     conn = stats.connect(data_dir)
-    store_conn = sqlite3.connect(store_path, isolation_level=None, check_same_thread=False)
-    store_conn.execute("PRAGMA busy_timeout = 10000")
+    store_conn = sqlite.connect(store_path)
     try:
         store_id = _store_id(store_conn)
         if rebuild or stats.get_state(conn, "format") != stats.FORMAT or \

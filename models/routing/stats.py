@@ -27,6 +27,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from models.store import sqlite
+
 FILE = "routing.db"
 FORMAT = "3"
 MODELS = ("category", "department")
@@ -52,12 +54,9 @@ Progress = Callable[[int, int], None]  # (cases learned, cases to learn)
 
 
 def connect(data_dir: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(Path(data_dir) / FILE, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode = WAL")
     # Derived data: a crash costs a rebuild, no more; so no fsync, and a large page cache.
-    conn.execute("PRAGMA synchronous = OFF")
+    conn = sqlite.connect(Path(data_dir) / FILE, durable=False)
     conn.execute("PRAGMA cache_size = -262144")
-    conn.execute("PRAGMA busy_timeout = 10000")
     columns = [row[1] for row in conn.execute("PRAGMA table_info(term)")]
     if columns and "mass" not in columns:  # an older format: derived data, start over
         conn.executescript("".join(f"DROP TABLE IF EXISTS {t};" for t in TABLES))

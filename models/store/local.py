@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from models.domain.timeutil import local_zone
 
 from . import migrations
+from .sqlite import connect, make_engine
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 # is on screen before it has loaded (cold start is measured in benchmarks/bench_intake.py).
 
 STORE_FILE = "hotline.db"
-BUSY_TIMEOUT_MS = 10_000
 
 
 def default_data_dir() -> Path:
@@ -39,20 +39,6 @@ def default_data_dir() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("hotline", appauthor=False))
-
-
-def _configure(conn: sqlite3.Connection) -> None:
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("PRAGMA foreign_keys = ON")
-
-
-def connect(path: Path) -> sqlite3.Connection:
-    """A raw connection in autocommit mode: callers BEGIN IMMEDIATE themselves (bulk import)."""
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    _configure(conn)
-    return conn
 
 
 class Store:
@@ -69,25 +55,11 @@ class Store:
 
     @cached_property
     def engine(self) -> Engine:
-        return self._engine("BEGIN")
+        return make_engine(self.path, writer=False)
 
     @cached_property
     def write_engine(self) -> Engine:
-        # Writers take the lock at BEGIN: a deferred transaction that reads and then writes can
-        # fail with SQLITE_BUSY on upgrade, which no busy timeout cures.
-        return self._engine("BEGIN IMMEDIATE")
-
-    def _engine(self, begin: str) -> Engine:
-        from sqlalchemy import event
-        from sqlmodel import create_engine
-
-        engine = create_engine(
-            f"sqlite:///{self.path}",
-            connect_args={"check_same_thread": False, "isolation_level": None},
-        )
-        event.listen(engine, "connect", lambda dbapi, _rec: _configure(dbapi))
-        event.listen(engine, "begin", lambda c: c.exec_driver_sql(begin))
-        return engine
+        return make_engine(self.path, writer=True)
 
     def session(self) -> Session:
         """For reading: WAL readers never wait for a writer."""

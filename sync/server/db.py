@@ -9,13 +9,13 @@ transaction on SQLite in WAL mode).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from sqlalchemy import event, insert, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import insert, text
 from sqlmodel import Session, create_engine
+
+from models.store.sqlite import make_engine
 
 from .tables import changelog
 
@@ -29,13 +29,6 @@ def normalise_url(url: str) -> str:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
-
-
-def _sqlite_configure(conn: sqlite3.Connection) -> None:
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("PRAGMA foreign_keys = ON")
 
 
 class Database:
@@ -53,16 +46,9 @@ class Database:
             path = self.url.removeprefix("sqlite:///")
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = self._sqlite_engine("BEGIN")
+            self.engine = make_engine(path, writer=False, busy_timeout_ms=BUSY_TIMEOUT_MS)
             self.read_engine = self.engine
-            self.write_engine = self._sqlite_engine("BEGIN IMMEDIATE")
-
-    def _sqlite_engine(self, begin: str) -> Engine:
-        engine = create_engine(self.url, connect_args={"check_same_thread": False,
-                                                       "isolation_level": None})
-        event.listen(engine, "connect", lambda dbapi, _rec: _sqlite_configure(dbapi))
-        event.listen(engine, "begin", lambda c: c.exec_driver_sql(begin))
-        return engine
+            self.write_engine = make_engine(path, writer=True, busy_timeout_ms=BUSY_TIMEOUT_MS)
 
     def writer(self) -> Session:
         return Session(self.write_engine, expire_on_commit=False, autoflush=False)
