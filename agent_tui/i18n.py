@@ -9,7 +9,10 @@ from __future__ import annotations
 import locale
 import os
 
-LANGS = ("en", "zh")
+from models.domain.i18n import LANGS, add_strings, t
+
+__all__ = ["LANGS", "STRINGS", "detect_lang", "t"]
+
 
 STRINGS: dict[str, tuple[str, str]] = {
     # app and navigation
@@ -159,21 +162,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "route.role_lead": ("lead", "主办"),
     "route.role_co": ("co", "协办"),
     "route.due": ("Due {due} ({days} working days)", "限 {due} 前办结（{days} 个工作日）"),
-    "route.why.category_history": ("{n} past cases filed under it read like this ({similarity}% similar)",
-                                   "此类历史工单 {n} 件，内容相近（相似度 {similarity}%）"),
-    "route.why.mentions": ("mentions “{phrase}”", "提到“{phrase}”"),
-    "route.why.similar_history": ("handled {n} past cases that read like this ({similarity}% similar)",
-                                  "办理过 {n} 件内容相近的工单（相似度 {similarity}%）"),
-    "route.why.resolved": ("resolved {resolved} of {assigned} {category} cases",
-                           "{category}工单办结 {resolved}/{assigned} 件"),
-    "route.why.returns": ("returned {returned} of {assigned} {category} cases ({rate}%): check before dispatching",
-                          "{category}工单退回 {returned}/{assigned} 件（{rate}%），派单前请确认"),
-    "route.why.catalogue": ("catalogue: owns {category}", "目录：负责{category}"),
-    "route.why.catalogue_place": ("catalogue: owns {category} on {place}", "目录：负责{place}的{category}"),
-    "route.why.rule": ("rule: {rule}", "规则：{rule}"),
-    "route.why.co": ("co-handles with {lead}", "协办，主办为{lead}"),
-    "route.why.disposition_history": ("{n} past cases like this were handled this way",
-                                      "历史上 {n} 件类似工单如此处理"),
     # department picker
     "picker.placeholder": ("Department: Chinese, English, alias or pinyin initials (cgj)",
                            "承办单位：中文、英文、简称或拼音首字母（如 cgj）"),
@@ -218,7 +206,4 @@ def detect_lang(explicit: str | None = None) -> str:
     return "zh" if loc.lower().startswith("zh") else "en"
 
 
-def t(key: str, lang: str = "en", **params: object) -> str:
-    en, zh = STRINGS[key]
-    text = zh if lang == "zh" else en
-    return text.format(**params) if params else text
+add_strings(STRINGS)  # the interface's words join the one catalogue

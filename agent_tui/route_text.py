@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .i18n import t
-
 
 def reason_text(reason: Any, lang: str) -> str:
-    """One `models.routing.Reason` as a sentence."""
-    return t(reason.key, lang, **reason.params)
+    """One `models.domain.i18n.Reason` as a sentence."""
+    return reason.text(lang)
 
 
 def suggestions_record(suggestions: Any, lang: str) -> dict[str, Any]:

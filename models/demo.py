@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from models.cases import file_case_in, record_event_in
-from models.domain.case_draft import CaseDraft
+from models.domain.case_shape import CaseDraft
 from models.domain.enums import EventKind
 from models.domain.timeutil import now
 from models.reference.catalogue import ensure_catalogue

@@ -3,7 +3,8 @@
 A terminal's outbox holds *intents* (mutations), each with the client's sequence number. The
 client POSTs them in order (`/v1/push`); the server applies each exactly once, in order, and
 answers one outcome per mutation. The client GETs server-side changes (`/v1/pull`) with a
-commit-ordered cursor. Both ends import this module; it imports only pydantic.
+commit-ordered cursor. Both ends import this module; it imports only pydantic and the shared case shape
+(`models.domain`).
 
 Protocol versions: the client sends `X-Hotline-Protocol`; a server whose minimum is above it
 answers 426 with `{"error": "client_too_old", ...}` and the client stops with a clear status.
@@ -16,6 +17,9 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from models.domain.case_shape import CaseRecord
+from models.domain.mutations import Mutations
+
 PROTOCOL_VERSION = 1
 PROTOCOL_HEADER = "X-Hotline-Protocol"
 
@@ -23,23 +27,8 @@ MAX_BATCH = 500  # mutations per push request
 MAX_BODY_BYTES = 8 * 1024 * 1024  # the server refuses bigger requests (413)
 MAX_PULL_LIMIT = 2000  # changes per pull page
 
+__all__ = ["Mutations"]  # the mutation names, defined once in models.domain.mutations
 
-class Mutations:
-    """Mutation names; the version is part of the name, so a payload shape never changes."""
-
-    CASE_CREATE = "case.create.v1"  # payload: {"case": {...}, "events": [{...}, ...]}
-    CASE_NOTE = "case.note.v1"  # payload: {"event": {...}} (kind "note"); append-only
-    CASE_EVENT = "case.event.v1"  # payload: {"event": {...}}; append-only, moves status
-    CASE_FIELDS = "case.fields.v1"  # payload: {"fields": {name: {"old": x, "new": y}}}
-
-    ALL = (CASE_CREATE, CASE_NOTE, CASE_EVENT, CASE_FIELDS)
-
-
-# Fields a case.fields.v1 mutation may change (status moves by events, never by edits).
-EDITABLE_FIELDS = (
-    "caller_name", "title", "description", "address", "district", "location_kind", "category",
-    "urgency", "lead_department", "co_departments", "lat", "lon", "resolution", "satisfaction",
-)
 
 Outcome = Literal["applied", "duplicate", "rejected", "conflict"]
 
@@ -102,38 +91,9 @@ class PullRequest(_Wire):
     ack_from: int = Field(default=0, ge=0, description="report non-applied outcomes of seqs >= this")
 
 
-class CaseWire(_Wire):
-    """A case as it travels: every column of `models.store.tables.Case` except the local sync_state."""
-
-    id: str
-    case_no: str
-    external_id: str | None = None
-    source: str = "local"
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
-    caller_phone: str = ""
-    caller_withheld: bool = False
-    caller_name: str = ""
-    title: str = ""
-    description: str = ""
-    address: str = ""
-    district: str = ""
-    location_kind: str = "other"
-    category: str = ""
-    urgency: str = "normal"
-    disposition: str = "dispatch"
-    lead_department: str = ""
-    co_departments: list[str] = Field(default_factory=list)
-    status: str = "open"
-    due_at: AwareDatetime | None = None
-    resolved_at: AwareDatetime | None = None
-    resolution: str = ""
-    satisfaction: str = ""
-    lat: float | None = None
-    lon: float | None = None
-    agent: str = ""
-    version: int = 1
-    repeat_count: int = 0
+class CaseWire(CaseRecord):
+    """A case as it travels: `models.domain.case_shape.CaseRecord`, every field of the table
+    except the terminal-local sync_state."""
 
 
 class EventWire(_Wire):

@@ -1,4 +1,4 @@
-"""The direction of imports (../shared/docs/architecture.md) and the completeness of translations."""
+"""The direction of imports (docs/architecture.md) and the completeness of translations."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import sys
 import pytest
 
 from agent_tui.i18n import STRINGS
+from models.domain.enums import EventKind, Labelled
+from models.domain.i18n import catalogue
 
 
 @pytest.mark.parametrize("package,forbidden", [
@@ -28,7 +30,16 @@ def test_package_does_not_pull_in(package, forbidden):
 
 
 def test_every_string_has_both_languages_with_the_same_placeholders():
-    for key, (en, zh) in STRINGS.items():
+    words = catalogue()
+    assert set(STRINGS) <= set(words)  # the interface's words are in the one catalogue
+    for key, (en, zh) in words.items():
         assert en and zh, key
         fields = lambda s: sorted(f for _, f, _, _ in string.Formatter().parse(s) if f)  # noqa: E731
         assert fields(en) == fields(zh), key
+
+
+def test_every_vocabulary_value_has_a_label():
+    words = catalogue()
+    for vocabulary in (*Labelled.__subclasses__(), EventKind):
+        for value in vocabulary:
+            assert f"enum.{vocabulary.__name__}.{value}" in words, (vocabulary, value)

@@ -32,7 +32,7 @@ def new_cmd(phone: str, name: str, description: str, address: str, category: str
             notes: str, batch: Path | None, ctx: Context) -> None:
     """File one case exactly as the intake form would, and print its case number."""
     from models.cases import file_case
-    from models.domain.case_draft import CaseDraft
+    from models.domain.case_shape import CaseDraft
     from models.domain.messages import ValidationFailed
     from models.reference.catalogue import ensure_catalogue
 
@@ -58,7 +58,7 @@ def new_cmd(phone: str, name: str, description: str, address: str, category: str
 def _file_batch(store, path: Path, ctx: Context) -> None:
     """Cases first written on paper: each row filed alone, so one bad row stops nothing."""
     from models.cases import file_case
-    from models.domain.case_draft import CaseDraft
+    from models.domain.case_shape import CaseDraft
     from models.domain.messages import ValidationFailed
     from models.domain.timeutil import DateParseError, DateParser
     from models.importing.mapping import normalise_header

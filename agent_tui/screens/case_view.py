@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Input, Static
 
 from models.domain.enums import Disposition, EventKind, LocationKind, Status, Urgency
-from models.domain.messages import FIELD_LABELS, ValidationFailed
+from models.domain.messages import ValidationFailed
 from models.domain.phone import Phone
 from models.reference.catalogue import category_label, department_label
 from models.store.tables import Case, CaseEvent, Category, Department
@@ -66,7 +66,7 @@ class CaseViewScreen(HotlineScreen):
     def _fields(self, case: Case, departments: dict[str, Department],
                 category: Category | None) -> Table:
         lang = self.app.lang
-        label = lambda f: FIELD_LABELS[f][1 if lang == "zh" else 0]  # noqa: E731
+        label = lambda f: self.app.t(f"field.{f}")  # noqa: E731
         grid = Table.grid(padding=(0, 1))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column(ratio=1)

@@ -19,7 +19,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static, TextArea
 from textual.widgets.select import InvalidSelectValueError
 
-from models.domain.case_draft import CaseDraft, is_blank
+from models.domain.case_shape import CaseDraft, is_blank
 from models.domain.enums import Disposition, LocationKind, Urgency
 from models.domain.messages import ValidationFailed
 

@@ -7,21 +7,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from models.domain.case_shape import EDITABLE_FIELDS
 from models.domain.timeutil import now
 from models.store import Store
 from models.store.outbox import enqueue_fields
 from models.store.tables import Case
 
-EDITABLE = (
-    "caller_name", "title", "description", "address", "district", "location_kind", "category",
-    "urgency", "lead_department", "co_departments", "lat", "lon", "resolution", "satisfaction",
-)
-
 
 def edit_case(store: Store, case_id: str, changes: dict[str, Any], agent: str,
               at: datetime | None = None) -> dict[str, tuple[Any, Any]]:
     """Change fields of a case in one local transaction with its outbox row; returns the diff."""
-    unknown = [f for f in changes if f not in EDITABLE]
+    unknown = [f for f in changes if f not in EDITABLE_FIELDS]
     if unknown:
         raise ValueError(f"not editable: {', '.join(unknown)}")
     with store.writer() as session:

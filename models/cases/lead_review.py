@@ -13,26 +13,22 @@ from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, col, select
 
 from models.domain.enums import Disposition, EventKind, Status
+from models.domain.i18n import t
 from models.store.outbox import PENDING, Outbox
 from models.store.tables import Case, CaseEvent
 
 OPEN_STATES = [s.value for s in Status if s.is_open]
 
-# The queues, in the order a lead works through them: key -> (en, zh).
-QUEUES: dict[str, tuple[str, str]] = {
-    "unsynced": ("Not on the server", "未同步"),
-    "awaiting_dispatch": ("Awaiting dispatch", "待派单"),
-    "returned": ("Returned", "已退单"),
-    "overdue": ("Overdue", "已超期"),
-    "due_soon": ("Due within a day", "即将到期"),
-    "callbacks_due": ("Callbacks due", "待回访"),
-    "repeat_calls": ("Repeat calls", "重复来电"),
-}
+# The queues, in the order a lead works through them (names: `lead.queue.<key>` in the
+# translation catalogue).
+QUEUES: tuple[str, ...] = (
+    "unsynced", "awaiting_dispatch", "returned", "overdue", "due_soon", "callbacks_due",
+    "repeat_calls",
+)
 
 
 def queue_label(key: str, lang: str) -> str:
-    en, zh = QUEUES[key]
-    return zh if lang == "zh" else en
+    return t(f"lead.queue.{key}", lang)
 
 
 def _where(key: str, at: datetime):

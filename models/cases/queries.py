@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import col, func, select
 
+from models.domain.case_shape import TIME_FIELDS, CaseRecord
 from models.domain.timeutil import to_iso
 from models.store import Store
 from models.store.tables import Case
@@ -48,33 +49,21 @@ def iter_all_cases(store: Store, batch: int = 2000) -> Iterator[Case]:
             session.expunge_all()
 
 
+# The case CSV schema's names for fields the shape names otherwise.
+_SCHEMA_NAMES = {"lead_department": "department"}
+
+
 def case_record(case: Case) -> dict[str, Any]:
-    """A case as the CSV schema names it (plus our own columns): `hotline cases --json`."""
-    return {
-        "case_id": case.external_id or case.case_no,
-        "case_no": case.case_no,
-        "created_at": to_iso(case.created_at),
-        "caller_phone": case.caller_phone,
-        "caller_name": case.caller_name,
-        "address": case.address,
-        "district": case.district,
-        "category": case.category,
-        "department": case.lead_department,
-        "co_departments": list(case.co_departments),
-        "status": case.status,
-        "title": case.title,
-        "description": case.description,
-        "resolved_at": to_iso(case.resolved_at),
-        "resolution": case.resolution,
-        "satisfaction": case.satisfaction,
-        "lat": case.lat,
-        "lon": case.lon,
-        "location_kind": case.location_kind,
-        "urgency": case.urgency,
-        "disposition": case.disposition,
-        "due_at": to_iso(case.due_at),
-        "agent": case.agent,
-        "repeat_count": case.repeat_count,
-        "id": case.id,
-        "sync_state": case.sync_state,
-    }
+    """A case as the CSV schema names it, with every other field of the shared shape and the
+    terminal's `sync_state` (`hotline cases --json`); times in ISO 8601 with their offset."""
+    record: dict[str, Any] = {"case_id": case.external_id or case.case_no}
+    for name in CaseRecord.model_fields:
+        value = getattr(case, name)
+        if name in TIME_FIELDS:
+            value = to_iso(value)
+        elif isinstance(value, list):
+            value = list(value)
+        record[_SCHEMA_NAMES.get(name, name)] = value
+    record["sync_state"] = case.sync_state
+    return record
+

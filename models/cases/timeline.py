@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from models.domain.case_draft import CaseDraft
+from models.domain.case_shape import CaseDraft
 from models.domain.enums import EventKind, Status
 from models.domain.ids import new_id
 from models.domain.messages import Problem, ValidationFailed

@@ -1,20 +1,22 @@
-"""The closed vocabularies of a case, each value with its Chinese and English label."""
+"""The closed vocabularies of a case. Each value's label, in English and Chinese, is the
+translation catalogue's `enum.<Vocabulary>.<value>` (`models.domain.strings`)."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+from .i18n import t
 
 
 class Labelled(StrEnum):
     """A value stored in the database; `label(lang)` is what a person reads."""
 
     @classmethod
-    def labels(cls) -> dict[str, tuple[str, str]]:  # value -> (en, zh)
-        raise NotImplementedError
+    def labels(cls) -> dict[str, tuple[str, str]]:  # value -> (en, zh), in declaration order
+        return {m.value: (m.label("en"), m.label("zh")) for m in cls}
 
     def label(self, lang: str = "en") -> str:
-        en, zh = self.labels()[self.value]
-        return zh if lang == "zh" else en
+        return t(f"enum.{type(self).__name__}.{self.value}", lang)
 
     @classmethod
     def label_for(cls, value: str, lang: str = "en") -> str:
@@ -27,6 +29,15 @@ class Labelled(StrEnum):
     @classmethod
     def aliases(cls) -> dict[str, str]:
         return {}
+
+    @classmethod
+    def default(cls) -> Labelled:
+        """The value a new case takes when nobody chose one."""
+        raise NotImplementedError
+
+    @classmethod
+    def values(cls) -> frozenset[str]:
+        return frozenset(member.value for member in cls)
 
     @classmethod
     def parse(cls, raw: str | None, default: Labelled | None = None) -> Labelled:
@@ -53,14 +64,9 @@ class LocationKind(Labelled):
     OTHER = "other"
 
     @classmethod
-    def labels(cls):
-        return {
-            "public_road": ("Public road", "市政道路"),
-            "residential_compound": ("Residential compound", "居民小区"),
-            "business_premises": ("Business premises", "经营场所"),
-            "public_facility": ("Public facility", "公共设施"),
-            "other": ("Other", "其他"),
-        }
+    def default(cls) -> LocationKind:
+        return cls.OTHER
+
 
 
 class Urgency(Labelled):
@@ -69,12 +75,9 @@ class Urgency(Labelled):
     CRITICAL = "critical"
 
     @classmethod
-    def labels(cls):
-        return {
-            "normal": ("Normal", "一般"),
-            "urgent": ("Urgent", "紧急"),
-            "critical": ("Critical", "特急"),
-        }
+    def default(cls) -> Urgency:
+        return cls.NORMAL
+
 
 
 class Disposition(Labelled):
@@ -85,18 +88,10 @@ class Disposition(Labelled):
     REDIRECT_OWNERS = "redirect_owners"
 
     @classmethod
-    def labels(cls):
-        return {
-            "dispatch": ("Dispatch", "派单"),
-            "answered": ("Answered directly", "直接答复"),
-            "redirect_court": ("Redirected to courts", "引导司法途径"),
-            "redirect_market": ("Redirected to market regulator", "引导市场途径"),
-            "redirect_owners": ("Redirected to owners' self-governance", "引导业主自治"),
-        }
+    def default(cls) -> Disposition:
+        return cls.DISPATCH
 
-    @property
-    def dispatches(self) -> bool:
-        return self is Disposition.DISPATCH
+
 
 
 _STATUS_ALIASES = {
@@ -118,20 +113,14 @@ class Status(Labelled):
     CLOSED = "closed"
 
     @classmethod
+    def default(cls) -> Status:
+        return cls.OPEN
+
+    @classmethod
     def aliases(cls):
         return _STATUS_ALIASES
 
 
-    @classmethod
-    def labels(cls):
-        return {
-            "open": ("Open", "待派单"),
-            "dispatched": ("Dispatched", "已派单"),
-            "in_progress": ("In progress", "办理中"),
-            "returned": ("Returned", "已退单"),
-            "resolved": ("Resolved", "已办结"),
-            "closed": ("Closed", "已结案"),
-        }
 
     @property
     def is_open(self) -> bool:
@@ -152,19 +141,3 @@ class EventKind(Labelled):
     CLOSED = "closed"
     IMPORTED = "imported"
 
-    @classmethod
-    def labels(cls):
-        return {
-            "created": ("Created", "受理"),
-            "repeat_call": ("Repeat call", "重复来电"),
-            "note": ("Note", "备注"),
-            "dispatched": ("Dispatched", "派单"),
-            "returned": ("Returned", "退单"),
-            "redispatched": ("Re-dispatched", "改派"),
-            "resolved": ("Resolved", "办结"),
-            "callback": ("Callback", "回访"),
-            "supervised": ("Supervised", "督办"),
-            "reopened": ("Reopened", "重新办理"),
-            "closed": ("Closed", "结案"),
-            "imported": ("Imported", "导入"),
-        }

@@ -22,6 +22,7 @@ from typing import Any, BinaryIO
 import uuid6
 from sqlmodel import select
 
+from models.domain.case_shape import CaseRecord
 from models.domain.enums import Status
 from models.domain.phone import PhoneError, normalise_phone
 from models.domain.text import clean_text
@@ -86,13 +87,20 @@ class _CountingReader(io.RawIOBase):
         return n
 
 
-_INSERT = """INSERT OR IGNORE INTO "case" (
-    id, case_no, external_id, source, created_at, updated_at, caller_phone, caller_withheld,
-    caller_name, title, description, address, district, location_kind, category, urgency,
-    disposition, lead_department, co_departments, status, due_at, resolved_at, resolution,
-    satisfaction, lat, lon, agent, version, repeat_count, sync_state)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'other', ?, 'normal', 'dispatch', ?, '[]', ?, NULL,
-        ?, ?, ?, ?, ?, ?, 1, 0, 'imported')"""
+# The fields an import fills, in the order `import_csv` gives them; every other field of the
+# shared case shape takes its default, so a field added to the shape needs nothing here.
+_FILLED = (
+    "id", "case_no", "external_id", "source", "created_at", "updated_at", "caller_phone",
+    "caller_withheld", "caller_name", "title", "description", "address", "district", "category",
+    "lead_department", "status", "resolved_at", "resolution", "satisfaction", "lat", "lon", "agent",
+)
+_DEFAULTS = {name: f.get_default(call_default_factory=True)
+             for name, f in CaseRecord.model_fields.items() if name not in _FILLED}
+_DEFAULT_VALUES = tuple(json.dumps(v) if isinstance(v, list) else v for v in _DEFAULTS.values()) + (
+    "imported",)
+_COLUMNS = (*_FILLED, *_DEFAULTS, "sync_state")
+_INSERT = (f'INSERT OR IGNORE INTO "case" ({", ".join(_COLUMNS)}) '
+           f'VALUES ({", ".join("?" * len(_COLUMNS))})')
 
 
 class _Lookups:
@@ -311,7 +319,7 @@ def _import_stream(store, text, mapping, tz, name, tick) -> ImportReport:
                 lookups.status(status_raw) if status_raw else ("resolved" if resolved else "open"),
                 resolved, clean_text(g["resolution"](row)), g["satisfaction"](row).strip(),
                 lat, lon, "",
-            ))
+            ) + _DEFAULT_VALUES)
             if len(batch) >= BATCH:
                 flush()
         if batch:

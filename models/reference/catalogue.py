@@ -112,3 +112,19 @@ def resolve_category(session: Session, text: str) -> Category | None:
         if key in (_norm(n) for n in names if n):
             return cat
     return None
+
+
+class SessionCatalogue:
+    """The catalogue as validation reads it (`models.domain.validation.CatalogueLookup`), from
+    a session on the terminal's store or on the server's database."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def category(self, text: str) -> tuple[str, int] | None:
+        cat = resolve_category(self.session, text)
+        return (cat.code, cat.due_days) if cat is not None else None
+
+    def department(self, text: str) -> str | None:
+        dept = resolve_department(self.session, text)
+        return dept.code if dept is not None else None

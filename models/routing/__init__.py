@@ -11,7 +11,6 @@ from .engine import (
     CategorySuggestion,
     DepartmentSuggestion,
     DispositionSuggestion,
-    Reason,
     Router,
     Suggestions,
 )
@@ -20,6 +19,6 @@ from .pinyin import DepartmentMatch, match_departments
 
 __all__ = [
     "CategorySuggestion", "DepartmentMatch", "DepartmentSuggestion", "DispositionSuggestion",
-    "DuePreview", "LearnReport", "Reason", "Router", "Suggestions", "due_preview",
+    "DuePreview", "LearnReport", "Router", "Suggestions", "due_preview",
     "match_departments",
 ]

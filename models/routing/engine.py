@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from models.domain.enums import Disposition, LocationKind
+from models.domain.i18n import Reason
 from models.store import sqlite
 
 from . import stats
@@ -39,15 +40,6 @@ UNSEEN_FADE_DOCS = 300  # catalogue-only categories fade out as labelled history
 
 # How the evidence for a department adds up (each part is in 0..1).
 W_TEXT, W_HISTORY, W_CATALOGUE, W_RULE = 0.45, 0.25, 0.15, 0.15
-
-
-@dataclass
-class Reason:
-    """Why a suggestion is made: an i18n key (`route.why.*`) and its parameters."""
-
-    key: str
-    params: dict[str, Any] = field(default_factory=dict)
-    warning: bool = False
 
 
 @dataclass

@@ -8,9 +8,9 @@ Independent of any front end: no Textual, no FastAPI, no httpx.
 
 from __future__ import annotations
 
-from .engine import REASON_LABELS, Hit, Query, Reason, SimilarCaseSearch
+from .engine import Hit, Query, SimilarCaseSearch
 from .index import catch_up, index_new_cases, rebuild
 from .snippet import Snippet
 
-__all__ = ["REASON_LABELS", "Hit", "Query", "Reason", "SimilarCaseSearch", "Snippet", "catch_up",
+__all__ = ["Hit", "Query", "SimilarCaseSearch", "Snippet", "catch_up",
            "index_new_cases", "rebuild"]

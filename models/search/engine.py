@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
+from models.domain.i18n import Reason
 from models.domain.phone import PhoneError, normalise_phone
 from models.domain.timeutil import from_db_text
 
@@ -49,28 +50,8 @@ W_TEXT, W_ADDRESS, W_NEARBY, W_STREET, W_PHONE = 60.0, 40.0, 12.0, 4.0, 35.0
 A_BM25, A_QCOV, A_DCOV, A_SUBJECT = 0.5, 0.15, 0.15, 0.2
 W_CATEGORY, W_RECENT, W_OPEN = 8.0, 4.0, 2.0
 
-REASON_LABELS: dict[str, tuple[str, str]] = {  # code -> (en, zh)
-    "same_caller": ("same caller", "同一来电人"),
-    "same_address": ("same address", "同一地址"),
-    "nearby_address": ("nearby address", "附近地址"),
-    "same_street": ("same street", "同一道路"),
-    "similar_text": ("similar text", "内容相似"),
-    "same_category": ("same category", "同一类别"),
-    "recent": ("recent", "近期"),
-    "open": ("open", "未办结"),
-}
-
-
-@dataclass(frozen=True)
-class Reason:
-    code: str  # a key of REASON_LABELS
-    detail: str = ""  # e.g. the words that matched: "路灯 不亮"
-
-    def text(self, lang: str = "en") -> str:
-        en, zh = REASON_LABELS[self.code]
-        label = zh if lang == "zh" else en
-        return f"{label}: {self.detail}" if self.detail else label
-
+# Reasons that come before the text's (who and where first).
+_PLACE_AND_CALLER = ("search.why.same_caller", "search.why.same_address", "search.why.nearby_address")
 
 @dataclass(frozen=True)
 class Query:
@@ -227,30 +208,30 @@ class SimilarCaseSearch:
                     score += W_TEXT * c.text_sim
             if phone and cphone == phone:
                 score += W_PHONE
-                c.reasons.append(Reason("same_caller"))
+                c.reasons.append(Reason("search.why.same_caller"))
             if address:
                 theirs = address_key(address)
                 if place.key and place.same(theirs) or (
                         not place.key and _address_in_text(theirs, norm_text, query_words)):
                     score += W_ADDRESS
-                    c.reasons.append(Reason("same_address"))
+                    c.reasons.append(Reason("search.why.same_address"))
                 elif place.key and place.near(theirs):
                     score += W_NEARBY
-                    c.reasons.append(Reason("nearby_address"))
+                    c.reasons.append(Reason("search.why.nearby_address"))
                 elif place.street and place.street == theirs.street:
                     score += W_STREET
-                    c.reasons.append(Reason("same_street"))
+                    c.reasons.append(Reason("search.why.same_street"))
             if cat and _same_category(category, cat, norm_text):
                 score += W_CATEGORY
-                c.reasons.append(Reason("same_category"))
+                c.reasons.append(Reason("search.why.same_category"))
             created_at = from_db_text(created)
             age = max((now - created_at).total_seconds() / 86400, 0.0)
             score += W_RECENT * math.exp(-age / 30)
             if age <= RECENT_DAYS:
-                c.reasons.append(Reason("recent"))
+                c.reasons.append(Reason("search.why.recent"))
             if status in OPEN_STATUSES:
                 score += W_OPEN
-                c.reasons.append(Reason("open"))
+                c.reasons.append(Reason("search.why.open"))
             c.score = score
             cands.append(c)
         # Ties (the same report filed twice): the newer case first.
@@ -268,8 +249,9 @@ class SimilarCaseSearch:
         why = list(c.reasons)
         if c.text_sim >= 0.15:
             words = sorted(dict.fromkeys(snippet.matched()), key=len, reverse=True)[:3]
-            why.insert(sum(r.code in ("same_caller", "same_address", "nearby_address")
-                           for r in why), Reason("similar_text", " ".join(words)))
+            similar = (Reason("search.why.similar_words", {"words": " ".join(words)}) if words
+                       else Reason("search.why.similar_text"))
+            why.insert(sum(r.key in _PLACE_AND_CALLER for r in why), similar)
         created_at = from_db_text(created)
         return Hit(id=cid, case_no=case_no, external_id=external_id, score=round(c.score, 2),
                    why=why, snippet=snippet, created_at=created_at,

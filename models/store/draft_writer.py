@@ -12,7 +12,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from models.domain.case_draft import CaseDraft
+from models.domain.case_shape import CaseDraft
 from models.domain.timeutil import now, to_db_text
 
 OPEN, SAVED, DISCARDED = "open", "saved", "discarded"

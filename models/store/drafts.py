@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel, col, select
 
-from models.domain.case_draft import CaseDraft, is_blank
+from models.domain.case_shape import CaseDraft, is_blank
 from models.domain.ids import new_id
 from models.domain.timeutil import now
 

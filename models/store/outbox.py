@@ -1,8 +1,7 @@
 """The terminal's outbox: every saved change, as an intent, written in the saving transaction.
 
 A row is an intent ("create this case", "add this note", "change these fields from old to new")
-named with its schema version (`sync.protocol.Mutations`, spelled out here because models never
-imports sync). `seq` is the terminal's sequence number (SQLite AUTOINCREMENT: never reused, even
+named with its schema version (`models.domain.mutations.Mutations`). `seq` is the terminal's sequence number (SQLite AUTOINCREMENT: never reused, even
 after the newest row is deleted), so the server can apply each exactly once and in order.
 
 Rows leave the outbox only when the server has confirmed them (sync.client deletes them); a
@@ -17,15 +16,12 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, Session, SQLModel
 
+from models.domain.case_shape import CaseRecord
+from models.domain.mutations import Mutations
 from models.domain.timeutil import now, to_db_text
 
 from .db_types import AwareDateTime
 from .tables import Case, CaseEvent
-
-CASE_CREATE = "case.create.v1"
-CASE_NOTE = "case.note.v1"
-CASE_EVENT = "case.event.v1"
-CASE_FIELDS = "case.fields.v1"
 
 PENDING, REJECTED, CONFLICT = "pending", "rejected", "conflict"
 
@@ -51,9 +47,8 @@ def jsonable(value: Any) -> Any:
 
 
 def case_payload(case: Case) -> dict[str, Any]:
-    data = {c.name: jsonable(getattr(case, c.name)) for c in Case.__table__.columns}
-    data.pop("sync_state", None)
-    return data
+    """The case as `sync.protocol.CaseWire` carries it: every field of the shared shape."""
+    return {name: jsonable(getattr(case, name)) for name in CaseRecord.model_fields}
 
 
 def event_payload(event: CaseEvent) -> dict[str, Any]:
@@ -69,16 +64,16 @@ def enqueue(session: Session, name: str, case_id: str, payload: dict[str, Any],
 
 
 def enqueue_case_created(session: Session, case: Case, events: list[CaseEvent]) -> Outbox:
-    return enqueue(session, CASE_CREATE, case.id,
+    return enqueue(session, Mutations.CASE_CREATE, case.id,
                    {"case": case_payload(case), "events": [event_payload(e) for e in events]})
 
 
 def enqueue_event(session: Session, event: CaseEvent) -> Outbox:
-    name = CASE_NOTE if event.kind == "note" else CASE_EVENT
+    name = Mutations.CASE_NOTE if event.kind == "note" else Mutations.CASE_EVENT
     return enqueue(session, name, event.case_id, {"event": event_payload(event)})
 
 
 def enqueue_fields(session: Session, case_id: str, changes: dict[str, tuple[Any, Any]],
                    base_version: int | None = None) -> Outbox:
     fields = {k: {"old": jsonable(old), "new": jsonable(new)} for k, (old, new) in changes.items()}
-    return enqueue(session, CASE_FIELDS, case_id, {"fields": fields, "base_version": base_version})
+    return enqueue(session, Mutations.CASE_FIELDS, case_id, {"fields": fields, "base_version": base_version})

@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
+from models.domain.case_shape import CaseRecord
+
 from .db_types import AwareDateTime
 
 
@@ -67,40 +69,22 @@ class Caller(SQLModel, table=True):
     last_call_at: datetime = _time()
 
 
-class Case(SQLModel, table=True):
-    """A work order (工单)."""
+class Case(CaseRecord, SQLModel, table=True):
+    """A work order (工单): the fields of `models.domain.case_shape.CaseRecord`, stored. Only how
+    they are stored (keys, indexes, column types) and the terminal-local sync state are here."""
 
     __table_args__ = (Index("ix_case_status_created", "status", "created_at"),)
 
-    id: str = Field(primary_key=True)  # UUIDv7, made where the case is first saved
-    case_no: str = Field(index=True)  # human-readable, e.g. A3F2-261126-0007
-    external_id: str | None = Field(default=None, unique=True)  # source system's id on import
-    source: str = "local"  # local | import:<mapping>
+    id: str = Field(primary_key=True)
+    case_no: str = Field(index=True)
+    external_id: str | None = Field(default=None, unique=True)
     created_at: datetime = _time(index=True)
     updated_at: datetime = _time()
-    caller_phone: str = Field(default="", index=True)  # E.164, "" when withheld or unknown
-    caller_withheld: bool = False
-    caller_name: str = ""
-    title: str = ""
-    description: str = ""
-    address: str = ""
-    district: str = ""
-    location_kind: str = "other"
-    category: str = ""
-    urgency: str = "normal"
-    disposition: str = "dispatch"
+    caller_phone: str = Field(default="", index=True)
     lead_department: str = Field(default="", index=True)
     co_departments: list[str] = _json_list()
-    status: str = "open"
     due_at: datetime | None = _time(nullable=True)
     resolved_at: datetime | None = _time(nullable=True)
-    resolution: str = ""
-    satisfaction: str = ""
-    lat: float | None = None
-    lon: float | None = None
-    agent: str = ""
-    version: int = 1
-    repeat_count: int = 0
     sync_state: str = "local"  # local (not yet on the server) | synced | imported
 
 

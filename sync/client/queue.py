@@ -14,9 +14,10 @@ from typing import Any
 
 from sqlalchemy import text
 
+from models.domain.mutations import Mutations
 from models.domain.timeutil import from_db_text, now, to_db_text
 from models.store import Store
-from models.store.outbox import CASE_CREATE, CONFLICT, PENDING, REJECTED, Outbox
+from models.store.outbox import CONFLICT, PENDING, REJECTED, Outbox
 from sync.protocol import Ack, Mutation, MutationResult
 
 # Keys in the store's meta table.
@@ -102,7 +103,7 @@ def _settle(s, settled: list[tuple[int, str, str]]) -> None:
             where = ", ".join(f":s{i}" for i in range(len(seqs)))
             s.execute(text(
                 f"UPDATE \"case\" SET sync_state = 'synced' WHERE sync_state = 'local' AND id IN "
-                f"(SELECT case_id FROM outbox WHERE name = '{CASE_CREATE}' AND seq IN ({where}))"),
+                f"(SELECT case_id FROM outbox WHERE name = '{Mutations.CASE_CREATE}' AND seq IN ({where}))"),
                 params)
             s.execute(text(f"DELETE FROM outbox WHERE seq IN ({where})"), params)
     for outcome, reason, seq in marked:

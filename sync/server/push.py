@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import insert, select, update
@@ -27,13 +26,15 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError, Statemen
 from sqlmodel import Session, col
 
 from models.cases import record_event_in
-from models.domain.enums import Disposition, EventKind, LocationKind, Status, Urgency
+from models.domain.case_shape import EDITABLE_FIELDS
+from models.domain.enums import EventKind
 from models.domain.ids import new_id
+from models.domain.messages import Problem, ValidationFailed
 from models.domain.text import clean_text
 from models.domain.timeutil import now
+from models.domain.validation import check_field_value, check_record
 from models.store.tables import Case, CaseEvent
 from sync.protocol import (
-    EDITABLE_FIELDS,
     CaseCreatePayload,
     ConflictInfo,
     EventPayload,
@@ -48,14 +49,6 @@ from sync.protocol import (
 from .auth import User
 from .db import Database, current_version, log_changes
 from .tables import client, conflict, mutation
-
-_STATUSES = {s.value for s in Status}
-_KINDS = {k.value for k in EventKind}
-_ENUM_FIELDS = {"location_kind": {v.value for v in LocationKind},
-                "urgency": {v.value for v in Urgency},
-                "disposition": {v.value for v in Disposition}}
-_FLOAT_FIELDS = {"lat", "lon"}
-_LIST_FIELDS = {"co_departments"}
 
 
 class Gap(Exception):
@@ -156,13 +149,9 @@ def _create(b: _Batch, m: Mutation) -> str:
     c = p.case
     if c.id != m.case_id:
         raise Rejected("case id in the payload differs from the mutation's case_id")
-    if not clean_text(c.description):
-        raise Rejected("description is required")
-    if c.status not in _STATUSES:
-        raise Rejected(f"unknown status {c.status!r}")
-    for name, allowed in _ENUM_FIELDS.items():
-        if getattr(c, name) not in allowed:
-            raise Rejected(f"unknown {name} {getattr(c, name)!r}")
+    problems = check_record(c.model_dump())
+    if problems:
+        raise Rejected(_problems(problems))
     if c.id in b.cases or c.id in b.created:
         raise Rejected(f"case {c.id} already exists")
     if c.external_id and c.external_id in b.external_ids:
@@ -170,7 +159,7 @@ def _create(b: _Batch, m: Mutation) -> str:
     for e in p.events:
         if e.case_id != c.id:
             raise Rejected(f"event {e.id} belongs to another case")
-        if e.kind not in _KINDS:
+        if e.kind not in EventKind.values():
             raise Rejected(f"unknown event kind {e.kind!r}")
         if e.id in b.event_ids:
             raise Rejected(f"event {e.id} already exists")
@@ -211,7 +200,7 @@ def _event(b: _Batch, m: Mutation) -> str:
         e = EventPayload.model_validate(m.payload).event
     except ValidationError as exc:
         raise Rejected(_reason(exc)) from None
-    if e.kind not in _KINDS:
+    if e.kind not in EventKind.values():
         raise Rejected(f"unknown event kind {e.kind!r}")
     if (m.name == Mutations.CASE_NOTE) != (e.kind == EventKind.NOTE):
         raise Rejected(f"{m.name} cannot carry an event of kind {e.kind!r}")
@@ -230,20 +219,10 @@ def _event(b: _Batch, m: Mutation) -> str:
     return "applied"
 
 
-def _check_value(name: str, value: Any) -> Any:
-    if name in _FLOAT_FIELDS:
-        if value is not None and not isinstance(value, int | float):
-            raise Rejected(f"{name} must be a number or null")
-        return value
-    if name in _LIST_FIELDS:
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise Rejected(f"{name} must be a list of strings")
-        return value
-    if not isinstance(value, str):
-        raise Rejected(f"{name} must be text")
-    if name in _ENUM_FIELDS and value not in _ENUM_FIELDS[name]:
-        raise Rejected(f"unknown {name} {value!r}")
-    return clean_text(value, multiline=name in ("description", "resolution"))
+def _problems(problems: list[Problem]) -> str:
+    """A refusal's reason: each problem with the field it names, in English (the terminal shows
+    the reason as the server gave it)."""
+    return "; ".join(f"{p.field}: {p.message('en')}" for p in problems)
 
 
 def _fields(b: _Batch, m: Mutation) -> tuple[str, list[ConflictInfo]]:
@@ -259,7 +238,10 @@ def _fields(b: _Batch, m: Mutation) -> tuple[str, list[ConflictInfo]]:
     case = _case(b, m.case_id)
     if case is None:
         raise Rejected(f"unknown case {m.case_id}")
-    new_values = {f: _check_value(f, ch.new) for f, ch in p.fields.items()}
+    try:
+        new_values = {f: check_field_value(f, ch.new) for f, ch in p.fields.items()}
+    except ValidationFailed as exc:
+        raise Rejected(_problems(exc.problems)) from None
     conflicts: list[ConflictInfo] = []
     changed = False
     at = now()

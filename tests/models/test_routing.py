@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from models.cases import file_case_in, record_event_in
-from models.domain.case_draft import CaseDraft
+from models.domain.case_shape import CaseDraft
 from models.domain.enums import EventKind
 from models.domain.timeutil import now
 from models.importing.importer import import_csv

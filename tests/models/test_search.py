@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from models.cases import attach_repeat_call, file_case, timeline
-from models.domain.case_draft import CaseDraft
+from models.domain.case_shape import CaseDraft
 from models.importing.importer import import_csv
 from models.search import Query, SimilarCaseSearch, rebuild
 from models.search import index as search_index
@@ -43,7 +43,7 @@ def test_two_character_chinese_words_match_inside_unspaced_sentences(store):
         assert [h.id for h in hits] == [case.id], word
         snippet = hits[0].snippet
         assert word in snippet.matched()
-        assert any(r.code == "similar_text" and word in r.detail for r in hits[0].why)
+        assert any(r.key == "search.why.similar_words" and word in r.params["words"] for r in hits[0].why)
 
 
 def test_traditional_and_full_width_forms_match_simplified_and_half_width(store):
@@ -221,4 +221,4 @@ def test_the_subject_a_caller_describes_outweighs_shared_details(store):
     details = filed("东四路夜市占道", "东四路路口晚上有夜市摆摊，车多车快，请相关部门尽快处理。")
     hits = _search(store, text="松雅湖周边的交通安全问题：东四路路口车多车快，请相关部门处理。")
     assert [h.id for h in hits] == [subject.id, details.id]
-    assert any(r.code == "similar_text" for r in hits[0].why)
+    assert any(r.key.startswith("search.why.similar_") for r in hits[0].why)

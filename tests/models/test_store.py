@@ -11,7 +11,7 @@ from sqlmodel import SQLModel, select
 import models.store.drafts  # noqa: F401  (registers the draft tables)
 import models.store.tables  # noqa: F401  (registers the tables)
 from models.cases import add_note, file_case, timeline
-from models.domain.case_draft import CaseDraft
+from models.domain.case_shape import CaseDraft
 from models.store import migrations, open_store
 from models.store.tables import Case
 

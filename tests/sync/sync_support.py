@@ -150,7 +150,7 @@ def new_store(path: Path, prefix: str = "T"):
 
 
 def draft(i: int, **over):
-    from models.domain.case_draft import CaseDraft
+    from models.domain.case_shape import CaseDraft
 
     values = dict(description=f"路灯不亮 {i} / street light out #{i}", address=f"梦都大街{i}号",
                   category="street_light", lead_department="street_light_office",

@@ -15,7 +15,7 @@ from agent_tui.screens.intake import IntakeScreen
 from agent_tui.screens.read_back import ReadBackScreen
 from agent_tui.widgets.department_field import DepartmentField, DepartmentPickerScreen
 from models.cases import file_case
-from models.domain.case_draft import CaseDraft
+from models.domain.case_shape import CaseDraft
 from models.store.drafts import OPEN, Draft, open_drafts, ring
 from models.store.tables import Case, CaseEvent
 

@@ -10,7 +10,7 @@ from textual.widgets import DataTable, OptionList
 from agent_tui.app import HotlineApp
 from agent_tui.screens.lead import LeadScreen
 from models.cases import attach_repeat_call, file_case, lead_review
-from models.domain.case_draft import CaseDraft
+from models.domain.case_shape import CaseDraft
 from models.store.tables import Case
 
 from ..conftest import DEMO_END

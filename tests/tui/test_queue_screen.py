@@ -7,7 +7,7 @@ from textual.widgets import DataTable
 from agent_tui.app import HotlineApp
 from agent_tui.screens.queue import QueueScreen
 from models.cases import file_case
-from models.domain.case_draft import CaseDraft
+from models.domain.case_shape import CaseDraft
 
 
 def _reject_first(store, reason: str) -> None:

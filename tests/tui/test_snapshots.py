@@ -8,7 +8,7 @@ import pytest
 
 from agent_tui.app import HotlineApp
 from models.cases import add_note, file_case
-from models.domain.case_draft import CaseDraft
+from models.domain.case_shape import CaseDraft
 
 from ..conftest import DEMO_END
 

@@ -12,7 +12,7 @@ from agent_tui.screens.case_list import CaseListScreen
 from agent_tui.screens.case_view import CaseViewScreen
 from agent_tui.screens.intake import IntakeScreen
 from models.cases import file_case, timeline
-from models.domain.case_draft import CaseDraft
+from models.domain.case_shape import CaseDraft
 
 
 async def to_case_list(pilot) -> None:

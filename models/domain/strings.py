@@ -1,0 +1,160 @@
+"""The domain's words in English and Simplified Chinese: one table, read through
+`models.domain.i18n.t`. Keys by prefix:
+
+- `enum.<Vocabulary>.<value>`: the label of a closed vocabulary's value (`models.domain.enums`);
+- `field.<name>`: a case field's name as a person reads it;
+- `problem.<code>`: a validation problem, saying what to fix (`models.domain.messages.Problem`);
+- `search.why.<code>`, `route.why.<code>`: the engines' reasons (`models.domain.i18n.Reason`);
+- `lead.queue.<key>`: the shift lead's work queues.
+
+The interface's own words are `agent_tui.i18n`; both go into the one catalogue.
+"""
+
+from __future__ import annotations
+
+DOMAIN_STRINGS: dict[str, tuple[str, str]] = {  # key -> (en, zh)
+    # LocationKind
+    "enum.LocationKind.public_road": ("Public road", "市政道路"),
+    "enum.LocationKind.residential_compound": ("Residential compound", "居民小区"),
+    "enum.LocationKind.business_premises": ("Business premises", "经营场所"),
+    "enum.LocationKind.public_facility": ("Public facility", "公共设施"),
+    "enum.LocationKind.other": ("Other", "其他"),
+    # Urgency
+    "enum.Urgency.normal": ("Normal", "一般"),
+    "enum.Urgency.urgent": ("Urgent", "紧急"),
+    "enum.Urgency.critical": ("Critical", "特急"),
+    # Disposition
+    "enum.Disposition.dispatch": ("Dispatch", "派单"),
+    "enum.Disposition.answered": ("Answered directly", "直接答复"),
+    "enum.Disposition.redirect_court": ("Redirected to courts", "引导司法途径"),
+    "enum.Disposition.redirect_market": ("Redirected to market regulator", "引导市场途径"),
+    "enum.Disposition.redirect_owners": ("Redirected to owners' self-governance", "引导业主自治"),
+    # Status
+    "enum.Status.open": ("Open", "待派单"),
+    "enum.Status.dispatched": ("Dispatched", "已派单"),
+    "enum.Status.in_progress": ("In progress", "办理中"),
+    "enum.Status.returned": ("Returned", "已退单"),
+    "enum.Status.resolved": ("Resolved", "已办结"),
+    "enum.Status.closed": ("Closed", "已结案"),
+    # EventKind
+    "enum.EventKind.created": ("Created", "受理"),
+    "enum.EventKind.repeat_call": ("Repeat call", "重复来电"),
+    "enum.EventKind.note": ("Note", "备注"),
+    "enum.EventKind.dispatched": ("Dispatched", "派单"),
+    "enum.EventKind.returned": ("Returned", "退单"),
+    "enum.EventKind.redispatched": ("Re-dispatched", "改派"),
+    "enum.EventKind.resolved": ("Resolved", "办结"),
+    "enum.EventKind.callback": ("Callback", "回访"),
+    "enum.EventKind.supervised": ("Supervised", "督办"),
+    "enum.EventKind.reopened": ("Reopened", "重新办理"),
+    "enum.EventKind.closed": ("Closed", "结案"),
+    "enum.EventKind.imported": ("Imported", "导入"),
+    # case fields
+    "field.caller_phone": ("Phone", "来电号码"),
+    "field.caller_name": ("Name", "姓名"),
+    "field.description": ("Description", "诉求内容"),
+    "field.address": ("Address", "地址"),
+    "field.location_kind": ("Location kind", "地点类型"),
+    "field.category": ("Category", "类别"),
+    "field.urgency": ("Urgency", "紧急程度"),
+    "field.disposition": ("Disposition", "处理方式"),
+    "field.lead_department": ("Department", "承办单位"),
+    "field.co_departments": ("Co-handling", "协办单位"),
+    "field.notes": ("Notes", "备注"),
+    # validation problems
+    "problem.description.required": (
+        "Describe the request: the description is empty.",
+        "请填写诉求内容：描述不能为空。"),
+    "problem.description.too_long": (
+        "The description is {length} characters; shorten it to at most {limit}.",
+        "描述有 {length} 个字符，请缩短到 {limit} 个以内。"),
+    "problem.phone.letters": (
+        "The phone number contains letters; type digits only (or leave it empty if withheld).",
+        "电话号码含有字母，请只输入数字（号码隐藏时留空）。"),
+    "problem.phone.unparseable": (
+        "“{value}” is not a phone number; type the caller's number, e.g. 13812345678 or +1 212 555 0100.",
+        "“{value}”不是电话号码，请输入来电号码，例如 13812345678 或 +1 212 555 0100。"),
+    "problem.phone.impossible": (
+        "“{value}” has the wrong number of digits for a phone number; check it with the caller.",
+        "“{value}”位数不对，请与来电人核对号码。"),
+    "problem.address.required": (
+        "Give the address: a case sent to a department needs the place to go.",
+        "请填写地址：派单的工单必须写明地点。"),
+    "problem.department.required": (
+        "Choose the lead department: a dispatched case needs one.",
+        "请选择主办单位：派单的工单必须有主办单位。"),
+    "problem.department.unknown": (
+        "No department “{value}”; pick one from the list (type a name, alias or pinyin initials).",
+        "没有“{value}”这个单位，请从列表中选择（可输入名称、简称或拼音首字母）。"),
+    "problem.department.duplicate": (
+        "“{value}” is already the lead department; remove it from the co-handling list.",
+        "“{value}”已是主办单位，请从协办单位中去掉。"),
+    "problem.category.unknown": (
+        "No category “{value}”; pick one from the list.",
+        "没有“{value}”这个类别，请从列表中选择。"),
+    "problem.location_kind.unknown": (
+        "“{value}” is not a location kind; choose public road, residential compound, business premises, public facility or other.",
+        "“{value}”不是地点类型，请选择市政道路、居民小区、经营场所、公共设施或其他。"),
+    "problem.urgency.unknown": (
+        "“{value}” is not an urgency; choose normal, urgent or critical.",
+        "“{value}”不是紧急程度，请选择一般、紧急或特急。"),
+    "problem.disposition.unknown": (
+        "“{value}” is not a disposition; choose dispatch, answered directly, or a redirect.",
+        "“{value}”不是处理方式，请选择派单、直接答复或引导。"),
+    "problem.note.required": (
+        "The note is empty; type what happened before saving it.",
+        "备注为空，请先写下情况再保存。"),
+    "problem.name.too_long": (
+        "The caller's name is {length} characters; shorten it to at most {limit}.",
+        "来电人姓名有 {length} 个字符，请缩短到 {limit} 个以内。"),
+    "problem.status.unknown": (
+        "“{value}” is not a case state; use open, dispatched, in_progress, returned, resolved or closed.",
+        "“{value}”不是工单状态，请使用 open、dispatched、in_progress、returned、resolved 或 closed。"),
+    "problem.field.not_editable": (
+        "{field} cannot be edited; status moves by lifecycle steps, identity and times are the system's.",
+        "{field} 不能修改：状态随办理环节变化，编号和时间由系统生成。"),
+    "problem.field.not_text": ("{field} must be text.", "{field} 必须是文字。"),
+    "problem.field.not_number": ("{field} must be a number or empty.", "{field} 必须是数字或留空。"),
+    "problem.field.not_list": ("{field} must be a list of department codes.", "{field} 必须是单位代码列表。"),
+    # similar-case search: why a prior case is shown
+    "search.why.same_caller": ("same caller", "同一来电人"),
+    "search.why.same_address": ("same address", "同一地址"),
+    "search.why.nearby_address": ("nearby address", "附近地址"),
+    "search.why.same_street": ("same street", "同一道路"),
+    "search.why.similar_text": ("similar text", "内容相似"),
+    "search.why.similar_words": ("similar text: {words}", "内容相似: {words}"),
+    "search.why.same_category": ("same category", "同一类别"),
+    "search.why.recent": ("recent", "近期"),
+    "search.why.open": ("open", "未办结"),
+    # routing: why a category, department or disposition is suggested
+    "route.why.category_history": (
+        "{n} past cases filed under it read like this ({similarity}% similar)",
+        "此类历史工单 {n} 件，内容相近（相似度 {similarity}%）"),
+    "route.why.mentions": ("mentions “{phrase}”", "提到“{phrase}”"),
+    "route.why.similar_history": (
+        "handled {n} past cases that read like this ({similarity}% similar)",
+        "办理过 {n} 件内容相近的工单（相似度 {similarity}%）"),
+    "route.why.resolved": (
+        "resolved {resolved} of {assigned} {category} cases",
+        "{category}工单办结 {resolved}/{assigned} 件"),
+    "route.why.returns": (
+        "returned {returned} of {assigned} {category} cases ({rate}%): check before dispatching",
+        "{category}工单退回 {returned}/{assigned} 件（{rate}%），派单前请确认"),
+    "route.why.catalogue": ("catalogue: owns {category}", "目录：负责{category}"),
+    "route.why.catalogue_place": (
+        "catalogue: owns {category} on {place}",
+        "目录：负责{place}的{category}"),
+    "route.why.rule": ("rule: {rule}", "规则：{rule}"),
+    "route.why.co": ("co-handles with {lead}", "协办，主办为{lead}"),
+    "route.why.disposition_history": (
+        "{n} past cases like this were handled this way",
+        "历史上 {n} 件类似工单如此处理"),
+    # the shift lead's work queues
+    "lead.queue.unsynced": ("Not on the server", "未同步"),
+    "lead.queue.awaiting_dispatch": ("Awaiting dispatch", "待派单"),
+    "lead.queue.returned": ("Returned", "已退单"),
+    "lead.queue.overdue": ("Overdue", "已超期"),
+    "lead.queue.due_soon": ("Due within a day", "即将到期"),
+    "lead.queue.callbacks_due": ("Callbacks due", "待回访"),
+    "lead.queue.repeat_calls": ("Repeat calls", "重复来电"),
+}
