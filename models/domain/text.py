@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 # C0 and C1 controls except TAB and LF; ESC sequences lose their ESC and become inert text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -20,11 +19,6 @@ def clean_text(value: str | None, *, multiline: bool = True) -> str:
     if not multiline:
         text = " ".join(text.split())
     return text.strip()
-
-
-def nfkc(value: str) -> str:
-    """Full-width to half-width and compatibility forms (Ａ１ → A1)."""
-    return unicodedata.normalize("NFKC", value)
 
 
 def snippet(text: str, limit: int = 60) -> str:

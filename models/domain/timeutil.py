@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 # Excel counts days from 1899-12-30 (its 1900 leap-year bug folded in).
@@ -92,10 +92,6 @@ class DateParser:
         raise DateParseError(f"unrecognised date {text!r}")
 
 
-def parse_datetime(raw: str, tz: tzinfo | None = None) -> datetime:
-    return DateParser(tz)(raw)
-
-
 def to_db_text(dt: datetime) -> str:
     """The one storage form on SQLite: UTC, fixed width, so text order is time order."""
     if dt.tzinfo is None:
@@ -112,8 +108,3 @@ def to_iso(dt: datetime | None) -> str:
     if dt is None:
         return ""
     return dt.astimezone(local_zone()).isoformat(timespec="seconds")
-
-
-def local_day(dt: datetime) -> date:
-    return dt.astimezone(local_zone()).date()
-

@@ -420,9 +420,3 @@ class Router:
         for category, dept, assigned, resolved, returned in rows:
             out.setdefault(category, []).append((dept, assigned, resolved, returned))
         return out
-
-    def department_return_rate(self, code: str) -> tuple[int, int]:
-        """(returned, assigned) over all categories: the department's scoreboard line."""
-        row = self._conn.execute("SELECT sum(returned), sum(assigned) FROM outcome "
-                                 "WHERE department = ?", (code,)).fetchone()
-        return int(row[0] or 0), int(row[1] or 0)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import sqlite3
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 from models.store import sqlite
@@ -244,7 +244,3 @@ class _Spread:
 
 def label_docs(conn: sqlite3.Connection, model: str) -> dict[str, int]:
     return dict(conn.execute("SELECT label, docs FROM label WHERE model = ?", (model,)).fetchall())
-
-
-def nonempty(items: Iterable[str]) -> list[str]:
-    return [i for i in items if i]

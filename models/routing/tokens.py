@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from functools import lru_cache
 
 LEARN_CHARS = 800  # title + the start of a long message carry its topic; caps learning cost
@@ -44,10 +43,6 @@ def tokens(text: str) -> list[str]:
     for run in _RUN.findall(unicodedata.normalize("NFKC", text).lower()):
         out.extend(_run_features(run))
     return out
-
-
-def term_counts(text: str) -> Counter[str]:
-    return Counter(tokens(text))
 
 
 def learning_text(title: str, description: str) -> str:

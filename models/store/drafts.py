@@ -17,7 +17,7 @@ from models.domain.ids import new_id
 from models.domain.timeutil import now
 
 from .db_types import AwareDateTime
-from .draft_writer import DISCARDED, OPEN, SAVED, set_draft_state, upsert_draft
+from .draft_writer import DISCARDED, OPEN, SAVED, upsert_draft
 from .local import Store
 
 __all__ = ["DISCARDED", "OPEN", "SAVED", "Draft", "Ring", "is_blank"]
@@ -56,16 +56,6 @@ def new_draft(store: Store, agent: str, draft: CaseDraft | None = None) -> Draft
         upsert_draft(conn, draft_id, agent, draft or CaseDraft())
     with store.session() as s:
         return s.get(Draft, draft_id)
-
-
-def save_draft(store: Store, draft_id: str, draft: CaseDraft, agent: str = "") -> None:
-    with store.raw() as conn:
-        upsert_draft(conn, draft_id, agent, draft)
-
-
-def close_draft(store: Store, draft_id: str, state: str = SAVED) -> None:
-    with store.raw() as conn:
-        set_draft_state(conn, draft_id, state)
 
 
 def open_drafts(store: Store, agent: str | None = None) -> list[Draft]:
