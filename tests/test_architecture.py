@@ -1,4 +1,4 @@
-"""The direction of imports (../shared/docs/architecture.md) and the completeness of translations."""
+"""The direction of imports (docs/architecture.md) and the completeness of translations."""
 
 from __future__ import annotations
 
