@@ -1,4 +1,4 @@
-"""The `hotline` command line (../shared/docs/cli-contract.md).
+"""The `hotline` command line (docs/cli-contract.md).
 
 Each command's module is imported when that command runs (or when --help lists them), and heavy
 imports stay inside the commands: `hotline` alone goes straight to the TUI.

@@ -1,4 +1,4 @@
-"""`hotline search`: similar prior cases, one query or a batch (../shared/docs/cli-contract.md)."""
+"""`hotline search`: similar prior cases, one query or a batch (docs/cli-contract.md)."""
 
 from __future__ import annotations
 
