@@ -2,7 +2,7 @@
 
 A terminal's outbox holds *intents* (mutations), each with the client's sequence number. The
 client POSTs them in order (`/v1/push`); the server applies each exactly once, in order, and
-answers one outcome per mutation. The client GETs server-side changes (`/v1/pull`) with a
+answers one outcome per mutation. The client POSTs for server-side changes (`/v1/pull`) with a
 commit-ordered cursor. Both ends import this module; it imports only pydantic and the shared case shape
 (`models.domain`).
 

@@ -1,4 +1,4 @@
-"""Similar-case search: the engine the intake screen, `hotline search` and the server share.
+"""Similar-case search: the engine the intake screen and `hotline search` share.
 
     from models.search import Query, SimilarCaseSearch
     hits = SimilarCaseSearch(store).search(Query(text="路灯不亮", address="龙蟠中路28号"), limit=10)

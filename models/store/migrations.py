@@ -2,7 +2,7 @@
 
 Each step is frozen once shipped: a store made by any earlier version upgrades with its data
 intact (tests/fixtures holds a store file made by version 1). Add a step, never edit one.
-`tests/test_store.py` checks that the migrated schema matches the SQLModel tables.
+`tests/models/test_store.py` checks that the migrated schema matches the SQLModel tables.
 """
 
 from __future__ import annotations
