@@ -1,6 +1,6 @@
 """The central server's FastAPI application.
 
-`create_app(db_url)` migrates the database (Alembic), seeds the reference data once, and serves:
+`create_app(settings)` migrates the database (Alembic), seeds the reference data once, and serves:
 
 - `POST /v1/push`, `POST /v1/pull`: the sync protocol (`sync.protocol`), for terminals;
 - `GET /v1/cases`, `GET /v1/cases/{id}`: cases on the server (any role);
@@ -14,7 +14,6 @@ No state that matters lives in the process: run as many as you like on one Postg
 
 
 import json
-import os
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -29,7 +28,6 @@ from models.domain.timeutil import now
 from models.reference.catalogue import read_catalogue
 from models.store.tables import Case, CaseEvent, Department
 from sync.protocol import (
-    MAX_BODY_BYTES,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     CaseWire,
@@ -46,6 +44,7 @@ from .auth import ANY, AuthError, User, authenticate
 from .db import Database, bump_clock, log_changes
 from .pull import pull
 from .push import Forbidden, Gap, Rejected, push
+from .settings import ServerSettings
 from .tables import client, conflict, mutation
 
 
@@ -129,29 +128,27 @@ def seed_reference(db: Database) -> int:
     return len(departments) + len(categories)
 
 
-def create_app(db: Database | str, *, min_protocol: int | None = None, run_migrations: bool = True,
-               max_body: int = MAX_BODY_BYTES) -> FastAPI:
-    if isinstance(db, str):
-        db = Database(db)
-    if min_protocol is None:
-        min_protocol = int(os.environ.get("HOTLINE_MIN_PROTOCOL", "1"))
+def create_app(settings: ServerSettings | Database | str, *, min_protocol: int | None = None,
+               max_body: int | None = None, run_migrations: bool = True) -> FastAPI:
+    """The app for these settings. A Database or a database URL instead stands for the default
+    settings on it (what tests use); `min_protocol` and `max_body` override the settings."""
+    settings, db = _settings_and_database(settings, min_protocol=min_protocol, max_body=max_body)
+    min_protocol = settings.min_protocol
     if run_migrations:
         migrate.upgrade(db)
         seed_reference(db)
 
-    threads = int(os.environ.get("HOTLINE_SERVER_THREADS", "8"))
+    threads = settings.server_threads
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        # Few request threads: more only fight over the interpreter lock (requests are short and
-        # mostly wait for the database, whose pool is sized to match).
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         yield
 
     app = FastAPI(title="Hotline central server", version="1", lifespan=lifespan,
                   description="Sync protocol for hotline terminals, case API and Open311 GeoReport v2.")
     app.state.db = db
-    app.add_middleware(BodyLimit, limit=max_body)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -296,6 +293,22 @@ def create_app(db: Database | str, *, min_protocol: int | None = None, run_migra
 
     app.include_router(open311.router(db))
     return app
+
+
+def _settings_and_database(given: ServerSettings | Database | str,
+                           **overrides: int | None) -> tuple[ServerSettings, Database]:
+    db = given if isinstance(given, Database) else None
+    if isinstance(given, ServerSettings):
+        settings = given
+    else:
+        settings = ServerSettings(db=db.url if db else given)
+    names = {"min_protocol": "min_protocol", "max_body": "max_body_bytes"}
+    changes = {names[k]: v for k, v in overrides.items() if v is not None}
+    if changes:
+        settings = ServerSettings(**(settings.model_dump() | changes))
+    if not settings.db and db is None:
+        raise ValueError("no database: give settings.db (HOTLINE_DB, --db) a URL or a path")
+    return settings, db or Database(settings.db)
 
 
 __all__ = ["create_app", "PROTOCOL_HEADER"]
