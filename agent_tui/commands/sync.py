@@ -44,9 +44,9 @@ def server_cmd(config: Path | None, db_url: str | None, host: str | None, port: 
     if not settings.db:
         settings = settings.model_copy(update={"db": _default_db(ctx)})
     if migrate_only:
-        from sync.server.app import seed_reference
         from sync.server.db import Database
         from sync.server.migrate import upgrade
+        from sync.server.reference import seed_reference
 
         db = Database(settings.db)
         before, after = upgrade(db)
