@@ -43,7 +43,7 @@ class BodyLimit:
                 await self._refuse(send)
 
     async def _refuse(self, send) -> None:
-        # The API's error shape, written by hand: this runs before FastAPI.
+        # The API's error shape (sync.protocol.ErrorBody), written by hand: this runs before FastAPI.
         body = json.dumps({"error": "too_large",
                            "detail": f"request body over {self.limit} bytes"}).encode()
         await send({"type": "http.response.start", "status": 413,

@@ -11,9 +11,9 @@ from sync.protocol import CaseWire
 
 from .. import cases
 from ..deps import DB, Agent
-from ..errors import ApiError
+from ..errors import ApiError, error_responses
 
-router = APIRouter(prefix="/v1/cases", tags=["cases"])
+router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=error_responses(401, 403, 422))
 
 
 @router.get("", response_model=list[CaseWire], summary="Cases on the server, newest first")
@@ -22,7 +22,8 @@ def list_cases(user: Agent, db: DB, limit: int = Query(100, ge=1, le=1000),
     return cases.list_cases(db, limit=limit, offset=offset, status=status)
 
 
-@router.get("/{case_id}", summary="One case (by id or number) with its timeline")
+@router.get("/{case_id}", summary="One case (by id or number) with its timeline",
+            responses=error_responses(404))
 def get_case(case_id: str, user: Agent, db: DB) -> dict[str, Any]:
     found = cases.case_with_timeline(db, case_id)
     if found is None:

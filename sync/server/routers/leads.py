@@ -11,9 +11,10 @@ from sync.protocol import ConflictWire
 
 from .. import conflicts
 from ..deps import DB, Lead
+from ..errors import error_responses
 from ..terminals import list_mutations, list_terminals
 
-router = APIRouter(prefix="/v1", tags=["leads"])
+router = APIRouter(prefix="/v1", tags=["leads"], responses=error_responses(401, 403, 422))
 
 # Endpoint function names are the OpenAPI operation ids (and so generated clients' method
 # names): keep them.
@@ -26,7 +27,8 @@ def list_conflicts(user: Lead, db: DB, resolved: bool = False) -> list[ConflictW
 
 
 @router.post("/conflicts/{conflict_id}/resolve", response_model=ConflictWire,
-             summary="Settle a conflict: the field takes `value`")
+             summary="Settle a conflict: the field takes `value`",
+             responses=error_responses(404, 413))
 def resolve_conflict(conflict_id: str, user: Lead, db: DB,
                      value: Annotated[Any, Body(embed=True)]) -> ConflictWire:
     return conflicts.resolve_conflict(db, conflict_id, value, user)

@@ -9,10 +9,11 @@ from pydantic import BaseModel
 from sync.protocol import PullRequest, PullResponse, PushRequest, PushResponse
 
 from ..deps import DB, Agent, Protocol
+from ..errors import error_responses
 from ..pull import pull
 from ..push import push
 
-router = APIRouter(prefix="/v1", tags=["sync"])
+router = APIRouter(prefix="/v1", tags=["sync"], responses=error_responses(401, 403, 413, 422, 426))
 
 
 def _wire_json(model: BaseModel) -> Response:
@@ -22,8 +23,7 @@ def _wire_json(model: BaseModel) -> Response:
 
 @router.post("/push", response_model=PushResponse,
              summary="Apply a terminal's ordered batch of mutations, exactly once",
-             responses={409: {"description": "sequence gap"},
-                        426: {"description": "client too old"}})
+             responses=error_responses(409))
 def push_endpoint(req: PushRequest, user: Agent, version: Protocol, db: DB) -> Response:
     return _wire_json(push(db, user, req, version))
 
