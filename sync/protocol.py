@@ -74,14 +74,6 @@ class PushResponse(_Wire):
     cursor: int  # the server's change cursor after this push (a pull from here sees it)
 
 
-class GapError(_Wire):
-    """409: the batch starts after a gap (mutations the server never saw)."""
-
-    error: Literal["sequence_gap"] = "sequence_gap"
-    expected_seq: int
-    detail: str = ""
-
-
 class PullRequest(_Wire):
     client_id: str = Field(min_length=8, max_length=64)
     cursor: int = Field(default=0, ge=0)
@@ -164,10 +156,26 @@ class PullResponse(_Wire):
     server_time: datetime
 
 
+class FieldError(_Wire):
+    """One reason a request was refused before it reached the server's logic (pydantic's)."""
+
+    type: str
+    loc: list[str | int] = Field(description="where: `body`, `query`, `header` or `path`, then the field")
+    msg: str
+    input: Any = None
+    ctx: dict[str, Any] | None = None
+
+
 class ErrorBody(_Wire):
-    error: str
-    detail: str = ""
-    min_protocol: int | None = None
+    """Every error the API answers (Open311 aside, which keeps its spec's list): a code to act
+    on, a sentence for people, and the extras some codes carry."""
+
+    error: str = Field(description="e.g. unauthorized, forbidden, not_found, sequence_gap, "
+                                   "too_large, invalid_request, invalid_batch, client_too_old")
+    detail: str = Field(description="what went wrong, for people (the client shows it)")
+    expected_seq: int | None = Field(default=None, description="sequence_gap: the seq the server expects")
+    min_protocol: int | None = Field(default=None, description="client_too_old: the oldest protocol served")
+    errors: list[FieldError] | None = Field(default=None, description="invalid_request: each field at fault")
 
 
 class CaseCreatePayload(_Wire):

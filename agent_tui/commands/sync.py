@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -17,35 +18,45 @@ def _default_db(ctx: Context) -> str:
 
 
 @click.command("server")
-@click.option("--db", "db_url", default="", help="Database URL: postgresql+psycopg://user@host/db, "
-              "or sqlite:///PATH (default: server.db in the data dir).")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", type=int, default=8345, show_default=True, help="TCP port.")
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="TOML settings file (env HOTLINE_SERVER_CONFIG); flags and HOTLINE_* "
+                   "variables override it.")
+@click.option("--db", "db_url", default=None, help="Database URL: postgresql+psycopg://user@host/db, "
+              "or sqlite:///PATH (default: server.db in the data dir; env HOTLINE_DB).")
+@click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1; env HOTLINE_HOST).")
+@click.option("--port", type=int, default=None, help="TCP port (default 8345; env HOTLINE_PORT).")
 @click.option("--migrate-only", is_flag=True, help="Bring the database schema up to date and exit.")
-@click.option("--log-level", default="info", show_default=True,
+@click.option("--log-level", default=None, help="Default info (env HOTLINE_LOG_LEVEL).",
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 @common_options
-def server_cmd(db_url: str, host: str, port: int, migrate_only: bool, log_level: str,
-               ctx: Context) -> None:
+def server_cmd(config: Path | None, db_url: str | None, host: str | None, port: int | None,
+               migrate_only: bool, log_level: str | None, ctx: Context) -> None:
     """The central server (sync API, case API, Open311 under /open311/v2/, docs at /docs).
 
     The schema is migrated on start (Alembic); several servers may share one PostgreSQL.
     """
-    db_url = db_url or _default_db(ctx)
+    from sync.server.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings(config, db=db_url, host=host, port=port, log_level=log_level)
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+    if not settings.db:
+        settings = settings.model_copy(update={"db": _default_db(ctx)})
     if migrate_only:
-        from sync.server.app import seed_reference
         from sync.server.db import Database
         from sync.server.migrate import upgrade
+        from sync.server.reference import seed_reference
 
-        db = Database(db_url)
+        db = Database(settings.db)
         before, after = upgrade(db)
         seed_reference(db)
         click.echo(f"schema: {before or '(empty)'} -> {after}")
         return
     from sync.server.run import serve
 
-    click.echo(f"hotline server on http://{host}:{port} (docs at /docs)", err=True)
-    serve(db_url, host, port, log_level=log_level)
+    click.echo(f"hotline server on http://{settings.host}:{settings.port} (docs at /docs)", err=True)
+    serve(settings)
 
 
 @click.group("user")

@@ -1,12 +1,13 @@
-"""Open311 GeoReport v2, read-only: services (our categories) and requests (our cases).
+"""Open311 GeoReport v2, read-only: services (our categories) and service requests (our cases),
+in the spec's field names. The HTTP side is `routers/open311.py`.
 
 Caller names and phone numbers are never published; a request's id is its case number."""
 
+from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query
 from sqlmodel import col, select
 
 from models.domain.enums import Status
@@ -16,6 +17,48 @@ from models.store.tables import Case, Category, Department
 from .db import Database
 
 MAX_REQUESTS = 1000
+
+
+def services(db: Database) -> list[dict[str, Any]]:
+    with db.reader() as s:
+        rows = list(s.execute(select(Category).order_by(Category.code)).scalars())
+    return [{"service_code": c.code, "service_name": c.name_en or c.name_zh,
+             "description": c.name_zh, "metadata": False, "type": "realtime",
+             "keywords": ",".join(c.aliases), "group": c.parent or None} for c in rows]
+
+
+def find_requests(db: Database, *, service_request_id: str | None = None,
+                  service_code: str | None = None, start_date: datetime | None = None,
+                  end_date: datetime | None = None, status: str | None = None) -> list[dict[str, Any]]:
+    """The spec's query: by ids (comma-separated), else created within [start, end] (default
+    the last 90 days); then by service codes and open/closed; newest first, at most 1000."""
+    q = select(Case)
+    if service_request_id:
+        wanted = [x.strip() for x in service_request_id.split(",") if x.strip()]
+        q = q.where(col(Case.case_no).in_(wanted) | col(Case.id).in_(wanted))
+    else:
+        end = end_date or now()
+        start = start_date or end - timedelta(days=90)
+        q = q.where(col(Case.created_at) >= start, col(Case.created_at) <= end)
+    if service_code:
+        q = q.where(col(Case.category).in_(service_code.split(",")))
+    if status:
+        closed = [Status.RESOLVED.value, Status.CLOSED.value]
+        q = q.where(col(Case.status).in_(closed) if status == "closed"
+                    else col(Case.status).not_in(closed))
+    q = q.order_by(col(Case.created_at).desc()).limit(MAX_REQUESTS)
+    cats, depts = _names(db)
+    with db.reader() as s:
+        return [_request(c, cats, depts) for c in s.execute(q).scalars()]
+
+
+def find_request(db: Database, request_id: str) -> dict[str, Any] | None:
+    """One service request by case number (or id); None if unknown."""
+    cats, depts = _names(db)
+    with db.reader() as s:
+        case = s.execute(select(Case).where((col(Case.case_no) == request_id)
+                                            | (col(Case.id) == request_id))).scalars().first()
+    return None if case is None else _request(case, cats, depts)
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -53,50 +96,3 @@ def _request(case: Case, cats: dict[str, str], depts: dict[str, str]) -> dict[st
         "long": case.lon,
         "media_url": None,
     }
-
-
-def router(db: Database) -> APIRouter:
-    r = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
-
-    @r.get("/services.json", summary="Service types (our categories)")
-    def services() -> list[dict[str, Any]]:
-        with db.reader() as s:
-            rows = list(s.execute(select(Category).order_by(Category.code)).scalars())
-        return [{"service_code": c.code, "service_name": c.name_en or c.name_zh,
-                 "description": c.name_zh, "metadata": False, "type": "realtime",
-                 "keywords": ",".join(c.aliases), "group": c.parent or None} for c in rows]
-
-    @r.get("/requests.json", summary="Service requests (our cases), newest first")
-    def requests(service_request_id: str | None = None, service_code: str | None = None,
-                 start_date: datetime | None = None, end_date: datetime | None = None,
-                 status: str | None = Query(None, pattern="^(open|closed)$")) -> list[dict[str, Any]]:
-        q = select(Case)
-        if service_request_id:
-            wanted = [x.strip() for x in service_request_id.split(",") if x.strip()]
-            q = q.where(col(Case.case_no).in_(wanted) | col(Case.id).in_(wanted))
-        else:
-            end = end_date or now()
-            start = start_date or end - timedelta(days=90)
-            q = q.where(col(Case.created_at) >= start, col(Case.created_at) <= end)
-        if service_code:
-            q = q.where(col(Case.category).in_(service_code.split(",")))
-        if status:
-            closed = [Status.RESOLVED.value, Status.CLOSED.value]
-            q = q.where(col(Case.status).in_(closed) if status == "closed"
-                        else col(Case.status).not_in(closed))
-        q = q.order_by(col(Case.created_at).desc()).limit(MAX_REQUESTS)
-        cats, depts = _names(db)
-        with db.reader() as s:
-            return [_request(c, cats, depts) for c in s.execute(q).scalars()]
-
-    @r.get("/requests/{request_id}.json", summary="One service request")
-    def request(request_id: str) -> list[dict[str, Any]]:
-        cats, depts = _names(db)
-        with db.reader() as s:
-            case = s.execute(select(Case).where((col(Case.case_no) == request_id)
-                                             | (col(Case.id) == request_id))).scalars().first()
-        if case is None:
-            raise HTTPException(404, f"no request {request_id}")
-        return [_request(case, cats, depts)]
-
-    return r

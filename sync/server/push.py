@@ -286,74 +286,95 @@ def _push(db: Database, user: User, req: PushRequest, protocol: int, *, safe: bo
     with db.writer() as s:
         row = _lock_client(s, db, req.client_id, user, protocol)
         expected = row.last_seq + 1
-        old = [m.seq for m in muts if m.seq < expected]
-        known = {}
-        if old:
-            known = {r.seq: r for r in s.execute(
-                select(mutation.c.seq, mutation.c.payload_hash, mutation.c.outcome, mutation.c.reason)
-                .where(mutation.c.client_id == req.client_id, mutation.c.seq.in_(old)))}
+        old = [m for m in muts if m.seq < expected]
+        known = _first_deliveries(s, req.client_id, [m.seq for m in old])
         fresh = [m for m in muts if m.seq >= expected]
         for i, m in enumerate(fresh):
             if m.seq != expected + i:
                 raise Gap(expected + i, m.seq)
         b = _Batch(s, user, req.client_id)
         _prefetch(b, fresh)
-        results: list[MutationResult] = []
-        for m in muts:
-            if m.seq < expected:
-                first = known.get(m.seq)
-                if first is None:  # processed, but its record is gone: still never twice
-                    results.append(MutationResult(seq=m.seq, outcome="duplicate", original="applied"))
-                elif first.payload_hash != payload_hash(m):
-                    results.append(MutationResult(
-                        seq=m.seq, outcome="rejected",
-                        reason="sequence number reused with different content (a copied store?)"))
-                else:
-                    results.append(MutationResult(seq=m.seq, outcome="duplicate",
-                                                  original=first.outcome, reason=first.reason))
+        results = [_replayed(m, known.get(m.seq)) for m in old]
         records = []
         for m in fresh:
-            outcome, reason, conflicts = "applied", "", []
-            mark = len(b.changes)
-            try:
-                if safe:
-                    with s.begin_nested():
-                        outcome, conflicts = _apply(b, m)
-                        _flush_new(b)
-                        s.flush()
-                else:
-                    outcome, conflicts = _apply(b, m)
-            except Rejected as exc:
-                outcome, reason = "rejected", str(exc)
-            except OperationalError:
-                raise  # the database is unwell: the whole batch fails and is retried
-            except (IntegrityError, DataError, StatementError, ValueError, TypeError) as exc:
-                if not safe:
-                    raise
-                outcome, reason = "rejected", f"refused by the database: {exc!s:.200}"
-                del b.changes[mark:]
-                b.new_cases, b.new_events = [], []
-                if m.name == Mutations.CASE_CREATE:
-                    b.created.discard(m.case_id)
-            if outcome == "rejected" and (m.case_id in b.cases or m.case_id in b.created):
-                b.changes.append(("case", m.case_id))  # resend the server's state of the case
-            if conflicts:
-                reason = "conflict on " + ", ".join(c.field for c in conflicts)
-            results.append(MutationResult(seq=m.seq, outcome=outcome, reason=reason,
-                                          conflicts=conflicts))
+            result = _apply_recorded(b, m, safe=safe)
+            results.append(result)
             records.append(dict(client_id=req.client_id, seq=m.seq, name=m.name[:64],
-                                case_id=m.case_id, payload_hash=payload_hash(m), outcome=outcome,
-                                reason=reason, user_id=user.id, client_at=m.at,
-                                received_at=received))
-        _flush_new(b)
-        s.flush()
-        if records:
-            s.execute(insert(mutation), records)
+                                case_id=m.case_id, payload_hash=payload_hash(m),
+                                outcome=result.outcome, reason=result.reason, user_id=user.id,
+                                client_at=m.at, received_at=received))
         last_seq = fresh[-1].seq if fresh else row.last_seq
-        s.execute(update(client).where(client.c.client_id == req.client_id).values(
-            last_seq=last_seq, last_push_at=received, queue_depth=req.queue_depth,
-            oldest_at=req.oldest_at, protocol=protocol))
-        version = log_changes(s, b.changes) if b.changes else current_version(s)
-        s.commit()
+        version = _commit(b, req, records, last_seq, received, protocol)
     results.sort(key=lambda r: r.seq)
     return PushResponse(results=results, last_seq=last_seq, server_time=received, cursor=version)
+
+
+def _first_deliveries(s: Session, client_id: str, seqs: list[int]) -> dict[int, Any]:
+    """The recorded outcome of each already-processed sequence number, by seq."""
+    if not seqs:
+        return {}
+    return {r.seq: r for r in s.execute(
+        select(mutation.c.seq, mutation.c.payload_hash, mutation.c.outcome, mutation.c.reason)
+        .where(mutation.c.client_id == client_id, mutation.c.seq.in_(seqs)))}
+
+
+def _replayed(m: Mutation, first) -> MutationResult:
+    """The answer for a mutation the server already processed: never applied twice."""
+    if first is None:  # processed, but its record is gone: still never twice
+        return MutationResult(seq=m.seq, outcome="duplicate", original="applied")
+    if first.payload_hash != payload_hash(m):
+        return MutationResult(
+            seq=m.seq, outcome="rejected",
+            reason="sequence number reused with different content (a copied store?)")
+    return MutationResult(seq=m.seq, outcome="duplicate", original=first.outcome,
+                          reason=first.reason)
+
+
+def _apply_recorded(b: _Batch, m: Mutation, *, safe: bool) -> MutationResult:
+    """Apply one fresh mutation and say how it went. In safe mode each runs in a savepoint, so
+    one the database refuses is rejected alone; otherwise such a refusal fails the batch."""
+    s = b.session
+    outcome, reason, conflicts = "applied", "", []
+    mark = len(b.changes)
+    try:
+        if safe:
+            with s.begin_nested():
+                outcome, conflicts = _apply(b, m)
+                _flush_new(b)
+                s.flush()
+        else:
+            outcome, conflicts = _apply(b, m)
+    except Rejected as exc:
+        outcome, reason = "rejected", str(exc)
+    except OperationalError:
+        raise  # the database is unwell: the whole batch fails and is retried
+    except (IntegrityError, DataError, StatementError, ValueError, TypeError) as exc:
+        if not safe:
+            raise
+        outcome, reason = "rejected", f"refused by the database: {exc!s:.200}"
+        del b.changes[mark:]
+        b.new_cases, b.new_events = [], []
+        if m.name == Mutations.CASE_CREATE:
+            b.created.discard(m.case_id)
+    if outcome == "rejected" and (m.case_id in b.cases or m.case_id in b.created):
+        b.changes.append(("case", m.case_id))  # resend the server's state of the case
+    if conflicts:
+        reason = "conflict on " + ", ".join(c.field for c in conflicts)
+    return MutationResult(seq=m.seq, outcome=outcome, reason=reason, conflicts=conflicts)
+
+
+def _commit(b: _Batch, req: PushRequest, records: list[dict], last_seq: int, received,
+            protocol: int) -> int:
+    """Write the batch's effects, its dedup records and the terminal's row; log the changes
+    (bumping the clock) and commit. Returns the change cursor after it."""
+    s = b.session
+    _flush_new(b)
+    s.flush()
+    if records:
+        s.execute(insert(mutation), records)
+    s.execute(update(client).where(client.c.client_id == req.client_id).values(
+        last_seq=last_seq, last_push_at=received, queue_depth=req.queue_depth,
+        oldest_at=req.oldest_at, protocol=protocol))
+    version = log_changes(s, b.changes) if b.changes else current_version(s)
+    s.commit()
+    return version

@@ -1,5 +1,5 @@
-"""Running the server: `serve` (foreground, what `hotline server` does), `ThreadedServer` (in
-this process, for tests and benchmarks) and `free_port`."""
+"""Running the server: `serve` (foreground, what `hotline server` and `python -m sync.server`
+do), `ThreadedServer` (in this process, for tests and benchmarks) and `free_port`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import uvicorn
 
 from .app import create_app
 from .db import Database
+from .settings import ServerSettings
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -19,11 +20,10 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
-def serve(db_url: str, host: str = "127.0.0.1", port: int = 8345, *, log_level: str = "info",
-          access_log: bool = False, min_protocol: int | None = None) -> None:
-    app = create_app(Database(db_url), min_protocol=min_protocol)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log,
-                timeout_graceful_shutdown=5)
+def serve(settings: ServerSettings) -> None:
+    app = create_app(settings)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
+                access_log=settings.access_log, timeout_graceful_shutdown=5)
 
 
 class ThreadedServer:
