@@ -82,11 +82,6 @@ class DepartmentPicker(Vertical, can_focus=False):
         localise(self, lang)
 
     # --- public API -----------------------------------------------------------------------
-    def set_departments(self, departments: Iterable[DepartmentLike]) -> None:
-        self._departments = list(departments)
-        self._by_code = {d.code: d for d in self._departments}
-        self._refilter()
-
     def set_suggestions(self, suggestions: Any | None) -> None:
         """Show a `models.routing.Suggestions` (or None) at the top of the list."""
         self._suggestions = list(suggestions.departments) if suggestions is not None else []
