@@ -7,7 +7,6 @@ from rich.text import Text
 from sqlmodel import select
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Input, Static
 
@@ -17,17 +16,16 @@ from models.domain.phone import Phone
 from models.reference.catalogue import category_label, department_label
 from models.store.tables import Case, CaseEvent, Category, Department
 
+from ..actions import bindings
 from ..display import full_time, literal
 from ..widgets.key_bar import KeyBar
 from ..widgets.title_bar import TitleBar
 from .base import HotlineScreen
 
 
-class CaseViewScreen(HotlineScreen):
-    BINDINGS = [
-        Binding("escape", "back", "key.back", id="back"),
-        Binding("n", "note", "key.note", id="note"),
-    ]
+class CaseViewScreen(HotlineScreen[None]):
+    SCOPE = "case_view"
+    BINDINGS = bindings(SCOPE)
 
     def __init__(self, case_id: str) -> None:
         super().__init__()

@@ -23,6 +23,7 @@ from models.domain.case_draft import CaseDraft, is_blank
 from models.domain.enums import Disposition, LocationKind, Urgency
 from models.domain.messages import ValidationFailed
 
+from ..actions import bindings
 from ..widgets.department_field import DepartmentField
 from ..widgets.form_fields import ChoiceField
 from ..widgets.key_bar import KeyBar
@@ -43,7 +44,7 @@ FIELD_IDS = {  # CaseDraft field -> widget id, in form order
 }
 
 
-class IntakeScreen(HotlineScreen):
+class IntakeScreen(HotlineScreen[None]):
     AUTO_FOCUS = "#phone"  # focused as the screen composes: the first keystroke is the phone's
     DEFAULT_CSS = """
     IntakeScreen #intake-body { layout: vertical; height: 1fr; }
@@ -66,16 +67,9 @@ class IntakeScreen(HotlineScreen):
     IntakeScreen SyncStatusLine { width: auto; }
     """
 
+    SCOPE = "intake"
     BINDINGS = [
-        Binding("ctrl+s", "save", "key.save", id="save", priority=True),
-        Binding("f2", "new_call", "key.new_call", id="new_call"),
-        Binding("f3", "drafts", "key.drafts", id="drafts"),
-        Binding("f4", "cases", "key.cases", id="cases", show=False),  # F1 lists it
-        Binding("f5", "attach", "key.attach", id="attach"),
-        Binding("f6", "lead", "key.lead", id="lead", show=False),
-        Binding("f7", "queue", "key.queue", id="queue", show=False),
-        Binding("ctrl+o", "open_prior", "key.open", id="open_prior", show=False),
-        Binding("escape", "back", "key.back", id="back", show=False),
+        *bindings(SCOPE),
         # Priority bindings run in the app's own queue, before the keys typed after them are
         # handed to a field: fast type-ahead ("123<Tab>王女士") lands in the right fields.
         Binding("tab", "next_field", show=False, priority=True),
@@ -296,16 +290,7 @@ class IntakeScreen(HotlineScreen):
             self.query_one("#phone").focus()
             self._status(self.app.t("intake.put_aside") if kept else self.app.t("intake.ready"))
 
-    def action_new_call(self) -> None:
-        self.start_call()
-
-    def action_drafts(self) -> None:
-        from .drafts import DraftsScreen
-
-        self.keep_draft()
-        self.app.push_screen(DraftsScreen(), self._resume_chosen)
-
-    def _resume_chosen(self, draft_id: str | None) -> None:
+    def resume_chosen(self, draft_id: str | None) -> None:
         from models.store.drafts import Draft
 
         if not draft_id or draft_id == self.draft_id:
@@ -315,26 +300,8 @@ class IntakeScreen(HotlineScreen):
         if row is not None:
             self.resume(row.id, row.case_draft)
 
-    def action_cases(self) -> None:
-        from .case_list import CaseListScreen
-
-        self.keep_draft()
-        self.app.push_screen(CaseListScreen())
-
     def action_back(self) -> None:
         self._clear_problems()
-
-    def action_queue(self) -> None:
-        from .queue import QueueScreen
-
-        self.keep_draft()
-        self.app.push_screen(QueueScreen())
-
-    def action_lead(self) -> None:
-        from .lead import LeadScreen
-
-        self.keep_draft()
-        self.app.push_screen(LeadScreen())
 
     # --- the caller's history and similar cases -----------------------------------------------
     def _lookup(self) -> None:

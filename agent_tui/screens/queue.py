@@ -5,9 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from ..actions import bindings
 from ..display import literal, short_time
 from ..i18n import STRINGS
 from ..widgets.key_bar import KeyBar
@@ -17,16 +17,13 @@ from .base import HotlineScreen
 _STATE_STYLE = {"pending": "", "rejected": "bold red", "conflict": "bold yellow"}
 
 
-class QueueScreen(HotlineScreen):
+class QueueScreen(HotlineScreen[None]):
     DEFAULT_CSS = """
     QueueScreen #queue-summary { height: auto; padding: 0 1; }
     QueueScreen #queue { height: 1fr; }
     """
-    BINDINGS = [
-        Binding("escape", "back", "key.back", id="back"),
-        Binding("d", "dismiss_item", "key.dismiss", id="dismiss"),
-        Binding("r", "reload", "key.reload", id="reload"),
-    ]
+    SCOPE = "queue"
+    BINDINGS = bindings(SCOPE)
 
     def compose(self) -> ComposeResult:
         yield TitleBar()

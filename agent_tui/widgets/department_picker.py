@@ -26,6 +26,7 @@ from textual.widgets.option_list import Option
 from models.reference.catalogue import department_label
 from models.routing.pinyin import DepartmentLike, match_departments
 
+from ..actions import bindings
 from ..i18n import t
 from ..keys import localise
 from ..route_text import reason_text
@@ -52,8 +53,7 @@ class DepartmentPicker(Vertical, can_focus=False):
         Binding("down", "move(1)", show=False),
         Binding("pageup", "move(-8)", show=False),
         Binding("pagedown", "move(8)", show=False),
-        Binding("ctrl+o", "toggle_co", "picker.key_co", id="picker_co"),
-        Binding("ctrl+r", "clear", "picker.key_clear", id="picker_clear"),
+        *bindings("picker"),
     ]
 
     class Changed(Message):
