@@ -94,6 +94,25 @@ class PriorCasesPanel(Vertical):
         self._rows = {row.case_id: row for row in rows}
         self._show_why(table)
 
+    def show_found(self, history, hits: list, department_label=lambda c: c) -> None:
+        """What the lookups found: similar cases if any, else the caller's earlier cases; the
+        title says both (`history` or `hits` may be None: not found yet)."""
+        t = self.app.t
+        if hits:
+            rows = [PriorCase(h.id, h.case_no, h.created_at, h.status, h.department,
+                              h.snippet.text, why=", ".join(h.why_text(self.app.lang)),
+                              spans=list(h.snippet.spans)) for h in hits]
+        else:
+            rows = [PriorCase(c.id, c.case_no, c.created_at, c.status, c.lead_department,
+                              c.title or c.description) for c in (history.cases if history else [])]
+        parts = []
+        if history is not None and history.phone:
+            parts.append(t("intake.history", n=history.count) if history.count
+                         else t("intake.new_caller"))
+        if hits:
+            parts.append(t("intake.similar", n=len(hits)))
+        self.show(rows, " · ".join(parts) or t("intake.no_prior"), department_label)
+
     @property
     def selected(self) -> str | None:
         table = self._table(create=False)
