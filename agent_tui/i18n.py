@@ -1,13 +1,11 @@
 """Every user-visible string of the TUI and CLI, in English and Simplified Chinese.
 
-`t(key, lang, **params)`; the language comes from `--lang`, else the locale (zh* → Chinese),
-else English. Domain words (statuses, dispositions ...) carry their labels in `models.domain.enums`.
+`t(key, lang, **params)`; the language is the settings' (`agent_tui.settings`: --lang,
+HOTLINE_LANG, the settings file, else the locale: zh* → Chinese, else English). Domain words
+(statuses, dispositions ...) carry their labels in `models.domain.enums`.
 """
 
 from __future__ import annotations
-
-import locale
-import os
 
 LANGS = ("en", "zh")
 
@@ -210,20 +208,6 @@ STRINGS: dict[str, tuple[str, str]] = {
                           "will be sent next time. Quit anyway?",
                           "还有 {n} 项修改尚未送达服务器，已保存在本机，下次启动时自动发送。仍要退出吗？"),
 }
-
-
-def detect_lang(explicit: str | None = None) -> str:
-    if explicit in LANGS:
-        return explicit
-    for var in ("HOTLINE_LANG", "LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
-        value = os.environ.get(var, "")
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    try:
-        loc = locale.getlocale()[0] or ""
-    except ValueError:
-        loc = ""
-    return "zh" if loc.lower().startswith("zh") else "en"
 
 
 def t(key: str, lang: str = "en", **params: object) -> str:
