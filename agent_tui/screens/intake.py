@@ -57,7 +57,6 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
         self.keeper = DraftKeeper(self)
         self.lookups = LookupController(self)
         self.filer = CallFiler(self)
-        self._found: dict[str, object] = {"history": None, "hits": None}
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -160,9 +159,8 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
     def reset_form(self, draft: CaseDraft | None = None) -> None:
         """Ready for the next call."""
         self.lookups.forget()
-        self._found = {"history": None, "hits": None}
         self.fill(draft or CaseDraft())
-        self.query_one(PriorCasesPanel).show([], self.app.t("intake.no_prior"))
+        self.query_one(PriorCasesPanel).clear()
         self.form.show_suggestions(None)
         self.query_one("#phone").focus()
 
@@ -170,17 +168,14 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
     def on_caller_history_found(self, found: CallerHistoryFound) -> None:
         if self.lookups.is_current(found):
             self.form.fill_name(found.history.name)
-            self._show_found(history=found.history)
+            self.query_one(PriorCasesPanel).show_found(self._dept_label, history=found.history)
 
     def on_prior_cases_found(self, found: PriorCasesFound) -> None:
         if self.lookups.is_current(found):
-            self._show_found(hits=found.hits)
+            self.query_one(PriorCasesPanel).show_found(self._dept_label, hits=found.hits)
 
-    def _show_found(self, **answer: object) -> None:
-        self._found.update(answer)
-        labels = self.lookups.dept_labels
-        self.query_one(PriorCasesPanel).show_found(self._found["history"], self._found["hits"],
-                                                   lambda code: labels.get(code, code))
+    def _dept_label(self, code: str) -> str:
+        return self.lookups.dept_labels.get(code, code)
 
     def on_suggestions_ready(self, ready: SuggestionsReady) -> None:
         if self.lookups.is_current(ready):

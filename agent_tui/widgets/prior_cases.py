@@ -52,6 +52,7 @@ class PriorCasesPanel(Vertical):
 
     FIXED = (("no", 16), ("age", 4), ("status", 6), ("dept", 10))
     _rows: dict[str, PriorCase] = {}
+    _found: dict = {}  # the lookups' answers for the call on the form
 
     def compose(self) -> ComposeResult:
         yield Static(Text(self.app.t("intake.no_prior")), id="prior-title")
@@ -94,9 +95,17 @@ class PriorCasesPanel(Vertical):
         self._rows = {row.case_id: row for row in rows}
         self._show_why(table)
 
-    def show_found(self, history, hits: list, department_label=lambda c: c) -> None:
-        """What the lookups found: similar cases if any, else the caller's earlier cases; the
-        title says both (`history` or `hits` may be None: not found yet)."""
+    def clear(self) -> None:
+        """A new call: nothing found yet."""
+        self._found: dict = {}
+        self.show([], self.app.t("intake.no_prior"))
+
+    def show_found(self, department_label=lambda c: c, **found) -> None:
+        """What the lookups found so far (`history=` the caller's, `hits=` similar cases, each
+        as it arrives): similar cases if any, else the caller's earlier cases; the title says
+        both."""
+        self._found = {**self._found, **found}
+        history, hits = self._found.get("history"), self._found.get("hits")
         t = self.app.t
         if hits:
             rows = [PriorCase(h.id, h.case_no, h.created_at, h.status, h.department,
