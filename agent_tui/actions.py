@@ -12,8 +12,7 @@ are not actions and stay with their widgets.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from textual.binding import Binding
@@ -22,8 +21,7 @@ APP = "app"
 EVERY_SCREEN = "*"
 
 
-@dataclass(frozen=True)
-class Action:
+class Action(NamedTuple):  # a NamedTuple, not a dataclass: this module is on the cold start
     id: str
     key: str  # default keys, comma separated
     label: str  # i18n key

@@ -9,6 +9,9 @@ screen land in the right field; Ctrl+S saves from any field. Navigation is the a
 
 from __future__ import annotations
 
+from functools import cached_property
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -18,7 +21,6 @@ from models.domain.case_draft import CaseDraft, is_blank
 
 from ..actions import bindings
 from ..intake.draft_keeper import DRAFT_DELAY, DraftKeeper, DraftLoaded
-from ..intake.filing import CallAttached, CallFiler, CaseFiled, CaseSaved, DraftChecked
 from ..intake.form import LOOKUP_FIELDS, FormKeys, IntakeForm, ReferenceLoaded, read_reference
 from ..intake.lookup import (
     LOOKUP_DELAY,
@@ -30,10 +32,13 @@ from ..intake.lookup import (
 from ..widgets.key_bar import KeyBar
 from ..widgets.prior_cases import PriorCasesPanel
 from ..widgets.title_bar import TitleBar
-from ..writes import WriteFailed
 from .base import HotlineScreen
 
-__all__ = ["DRAFT_DELAY", "LOOKUP_DELAY", "CaseSaved", "IntakeScreen"]
+if TYPE_CHECKING:  # saving's modules load with the first save, not on the cold start
+    from ..intake.filing import CallAttached, CallFiler, CaseFiled, DraftChecked
+    from ..writes import WriteFailed
+
+__all__ = ["DRAFT_DELAY", "LOOKUP_DELAY", "IntakeScreen"]
 WIDE = 120  # from this width the prior-cases panel sits beside the form
 
 
@@ -56,7 +61,6 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
         super().__init__()
         self.keeper = DraftKeeper(self)
         self.lookups = LookupController(self)
-        self.filer = CallFiler(self)
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -70,6 +74,12 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
     @property
     def form(self) -> IntakeForm:
         return self.query_one(IntakeForm)
+
+    @cached_property
+    def filer(self) -> CallFiler:
+        from ..intake.filing import CallFiler
+
+        return CallFiler(self)
 
     def on_mount(self) -> None:
         self.on_resize()
