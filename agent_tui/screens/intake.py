@@ -22,13 +22,7 @@ from models.domain.case_draft import CaseDraft, is_blank
 from ..actions import bindings
 from ..intake.draft_keeper import DRAFT_DELAY, DraftKeeper, DraftLoaded
 from ..intake.form import LOOKUP_FIELDS, FormKeys, IntakeForm, ReferenceLoaded, read_reference
-from ..intake.lookup import (
-    LOOKUP_DELAY,
-    CallerHistoryFound,
-    LookupController,
-    PriorCasesFound,
-    SuggestionsReady,
-)
+from ..intake.lookup import LOOKUP_DELAY, LookupController
 from ..widgets.key_bar import KeyBar
 from ..widgets.prior_cases import PriorCasesPanel
 from ..widgets.title_bar import TitleBar
@@ -36,6 +30,7 @@ from .base import HotlineScreen
 
 if TYPE_CHECKING:  # saving's modules load with the first save, not on the cold start
     from ..intake.filing import CallAttached, CallFiler, CaseFiled, DraftChecked
+    from ..intake.lookup import CallerHistoryFound, PriorCasesFound, SuggestionsReady
     from ..writes import WriteFailed
 
 __all__ = ["DRAFT_DELAY", "LOOKUP_DELAY", "IntakeScreen"]
