@@ -1,38 +1,48 @@
-"""The Textual app: one store, one agent, one language; screens do the rest."""
+"""The Textual app: one store, one agent, one language; screens do the rest.
+
+The app owns navigation (F2 new call, F3 drafts, F4 cases, F6 lead review, F7 queue, F1 help:
+`agent_tui.actions`), the user's key map, the command palette's list of actions, and the
+intake screen, which is always at the bottom of the stack.
+"""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from textual import work
-from textual.app import App
-from textual.binding import Binding
+from textual.app import App, SystemCommand
+from textual.screen import Screen
 
 from models.domain.timeutil import now
 from models.store import Store
 from models.store.draft_writer import DraftWriter
 
+from . import actions
 from .i18n import t
 from .keys import localise
 from .services import SharedRouter, SharedSearch
+
+
+def _actions_provider():
+    from .palette import ActionsProvider
+
+    return ActionsProvider
 
 
 class HotlineApp(App[None]):
     CSS_PATH = Path(__file__).parent / "hotline.tcss"  # absolute: subclasses live elsewhere
     TITLE = "Hotline"
     ENABLE_COMMAND_PALETTE = True
-
-    BINDINGS = [
-        Binding("f1", "help", "key.help", id="help"),
-        Binding("ctrl+q", "quit", "key.quit", id="quit", priority=True),
-    ]
+    COMMANDS = App.COMMANDS | {_actions_provider}
+    BINDINGS = actions.bindings(actions.APP)
+    RING_POLL = 0.5  # seconds: how soon a call told by `hotline ring` pops up
 
     def __init__(self, store: Store, *, lang: str = "en", agent: str = "agent",
-                 clock: Callable[[], datetime] = now,
+                 clock: Callable[[], datetime] = now, keymap: dict[str, str] | None = None,
                  start_sync: Callable[[], Any] | None = None) -> None:
         super().__init__()
         # Searches and suggestions run on threads; a short switch interval hands the interpreter
@@ -50,11 +60,11 @@ class HotlineApp(App[None]):
         self.title = t("app.title", lang)
         self.sub_title = f"{agent} · {t('app.local_mode', lang)}"
         localise(self, lang)
+        if keymap:
+            self.set_keymap(keymap)  # the settings file's [keymap]: action id -> keys
 
     def t(self, key: str, **params: object) -> str:
         return t(key, self.lang, **params)
-
-    RING_POLL = 0.5  # seconds: how soon a call told by `hotline ring` pops up
 
     def on_mount(self) -> None:
         from .screens.intake import IntakeScreen
@@ -86,6 +96,54 @@ class HotlineApp(App[None]):
         if self.sync_worker is not None:
             self.sync_worker.wake()
 
+    # --- navigation: from any screen (dialogs answer their own keys) ---------------------------
+    def to_intake(self):
+        """Back to the intake form (the call on it is kept as a draft); returns its screen."""
+        self.intake.keep_draft()
+        while self.screen is not self.intake and len(self.screen_stack) > 1:
+            self.pop_screen()
+        return self.intake
+
+    def go(self, screen: Screen, callback: Callable[[Any], None] | None = None) -> None:
+        """Open a screen over the intake form (not over another screen: Esc comes home)."""
+        self.to_intake()
+        self.push_screen(screen, callback)
+
+    def action_new_call(self) -> None:
+        self.to_intake().start_call()
+
+    def action_drafts(self) -> None:
+        from .screens.drafts import DraftsScreen
+
+        self.go(DraftsScreen(), self.intake.resume_chosen)
+
+    def action_cases(self) -> None:
+        from .screens.case_list import CaseListScreen
+
+        self.go(CaseListScreen())
+
+    def action_lead(self) -> None:
+        from .screens.lead import LeadScreen
+
+        self.go(LeadScreen())
+
+    def action_queue(self) -> None:
+        from .screens.queue import QueueScreen
+
+        self.go(QueueScreen())
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's own commands, less those the actions list already has (quit, keys)."""
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Quit", "Keys"):
+                yield command
+
+    # --- screen pops from the phone system ------------------------------------------------------
     def _poll_rings(self) -> None:
         self._take_rings()
 
@@ -98,10 +156,9 @@ class HotlineApp(App[None]):
 
     def ringing(self, number: str) -> None:
         """Screen pop: back to the intake form with a new call for `number`."""
-        while self.screen is not self.intake and len(self.screen_stack) > 1:
-            self.pop_screen()
-        self.intake.start_call(number)
+        self.to_intake().start_call(number)
 
+    # --- quitting -----------------------------------------------------------------------------
     async def action_quit(self) -> None:
         self.intake.keep_draft()  # the last keystrokes, not yet written by the draft timer
         pending = self.sync_worker.pending() if self.sync_worker is not None else 0
@@ -121,8 +178,3 @@ class HotlineApp(App[None]):
         self.router.close()
         if self.sync_worker is not None:
             self.sync_worker.stop()
-
-    def action_help(self) -> None:
-        from .screens.help import HelpScreen
-
-        self.push_screen(HelpScreen())

@@ -1,7 +1,9 @@
 """The `hotline` command line (docs/cli-contract.md).
 
 Each command's module is imported when that command runs (or when --help lists them), and heavy
-imports stay inside the commands: `hotline` alone goes straight to the TUI.
+imports stay inside the commands: `hotline` alone goes straight to the TUI. `hotline` itself
+takes the common options (`hotline --data-dir D --lang en` opens the form on D), and passes
+them on to the command named after them.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import importlib
 
 import click
+
+from .options import GroupFlags, flag_options
 
 # command name -> "module:attribute" under agent_tui.commands
 COMMANDS = {
@@ -43,12 +47,15 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"]})
+@flag_options
 @click.pass_context
-def cli(click_ctx: click.Context) -> None:
+def cli(click_ctx: click.Context, **flags: object) -> None:
     """Hotline: the agent terminal of a citizen-service hotline (12345 / 311).
 
-    Run alone, it opens the agent TUI (as `hotline tui`).
+    Run alone, it opens the agent TUI (as `hotline tui`). The options given here count for the
+    command that follows unless it gives them again.
     """
+    click_ctx.obj = GroupFlags(flags)
     if click_ctx.invoked_subcommand is None:
         click_ctx.invoke(load_command("tui"))
 

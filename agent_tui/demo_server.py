@@ -88,16 +88,17 @@ def start_demo(ctx, agent_store, *, lead: bool = False) -> DemoServer:
     import threading
 
     from sync.client import queue
+    from sync.client.credentials import write_token
 
     server = DemoServer(ctx.data_dir)
     tokens = server.prepare()
     server.start()
     agent_store.set_meta(queue.SERVER, server.url)
-    agent_store.set_meta(queue.TOKEN, tokens["demo"])
+    write_token(agent_store.data_dir, tokens["demo"])
     if lead:
-        ctx.data_dir = ctx.data_dir / "lead"
+        ctx.update(data_dir=ctx.data_dir / "lead")
         if not ctx.agent_given:
-            ctx.agent = "lead"
+            ctx.update(agent="lead")
 
         def seed_server() -> None:  # the agent's seeded cases reach the server for the lead
             from sync.client.engine import SyncEngine
@@ -112,6 +113,5 @@ def start_demo(ctx, agent_store, *, lead: bool = False) -> DemoServer:
                     engine.close()
 
         threading.Thread(target=seed_server, daemon=True).start()
-    ctx.server = server.url
-    ctx.token = tokens["lead" if lead else "demo"]
+    ctx.update(server=server.url, token=tokens["lead" if lead else "demo"])
     return server

@@ -1,18 +1,16 @@
-"""Every user-visible string of the TUI and CLI, in English and Simplified Chinese.
+"""The interface's words (the TUI and the command line), in English and Simplified Chinese.
 
-`t(key, lang, **params)`; the language comes from `--lang`, else the locale (zh* → Chinese),
-else English. Domain words (statuses, dispositions ...) carry their labels in `models.domain.enums`.
+They join the one translation catalogue (`models.domain.i18n`), beside the domain's words
+(vocabulary labels, validation problems, the engines' reasons: `models.domain.strings`), and are
+read with `t(key, lang, **params)`. The language is the settings' (`agent_tui.settings`: --lang,
+HOTLINE_LANG, the settings file, else the locale: zh* → Chinese, else English).
 """
 
 from __future__ import annotations
 
-import locale
-import os
-
 from models.domain.i18n import LANGS, add_strings, t
 
-__all__ = ["LANGS", "STRINGS", "detect_lang", "t"]
-
+__all__ = ["LANGS", "STRINGS", "t"]
 
 STRINGS: dict[str, tuple[str, str]] = {
     # app and navigation
@@ -45,7 +43,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "case.title": ("Case {case_no}", "工单 {case_no}"),
     "case.timeline": ("Timeline", "办理经过"),
     "case.note_placeholder": ("Type a note and press Enter", "输入备注后按回车"),
-    "case.note_saved": ("Note added", "备注已保存"),
+    "case.note_saving": ("Saving the note…", "正在保存备注…"),
+    "case.note_failed": ("The note was not saved ({error}); it is still in the box",
+                         "备注未保存（{error}），内容仍在输入框中"),
     "case.withheld": ("(number withheld)", "（号码隐藏）"),
     "case.due": ("Due", "办结时限"),
     "case.repeat_calls": ("Repeat calls", "重复来电"),
@@ -70,6 +70,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "intake.departments_placeholder": ("type a name, alias or pinyin initials (cgj)", "输入单位名称、简称或拼音首字母（cgj）"),
     "intake.category_prompt": ("category", "选择类别"),
     "intake.saved": ("Saved {case_no}", "已保存 {case_no}"),
+    "intake.saving": ("Saving…", "正在保存…"),
+    "intake.attaching": ("Attaching the call…", "正在并入工单…"),
+    "intake.not_saved": ("Not saved ({error}); the call is kept in Drafts (F3)",
+                         "未保存（{error}），来电已保存在草稿中（F3）"),
     "intake.ready": ("Ready for a call. F2 new call · Ctrl+S save · F1 keys",
                      "准备接听。F2 新来电 · Ctrl+S 保存 · F1 按键"),
     "intake.restored": ("Restored an unsaved call from {time}", "已恢复 {time} 未保存的来电"),
@@ -123,6 +127,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "queue.state.pending": ("waiting", "待发送"),
     "queue.state.rejected": ("rejected", "被拒"),
     "queue.state.conflict": ("conflict", "冲突"),
+    "queue.dismissing": ("Dismissing #{seq}…", "正在移除 #{seq}…"),
+    "queue.dismiss_failed": ("#{seq} was not dismissed: {error}", "#{seq} 未移除：{error}"),
     "queue.pending_stays": ("A waiting change goes to the server by itself; only rejected or conflicting ones can be dismissed.",
                             "待发送的更改会自动发送；只能移除被拒或冲突的项。"),
     # quitting
@@ -190,20 +196,6 @@ STRINGS: dict[str, tuple[str, str]] = {
                           "will be sent next time. Quit anyway?",
                           "还有 {n} 项修改尚未送达服务器，已保存在本机，下次启动时自动发送。仍要退出吗？"),
 }
-
-
-def detect_lang(explicit: str | None = None) -> str:
-    if explicit in LANGS:
-        return explicit
-    for var in ("HOTLINE_LANG", "LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
-        value = os.environ.get(var, "")
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    try:
-        loc = locale.getlocale()[0] or ""
-    except ValueError:
-        loc = ""
-    return "zh" if loc.lower().startswith("zh") else "en"
 
 
 add_strings(STRINGS)  # the interface's words join the one catalogue

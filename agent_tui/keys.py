@@ -22,7 +22,3 @@ def localise(node: DOMNode, lang: str) -> None:
             for b in bindings
         ]
 
-
-def ours(binding) -> bool:
-    """Bindings the app declares (they carry an id), as opposed to Textual's widget defaults."""
-    return bool(binding.id)

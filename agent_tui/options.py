@@ -1,29 +1,69 @@
-"""Options shared by every command that touches data (the CLI contract), and their context."""
+"""Options shared by every command that touches data (the CLI contract), and their context.
+
+`--data-dir`, `--server`, `--token`, `--lang`, `--agent` are taken by `hotline` itself and by
+each data command (`hotline --data-dir D import F` and `hotline import F --data-dir D` agree;
+the command's own flag wins). They are read once, with the environment and the settings file,
+into `agent_tui.settings.TerminalSettings` (imported when a command runs: `hotline --help`
+stays light).
+"""
 
 from __future__ import annotations
 
 import functools
-import getpass
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .i18n import detect_lang
+if TYPE_CHECKING:
+    from .settings import TerminalSettings
+
+FLAGS = ("data_dir", "server", "token", "lang", "agent")
 
 
 @dataclass
 class Context:
-    data_dir: Path
-    server: str
-    token: str
-    lang: str
-    agent: str
-    agent_given: bool = False  # --agent or HOTLINE_AGENT, rather than the login name
+    """What a command is given: the settings, and which of them the agent chose."""
+
+    settings: TerminalSettings
     data_dir_given: bool = False  # --data-dir on the command line
+
+    @property
+    def data_dir(self) -> Path:
+        return self.settings.data_dir
+
+    @property
+    def server(self) -> str:
+        return self.settings.server
+
+    @property
+    def token(self) -> str:
+        return self.settings.token_value()
+
+    @property
+    def lang(self) -> str:
+        return self.settings.language
+
+    @property
+    def agent(self) -> str:
+        return self.settings.agent_id
+
+    @property
+    def agent_given(self) -> bool:
+        return self.settings.agent_given
+
+    def update(self, **changes: Any) -> None:
+        """Change settings for this run (the demo points the terminal at its own server). A
+        token given here counts as given on the command line."""
+        from pydantic import SecretStr
+
+        if "token" in changes:
+            changes["token"] = SecretStr(changes["token"])
+        self.settings = self.settings.model_copy(update=changes)
+        if "token" in changes:
+            self.settings._token_explicit = True
 
     def store(self):
         from models.store import open_store
@@ -31,34 +71,53 @@ class Context:
         return open_store(self.data_dir)
 
 
+def flag_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The five flags, as click options (no envvar here: the settings read the environment)."""
+    options = [
+        click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+                     help="Where the local store lives (default: the user data dir; env HOTLINE_DATA_DIR)."),
+        click.option("--server", default=None, help="Central server URL (env HOTLINE_SERVER)."),
+        click.option("--token", default=None, help="API token (env HOTLINE_TOKEN; "
+                     "remembered with `hotline sync --remember`)."),
+        click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+                     help="Language of the interface (env HOTLINE_LANG; default from the locale, "
+                          "English fallback)."),
+        click.option("--agent", default=None,
+                     help="Agent id recorded on cases (default: the login name; env HOTLINE_AGENT)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--data-dir, --server, --token, --lang, --agent; passes `ctx: Context` to the command."""
+    """The five flags on a command; passes `ctx: Context` to it. A flag given to `hotline`
+    itself (before the command's name) counts when the command does not give it again."""
 
-    @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
-                  help="Where the local store lives (default: the user data dir; env HOTLINE_DATA_DIR).")
-    @click.option("--server", envvar="HOTLINE_SERVER", default="", help="Central server URL (env HOTLINE_SERVER).")
-    @click.option("--token", envvar="HOTLINE_TOKEN", default="", help="API token (env HOTLINE_TOKEN).")
-    @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
-                  help="Language of the interface (default from the locale, English fallback).")
-    @click.option("--agent", envvar="HOTLINE_AGENT", default="",
-                  help="Agent id recorded on cases (default: the login name; env HOTLINE_AGENT).")
+    @flag_options
     @functools.wraps(func)
-    def wrapper(*args: Any, data_dir: Path | None, server: str, token: str, lang: str | None,
-                agent: str, **kwargs: Any) -> Any:
-        from models.store import default_data_dir
-
-        ctx = Context(
-            data_dir=data_dir or default_data_dir(), server=server, token=token,
-            lang=detect_lang(lang), agent=agent or _login_name(), agent_given=bool(agent),
-            data_dir_given=data_dir is not None,
-        )
-        return func(*args, ctx=ctx, **kwargs)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        flags = {name: kwargs.pop(name) for name in FLAGS}
+        outer = click.get_current_context().find_object(GroupFlags)
+        if outer is not None:
+            flags = {name: flags[name] or outer.flags.get(name) for name in FLAGS}
+        return func(*args, ctx=make_context(**flags), **kwargs)
 
     return wrapper
 
 
-def _login_name() -> str:
+@dataclass
+class GroupFlags:
+    """The flags given to `hotline` itself, kept in click's context for the command."""
+
+    flags: dict[str, Any]
+
+
+def make_context(**flags: Any) -> Context:
+    from .settings import SettingsError, load_settings
+
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return os.environ.get("USER", "agent")
+        settings = load_settings(**flags)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    return Context(settings, data_dir_given=flags.get("data_dir") is not None)

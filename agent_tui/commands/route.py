@@ -94,8 +94,6 @@ def _print(result, lang: str) -> None:
 
     from models.domain.enums import Disposition, LocationKind
 
-    from ..route_text import reason_text
-
     console = Console(markup=False, highlight=False)
     kind = LocationKind(result.location_kind).label(lang)
     console.print(Text(t("route.place_cue", lang, kind=kind, cue=result.location_cue)
@@ -106,18 +104,18 @@ def _print(result, lang: str) -> None:
     for c in result.categories:
         line = Text(f"  {c.score:6.3f}  {c.name}")
         for r in c.reasons:
-            line.append(f"  · {reason_text(r, lang)}", style="dim")
+            line.append(f"  · {r.text(lang)}", style="dim")
         console.print(line)
     console.print(Text(t("route.departments", lang), style="bold underline"))
     for d in result.departments:
         role = t("route.role_lead" if d.role == "lead" else "route.role_co", lang)
         console.print(Text(f"  {d.score:6.3f}  {d.name} [{role}]", style="bold red" if d.warning else ""))
         for r in d.reasons:
-            console.print(Text(f"          {'⚠ ' if r.warning else '· '}{reason_text(r, lang)}",
+            console.print(Text(f"          {'⚠ ' if r.warning else '· '}{r.text(lang)}",
                                style="red" if r.warning else "dim"))
     if result.dispositions:
         console.print(Text(t("route.dispositions", lang), style="bold underline"))
         for x in result.dispositions:
             console.print(Text(f"  {x.score:6.3f}  {Disposition(x.disposition).label(lang)}"))
             for r in x.reasons:
-                console.print(Text(f"          · {reason_text(r, lang)}", style="dim"))
+                console.print(Text(f"          · {r.text(lang)}", style="dim"))

@@ -110,7 +110,8 @@ def user_token_cmd(user_id: str, db_url: str, keep_old: bool, expires_days: floa
               help="Tries when the server is unreachable or busy (with backoff).")
 @click.option("--timeout", type=float, default=120.0, show_default=True,
               help="Give up retrying after this many seconds.")
-@click.option("--remember", is_flag=True, help="Store --server and --token for the TUI and later runs.")
+@click.option("--remember", is_flag=True, help="Remember --server (in the store) and --token (in "
+              "DATA_DIR/token, readable by you alone) for the TUI and later runs.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @common_options
 def sync_cmd(attempts: int, timeout: float, remember: bool, as_json: bool, ctx: Context) -> None:
@@ -123,6 +124,7 @@ def sync_cmd(attempts: int, timeout: float, remember: bool, as_json: bool, ctx: 
     import time
 
     from sync.client import queue
+    from sync.client.credentials import write_token
     from sync.client.engine import SyncEngine, resolve_settings
     from sync.client.http import AuthFailed, SyncError, TooOld
 
@@ -134,7 +136,7 @@ def sync_cmd(attempts: int, timeout: float, remember: bool, as_json: bool, ctx: 
     if remember:
         store.set_meta(queue.SERVER, server)
         if ctx.token:
-            store.set_meta(queue.TOKEN, ctx.token)
+            write_token(ctx.data_dir, ctx.token)  # its own file, 0600: never in the store
     engine = SyncEngine(store, server, token)
     code, error = 0, ""
     try:
@@ -194,22 +196,23 @@ def queue_cmd(as_json: bool, as_list: bool, limit: int, ctx: Context) -> None:
                    + (f"  {r.reason}" if r.reason else ""))
 
 
-
-
 def start_sync_worker(store, ctx: Context):
     """The TUI's background sync worker, or None in local mode (no server given or stored).
 
-    A server given on the command line (with its token) is remembered in the store, so the
-    terminal keeps syncing the next time it starts."""
+    A server given on the command line is remembered in the store and a token given there (or
+    in HOTLINE_TOKEN) in the token file, so the terminal keeps syncing the next time it starts.
+    A 401 makes the worker read the token again: the file's, unless one was given."""
     from sync.client import queue
+    from sync.client.credentials import stored_token, write_token
     from sync.client.engine import resolve_settings
     from sync.client.worker import SyncWorker
 
-    server, token = resolve_settings(store, ctx.server, ctx.token)
+    server, _token = resolve_settings(store, ctx.server, ctx.token)
     if not server:
         return None
     if ctx.server:
         store.set_meta(queue.SERVER, server)
-    if ctx.token:
-        store.set_meta(queue.TOKEN, ctx.token)
-    return SyncWorker(store, server, lambda: ctx.token or store.get_meta(queue.TOKEN)).start()
+    given = ctx.token if ctx.settings.token_explicit else ""
+    if given:
+        write_token(store.data_dir, given)
+    return SyncWorker(store, server, lambda: given or stored_token(store)).start()

@@ -19,7 +19,7 @@ def run_tui(ctx: Context) -> None:
     # Only the store opens before the form is up; the catalogue, the engines and the sync
     # worker start on threads after the first frame (benchmarks/bench_intake.py measures it).
     store = ctx.store()
-    app = HotlineApp(store, lang=ctx.lang, agent=ctx.agent,
+    app = HotlineApp(store, lang=ctx.lang, agent=ctx.agent, keymap=ctx.settings.keymap,
                      start_sync=lambda: start_sync_worker(store, ctx))  # None in local mode
     app.run()
 
@@ -47,9 +47,9 @@ def demo_cmd(count: int, seed_only: bool, lead: bool, no_server: bool, ctx: Cont
     from models.demo import seed_demo
 
     if not ctx.data_dir_given:  # keep demo cases out of the agent's real store
-        ctx.data_dir = ctx.data_dir / "demo"
+        ctx.update(data_dir=ctx.data_dir / "demo")
     if not ctx.agent_given:
-        ctx.agent = "demo"
+        ctx.update(agent="demo")
     store = ctx.store()
     added = seed_demo(store, count)
     if added:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import ColumnKey
 
 from models.domain.enums import Status
 from models.store.tables import Case
 
+from ..actions import bindings
 from ..display import literal, short_time
 from ..widgets.key_bar import KeyBar
 from ..widgets.title_bar import TitleBar
@@ -21,11 +21,9 @@ LIMIT = 500  # the list is for recent work; search finds the rest
 FIXED = (("col.case_no", 16), ("col.created", 11), ("col.status", 8), ("col.caller", 8))
 
 
-class CaseListScreen(HotlineScreen):
-    BINDINGS = [
-        Binding("slash", "filter", "key.filter", id="filter"),
-        Binding("escape", "back", "key.back", id="back"),
-    ]
+class CaseListScreen(HotlineScreen[None]):
+    SCOPE = "case_list"
+    BINDINGS = bindings(SCOPE)
 
     def compose(self) -> ComposeResult:
         app = self.app

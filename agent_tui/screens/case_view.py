@@ -1,4 +1,5 @@
-"""One case: its fields and its timeline; the agent adds notes here."""
+"""One case: its fields and its timeline; the agent adds notes here (written off the UI thread:
+"Saving…" shows while the store's write lock is busy, and typing goes on)."""
 
 from __future__ import annotations
 
@@ -7,27 +8,37 @@ from rich.text import Text
 from sqlmodel import select
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widgets import Input, Static
 
 from models.domain.enums import Disposition, EventKind, LocationKind, Status, Urgency
-from models.domain.messages import ValidationFailed
 from models.domain.phone import Phone
 from models.reference.catalogue import category_label, department_label
 from models.store.tables import Case, CaseEvent, Category, Department
 
+from ..actions import bindings
 from ..display import full_time, literal
 from ..widgets.key_bar import KeyBar
 from ..widgets.title_bar import TitleBar
+from ..writes import WriteFailed, write_off_thread
 from .base import HotlineScreen
 
 
-class CaseViewScreen(HotlineScreen):
-    BINDINGS = [
-        Binding("escape", "back", "key.back", id="back"),
-        Binding("n", "note", "key.note", id="note"),
-    ]
+class NoteAdded(Message):
+    """A note is on the case's timeline (posted by the note's write)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class CaseViewScreen(HotlineScreen[None]):
+    DEFAULT_CSS = """
+    CaseViewScreen #case-status { dock: bottom; height: 1; padding: 0 1; color: $text-muted; }
+    """
+    SCOPE = "case_view"
+    BINDINGS = bindings(SCOPE)
 
     def __init__(self, case_id: str) -> None:
         super().__init__()
@@ -40,9 +51,11 @@ class CaseViewScreen(HotlineScreen):
             yield Static(id="case-timeline")
         yield Input(placeholder=self.app.t("case.note_placeholder"), id="note")
         yield KeyBar()
+        yield Static(id="case-status")
 
     def on_mount(self) -> None:
         self.query_one("#note").display = False
+        self.query_one("#case-status").display = False
         self.reload()
         self.query_one("#case-body").focus()
 
@@ -120,14 +133,36 @@ class CaseViewScreen(HotlineScreen):
 
     @on(Input.Submitted, "#note")
     def _save_note(self, event: Input.Submitted) -> None:
+        """The note goes to a thread; the box stays open with the text until it is written."""
         from models.cases import add_note
 
-        try:
-            add_note(self.app.store, self.case_id, event.value, self.app.agent)
-        except ValidationFailed as exc:
-            self.notify(" ".join(exc.messages(self.app.lang)), severity="error", markup=False)
-            return
-        event.input.value = ""
-        event.input.display = False
+        store, case_id, agent, text = self.app.store, self.case_id, self.app.agent, event.value
+
+        def write() -> NoteAdded:
+            add_note(store, case_id, text, agent)
+            return NoteAdded(text)
+
+        self._progress(self.app.t("case.note_saving"))
+        write_off_thread(self, "note", write)
+
+    def on_note_added(self, message: NoteAdded) -> None:
+        self._progress("")
+        note = self.query_one("#note", Input)
+        if note.value == message.text:  # what was typed after Enter stays in the box
+            note.value = ""
+            note.display = False
+            self.query_one("#case-body").focus()
         self.reload()
-        self.query_one("#case-body").focus()
+
+    def on_write_failed(self, message: WriteFailed) -> None:
+        self._progress("")
+        if message.problems is not None:
+            text = " ".join(message.problems.messages(self.app.lang))
+        else:
+            text = self.app.t("case.note_failed", error=message.error)
+        self.notify(text, severity="error", markup=False)
+
+    def _progress(self, text: str) -> None:
+        status = self.query_one("#case-status", Static)
+        status.update(Text(text))
+        status.display = bool(text)

@@ -5,25 +5,21 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from models.domain.phone import PhoneError, normalise_phone
 from models.domain.text import snippet
 
+from ..actions import bindings
 from ..display import short_time
-from ..keys import localise
 from ..widgets.key_bar import KeyBar
 from ..widgets.title_bar import TitleBar
+from .base import HotlineScreen
 
 
-class DraftsScreen(Screen[str | None]):
-    BINDINGS = [Binding("escape", "back", "key.back", id="back")]
-
-    def __init__(self) -> None:
-        super().__init__()
-        localise(self, self.app.lang)
+class DraftsScreen(HotlineScreen[str | None]):
+    SCOPE = "drafts"
+    BINDINGS = bindings(SCOPE)
 
     def compose(self) -> ComposeResult:
         yield TitleBar()

@@ -1,19 +1,19 @@
-"""F1: every key the current screen and the app answer to."""
+"""F1: every key the current screen and the app answer to (`agent_tui.actions`), with the
+agent's own keys when the settings file remaps them."""
 
 from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ..keys import ours
+from .. import actions
 from .base import HotlineModal
 
 
-class HelpScreen(HotlineModal):
+class HelpScreen(HotlineModal[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
@@ -21,7 +21,8 @@ class HelpScreen(HotlineModal):
         border: round $accent; background: $panel; padding: 0 1;
     }
     """
-    BINDINGS = [Binding("escape,f1,q", "dismiss", "key.back", id="close")]
+    SCOPE = "help"
+    BINDINGS = actions.bindings(SCOPE)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -33,11 +34,6 @@ class HelpScreen(HotlineModal):
         grid.add_column()
         grid.add_row(Text(self.app.t("help.title"), style="underline"), Text(""))
         screen = self.app.screen_stack[-2] if len(self.app.screen_stack) > 1 else self.app.screen
-        seen: set[str] = set()
-        for _, binding, _enabled, tooltip in screen.active_bindings.values():
-            key = self.app.get_key_display(binding)
-            if key in seen or not binding.description or not ours(binding):
-                continue
-            seen.add(key)
-            grid.add_row(Text(key), Text(tooltip or binding.description))
+        for action, binding, _enabled in actions.reachable(screen):
+            grid.add_row(Text(self.app.get_key_display(binding)), Text(self.app.t(action.label)))
         return grid

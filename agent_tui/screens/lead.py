@@ -5,7 +5,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, OptionList
 from textual.widgets.option_list import Option
@@ -13,6 +12,7 @@ from textual.widgets.option_list import Option
 from models.cases.lead_review import QUEUES, queue_label
 from models.domain.enums import Status
 
+from ..actions import bindings
 from ..display import literal, short_time
 from ..widgets.key_bar import KeyBar
 from ..widgets.title_bar import TitleBar
@@ -21,13 +21,13 @@ from .base import HotlineScreen
 VIEWS = [*QUEUES, "scoreboard", "hot_spots"]
 
 
-class LeadScreen(HotlineScreen):
+class LeadScreen(HotlineScreen[None]):
     DEFAULT_CSS = """
     LeadScreen #lead-views { width: 24; height: 1fr; border-right: solid $primary-darken-2; }
     LeadScreen #lead-table { width: 1fr; height: 1fr; }
     """
-    BINDINGS = [Binding("escape", "back", "key.back", id="back"),
-                Binding("r", "reload", "key.reload", id="reload")]
+    SCOPE = "lead"
+    BINDINGS = bindings(SCOPE)
 
     def compose(self) -> ComposeResult:
         yield TitleBar()

@@ -1,32 +1,56 @@
-"""F7: the offline queue: what waits to reach the server, and why (rejected, in conflict)."""
+"""F7: the offline queue: what waits to reach the server, and why (rejected, in conflict).
+
+Reading and dismissing run on threads and come back as `QueueLoaded`: a dismissal waits for the
+store's write lock without freezing the screen."""
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from ..actions import bindings
 from ..display import literal, short_time
 from ..i18n import STRINGS
 from ..widgets.key_bar import KeyBar
 from ..widgets.title_bar import TitleBar
+from ..writes import WriteFailed, write_off_thread
 from .base import HotlineScreen
 
 _STATE_STYLE = {"pending": "", "rejected": "bold red", "conflict": "bold yellow"}
 
 
-class QueueScreen(HotlineScreen):
+class QueueLoaded(Message):
+    """What the queue holds now: counts, the items, and their case numbers."""
+
+    def __init__(self, info, items, numbers: dict[str, str]) -> None:
+        super().__init__()
+        self.info, self.items, self.numbers = info, items, numbers
+
+
+def read_queue(store) -> QueueLoaded:
+    from sqlmodel import col, select
+
+    from models.store.tables import Case
+    from sync.client import queue
+
+    info = queue.info(store)
+    items = queue.items(store)
+    with store.session() as s:
+        numbers = dict(s.exec(select(Case.id, Case.case_no)
+                              .where(col(Case.id).in_({i.case_id for i in items}))).all())
+    return QueueLoaded(info, items, numbers)
+
+
+class QueueScreen(HotlineScreen[None]):
     DEFAULT_CSS = """
     QueueScreen #queue-summary { height: auto; padding: 0 1; }
     QueueScreen #queue { height: 1fr; }
     """
-    BINDINGS = [
-        Binding("escape", "back", "key.back", id="back"),
-        Binding("d", "dismiss_item", "key.dismiss", id="dismiss"),
-        Binding("r", "reload", "key.reload", id="reload"),
-    ]
+    SCOPE = "queue"
+    BINDINGS = bindings(SCOPE)
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -43,24 +67,12 @@ class QueueScreen(HotlineScreen):
         table.focus()
 
     def action_reload(self) -> None:
-        self._load()
-
-    @work(thread=True, exclusive=True, group="queue")
-    def _load(self) -> None:
-        from sqlmodel import col, select
-
-        from models.store.tables import Case
-        from sync.client import queue
-
         store = self.app.store
-        info = queue.info(store)
-        items = queue.items(store)
-        with store.session() as s:
-            numbers = dict(s.exec(select(Case.id, Case.case_no)
-                                  .where(col(Case.id).in_({i.case_id for i in items}))).all())
-        self.app.call_from_thread(self._show, info, items, numbers)
+        self.run_worker(lambda: self.post_message(read_queue(store)), thread=True,
+                        exclusive=True, group="queue")
 
-    def _show(self, info, items, numbers: dict[str, str]) -> None:
+    def on_queue_loaded(self, message: QueueLoaded) -> None:
+        info, items, numbers = message.info, message.items, message.numbers
         t = self.app.t
         counts = dict(pending=info.pending, rejected=info.rejected, conflicts=info.conflicts)
         summary = Text(t("queue.summary", server=info.server, **counts) if info.server
@@ -96,7 +108,19 @@ class QueueScreen(HotlineScreen):
         if self._states.get(seq) == "pending":
             self.notify(self.app.t("queue.pending_stays"), severity="warning")
             return
-        queue.dismiss(self.app.store, int(seq))
+        store = self.app.store
+
+        def write() -> QueueLoaded:
+            queue.dismiss(store, int(seq))
+            return read_queue(store)  # the same thread: the list shows the outcome
+
+        self.query_one("#queue-summary", Static).update(
+            Text(self.app.t("queue.dismissing", seq=seq), style="dim"))
+        write_off_thread(self, "dismiss", write, context=seq)
+
+    def on_write_failed(self, message: WriteFailed) -> None:
+        self.notify(self.app.t("queue.dismiss_failed", seq=message.context, error=message.error),
+                    severity="error", markup=False)
         self.action_reload()
 
     @on(DataTable.RowSelected)

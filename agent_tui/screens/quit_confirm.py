@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ..keys import localise
+from ..actions import bindings
+from .base import HotlineModal
 
 
-class QuitConfirmScreen(ModalScreen[bool]):
+class QuitConfirmScreen(HotlineModal[bool]):
     DEFAULT_CSS = """
     QuitConfirmScreen { align: center middle; }
     QuitConfirmScreen > Vertical {
@@ -20,15 +19,12 @@ class QuitConfirmScreen(ModalScreen[bool]):
         padding: 1 2;
     }
     """
-    BINDINGS = [
-        Binding("enter,y", "quit", "key.quit", id="quit_anyway"),
-        Binding("escape,n", "stay", "key.back", id="stay"),
-    ]
+    SCOPE = "quit_confirm"
+    BINDINGS = bindings(SCOPE)
 
     def __init__(self, pending: int) -> None:
         super().__init__()
         self.pending = pending
-        localise(self, self.app.lang)
 
     def compose(self) -> ComposeResult:
         with Vertical():

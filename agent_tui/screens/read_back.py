@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ..keys import localise
+from ..actions import bindings
+from .base import HotlineModal
 
 
 def spaced(address: str) -> Text:
@@ -33,7 +32,7 @@ def spaced(address: str) -> Text:
     return Text(" ".join(out), style="bold")
 
 
-class ReadBackScreen(ModalScreen[bool]):
+class ReadBackScreen(HotlineModal[bool]):
     DEFAULT_CSS = """
     ReadBackScreen { align: center middle; }
     ReadBackScreen > Vertical {
@@ -43,15 +42,12 @@ class ReadBackScreen(ModalScreen[bool]):
     ReadBackScreen #readback-address { padding: 1 0; text-align: center; }
     ReadBackScreen #readback-hint { color: $text-muted; text-align: center; }
     """
-    BINDINGS = [
-        Binding("enter,ctrl+s", "confirm", "key.save", id="confirm"),
-        Binding("escape", "correct", "key.back", id="correct"),
-    ]
+    SCOPE = "read_back"
+    BINDINGS = bindings(SCOPE)
 
     def __init__(self, address: str) -> None:
         super().__init__()
         self.address = address
-        localise(self, self.app.lang)
 
     def compose(self) -> ComposeResult:
         with Vertical():

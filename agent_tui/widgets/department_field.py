@@ -15,11 +15,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input
 
-from ..keys import localise
+from ..actions import bindings
+from ..screens.base import HotlineModal
 from .form_fields import OpensOnTyping
 
 
@@ -89,20 +89,20 @@ class DepartmentField(OpensOnTyping, Widget, can_focus=True):
             self.set_choice(*choice)
 
 
-class DepartmentPickerScreen(ModalScreen[tuple[str, list[str]] | None]):
+class DepartmentPickerScreen(HotlineModal[tuple[str, list[str]] | None]):
     DEFAULT_CSS = """
     DepartmentPickerScreen { align: center middle; }
     DepartmentPickerScreen > DepartmentPicker {
         width: 76; max-width: 100%; border: round $accent; background: $panel;
     }
     """
-    BINDINGS = [Binding("escape", "done", "key.back", id="picker_done")]
+    SCOPE = "picker_screen"
+    BINDINGS = bindings(SCOPE)
 
     def __init__(self, field: DepartmentField, typed: str = "") -> None:
         super().__init__()
         self.field = field
         self.typed = typed
-        localise(self, self.app.lang)
 
     def compose(self) -> ComposeResult:
         from .department_picker import DepartmentPicker  # with pinyin: loaded when first opened

@@ -26,9 +26,9 @@ from textual.widgets.option_list import Option
 from models.reference.catalogue import department_label
 from models.routing.pinyin import DepartmentLike, match_departments
 
+from ..actions import bindings
 from ..i18n import t
 from ..keys import localise
-from ..route_text import reason_text
 
 MAX_SHOWN = 50
 
@@ -52,8 +52,7 @@ class DepartmentPicker(Vertical, can_focus=False):
         Binding("down", "move(1)", show=False),
         Binding("pageup", "move(-8)", show=False),
         Binding("pagedown", "move(8)", show=False),
-        Binding("ctrl+o", "toggle_co", "picker.key_co", id="picker_co"),
-        Binding("ctrl+r", "clear", "picker.key_clear", id="picker_clear"),
+        *bindings("picker"),
     ]
 
     class Changed(Message):
@@ -82,11 +81,6 @@ class DepartmentPicker(Vertical, can_focus=False):
         localise(self, lang)
 
     # --- public API -----------------------------------------------------------------------
-    def set_departments(self, departments: Iterable[DepartmentLike]) -> None:
-        self._departments = list(departments)
-        self._by_code = {d.code: d for d in self._departments}
-        self._refilter()
-
     def set_suggestions(self, suggestions: Any | None) -> None:
         """Show a `models.routing.Suggestions` (or None) at the top of the list."""
         self._suggestions = list(suggestions.departments) if suggestions is not None else []
@@ -161,7 +155,7 @@ class DepartmentPicker(Vertical, can_focus=False):
             role = t("route.role_co" if suggestion.role == "co" else "route.role_lead", self.lang)
             text.append(f"  {t('picker.suggested', self.lang)}·{role}", style="cyan")
             for reason in suggestion.reasons[:2]:
-                text.append(f"  {'⚠ ' if reason.warning else '· '}{reason_text(reason, self.lang)}",
+                text.append(f"  {'⚠ ' if reason.warning else '· '}{reason.text(self.lang)}",
                             style="red" if reason.warning else "dim")
         # One line per department, cut by terminal cells (Chinese is two cells wide).
         text.truncate(max(self.size.width - 2, 20), overflow="ellipsis")

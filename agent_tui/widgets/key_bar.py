@@ -1,4 +1,5 @@
-"""The bottom line: the few keys that matter on this screen, in the agent's language.
+"""The bottom line: the few keys that matter on this screen, in the agent's language (which
+ones, and in what order, is `agent_tui.actions`; the keys are the agent's own).
 
 One Static redrawn only when the screen's keys change. (Textual's Footer rebuilds a widget per
 key on every focus change: on a data-entry form that is every Tab.)
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.widgets import Static
+
+from .. import actions
 
 
 class KeyBar(Static):
@@ -26,15 +29,8 @@ class KeyBar(Static):
     def _bindings_changed(self, screen) -> None:
         if screen is not self.screen:
             return
-        keys: list[tuple[str, str]] = []
-        seen: set[str] = set()
-        for _node, binding, enabled, _tooltip in screen.active_bindings.values():
-            if not binding.show or not binding.description or not enabled:
-                continue
-            if binding.action in seen:
-                continue
-            seen.add(binding.action)
-            keys.append((self.app.get_key_display(binding), binding.description))
+        keys = [(self.app.get_key_display(binding), self.app.t(action.label))
+                for binding, action in actions.bar(screen)]
         shown = tuple(keys)
         if shown == self._shown:
             return

@@ -52,6 +52,7 @@ class PriorCasesPanel(Vertical):
 
     FIXED = (("no", 16), ("age", 4), ("status", 6), ("dept", 10))
     _rows: dict[str, PriorCase] = {}
+    _found: dict = {}  # the lookups' answers for the call on the form
 
     def compose(self) -> ComposeResult:
         yield Static(Text(self.app.t("intake.no_prior")), id="prior-title")
@@ -93,6 +94,33 @@ class PriorCasesPanel(Vertical):
                           _highlighted(row.text, row.spans), key=row.case_id)
         self._rows = {row.case_id: row for row in rows}
         self._show_why(table)
+
+    def clear(self) -> None:
+        """A new call: nothing found yet."""
+        self._found: dict = {}
+        self.show([], self.app.t("intake.no_prior"))
+
+    def show_found(self, department_label=lambda c: c, **found) -> None:
+        """What the lookups found so far (`history=` the caller's, `hits=` similar cases, each
+        as it arrives): similar cases if any, else the caller's earlier cases; the title says
+        both."""
+        self._found = {**self._found, **found}
+        history, hits = self._found.get("history"), self._found.get("hits")
+        t = self.app.t
+        if hits:
+            rows = [PriorCase(h.id, h.case_no, h.created_at, h.status, h.department,
+                              h.snippet.text, why=", ".join(h.why_text(self.app.lang)),
+                              spans=list(h.snippet.spans)) for h in hits]
+        else:
+            rows = [PriorCase(c.id, c.case_no, c.created_at, c.status, c.lead_department,
+                              c.title or c.description) for c in (history.cases if history else [])]
+        parts = []
+        if history is not None and history.phone:
+            parts.append(t("intake.history", n=history.count) if history.count
+                         else t("intake.new_caller"))
+        if hits:
+            parts.append(t("intake.similar", n=len(hits)))
+        self.show(rows, " · ".join(parts) or t("intake.no_prior"), department_label)
 
     @property
     def selected(self) -> str | None:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel, col, select
 
-from models.domain.case_shape import CaseDraft, is_blank
+from models.domain.case_shape import CaseDraft
 from models.domain.ids import new_id
 from models.domain.timeutil import now
 
@@ -20,7 +20,7 @@ from .db_types import AwareDateTime
 from .draft_writer import DISCARDED, OPEN, SAVED, upsert_draft
 from .local import Store
 
-__all__ = ["DISCARDED", "OPEN", "SAVED", "Draft", "Ring", "is_blank"]
+__all__ = ["DISCARDED", "OPEN", "SAVED", "Draft", "Ring"]
 
 
 class Draft(SQLModel, table=True):
@@ -38,7 +38,7 @@ class Draft(SQLModel, table=True):
         return CaseDraft.from_dict(self.data)
 
     def is_empty(self) -> bool:
-        return is_blank(self.case_draft)
+        return self.case_draft.is_blank()
 
 
 class Ring(SQLModel, table=True):

@@ -16,6 +16,7 @@ from sync.protocol import MAX_BATCH, PullRequest, PushRequest
 from . import queue
 from .apply import apply_pull
 from .backoff import Backoff
+from .credentials import stored_token
 from .http import AuthFailed, Offline, ServerApi, SyncError, TooOld
 
 
@@ -37,8 +38,9 @@ class SyncReport:
 
 
 def resolve_settings(store: Store, server: str = "", token: str = "") -> tuple[str, str]:
-    """The server URL and token: given ones first, else those stored in the store's meta."""
-    return (server or store.get_meta(queue.SERVER), token or store.get_meta(queue.TOKEN))
+    """The server URL and token: given ones first, else the server remembered in the store's
+    meta and the token remembered in the data dir's token file (`credentials`)."""
+    return (server or store.get_meta(queue.SERVER), token or stored_token(store))
 
 
 class SyncEngine:
@@ -50,7 +52,7 @@ class SyncEngine:
             self._token_source = token
         else:
             fixed = token
-            self._token_source = lambda: fixed or store.get_meta(queue.TOKEN)
+            self._token_source = lambda: fixed or stored_token(store)
         self._token = self._token_source()
         self.api = ServerApi(server, lambda: self._token, transport=transport, timeout=timeout)
         self.batch_size = min(batch_size, MAX_BATCH)

@@ -20,8 +20,8 @@ from models.store import Store
 from models.store.outbox import CONFLICT, PENDING, REJECTED, Outbox
 from sync.protocol import Ack, Mutation, MutationResult
 
-# Keys in the store's meta table.
-SERVER, TOKEN, CURSOR = "sync.server", "sync.token", "sync.cursor"
+# Keys in the store's meta table (the token is not one: see `credentials`).
+SERVER, CURSOR = "sync.server", "sync.cursor"
 LAST_ERROR, LAST_ERROR_AT, LAST_OK_AT = "sync.last_error", "sync.last_error_at", "sync.last_ok_at"
 HORIZON = "sync.horizon_days"
 

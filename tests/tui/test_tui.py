@@ -59,6 +59,7 @@ async def test_open_a_case_and_add_a_note(store):
         assert case.case_no in text_of(app.screen.query_one("#case-fields", Static))
         await pilot.press("n", *"Called back, lamp fixed")
         await pilot.press("enter")
+        await app.workers.wait_for_complete()  # the note is written on a thread
         await pilot.pause()
         assert "lamp fixed" in text_of(app.screen.query_one("#case-timeline", Static))
         await pilot.press("escape")

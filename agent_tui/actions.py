@@ -1,0 +1,110 @@
+"""Every action of the app, in one registry: the key bar, F1, the command palette and the
+user's key map (`[keymap]` in the settings file, applied with `App.set_keymap`) all read it.
+
+An action has an id (the key map's name for it, and its bindings' id), default keys, a label
+(an i18n key, so it speaks both languages), the scopes where it is bound (`app`, or a screen's
+`SCOPE`) and the scopes whose key bar shows it. The order here is the order of the key bars.
+
+Keys that are the mechanics of one widget (Tab and Enter through the form, arrows in a list)
+are not actions and stay with their widgets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from textual.binding import Binding
+
+APP = "app"
+EVERY_SCREEN = "*"
+
+
+class Action(NamedTuple):  # a NamedTuple, not a dataclass: this module is on the cold start
+    id: str
+    key: str  # default keys, comma separated
+    label: str  # i18n key
+    scopes: tuple[str, ...]  # where it is bound
+    method: str = ""  # the Textual action it runs (default: the id)
+    bar: tuple[str, ...] = ()  # screens whose key bar shows it (EVERY_SCREEN: all)
+    priority: bool = False  # runs before the focused field sees the key
+
+    @property
+    def action(self) -> str:
+        return self.method or self.id
+
+    def on_bar(self, scope: str) -> bool:
+        return EVERY_SCREEN in self.bar or scope in self.bar
+
+
+ACTIONS: tuple[Action, ...] = (
+    Action("save", "ctrl+s", "key.save", ("intake",), bar=("intake",), priority=True),
+    Action("new_call", "f2", "key.new_call", (APP,), bar=("intake",)),
+    Action("drafts", "f3", "key.drafts", (APP,), bar=("intake",)),
+    Action("cases", "f4", "key.cases", (APP,)),
+    Action("attach", "f5", "key.attach", ("intake",), bar=("intake",)),
+    Action("lead", "f6", "key.lead", (APP,)),
+    Action("queue", "f7", "key.queue", (APP,)),
+    Action("open_prior", "ctrl+o", "key.open", ("intake",)),
+    Action("filter", "slash", "key.filter", ("case_list",), bar=("case_list",)),
+    Action("back", "escape", "key.back", ("intake", "case_list", "case_view", "queue", "lead",
+                                          "drafts"),
+           bar=("case_list", "case_view", "queue", "lead", "drafts")),
+    Action("note", "n", "key.note", ("case_view",), bar=("case_view",)),
+    Action("dismiss", "d", "key.dismiss", ("queue",), method="dismiss_item", bar=("queue",)),
+    Action("reload", "r", "key.reload", ("queue", "lead"), bar=("queue", "lead")),
+    Action("quit", "ctrl+q", "key.quit", (APP,), bar=(EVERY_SCREEN,), priority=True),
+    Action("help", "f1", "key.help", (APP,), bar=(EVERY_SCREEN,)),
+    # dialogs and the department picker
+    Action("close", "escape,f1,q", "key.back", ("help",), method="dismiss"),
+    Action("confirm", "enter,ctrl+s", "key.save", ("read_back",)),
+    Action("correct", "escape", "key.back", ("read_back",)),
+    Action("quit_anyway", "enter,y", "key.quit", ("quit_confirm",), method="quit"),
+    Action("stay", "escape,n", "key.back", ("quit_confirm",)),
+    Action("picker_done", "escape", "key.back", ("picker_screen",), method="done"),
+    Action("picker_co", "ctrl+o", "picker.key_co", ("picker",), method="toggle_co", bar=("picker",)),
+    Action("picker_clear", "ctrl+r", "picker.key_clear", ("picker",), method="clear",
+           bar=("picker",)),
+)
+
+BY_ID: dict[str, Action] = {a.id: a for a in ACTIONS}
+
+
+def in_scope(scope: str) -> list[Action]:
+    return [a for a in ACTIONS if scope in a.scopes]
+
+
+def bindings(scope: str) -> list[Binding]:
+    """The Textual bindings of a scope (a screen's BINDINGS, or the app's), ids included."""
+    from textual.binding import Binding
+
+    return [Binding(a.key, a.action, a.label, id=a.id, show=bool(a.bar), priority=a.priority)
+            for a in in_scope(scope)]
+
+
+def active(screen: Any) -> dict[str, tuple[Binding, bool]]:
+    """Action id -> (its binding as the screen answers to it now, with the user's keys;
+    whether it is enabled). Only the first binding of an id counts."""
+    found: dict[str, tuple[Binding, bool]] = {}
+    for _node, binding, enabled, _tooltip in screen.active_bindings.values():
+        if binding.id in BY_ID and binding.id not in found:
+            found[binding.id] = (binding, enabled)
+    return found
+
+
+def reachable(screen: Any) -> Iterator[tuple[Action, Binding, bool]]:
+    """The actions of the screen's own scope, then the app's, with their live bindings."""
+    live = active(screen)
+    scope = getattr(screen, "SCOPE", "")
+    for action in [*in_scope(scope), *in_scope(APP)]:
+        if action.id in live:
+            yield action, *live[action.id]
+
+
+def bar(screen: Any) -> list[tuple[Binding, Action]]:
+    """What the key bar of `screen` shows: enabled actions marked for its scope, in order."""
+    live = active(screen)
+    scope = getattr(screen, "SCOPE", "")
+    return [(live[a.id][0], a) for a in ACTIONS
+            if a.on_bar(scope) and a.id in live and live[a.id][1]]

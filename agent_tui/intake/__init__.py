@@ -1,0 +1,1 @@
+"""The intake form and what works behind it: the lookups, the draft keeper, the filing."""

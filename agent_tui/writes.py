@@ -1,0 +1,50 @@
+"""Writes to the store, off the UI thread.
+
+A write waits for SQLite's write lock (up to the busy timeout while `hotline import` or a pull
+holds it): on the UI thread that would freeze typing. `write_off_thread` runs the write in a
+thread worker and posts the typed message the write returns (`CaseFiled`, `NoteAdded` ...) to
+the screen that asked, or `WriteFailed` with the refusal or the error; the screen shows
+progress meanwhile and changes itself only in the handlers (the worker touches no widget).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from textual.dom import DOMNode
+from textual.message import Message
+
+log = logging.getLogger(__name__)
+
+
+class WriteFailed(Message):
+    """A write did not happen: refused by the rules (`problems`, a ValidationFailed) or failed
+    (`error`: the store locked past its busy timeout, a full disk ...)."""
+
+    def __init__(self, what: str, *, problems: Any = None, error: str = "",
+                 context: Any = None) -> None:
+        super().__init__()
+        self.what = what
+        self.problems = problems
+        self.error = error
+        self.context = context  # what the asking screen needs to put things back
+
+
+def write_off_thread(node: DOMNode, what: str, write: Callable[[], Message], *,
+                     context: Any = None) -> None:
+    """Run `write` on a thread; post its message to `node`, or WriteFailed(what, ...)."""
+    from models.domain.messages import ValidationFailed
+
+    def run() -> None:
+        try:
+            message = write()
+        except ValidationFailed as exc:
+            message = WriteFailed(what, problems=exc, context=context)
+        except Exception as exc:  # noqa: BLE001 - said on screen; the call is kept as a draft
+            log.warning("%s failed: %s", what, exc)
+            message = WriteFailed(what, error=f"{type(exc).__name__}: {exc}", context=context)
+        node.post_message(message)
+
+    node.run_worker(run, thread=True, group=f"write-{what}", name=what, exit_on_error=False)
