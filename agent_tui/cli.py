@@ -61,7 +61,13 @@ def cli(click_ctx: click.Context, **flags: object) -> None:
 
 
 def main() -> None:
-    cli(prog_name="hotline")
+    from models.store.errors import StoreProblem  # light: no SQLAlchemy
+
+    try:
+        cli(prog_name="hotline")
+    except StoreProblem as exc:  # a sentence that says what to do, not a traceback
+        click.echo(f"hotline: {exc}", err=True)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

@@ -1,11 +1,19 @@
-"""Caller text is untrusted: stored without control characters, shown literally."""
+"""Caller text is untrusted: stored without control characters, shown literally.
+
+`clean_text` is the one function for both ends of that rule: what is stored (the form, imports,
+everything that arrives over the wire) and what is shown (every widget and every printing
+command passes text through it, so a value stored by an older version or a hostile peer cannot
+drive the terminal either).
+"""
 
 from __future__ import annotations
 
 import re
 
-# C0 and C1 controls except TAB and LF; ESC sequences lose their ESC and become inert text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 and C1 controls except TAB and LF (ESC sequences lose their ESC and become inert text),
+# the bidirectional embeddings, overrides and isolates (which reorder what a reader sees:
+# "Trojan source"), and lone surrogates (which no encoder can write).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def clean_text(value: str | None, *, multiline: bool = True) -> str:

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 from models.domain.timeutil import local_zone
 
 from . import migrations
+from .errors import empty_store, explain
+from .files import narrow_siblings, private_dir, private_file
 from .sqlite import connect, make_engine
 
 if TYPE_CHECKING:
@@ -45,13 +47,24 @@ class Store:
     """The local store of one terminal (one data dir)."""
 
     def __init__(self, data_dir: Path | str) -> None:
-        self.data_dir = Path(data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir = private_dir(Path(data_dir))
         self.path = self.data_dir / STORE_FILE
-        with connect(self.path) as conn:
-            self.migrated_from, self.version = migrations.migrate(conn)
-        conn.close()
-        self._ensure_identity()
+        if self.path.exists() and self.path.stat().st_size == 0:
+            raise empty_store(self.path)  # never silently replaced by a new, empty store
+        private_file(self.path)  # created 0600 before SQLite opens it; its -wal/-shm follow
+        try:
+            conn = connect(self.path)
+            try:
+                self.migrated_from, self.version = migrations.migrate(conn)
+            finally:
+                conn.close()
+            narrow_siblings(self.path)
+            self._ensure_identity()
+        except sqlite3.Error as exc:
+            problem = explain(exc, self.path)
+            if problem is None:
+                raise
+            raise problem from exc
 
     @cached_property
     def engine(self) -> Engine:

@@ -14,6 +14,8 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .files import private_file
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
@@ -32,6 +34,7 @@ def configure(conn: sqlite3.Connection, *, durable: bool = True,
 def connect(path: Path | str, *, durable: bool = True,
             busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
     """A raw connection in autocommit mode: callers BEGIN (IMMEDIATE) themselves."""
+    _private(path)
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     configure(conn, durable=durable, busy_timeout_ms=busy_timeout_ms)
     return conn
@@ -45,9 +48,16 @@ def make_engine(path: Path | str, *, writer: bool,
     from sqlmodel import create_engine
 
     begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
+    _private(path)
     engine = create_engine(f"sqlite:///{path}",
                            connect_args={"check_same_thread": False, "isolation_level": None})
     event.listen(engine, "connect",
                  lambda dbapi, _rec: configure(dbapi, busy_timeout_ms=busy_timeout_ms))
     event.listen(engine, "begin", lambda c: c.exec_driver_sql(begin))
     return engine
+
+
+def _private(path: Path | str) -> None:
+    """Every file of ours holds callers' data or is derived from it: 0600 (models.store.files)."""
+    if str(path) not in ("", ":memory:"):
+        private_file(Path(path))

@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import insert, text
 from sqlmodel import Session, create_engine
 
+from models.store.files import private_dir
 from models.store.sqlite import make_engine
 
 from .tables import changelog
@@ -45,7 +46,7 @@ class Database:
         else:
             path = self.url.removeprefix("sqlite:///")
             if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                private_dir(Path(path).parent, narrow=False)  # holds every caller: 0700/0600
             self.engine = make_engine(path, writer=False, busy_timeout_ms=BUSY_TIMEOUT_MS)
             self.read_engine = self.engine
             self.write_engine = make_engine(path, writer=True, busy_timeout_ms=BUSY_TIMEOUT_MS)
