@@ -20,6 +20,9 @@ from models.domain.i18n import catalogue
     ("models.search", ("textual", "fastapi", "httpx", "agent_tui", "sync", "rich", "numpy")),
     ("models.search.engine", ("textual", "fastapi", "httpx", "agent_tui", "sync", "rich")),
     ("agent_tui.cli", ("textual", "fastapi", "sqlmodel")),  # `hotline --help` stays light
+    # The intake form is drawn before pydantic, SQLAlchemy or the engines load (cold start).
+    ("agent_tui.app", ("pydantic", "sqlalchemy", "sqlmodel", "httpx", "numpy", "fastapi")),
+    ("agent_tui.screens.intake", ("pydantic", "sqlalchemy", "sqlmodel", "httpx", "numpy")),
 ])
 def test_package_does_not_pull_in(package, forbidden):
     code = (f"import sys, {package}; "

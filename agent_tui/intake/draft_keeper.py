@@ -8,12 +8,14 @@ until the write lands, so a failed save still has the call in Drafts (F3).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 from textual.timer import Timer
 
-from models.domain.case_shape import CaseDraft
+if TYPE_CHECKING:
+    from models.domain.case_shape import CaseDraft
+
 
 DRAFT_DELAY = 0.15  # seconds of quiet before the draft is written: short, so little is at risk
 
@@ -31,7 +33,7 @@ class DraftKeeper:
     def __init__(self, screen: Any) -> None:
         self.screen = screen  # has collect() and the app with `drafts` and `agent`
         self.draft_id: str | None = None
-        self.written = CaseDraft()  # the form as last handed to the writer
+        self.written: CaseDraft | None = None  # the form as last handed to the writer
         self._timer: Timer | None = None
 
     def later(self) -> None:

@@ -8,13 +8,14 @@ the store's write lock is awaited. `CaseFiled` / `CallAttached` say it landed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from models.domain.case_shape import CaseDraft
-
 from ..writes import WriteFailed, write_off_thread
+
+if TYPE_CHECKING:
+    from models.domain.case_shape import CaseDraft
 
 
 class CaseSaved(Message):

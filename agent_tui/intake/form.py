@@ -9,7 +9,7 @@ the store: its catalogue arrives as `ReferenceLoaded`, read on a thread by `read
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -22,11 +22,13 @@ from textual.message import Message
 from textual.widgets import Input, Static, TextArea
 from textual.widgets.select import InvalidSelectValueError
 
-from models.domain.case_shape import CaseDraft
 from models.domain.enums import Disposition, LocationKind, Urgency
 
 from ..widgets.department_field import DepartmentField
 from ..widgets.form_fields import ChoiceField
+
+if TYPE_CHECKING:
+    from models.domain.case_shape import CaseDraft
 
 FIELD_IDS = {  # CaseDraft field -> widget id, in form order
     "caller_phone": "phone", "caller_name": "name", "description": "description",
@@ -126,6 +128,8 @@ class IntakeForm(Vertical):
     def collect(self) -> CaseDraft:
         q = self.query_one
         departments = q("#departments", DepartmentField)
+        from models.domain.case_shape import CaseDraft  # pydantic: loaded after the first frame
+
         return CaseDraft(
             caller_phone=q("#phone", Input).value, caller_name=q("#name", Input).value,
             description=q("#description", TextArea).text, address=q("#address", Input).value,

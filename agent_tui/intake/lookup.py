@@ -10,12 +10,14 @@ older state of the form (a slow search overtaken by typing) is dropped by `is_cu
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 from textual.timer import Timer
 
-from models.domain.case_shape import CaseDraft
+if TYPE_CHECKING:
+    from models.domain.case_shape import CaseDraft
+
 
 LOOKUP_DELAY = 0.25  # seconds of quiet before the lookups run
 PRIOR_LIMIT = 8  # rows in the prior-cases panel

@@ -17,8 +17,6 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
-from models.domain.case_shape import CaseDraft
-
 from ..actions import bindings
 from ..intake.draft_keeper import DRAFT_DELAY, DraftKeeper, DraftLoaded
 from ..intake.form import LOOKUP_FIELDS, FormKeys, IntakeForm, ReferenceLoaded, read_reference
@@ -29,6 +27,8 @@ from ..widgets.title_bar import TitleBar
 from .base import HotlineScreen
 
 if TYPE_CHECKING:  # saving's modules load with the first save, not on the cold start
+    from models.domain.case_shape import CaseDraft
+
     from ..intake.filing import CallAttached, CallFiler, CaseFiled, DraftChecked
     from ..intake.lookup import CallerHistoryFound, PriorCasesFound, SuggestionsReady
     from ..writes import WriteFailed
@@ -151,6 +151,8 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
         """A fresh form; the call in progress (if any) stays in Drafts."""
         self.keeper.keep()
         kept = self.keeper.draft_id is not None
+        from models.domain.case_shape import CaseDraft  # pydantic: after the first frame
+
         self.reset_form(CaseDraft(caller_phone=number))
         t = self.app.t
         if number:
@@ -164,7 +166,11 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
     def reset_form(self, draft: CaseDraft | None = None) -> None:
         """Ready for the next call."""
         self.lookups.forget()
-        self.fill(draft or CaseDraft())
+        if draft is None:
+            from models.domain.case_shape import CaseDraft  # pydantic: after the first frame
+
+            draft = CaseDraft()
+        self.fill(draft)
         self.query_one(PriorCasesPanel).clear()
         self.form.show_suggestions(None)
         self.query_one("#phone").focus()

@@ -11,9 +11,12 @@ import logging
 import sqlite3
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from models.domain.case_shape import CaseDraft
 from models.domain.timeutil import now, to_db_text
+
+if TYPE_CHECKING:
+    from models.domain.case_shape import CaseDraft
 
 OPEN, SAVED, DISCARDED = "open", "saved", "discarded"
 RETRY_SECONDS = 1.0
