@@ -59,7 +59,7 @@ Q_WORD, Q_FILLER, Q_SYNONYM, Q_SPELLING, Q_SOUND, Q_INITIALS, Q_CHAR = \
 A_TEXT, A_TITLE, A_QUESTION = 0.5, 0.25, 0.25
 OTHER_LANGUAGE, NOT_IN_FORCE = 0.6, 0.92
 CROSS_LANGUAGE = 0.25  # a synonym in the other language searches at this share of its weight
-STRONG = 30.0  # a hit scoring this or more answers the question (the gap review's line)
+STRONG = 25.0  # a hit scoring this or more answers the question (the gap review's line)
 
 # Words every question has and no article is about (weighed down, not dropped).
 FILLER = frozenset("""
@@ -68,6 +68,7 @@ FILLER = frozenset("""
 电话 个问 问题 的吗 吗 呢 啊 了 的 我 你 是 有 在 要 能 吧
 how what when where who why which do does did can could need want get please hi hello about
 any tell know there here would should much many way someone
+咨询 反映 投诉 流程 请求 帮忙 帮我 麻烦
 """.split())
 
 _HAN_RE = re.compile(f"[{HAN}]")
