@@ -59,6 +59,7 @@ Q_WORD, Q_FILLER, Q_SYNONYM, Q_SPELLING, Q_SOUND, Q_INITIALS, Q_CHAR = \
 A_TEXT, A_TITLE, A_QUESTION = 0.5, 0.25, 0.25
 OTHER_LANGUAGE, NOT_IN_FORCE = 0.6, 0.92
 CROSS_LANGUAGE = 0.25  # a synonym in the other language searches at this share of its weight
+MIN_SCORE = 0.0  # a floor under suggestions (none: a weak hit can still be the answer)
 STRONG = 25.0  # a hit scoring this or more answers the question (the gap review's line)
 
 # Words every question has and no article is about (weighed down, not dropped).
@@ -225,7 +226,8 @@ class KnowledgeSearch:
             added |= expand(same, Q_SYNONYM, origin)
             added |= expand(other, Q_SYNONYM * CROSS_LANGUAGE, origin)
             key = "kb.why.sounds_like" if found.how == "sound" else "kb.why.synonym"
-            means = found.phrase.text if found.how == "sound" else found.others[0].text
+            said_as = [p for p in found.others if _lang_of(p.norm) == lang] or list(found.others)
+            means = found.phrase.text if found.how == "sound" else said_as[0].text
             reasons.append((Reason(key, {"said": found.phrase.text, "means": means}), added))
         expand(pinyin_terms(norm), Q_SOUND, set())
         expand(char_terms(norm), Q_CHAR, set())
@@ -291,6 +293,8 @@ class KnowledgeSearch:
         out: list[KbHit] = []
         seen: set[str] = set()
         for score, art in scored:
+            if score < MIN_SCORE:
+                break
             if collapse and art.group_id in seen:
                 continue
             seen.add(art.group_id)
@@ -323,7 +327,8 @@ class KnowledgeSearch:
 
     def _hit(self, conn: sqlite3.Connection, art: KbArticle, score: float, q: _Query,
              at: datetime) -> KbHit:
-        plain = {t for t in q.weights if not t.startswith((PINYIN, INITIALS, CHAR))}
+        plain = {t for t in q.weights if not t.startswith((PINYIN, INITIALS, CHAR))
+                 and t not in FILLER}
         title_spans = match_spans(art.title, plain)
         answer_spans = match_spans(art.answer, plain)
         matched = [art.title[a:b] for a, b in title_spans] + \
