@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -81,14 +81,18 @@ class ArticleInput:
 
     def content(self) -> dict[str, Any]:
         """What a version is: every field, times in the storage form."""
-        out = asdict(self)
+        out = {name: getattr(self, name) for name in _FIELDS}
+        out["tags"] = list(self.tags)
         for name in ("valid_from", "valid_until"):
             out[name] = to_db_text(out[name]) if out[name] is not None else None
         return out
 
-    def content_hash(self) -> str:
-        raw = json.dumps(self.content(), ensure_ascii=False, sort_keys=True)
+    def content_hash(self, content: dict[str, Any] | None = None) -> str:
+        raw = json.dumps(content or self.content(), ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+
+
+_FIELDS = tuple(ArticleInput.__dataclass_fields__)
 
 
 ADDED, UPDATED, UNCHANGED = "added", "updated", "unchanged"
@@ -105,13 +109,13 @@ def save_article(conn: sqlite3.Connection, art: ArticleInput, *, source: str = "
     Inside the caller's transaction. The index is not touched here: `models.kb.index` reads
     what changed (`index.update`)."""
     at = at or now()
-    digest = art.content_hash()
+    content = art.content()
+    digest = art.content_hash(content)
     row = conn.execute("SELECT version, content_hash FROM kb_article WHERE id = ?",
                        (art.id,)).fetchone()
     if row is not None and row[1] == digest:
         return UNCHANGED, row[0]
     version = 1 if row is None else row[0] + 1
-    content = art.content()
     stamp = to_db_text(at)
     values = dict(content, tags=json.dumps(art.tags, ensure_ascii=False), version=version,
                   content_hash=digest, source=source, created_at=stamp, updated_at=stamp,

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import zlib
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
@@ -145,9 +146,13 @@ def update(conn: sqlite3.Connection, article_ids: Iterable[str]) -> int:
             total_len += parsed[article_id][1]
     avgdl = max(total_len / n_docs, 1.0) if n_docs > 0 else 1.0
     removals: dict[str, list[int]] = defaultdict(list)
-    additions: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    additions: dict[str, tuple[array, bytearray]] = {}
+    weight_of: dict[tuple[float, float], int] = {}
     changed = 0
-    for article_id in ids:
+    # Entries that keep their number first, in number order, then new ones (numbered as they
+    # come): each term's additions are then in ascending order.
+    ordered = sorted(ids, key=lambda i: old[i][0] if i in old else float("inf"))
+    for article_id in ordered:
         before = old.get(article_id)
         if before is not None:
             for term in before[1]:
@@ -171,7 +176,14 @@ def update(conn: sqlite3.Connection, article_ids: Iterable[str]) -> int:
                          "length = ? WHERE docno = ?",
                          (version, answers, _pack(tf), length, docno))
         for term, f in tf.items():
-            additions[term].append((docno, _weight(f, length, avgdl)))
+            w = weight_of.get((f, length))
+            if w is None:
+                w = weight_of[(f, length)] = _weight(f, length, avgdl)
+            entry = additions.get(term)
+            if entry is None:
+                entry = additions[term] = (array("I"), bytearray())
+            entry[0].append(docno)
+            entry[1].append(w)
         changed += 1
     touched = list(removals.keys() | additions.keys())
     existing: dict[str, tuple[bytes, bytes]] = {}
@@ -183,20 +195,20 @@ def update(conn: sqlite3.Connection, article_ids: Iterable[str]) -> int:
             existing[term] = (docs, weights)
     writes, deletes = [], []
     for term in touched:
-        docs = np.frombuffer(existing[term][0], dtype=np.uint32) if term in existing else \
-            np.empty(0, dtype=np.uint32)
-        weights = np.frombuffer(existing[term][1], dtype=np.uint8) if term in existing else \
-            np.empty(0, dtype=np.uint8)
+        old_docs, old_weights = existing.get(term, (b"", b""))
+        new = additions.get(term)
         gone = removals.get(term)
+        if not gone and (not old_docs or new[0][0] > _last(old_docs)):  # appended in order
+            writes.append((term, old_docs + new[0].tobytes(), old_weights + bytes(new[1])))
+            continue
+        docs = np.frombuffer(old_docs, dtype=np.uint32)
+        weights = np.frombuffer(old_weights, dtype=np.uint8)
         if gone:
             keep = ~np.isin(docs, np.asarray(gone, dtype=np.uint32))
             docs, weights = docs[keep], weights[keep]
-        new = additions.get(term)
         if new:
-            docs = np.concatenate([docs, np.fromiter((d for d, _ in new), dtype=np.uint32,
-                                                     count=len(new))])
-            weights = np.concatenate([weights, np.fromiter((w for _, w in new), dtype=np.uint8,
-                                                           count=len(new))])
+            docs = np.concatenate([docs, np.frombuffer(new[0].tobytes(), dtype=np.uint32)])
+            weights = np.concatenate([weights, np.frombuffer(bytes(new[1]), dtype=np.uint8)])
             order = np.argsort(docs, kind="stable")
             docs, weights = docs[order], weights[order]
         if len(docs):
@@ -209,6 +221,10 @@ def update(conn: sqlite3.Connection, article_ids: Iterable[str]) -> int:
     conn.executemany("DELETE FROM kb_index_term WHERE term = ?", deletes)
     _set_state(conn, docs=max(n_docs, 0.0), length=max(total_len, 0.0))
     return changed
+
+
+def _last(docs: bytes) -> int:
+    return array("I", docs[-4:])[0]
 
 
 def mark_indexed(conn: sqlite3.Connection) -> None:
