@@ -47,7 +47,7 @@ def status_at(valid_from: datetime | None, valid_until: datetime | None,
     return ArticleStatus.CURRENT
 
 
-def status(article: KbArticle, at: datetime | None = None) -> ArticleStatus:
+def status(article: KbArticle | Article, at: datetime | None = None) -> ArticleStatus:
     return status_at(article.valid_from, article.valid_until, at)
 
 
@@ -134,43 +134,76 @@ def save_article(conn: sqlite3.Connection, art: ArticleInput, *, source: str = "
 
 def set_withdrawn(conn: sqlite3.Connection, article_id: str, withdrawn: bool = True, *,
                   by: str = "", at: datetime | None = None) -> int | None:
-    """Withdraw (or restore) an article as a new version; its version, None when unknown."""
+    """Withdraw (or restore) an article as a new version, inside the caller's transaction, its
+    index entry with it; its version, None when unknown."""
+    from . import index
+
     art = get_article(conn, article_id)
     if art is None:
         return None
     if art.withdrawn == withdrawn:
         return art.version
+    caught_up = index.is_current(conn)
     _, version = save_article(conn, _input_of(art, withdrawn=withdrawn), source=art.source,
                               by=by, at=at)
+    index.update(conn, [article_id])
+    if caught_up:
+        index.mark_indexed(conn)
     return version
 
 
-def _input_of(art: KbArticle, **changes: Any) -> ArticleInput:
+def _input_of(art: Article, **changes: Any) -> ArticleInput:
     values = {name: getattr(art, name) for name in ArticleInput.__dataclass_fields__}
     values.update(changes)
     return ArticleInput(**values)
 
 
-def row_to_article(row: sqlite3.Row | tuple, columns: tuple[str, ...] = _COLUMNS) -> KbArticle:
-    values = dict(zip(columns, row, strict=True))
-    values["tags"] = json.loads(values["tags"] or "[]")
-    values["withdrawn"] = bool(values["withdrawn"])
-    for name in ("valid_from", "valid_until", "created_at", "updated_at"):
-        if values[name] is not None:
-            values[name] = from_db_text(values[name])
-    return KbArticle(**values)
+@dataclass(slots=True)
+class Article:
+    """An article as read from the store: the columns of `KbArticle`, without the ORM's cost
+    (a search reads dozens per keystroke)."""
+
+    id: str
+    group_id: str
+    lang: str
+    title: str
+    answer: str
+    body: str
+    category: str
+    tags: list[str]
+    department: str
+    valid_from: datetime | None
+    valid_until: datetime | None
+    version: int
+    content_hash: str
+    withdrawn: bool
+    source: str
+    created_at: datetime
+    updated_at: datetime
+    updated_by: str
+
+
+def row_to_article(row: sqlite3.Row | tuple) -> Article:
+    """An `Article` from a row of `SELECT_ARTICLE`'s columns, in order."""
+    values = list(row)
+    values[7] = json.loads(values[7] or "[]")  # tags
+    values[13] = bool(values[13])  # withdrawn
+    for i in (9, 10, 15, 16):  # valid_from, valid_until, created_at, updated_at
+        if values[i] is not None:
+            values[i] = from_db_text(values[i])
+    return Article(*values)
 
 
 SELECT_ARTICLE = f"SELECT {', '.join(_COLUMNS)} FROM kb_article"
 
 
-def get_article(conn: sqlite3.Connection, article_id: str) -> KbArticle | None:
+def get_article(conn: sqlite3.Connection, article_id: str) -> Article | None:
     row = conn.execute(f"{SELECT_ARTICLE} WHERE id = ?", (article_id,)).fetchone()
     return row_to_article(row) if row else None
 
 
-def get_articles(conn: sqlite3.Connection, ids: list[str]) -> dict[str, KbArticle]:
-    out: dict[str, KbArticle] = {}
+def get_articles(conn: sqlite3.Connection, ids: list[str]) -> dict[str, Article]:
+    out: dict[str, Article] = {}
     for i in range(0, len(ids), 500):
         part = ids[i:i + 500]
         for row in conn.execute(f"{SELECT_ARTICLE} WHERE id IN ({','.join('?' * len(part))})",
@@ -180,7 +213,7 @@ def get_articles(conn: sqlite3.Connection, ids: list[str]) -> dict[str, KbArticl
     return out
 
 
-def translations(conn: sqlite3.Connection, article: KbArticle) -> list[KbArticle]:
+def translations(conn: sqlite3.Connection, article: Article) -> list[Article]:
     """The article's other languages (same group), withdrawn ones left out."""
     rows = conn.execute(f"{SELECT_ARTICLE} WHERE group_id = ? AND id != ? AND NOT withdrawn "
                         "ORDER BY lang, id", (article.group_id, article.id)).fetchall()
@@ -194,7 +227,7 @@ def revision(conn: sqlite3.Connection, article_id: str, version: int) -> dict[st
     return json.loads(row[0]) if row else None
 
 
-def list_articles(conn: sqlite3.Connection, *, include_withdrawn: bool = False) -> list[KbArticle]:
+def list_articles(conn: sqlite3.Connection, *, include_withdrawn: bool = False) -> list[Article]:
     where = "" if include_withdrawn else " WHERE NOT withdrawn"
     return [row_to_article(r) for r in conn.execute(f"{SELECT_ARTICLE}{where} ORDER BY id")]
 

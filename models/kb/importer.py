@@ -20,8 +20,8 @@ A CSV has the same names as columns plus `body` (`tags` separated by `;` or `,`;
 
 A bad file or row is reported by name and line and the rest import. Importing again adds
 nothing: an article whose content is the same keeps its version; a changed one gets the next.
-Files are read and parsed first, then written in transactions of `BATCH` articles with their
-index entries (`models.kb.index`).
+Files are read, parsed and written in transactions of `BATCH` articles; the index entries of
+what changed follow, once for the whole import (`models.kb.index`).
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ from models.domain.timeutil import local_zone
 from . import index
 from .articles import ADDED, LANGS, UNCHANGED, UPDATED, ArticleInput, save_article
 
-BATCH = 2_000
+BATCH = 2_000  # articles per transaction
+INDEX_CHUNK = 50_000  # articles per index transaction
 MARKDOWN = (".md", ".markdown")
 _TAG_SPLIT = re.compile(r"\s*[;,，；、|]\s*")
 
@@ -88,11 +89,22 @@ class KbImportReport:
 
 
 # --- reading ----------------------------------------------------------------------------------
+_LOADER = None
+
+
 def _yaml_load(text: str) -> Any:
+    """Safe YAML (libyaml when present), dates left as text: they are read here, so that a
+    bad one is reported as a bad date on its line."""
+    global _LOADER
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(text, Loader=loader)  # noqa: S506 (a safe loader)
+    if _LOADER is None:
+        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        _LOADER = type("FrontMatterLoader", (base,), {})
+        _LOADER.yaml_implicit_resolvers = {
+            first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+            for first, resolvers in base.yaml_implicit_resolvers.items()}
+    return yaml.load(text, Loader=_LOADER)  # noqa: S506 (a safe loader)
 
 
 def parse_markdown(text: str, name: str, tz: tzinfo | None = None) -> ArticleInput:
@@ -108,7 +120,7 @@ def parse_markdown(text: str, name: str, tz: tzinfo | None = None) -> ArticleInp
     head = "\n".join(lines[1:end])
     try:
         meta = _yaml_load(head) or {}
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise BadArticle((mark.line + 2) if mark else 1, "bad_front_matter",
@@ -257,6 +269,7 @@ def import_articles(store, path: Path | str, *, tz: tzinfo | None = None, source
     total = count_sources(path)
     seen: dict[str, str] = {}
     batch: list[tuple[ArticleInput, str]] = []
+    changed: list[str] = []
     files_done = 0
     last_file = None
     with store.raw() as conn:
@@ -275,23 +288,24 @@ def import_articles(store, path: Path | str, *, tz: tzinfo | None = None, source
             seen[item.id] = where
             batch.append((item, source or name))
             if len(batch) >= BATCH:
-                _write(conn, batch, report, by, at)
+                changed += _write(conn, batch, report, by, at)
                 batch = []
                 if progress:
                     progress(files_done, total)
-        _write(conn, batch, report, by, at)
+        changed += _write(conn, batch, report, by, at)
         if progress:
-            progress(total, total)
+            progress(files_done, total)
+        _index(conn, changed)
     report.files = total
     return report
 
 
 def _write(conn, batch: list[tuple[ArticleInput, str]], report: KbImportReport, by: str,
-           at: datetime | None) -> None:
+           at: datetime | None) -> list[str]:
+    """One transaction of articles; returns the ids that changed."""
+    changed = []
     conn.execute("BEGIN IMMEDIATE")
     try:
-        caught_up = index.is_current(conn)
-        changed = []
         for art, source in batch:
             outcome, _ = save_article(conn, art, source=source, by=by, at=at)
             if outcome == ADDED:
@@ -303,13 +317,27 @@ def _write(conn, batch: list[tuple[ArticleInput, str]], report: KbImportReport, 
             if outcome != UNCHANGED:
                 changed.append(art.id)
             report.ids.append(art.id)
-        index.update(conn, changed)
-        if caught_up:  # else the next search catches up with what others wrote
-            index.mark_indexed(conn)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+    return changed
+
+
+def _index(conn, changed: list[str]) -> None:
+    """The changed articles' index entries, once for the whole import (a term's postings are
+    rewritten once, not once per batch). Until this commits, the change counter says the index
+    is behind, and a search in the meantime catches up by itself."""
+    for i in range(0, len(changed), INDEX_CHUNK):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            index.update(conn, changed[i:i + INDEX_CHUNK])
+            if i + INDEX_CHUNK >= len(changed):
+                index.catch_up_in(conn)  # anything else written meanwhile, then mark it
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
 
 __all__ = ["ADDED", "UPDATED", "BadArticle", "KbImportReport", "Problem", "import_articles",

@@ -250,6 +250,16 @@ SELECT d.article_id FROM kb_index_doc d LEFT JOIN kb_article a ON a.id = d.artic
 """
 
 
+def catch_up_in(conn: sqlite3.Connection) -> int:
+    """Inside the caller's write transaction: index whatever is stale, and mark the index
+    current."""
+    if is_current(conn):
+        return 0
+    done = update(conn, [r[0] for r in conn.execute(_STALE_SQL)])
+    mark_indexed(conn)
+    return done
+
+
 def catch_up(conn: sqlite3.Connection, progress: Callable[[int, int], None] | None = None,
              chunk: int = 2_000) -> int:
     """Index whatever was written without being indexed (a sync pull, a script, a store from

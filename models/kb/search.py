@@ -35,9 +35,8 @@ from models.search.normalise import HAN, STOPWORDS, normalise, terms_of_normalis
 from models.search.snippet import match_spans
 
 from . import index
-from .articles import SELECT_ARTICLE, ArticleStatus, row_to_article, status
+from .articles import SELECT_ARTICLE, Article, ArticleStatus, row_to_article, status
 from .lexicon import Lexicon, lexicon_for
-from .tables import KbArticle
 from .text import (
     CHAR,
     INITIALS,
@@ -282,7 +281,7 @@ class KnowledgeSearch:
         best = sum(q.weights[t] * idf.get(t, _idf_unseen(n_docs)) for t in q.own) or \
             sum(coef[t] * 255 for t in coef)
         rows = conn.execute(
-            f"SELECT d.docno, {', '.join('a.' + c for c in _COLS)} FROM kb_index_doc d JOIN "
+            f"SELECT d.docno, {_CANDIDATE_COLS} FROM kb_index_doc d JOIN "
             f"kb_article a ON a.id = d.article_id WHERE NOT a.withdrawn AND d.docno IN "
             f"({','.join('?' * len(hit))})", [int(x) for x in hit]).fetchall()
         scored = []
@@ -303,7 +302,7 @@ class KnowledgeSearch:
                 break
         return out
 
-    def _score(self, art: KbArticle, text_score: float, best: float, q: _Query,
+    def _score(self, art: Article, text_score: float, best: float, q: _Query,
                idf: dict[str, float], at: datetime) -> float:
         key = _key_terms(art.id, art.version, art.title, tuple(art.tags), art.answer)
         title = _plain_terms(art.title)
@@ -325,7 +324,7 @@ class KnowledgeSearch:
             score *= NOT_IN_FORCE
         return score
 
-    def _hit(self, conn: sqlite3.Connection, art: KbArticle, score: float, q: _Query,
+    def _hit(self, conn: sqlite3.Connection, art: Article, score: float, q: _Query,
              at: datetime) -> KbHit:
         plain = {t for t in q.weights if not t.startswith((PINYIN, INITIALS, CHAR))
                  and t not in FILLER}
@@ -357,6 +356,8 @@ _COLS = ("id", "group_id", "lang", "title", "answer", "body", "category", "tags"
          "valid_from", "valid_until", "version", "content_hash", "withdrawn", "source",
          "created_at", "updated_at", "updated_by")
 assert SELECT_ARTICLE.startswith("SELECT " + ", ".join(_COLS))
+# A candidate's columns: every one but the body (not needed to rank or show a suggestion).
+_CANDIDATE_COLS = ", ".join("''" if c == "body" else "a." + c for c in _COLS)
 
 
 def _idf_unseen(n_docs: float) -> float:
