@@ -14,13 +14,14 @@ Reads the store; runs one knowledge search per unanswered call (the newest `MAX_
 from __future__ import annotations
 
 import csv
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from models.domain.timeutil import from_db_text, now, to_db_text, to_iso
-from models.search.normalise import terms
+from models.search.normalise import normalise, terms
 
 from .search import FILLER, KnowledgeSearch
 
@@ -64,13 +65,13 @@ def asked_most(store, days: int = 30, at: datetime | None = None,
         rows = conn.execute(
             "SELECT k.article_id, coalesce(a.title, ''), coalesce(a.lang, ''), count(*), "
             "count(DISTINCT nullif(k.case_id, '')), max(k.at) FROM kb_answer k "
-            "LEFT JOIN kb_article a ON a.id = k.article_id WHERE k.at >= ? AND k.at < ? "
+            "LEFT JOIN kb_article a ON a.id = k.article_id WHERE k.at >= ? AND k.at <= ? "
             "GROUP BY k.article_id ORDER BY count(*) DESC, max(k.at) DESC LIMIT ?",
             (since, until, limit)).fetchall()
         out = []
         for article_id, title, lang, n, cases, latest in rows:
             questions = [q for (q,) in conn.execute(
-                "SELECT question FROM kb_answer WHERE article_id = ? AND at >= ? AND at < ? "
+                "SELECT question FROM kb_answer WHERE article_id = ? AND at >= ? AND at <= ? "
                 "AND question != '' ORDER BY at DESC LIMIT 3", (article_id, since, until))]
             out.append(AskedArticle(article_id, title, lang, n, cases, from_db_text(latest),
                                     questions))
@@ -84,7 +85,7 @@ def missing(store, days: int = 30, at: datetime | None = None, limit: int = 30,
     with store.raw() as conn:
         rows = conn.execute(
             'SELECT case_no, title, description, category, caller_phone, created_at FROM "case" '
-            "WHERE created_at >= ? AND created_at < ? AND disposition IN (?, ?) "
+            "WHERE created_at >= ? AND created_at <= ? AND disposition IN (?, ?) "
             "AND id NOT IN (SELECT case_id FROM kb_answer) ORDER BY created_at DESC LIMIT ?",
             (since, until, *GAP_DISPOSITIONS, MAX_CALLS)).fetchall()
     own = engine is None
@@ -120,13 +121,30 @@ def _cluster(calls: list[tuple]) -> list[Gap]:
                 break
             _, word = max(common)
             taken = [c for c in left if word in words[c[0]]]
-            second = Counter(w for c in taken for w in words[c[0]] if w != word).most_common(1)
-            topic = word if not second or second[0][1] < len(taken) * 0.6 else \
-                f"{word} · {second[0][0]}"
-            gaps.append(_gap(category, topic, taken))
+            gaps.append(_gap(category, _label(word, [c[1] for c in taken]), taken))
             left = [c for c in left if word not in words[c[0]]]
     gaps.sort(key=lambda g: (-g.calls, -g.latest.timestamp()))
     return gaps
+
+
+def _label(word: str, texts: list[str], longest: int = 12) -> str:
+    """The word, widened to what every call in the cluster says around it (公积 → 公积金贷款额度)."""
+    flat = [normalise(t) for t in texts]
+    if not all(word in f for f in flat):  # an English stem: show it as most of them wrote it
+        forms = Counter(m for f in flat for m in re.findall(rf"\b{re.escape(word)}\w*", f))
+        return forms.most_common(1)[0][0] if forms else word
+    first = flat[0]
+    start = first.find(word)
+    end = start + len(word)
+    while end - start < longest:
+        grown = False
+        if end < len(first) and all(first[start:end + 1] in f for f in flat):
+            end, grown = end + 1, True
+        if start > 0 and end - start < longest and all(first[start - 1:end] in f for f in flat):
+            start, grown = start - 1, True
+        if not grown:
+            break
+    return first[start:end].strip(" ，。,.?？!！")
 
 
 def _gap(category: str, topic: str, calls: list[tuple]) -> Gap:

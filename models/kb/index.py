@@ -35,7 +35,7 @@ K1, B = 1.2, 0.5
 # How much one occurrence of a term counts, by field.
 BOOST = {"title": 3.0, "tags": 2.5, "answer": 1.5, "category": 1.0, "asked": 1.0, "body": 0.4,
          "pinyin": 1.0, "initials": 1.0, "chars": 1.0}
-BODY_CHARS = 1_500  # of the body, indexed
+BODY_CHARS = 400  # of the body, indexed (the start says what it is about; the rest costs import time)
 MAX_ASKED = 30  # recorded questions per article folded into its entry
 
 _ARTICLE_SQL = ("SELECT id, version, withdrawn, title, tags, answer, category, body "
@@ -45,34 +45,29 @@ _ARTICLE_SQL = ("SELECT id, version, withdrawn, title, tags, answer, category, b
 def document_terms(title: str, tags: list[str], answer: str, category: str, body: str,
                    asked: Iterable[str] = ()) -> tuple[dict[str, float], float]:
     """(weighted term frequencies, weighted length) of one article."""
-    tf: dict[str, float] = defaultdict(float)
+    tf: dict[str, float] = {}
+    get = tf.get
     length = 0.0
-
-    def add(terms: Iterable[str], boost: float, counts: bool = True) -> None:
-        nonlocal length
-        for term in terms:
-            tf[term] += boost
-            if counts:
-                length += boost
-
-    add(text_terms(title), BOOST["title"])
     tag_text = " ".join(tags)
-    add(text_terms(tag_text), BOOST["tags"])
-    add(text_terms(answer), BOOST["answer"])
-    add(text_terms(category), BOOST["category"])
-    add(text_terms(body[:BODY_CHARS]), BOOST["body"])
-    for question in asked:
-        add(set(text_terms(question)), BOOST["asked"], counts=False)
+    for text, boost in ((title, BOOST["title"]), (tag_text, BOOST["tags"]),
+                        (answer, BOOST["answer"]), (category, BOOST["category"]),
+                        (body[:BODY_CHARS], BOOST["body"])):
+        if not text:
+            continue
+        found = text_terms(text)
+        length += boost * len(found)
+        for term in found:
+            tf[term] = get(term, 0.0) + boost
+    # Not counted in the length: what callers asked, and the sound and initials of the title.
+    extra: list[tuple[Iterable[str], float]] = [
+        (set(text_terms(q)), BOOST["asked"]) for q in asked]
     head = normalise(f"{title} {tag_text}")
-    add(set(pinyin_terms(head)), BOOST["pinyin"], counts=False)
-    add(char_terms(head), BOOST["chars"], counts=False)
-    add(initials_terms(title), BOOST["initials"], counts=False)
+    extra += [(set(pinyin_terms(head)), BOOST["pinyin"]), (char_terms(head), BOOST["chars"]),
+              (initials_terms(title), BOOST["initials"])]
+    for terms, boost in extra:
+        for term in terms:
+            tf[term] = get(term, 0.0) + boost
     return tf, length
-
-
-def _weight(tf: float, length: float, avgdl: float) -> int:
-    norm = K1 * (1 - B + B * length / avgdl)
-    return max(1, min(255, round(255 * tf / (tf + norm))))
 
 
 def _state(conn: sqlite3.Connection) -> dict[str, float]:
@@ -147,7 +142,7 @@ def update(conn: sqlite3.Connection, article_ids: Iterable[str]) -> int:
     avgdl = max(total_len / n_docs, 1.0) if n_docs > 0 else 1.0
     removals: dict[str, list[int]] = defaultdict(list)
     additions: dict[str, tuple[array, bytearray]] = {}
-    weight_of: dict[tuple[float, float], int] = {}
+    weight_of: dict[tuple[float, float], int] = {}  # (tf, length norm) -> weight byte
     changed = 0
     # Entries that keep their number first, in number order, then new ones (numbered as they
     # come): each term's additions are then in ascending order.
@@ -175,15 +170,17 @@ def update(conn: sqlite3.Connection, article_ids: Iterable[str]) -> int:
             conn.execute("UPDATE kb_index_doc SET version = ?, answers = ?, terms = ?, "
                          "length = ? WHERE docno = ?",
                          (version, answers, _pack(tf), length, docno))
+        norm = K1 * (1 - B + B * length / avgdl)
         for term, f in tf.items():
-            w = weight_of.get((f, length))
+            w = weight_of.get((f, norm))
             if w is None:
-                w = weight_of[(f, length)] = _weight(f, length, avgdl)
+                w = weight_of[(f, norm)] = max(1, min(255, round(255 * f / (f + norm))))
             entry = additions.get(term)
             if entry is None:
-                entry = additions[term] = (array("I"), bytearray())
-            entry[0].append(docno)
-            entry[1].append(w)
+                additions[term] = (array("I", (docno,)), bytearray((w,)))
+            else:
+                entry[0].append(docno)
+                entry[1].append(w)
         changed += 1
     touched = list(removals.keys() | additions.keys())
     existing: dict[str, tuple[bytes, bytes]] = {}

@@ -18,7 +18,6 @@ of a millisecond per title: too slow for an import of ten thousand).
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import cache, lru_cache
 
 from models.search.normalise import HAN, normalise, terms_of_normalised, word_form
@@ -27,6 +26,7 @@ PINYIN, INITIALS, CHAR = "py:", "pi:", "u:"
 # Characters that say nothing on their own.
 _STOP_CHARS = frozenset("的了是在有我你他她它们这那个吗呢吧啊和与及或等要能会可就都也还很么什怎啥哪谁请问想")
 _HAN_RUN = re.compile(f"[{HAN}]+")
+_TONES = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ", "aaaaeeeeiiiioooouuuuvvvvvnnnm")
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -34,11 +34,8 @@ _WORD = re.compile(r"[a-z0-9]+")
 def _pinyin_table() -> dict[str, str]:
     from pypinyin.pinyin_dict import pinyin_dict
 
-    out = {}
-    for code, readings in pinyin_dict.items():
-        first = readings.split(",")[0]
-        out[chr(code)] = unicodedata.normalize("NFKD", first).encode("ascii", "ignore").decode()
-    return out
+    return {chr(code): readings.split(",")[0].translate(_TONES)
+            for code, readings in pinyin_dict.items()}
 
 
 def syllables(run: str) -> list[str]:
@@ -74,30 +71,34 @@ def _initials_table() -> dict[str, str]:
 
     out = {}
     for code, readings in pinyin_dict.items():
-        letters = []
-        for reading in readings.split(","):
-            first = unicodedata.normalize("NFKD", reading).encode("ascii", "ignore")[:1].decode()
-            if first and first not in letters:
-                letters.append(first)
-        out[chr(code)] = "".join(letters)
+        letters = "".join(dict.fromkeys(r[:1].translate(_TONES) for r in readings.split(",")))
+        out[chr(code)] = letters
     return out
+
+
+INITIALS_CHARS = 12  # of a title, given initials terms
 
 
 @lru_cache(maxsize=65536)
 def initials_terms(title: str) -> tuple[str, ...]:
     """`pi:` terms of a title: the substrings of 2 to 4 letters of its pinyin initials (each
-    reading of a character that has several)."""
+    reading of a character that has several), from its first `INITIALS_CHARS` characters."""
     table = _initials_table()
     grams: set[str] = set()
-    for run in _HAN_RUN.findall(normalise(title)):
-        options = [table.get(ch) or "" for ch in run]
+    for run in _HAN_RUN.findall(normalise(title)[:INITIALS_CHARS * 2]):
+        options = [table.get(ch) or "" for ch in run[:INITIALS_CHARS]]
+        plain = "".join(o[:1] or "?" for o in options)
+        several = [len(o) > 1 for o in options]
         for n in (2, 3, 4):
             for i in range(len(options) - n + 1):
-                window = options[i:i + n]
-                if not all(window):
+                gram = plain[i:i + n]
+                if "?" in gram:
+                    continue
+                if not any(several[i:i + n]):
+                    grams.add(gram)
                     continue
                 partial = [""]
-                for letters in window:
+                for letters in options[i:i + n]:
                     partial = [p + c for p in partial for c in letters][:16]
                 grams.update(partial)
     return tuple(INITIALS + g for g in sorted(grams))

@@ -242,16 +242,18 @@ def test_recorded_answers_are_kept_and_teach_the_search(kb_store):
 
 
 # --- the index ----------------------------------------------------------------------------------
-def _postings(store) -> dict[str, list[tuple[str, int]]]:
+def _postings(store) -> dict[str, list[str]]:
+    """Each term's articles (weights depend on the average length when indexed: not compared)."""
+    import numpy as np
+
     with store.raw() as conn:
         docs = dict(conn.execute("SELECT docno, article_id FROM kb_index_doc"))
         out = {}
         for term, blob, weights in conn.execute("SELECT term, docs, weights FROM kb_index_term"):
-            import numpy as np
-
             numbers = np.frombuffer(blob, dtype=np.uint32).tolist()
             assert numbers == sorted(numbers), term  # search relies on sorted postings
-            out[term] = sorted((docs[n], 1) for n in numbers)
+            assert len(weights) == len(numbers), term
+            out[term] = sorted(docs[n] for n in numbers)
     return out
 
 
