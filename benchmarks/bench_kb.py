@@ -97,12 +97,19 @@ def write_csv(path: Path, n: int, seed: int = 13) -> None:
                         a["department"], a["lang"], a["body"]])
 
 
-def hotline(*args: str, data_dir: Path) -> tuple[float, str]:
+def hotline(*args: str, data_dir: Path) -> tuple[float, float, str]:
+    """(wall seconds, CPU seconds of the process, its output)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "agent_tui.cli", *args, "--data-dir",
                            str(data_dir), "--lang", "en"], capture_output=True, text=True,
                           check=True, cwd=ROOT)
-    return time.perf_counter() - t, proc.stdout.strip()
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, proc.stdout.strip()
 
 
 def build_big_store(store_dir: Path, cases: int, articles: int, work: Path) -> dict:
@@ -155,6 +162,7 @@ def typing_queries() -> list[tuple[str, str]]:
 
 def query_phase(store_dir: Path) -> dict:
     """In its own process: suggestions for every prefix of every test question."""
+    import os
     import resource
 
     from models.kb.search import KnowledgeSearch
@@ -172,6 +180,7 @@ def query_phase(store_dir: Path) -> dict:
         out[lang] = {"n": len(values), "p50": statistics.median(values),
                      "p95": values[int(len(values) * 0.95) - 1], "max": values[-1]}
     out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["load"] = os.getloadavg()[0]
     return out
 
 
@@ -195,11 +204,11 @@ def main() -> None:
             write_markdown(folder, args.import_files)
         fresh = work / "import-store"
         shutil.rmtree(fresh, ignore_errors=True)
-        seconds, out = hotline("kb", "import", str(folder), data_dir=fresh)
-        print(f"hotline kb import of {args.import_files:,} Markdown files: {seconds:.1f} s "
-              f"(a process, fresh store) -> {out}", flush=True)
-        again, out = hotline("kb", "import", str(folder), data_dir=fresh)
-        print(f"the same again: {again:.1f} s -> {out}", flush=True)
+        wall, cpu, out = hotline("kb", "import", str(folder), data_dir=fresh)
+        print(f"hotline kb import of {args.import_files:,} Markdown files: {wall:.1f} s wall, "
+              f"{cpu:.1f} s CPU (a process, fresh store) -> {out}", flush=True)
+        wall, cpu, out = hotline("kb", "import", str(folder), data_dir=fresh)
+        print(f"the same again: {wall:.1f} s wall, {cpu:.1f} s CPU -> {out}", flush=True)
         shutil.rmtree(fresh, ignore_errors=True)
     store_dir = work / "store"
     if not (store_dir / "hotline.db").exists():
@@ -214,7 +223,7 @@ def main() -> None:
     for lang in ("zh", "en"):
         m = q[lang]
         print(f"{lang:8} {m['n']:>6} {m['p50']:>8.1f} {m['p95']:>8.1f} {m['max']:>8.1f}")
-    print(f"query process peak RSS {q['rss_mb']:.0f} MB")
+    print(f"query process peak RSS {q['rss_mb']:.0f} MB; load average {q['load']:.1f}")
     if not args.keep:
         shutil.rmtree(work)
 

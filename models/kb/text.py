@@ -30,12 +30,29 @@ _TONES = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ
 _WORD = re.compile(r"[a-z0-9]+")
 
 
+def _readings() -> dict[int, str]:
+    """pypinyin's character table (code point → readings), read from its file without importing
+    the package: `import pypinyin` also loads its phrase dictionary, 50 MB this does not need."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("pypinyin")
+    if spec is not None and spec.origin:
+        path = Path(spec.origin).with_name("pinyin_dict.py")
+        loader = importlib.util.spec_from_file_location("_kb_pinyin_dict", path)
+        if loader is not None and loader.loader is not None:
+            module = importlib.util.module_from_spec(loader)
+            loader.loader.exec_module(module)
+            return module.pinyin_dict
+    from pypinyin.pinyin_dict import pinyin_dict  # pragma: no cover (an unusual install)
+
+    return pinyin_dict
+
+
 @cache
 def _pinyin_table() -> dict[str, str]:
-    from pypinyin.pinyin_dict import pinyin_dict
-
     return {chr(code): readings.split(",")[0].translate(_TONES)
-            for code, readings in pinyin_dict.items()}
+            for code, readings in _readings().items()}
 
 
 def syllables(run: str) -> list[str]:
@@ -67,10 +84,8 @@ def pinyin_line(norm: str) -> str:
 def _initials_table() -> dict[str, str]:
     """Each character's possible pinyin initials, every reading (行: "xh"), so that an agent's
     initials meet a title whatever reading its phrase takes."""
-    from pypinyin.pinyin_dict import pinyin_dict
-
     out = {}
-    for code, readings in pinyin_dict.items():
+    for code, readings in _readings().items():
         letters = "".join(dict.fromkeys(r[:1].translate(_TONES) for r in readings.split(",")))
         out[chr(code)] = letters
     return out
