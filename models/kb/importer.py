@@ -27,6 +27,7 @@ what changed follow, once for the whole import (`models.kb.index`).
 from __future__ import annotations
 
 import csv
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -89,22 +90,20 @@ class KbImportReport:
 
 
 # --- reading ----------------------------------------------------------------------------------
-_LOADER = None
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 
 
 def _yaml_load(text: str) -> Any:
-    """Safe YAML (libyaml when present), dates left as text: they are read here, so that a
-    bad one is reported as a bad date on its line."""
-    global _LOADER
+    """YAML with every scalar left as text (libyaml's base loader when present): dates, ids
+    (`0012`), flags and languages are read here, where a bad one is reported on its line."""
     import yaml
 
-    if _LOADER is None:
-        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        _LOADER = type("FrontMatterLoader", (base,), {})
-        _LOADER.yaml_implicit_resolvers = {
-            first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
-            for first, resolvers in base.yaml_implicit_resolvers.items()}
-    return yaml.load(text, Loader=_LOADER)  # noqa: S506 (a safe loader)
+    return yaml.load(text, Loader=getattr(yaml, "CBaseLoader", yaml.BaseLoader))  # noqa: S506
+
+
+def _value(raw: Any) -> Any:
+    """A front-matter value with YAML's null spellings as None."""
+    return None if isinstance(raw, str) and raw.strip() in _NULLS else raw
 
 
 def parse_markdown(text: str, name: str, tz: tzinfo | None = None) -> ArticleInput:
@@ -140,6 +139,8 @@ def parse_markdown(text: str, name: str, tz: tzinfo | None = None) -> ArticleInp
 
 def _article(meta: dict[str, Any], body: str, default_id: str | None,
              line_of: Callable[[str], int], tz: tzinfo | None) -> ArticleInput:
+    meta = {k: _value(v) for k, v in meta.items()}
+
     def text(key: str) -> str:
         value = meta.get(key)
         return "" if value is None else str(value).strip()
@@ -159,7 +160,7 @@ def _article(meta: dict[str, Any], body: str, default_id: str | None,
     elif isinstance(tags, str):
         tags = [x for x in _TAG_SPLIT.split(tags) if x]
     elif isinstance(tags, list):
-        tags = [str(x) for x in tags if x is not None]
+        tags = [x for x in (_value(x) for x in tags) if x is not None]
     else:
         raise BadArticle(line_of("tags"), "bad_tags")
     zone = tz or local_zone()
@@ -173,6 +174,8 @@ def _article(meta: dict[str, Any], body: str, default_id: str | None,
         raise BadArticle(line_of("valid_until"), "bad_range", start=text("valid_from"),
                          until=text("valid_until"))
     withdrawn = meta.get("withdrawn")
+    if tags and not all(isinstance(t, str) for t in tags):
+        raise BadArticle(line_of("tags"), "bad_tags")
     return ArticleInput(
         id=article_id, title=text("title"), answer=text("answer"), lang=lang, body=body,
         category=text("category"), tags=tags, department=text("department"),
@@ -230,55 +233,91 @@ def read_csv(path: Path, tz: tzinfo | None = None) -> Iterator[tuple[int, Articl
             line = reader.line_num + 1
 
 
-def collect(path: Path, tz: tzinfo | None = None) -> Iterator[tuple[str, int, ArticleInput | BadArticle]]:
-    """(file name, line, article or problem) for everything under `path`."""
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in MARKDOWN + (".csv",)
-                       and p.is_file())
-    else:
-        files = [path]
-    for file in files:
-        shown = str(file.relative_to(path)) if path.is_dir() else file.name
-        if file.suffix.lower() == ".csv":
-            for line, item in read_csv(file, tz):
-                yield shown, line, item
-            continue
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            yield shown, 1, BadArticle(1, "unreadable", error=str(exc))
-            continue
-        try:
-            yield shown, 1, parse_markdown(text, file.name, tz)
-        except BadArticle as exc:
-            yield shown, exc.line, exc
-
-
-def count_sources(path: Path) -> int:
+def _sources(path: Path) -> list[Path]:
     if not path.is_dir():
-        return 1
-    return sum(1 for p in path.rglob("*") if p.suffix.lower() in MARKDOWN + (".csv",))
+        return [path]
+    return sorted(p for p in path.rglob("*") if p.suffix.lower() in MARKDOWN + (".csv",)
+                  and p.is_file())
+
+
+def _read_markdown(file: Path, shown: str, tz: tzinfo | None) -> tuple[str, int, Any]:
+    """(shown name, line, article) or (shown name, line, (code, params)) for a problem: plain
+    data, so that it can come back from a worker process."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return shown, 1, ("unreadable", {"error": str(exc)})
+    try:
+        return shown, 1, parse_markdown(text, file.name, tz)
+    except BadArticle as exc:
+        return shown, exc.line, (exc.code, exc.params)
+
+
+def _read_chunk(chunk: list[tuple[Path, str]], tz: tzinfo | None) -> list[tuple[str, int, Any]]:
+    return [_read_markdown(file, shown, tz) for file, shown in chunk]
+
+
+PARALLEL_FROM = 2_000  # Markdown files: from this many, a second process parses while we write
+CHUNK_FILES = 250
+
+
+def collect(path: Path, tz: tzinfo | None = None, *,
+            workers: int | None = None) -> Iterator[tuple[str, int, Any]]:
+    """(file name, line, article or (problem code, params)) for everything under `path`, in
+    file order. A big folder is parsed by `workers` forked processes (default: one more than
+    this one, where the machine has a second core), while the caller writes what came back."""
+    files = _sources(path)
+    named = [(f, str(f.relative_to(path)) if path.is_dir() else f.name) for f in files]
+    markdown = [x for x in named if x[0].suffix.lower() != ".csv"]
+    if workers is None:
+        workers = 1 if len(markdown) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 else 0
+    parsed: Iterator[list[tuple[str, int, Any]]] = iter(())
+    pool = None
+    if workers and markdown:
+        import multiprocessing
+        from functools import partial
+
+        pool = multiprocessing.get_context("fork").Pool(workers)
+        chunks = [markdown[i:i + CHUNK_FILES] for i in range(0, len(markdown), CHUNK_FILES)]
+        parsed = pool.imap(partial(_read_chunk, tz=tz), chunks)
+    try:
+        waiting: list[tuple[str, int, Any]] = []
+        for file, shown in named:
+            if file.suffix.lower() == ".csv":
+                for line, item in read_csv(file, tz):
+                    yield shown, line, (item if isinstance(item, ArticleInput)
+                                        else (item.code, item.params))
+                continue
+            if pool is None:
+                yield _read_markdown(file, shown, tz)
+                continue
+            if not waiting:
+                waiting = list(next(parsed))[::-1]
+            yield waiting.pop()
+    finally:
+        if pool is not None:
+            pool.terminate()
 
 
 def import_articles(store, path: Path | str, *, tz: tzinfo | None = None, source: str = "",
                     by: str = "", progress: Callable[[int, int], None] | None = None,
-                    at: datetime | None = None) -> KbImportReport:
+                    at: datetime | None = None, workers: int | None = None) -> KbImportReport:
     """Import every article under `path` (a folder, a Markdown file or a CSV) into `store`."""
     path = Path(path)
     report = KbImportReport()
-    total = count_sources(path)
+    total = len(_sources(path))
     seen: dict[str, str] = {}
     batch: list[tuple[ArticleInput, str]] = []
     changed: list[str] = []
     files_done = 0
     last_file = None
     with store.raw() as conn:
-        for name, line, item in collect(path, tz):
+        for name, line, item in collect(path, tz, workers=workers):
             if name != last_file:
                 files_done += 1
                 last_file = name
-            if isinstance(item, BadArticle):
-                report.problems.append(Problem(name, item.line, item.code, item.params))
+            if not isinstance(item, ArticleInput):
+                report.problems.append(Problem(name, line, item[0], item[1]))
                 continue
             where = f"{name}:{line}" if name.endswith(".csv") else name
             if item.id in seen:

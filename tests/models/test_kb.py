@@ -312,3 +312,26 @@ def test_a_second_connection_sees_the_change_counter_move(kb_store):
         changes, indexed = (v for (v,) in conn.execute(
             "SELECT value FROM kb_index_state WHERE key IN ('changes', 'indexed') ORDER BY key"))
     assert changes == indexed > 0
+
+
+def test_a_big_folder_parsed_by_a_second_process_imports_the_same(tmp_path):
+    from models.kb import importer
+    from models.store import open_store
+
+    folder = tmp_path / "many"
+    for n in range(30):
+        md(folder, f"a{n:02d}.md", HEATING.replace("id: heating", f"id: h{n}"))
+    md(folder, "a15-bad.md", "---\ntitle: x\nanswer: y\nlang: xx\n---\n")
+    reports = []
+    for workers in (0, 2):
+        importer_chunk = importer.CHUNK_FILES
+        importer.CHUNK_FILES = 4  # several chunks, in order
+        try:
+            reports.append(import_articles(open_store(tmp_path / f"s{workers}"), folder,
+                                           workers=workers))
+        finally:
+            importer.CHUNK_FILES = importer_chunk
+    sequential, parallel = reports
+    assert parallel.added == sequential.added == 30 and parallel.ids == sequential.ids
+    assert [p.text() for p in parallel.problems] == [p.text() for p in sequential.problems] == [
+        "a15-bad.md:4: lang: 'xx' is not zh or en"]
