@@ -210,8 +210,7 @@ DOMAIN_STRINGS: dict[str, tuple[str, str]] = {  # key -> (en, zh)
     "kb.phrase.closing": ("Closing", "结束语"),
     "kb.phrase.callback": ("Callback", "回访"),
     "kb.phrase.redirect_court": ("Courts", "司法途径"),
-    "kb.phrase.missing": ("{name} is needed to fill in this phrase", "此短语需要填写 {name}"),
-    # the lead's gap review
+    # the lead's gap review: the labels of the `kind` codes (models/kb/gaps.py)
     "kb.gap.answered_from": ("answered from an article", "已用知识答复"),
     "kb.gap.no_article": ("no article matched", "无匹配知识"),
 }
