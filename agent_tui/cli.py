@@ -29,6 +29,7 @@ COMMANDS = {
     "user": "sync:user_group",
     "sync": "sync:sync_cmd",
     "queue": "sync:queue_cmd",
+    "kb": "kb:kb_group",
 }
 
 

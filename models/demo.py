@@ -17,7 +17,8 @@ from sqlmodel import Session
 from models.cases import file_case_in, record_event_in
 from models.domain.case_shape import CaseDraft
 from models.domain.enums import EventKind
-from models.domain.timeutil import now
+from models.domain.timeutil import from_db_text, now
+from models.kb.demo import seed_demo_articles
 from models.reference.catalogue import ensure_catalogue
 from models.store.tables import Meta
 
@@ -159,7 +160,11 @@ def generate_drafts(count: int = 400, seed: int = 12345, days: int = 45,
 
 def seed_demo(store: Store, count: int = 400, seed: int = 12345, agent: str = "demo",
               end: datetime | None = None) -> int:
-    """Fill a store with demo cases once; returns how many were added (0 if already seeded)."""
+    """Fill a store with demo cases once; returns how many were added (0 if already seeded).
+
+    The demo knowledge articles and quick phrases are loaded every time (adding nothing when
+    they are there), so a demo store made before they existed gets them too."""
+    seed_demo_articles(store)
     if store.get_meta(SEED_MARK):
         return 0
     with store.writer() as session:
@@ -171,7 +176,28 @@ def seed_demo(store: Store, count: int = 400, seed: int = 12345, agent: str = "d
             _play_outcome(session, case, outcome, at, end)
         session.add(Meta(key=SEED_MARK, value=str(count)))
         session.commit()
+    _answer_from_articles(store, agent)
     return count
+
+
+def _answer_from_articles(store: Store, agent: str) -> None:
+    """The demo's calls answered directly name the article that answered them, when one does."""
+    from models.kb import KnowledgeSearch, record_answer_in
+
+    engine = KnowledgeSearch(store)
+    try:
+        with store.raw() as conn:
+            cases = conn.execute('SELECT id, description, created_at FROM "case" '
+                                 "WHERE disposition = 'answered' ORDER BY created_at").fetchall()
+            answers = [(cid, text, at, engine.search(text, limit=1)) for cid, text, at in cases]
+            conn.execute("BEGIN IMMEDIATE")
+            for case_id, text, at, hits in answers:
+                if hits and hits[0].strong:
+                    record_answer_in(conn, case_id, text, hits[0].id, hits[0].version,
+                                     agent=agent, lang=hits[0].lang, at=from_db_text(at))
+            conn.execute("COMMIT")
+    finally:
+        engine.close()
 
 
 def _play_outcome(session: Session, case, outcome: str, at: datetime, end: datetime) -> None:

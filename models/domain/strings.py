@@ -5,7 +5,9 @@
 - `field.<name>`: a case field's name as a person reads it;
 - `problem.<code>`: a validation problem, saying what to fix (`models.domain.messages.Problem`);
 - `search.why.<code>`, `route.why.<code>`: the engines' reasons (`models.domain.i18n.Reason`);
-- `lead.queue.<key>`: the shift lead's work queues.
+- `lead.queue.<key>`: the shift lead's work queues;
+- `kb.<...>`: the knowledge base's words: article status, import problems, why an article is
+  suggested, quick phrases' names, the gap review.
 
 The interface's own words are `agent_tui.i18n`; both go into the one catalogue.
 """
@@ -157,4 +159,58 @@ DOMAIN_STRINGS: dict[str, tuple[str, str]] = {  # key -> (en, zh)
     "lead.queue.due_soon": ("Due within a day", "即将到期"),
     "lead.queue.callbacks_due": ("Callbacks due", "待回访"),
     "lead.queue.repeat_calls": ("Repeat calls", "重复来电"),
+    # the knowledge base: whether an article is in force
+    "kb.status.current": ("current", "现行有效"),
+    "kb.status.expired": ("expired", "已失效"),
+    "kb.status.not_yet_valid": ("not yet valid", "尚未生效"),
+    "kb.withdrawn": ("withdrawn", "已撤回"),
+    "kb.field.title": ("Title", "标题"),
+    "kb.field.answer": ("Answer", "答复口径"),
+    "kb.field.category": ("Category", "类别"),
+    "kb.field.tags": ("Tags", "标签"),
+    "kb.field.department": ("Department", "责任单位"),
+    "kb.field.valid": ("Valid", "有效期"),
+    "kb.field.version": ("Version", "版本"),
+    "kb.field.lang": ("Language", "语言"),
+    "kb.field.translations": ("Translations", "其他语言"),
+    # knowledge import: what is wrong with a file or row
+    "kb.problem.unreadable": ("cannot read the file: {error}", "无法读取文件：{error}"),
+    "kb.problem.no_front_matter": (
+        "no front matter: the file must start with a line '---'",
+        "缺少文件头：文件须以一行 '---' 开始"),
+    "kb.problem.unclosed_front_matter": (
+        "the front matter is not closed with a line '---'",
+        "文件头没有以一行 '---' 结束"),
+    "kb.problem.bad_front_matter": ("bad front matter: {error}", "文件头格式错误：{error}"),
+    "kb.problem.missing": ("{field} is missing", "缺少 {field}"),
+    "kb.problem.bad_date": (
+        "{field}: {value!r} is not a date (write 2026-03-01)",
+        "{field}：{value!r} 不是日期（应写作 2026-03-01）"),
+    "kb.problem.bad_range": (
+        "valid_until {until} is before valid_from {start}",
+        "valid_until {until} 早于 valid_from {start}"),
+    "kb.problem.bad_lang": ("lang: {value!r} is not zh or en", "lang：{value!r} 不是 zh 或 en"),
+    "kb.problem.bad_tags": ("tags must be a list", "tags 必须是列表"),
+    "kb.problem.duplicate_id": ("id {id!r} is also used by {other}", "id {id!r} 与 {other} 重复"),
+    "kb.problem.no_columns": (
+        "a CSV of articles needs the columns id, title and answer (has: {columns})",
+        "知识库 CSV 须有 id、title、answer 列（现有：{columns}）"),
+    # knowledge search: why an article is suggested
+    "kb.why.synonym": ("“{said}” means “{means}”", "“{said}”即“{means}”"),
+    "kb.why.sounds_like": ("sounds like “{means}”", "读音同“{means}”"),
+    "kb.why.spelling": ("read “{said}” as “{means}”", "“{said}”按“{means}”理解"),
+    "kb.why.initials": ("pinyin initials “{initials}”", "拼音首字母“{initials}”"),
+    "kb.why.asked": ("answered {n} similar questions before", "此前答复过 {n} 个类似问题"),
+    # quick phrases
+    "kb.phrase.greeting": ("Greeting", "问候"),
+    "kb.phrase.address": ("Address read-back", "复述地址"),
+    "kb.phrase.passed_on": ("Passed on", "已转交"),
+    "kb.phrase.answered": ("Answered", "已答复"),
+    "kb.phrase.wait": ("Please hold", "请稍候"),
+    "kb.phrase.closing": ("Closing", "结束语"),
+    "kb.phrase.callback": ("Callback", "回访"),
+    "kb.phrase.redirect_court": ("Courts", "司法途径"),
+    # the lead's gap review: the labels of the `kind` codes (models/kb/gaps.py)
+    "kb.gap.answered_from": ("answered from an article", "已用知识答复"),
+    "kb.gap.no_article": ("no article matched", "无匹配知识"),
 }

@@ -107,6 +107,55 @@ CREATE INDEX ix_search_postings_term ON search_postings (term);
 """
 
 
+# The knowledge base (models/kb): articles and their revisions, the answers given from them, the
+# quick phrases, and the articles' own search index (derived: `hotline kb search --rebuild`).
+V5_KB = """
+CREATE TABLE kb_article (
+    id VARCHAR NOT NULL PRIMARY KEY, group_id VARCHAR NOT NULL, lang VARCHAR NOT NULL,
+    title VARCHAR NOT NULL, answer VARCHAR NOT NULL, body VARCHAR NOT NULL,
+    category VARCHAR NOT NULL, tags JSON NOT NULL, department VARCHAR NOT NULL,
+    valid_from VARCHAR(32), valid_until VARCHAR(32), version INTEGER NOT NULL,
+    content_hash VARCHAR NOT NULL, withdrawn BOOLEAN NOT NULL, source VARCHAR NOT NULL,
+    created_at VARCHAR(32) NOT NULL, updated_at VARCHAR(32) NOT NULL, updated_by VARCHAR NOT NULL);
+CREATE INDEX ix_kb_article_group_id ON kb_article (group_id);
+CREATE TABLE kb_revision (
+    article_id VARCHAR NOT NULL, version INTEGER NOT NULL, at VARCHAR(32) NOT NULL,
+    content JSON NOT NULL, PRIMARY KEY (article_id, version));
+CREATE TABLE kb_answer (
+    id VARCHAR NOT NULL PRIMARY KEY, case_id VARCHAR NOT NULL, question VARCHAR NOT NULL,
+    article_id VARCHAR NOT NULL, version INTEGER NOT NULL, lang VARCHAR NOT NULL,
+    agent VARCHAR NOT NULL, at VARCHAR(32) NOT NULL);
+CREATE INDEX ix_kb_answer_case_id ON kb_answer (case_id);
+CREATE INDEX ix_kb_answer_at ON kb_answer (at);
+CREATE INDEX ix_kb_answer_article_at ON kb_answer (article_id, at);
+CREATE TABLE kb_phrase (
+    code VARCHAR NOT NULL, lang VARCHAR NOT NULL, label VARCHAR NOT NULL, text VARCHAR NOT NULL,
+    version INTEGER NOT NULL, withdrawn BOOLEAN NOT NULL, updated_at VARCHAR(32) NOT NULL,
+    PRIMARY KEY (code, lang));
+CREATE TABLE kb_index_doc (
+    docno INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, article_id VARCHAR NOT NULL UNIQUE,
+    version INTEGER NOT NULL, answers INTEGER NOT NULL, terms BLOB NOT NULL,
+    length FLOAT NOT NULL);
+CREATE TABLE kb_index_term (
+    term VARCHAR NOT NULL PRIMARY KEY, docs BLOB NOT NULL, weights BLOB NOT NULL);
+CREATE TABLE kb_index_state (key VARCHAR NOT NULL PRIMARY KEY, value NUMERIC NOT NULL);
+INSERT INTO kb_index_state (key, value) VALUES ('changes', 0), ('indexed', 0);
+"""
+
+# Any write to the articles or the answers, by any path (an import, a sync pull, a script), moves
+# the change counter; the index compares it with what it has indexed (one key lookup per search).
+V5_KB_TRIGGERS = tuple(
+    f"CREATE TRIGGER kb_{table}_{op.lower()} AFTER {op} ON kb_{table} BEGIN "
+    "UPDATE kb_index_state SET value = value + 1 WHERE key = 'changes'; END"
+    for table in ("article", "answer") for op in ("INSERT", "UPDATE", "DELETE"))
+
+
+def _v5_kb(conn: sqlite3.Connection) -> None:
+    _script(V5_KB)(conn)
+    for statement in V5_KB_TRIGGERS:
+        conn.execute(statement)
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(conn: sqlite3.Connection) -> None:
         for statement in sql.split(";"):
@@ -122,6 +171,7 @@ STEPS: list[Callable[[sqlite3.Connection], None]] = [
     _script(V2_INTAKE),
     _v3_outbox,
     _script(V4_SEARCH),
+    _v5_kb,
 ]
 
 LATEST = len(STEPS)
