@@ -13,7 +13,7 @@ from sqlmodel import Session
 from models.domain import validation
 from models.domain.case_shape import CaseDraft
 from models.domain.deadlines import add_working_days
-from models.domain.enums import Disposition, EventKind
+from models.domain.enums import EventKind, Status
 from models.domain.ids import new_id
 from models.domain.timeutil import now
 from models.domain.validation import CheckedCase
@@ -45,7 +45,7 @@ def file_case_in(session: Session, store: Store, draft: CaseDraft, agent: str, a
         id=new_id(), case_no=store.next_case_no(session, at), source="local",
         created_at=at, updated_at=at, agent=agent, **checked.values,
     )
-    if case.disposition == Disposition.DISPATCH:
+    if case.status == Status.DISPATCHED:  # an open case gets its deadline when dispatched
         case.due_at = add_working_days(at, checked.due_days)
     session.add(case)
     session.flush()

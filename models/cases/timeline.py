@@ -12,8 +12,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from models.domain.case_shape import CaseDraft
-from models.domain.enums import EventKind, Status
+from models.domain.enums import EventKind
 from models.domain.ids import new_id
+from models.domain.lifecycle import event_effect
 from models.domain.messages import Problem, ValidationFailed
 from models.domain.phone import PhoneError, normalise_phone
 from models.domain.text import clean_text
@@ -23,21 +24,12 @@ from models.store.tables import Case, CaseEvent
 
 from .callers import remember_caller
 
-# Status a case moves to when an event of this kind is recorded on it.
-_STATUS_AFTER: dict[str, Status] = {
-    EventKind.DISPATCHED: Status.DISPATCHED,
-    EventKind.REDISPATCHED: Status.DISPATCHED,
-    EventKind.RETURNED: Status.RETURNED,
-    EventKind.RESOLVED: Status.RESOLVED,
-    EventKind.REOPENED: Status.IN_PROGRESS,
-    EventKind.CLOSED: Status.CLOSED,
-}
-
 
 def record_event_in(session: Session, case: Case, kind: EventKind, agent: str, at: datetime,
                     note: str = "", data: dict[str, Any] | None = None, *,
                     event_id: str | None = None, queue: bool = True) -> CaseEvent:
-    """Append an event to a case's timeline and move its status as the event implies.
+    """Append an event to a case's timeline and move the case as the event implies
+    (`models.domain.lifecycle.event_effect`, the same rule on the terminal and the server).
 
     `queue` puts it in the terminal's outbox (the central server applies events with False)."""
     event = CaseEvent(id=event_id or new_id(), case_id=case.id, kind=str(kind), at=at,
@@ -45,16 +37,11 @@ def record_event_in(session: Session, case: Case, kind: EventKind, agent: str, a
     session.add(event)
     if queue:
         outbox.enqueue_event(session, event)
-    status = _STATUS_AFTER.get(kind)
-    if status is not None:
-        case.status = str(status)
-        if status is Status.RESOLVED:
-            case.resolved_at = at
-            case.resolution = event.note
-    if kind is EventKind.CALLBACK and data and "satisfaction" in data:
-        case.satisfaction = str(data["satisfaction"])
-    if kind is EventKind.REPEAT_CALL:
-        case.repeat_count += 1
+    effect = event_effect(event.kind, event.data, event.note, at, case.status)
+    for name, value in effect.fields.items():
+        setattr(case, name, value)
+    case.supervised_count += effect.supervised
+    case.repeat_count += effect.repeat_calls
     case.updated_at = at
     case.version += 1
     session.add(case)

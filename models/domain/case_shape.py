@@ -65,6 +65,10 @@ class CaseRecord(CaseIntake):
     agent: str = ""  # who filed it
     version: int = 1
     repeat_count: int = 0
+    # The lifecycle's state beyond `status` (models.domain.lifecycle.event_effect keeps them):
+    return_reason: str = ""  # the last return's reason, while a lead reviews it
+    extension_due_at: AwareDatetime | None = None  # a department's request, awaiting a lead
+    supervised_count: int = 0  # 督办: how often a lead pressed the department
 
 
 # The fields that hold a time (aware, stored in UTC; exported in ISO 8601 with the offset).

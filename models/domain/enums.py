@@ -140,4 +140,11 @@ class EventKind(Labelled):
     REOPENED = "reopened"
     CLOSED = "closed"
     IMPORTED = "imported"
+    ACCEPTED = "accepted"
+    SENT_BACK = "sent_back"  # a lead's review of a return: back to the same department
+    PROGRESS = "progress"
+    EXTENSION_REQUESTED = "extension_requested"
+    EXTENSION_APPROVED = "extension_approved"
+    EXTENSION_REFUSED = "extension_refused"
+    REMINDED = "reminded"  # 催办: the deadline has passed
 

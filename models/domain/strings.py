@@ -51,6 +51,39 @@ DOMAIN_STRINGS: dict[str, tuple[str, str]] = {  # key -> (en, zh)
     "enum.EventKind.reopened": ("Reopened", "重新办理"),
     "enum.EventKind.closed": ("Closed", "结案"),
     "enum.EventKind.imported": ("Imported", "导入"),
+    "enum.EventKind.accepted": ("Accepted", "签收"),
+    "enum.EventKind.sent_back": ("Sent back to the department", "退单审核：退回原单位"),
+    "enum.EventKind.progress": ("Progress", "办理进展"),
+    "enum.EventKind.extension_requested": ("Extension requested", "申请延期"),
+    "enum.EventKind.extension_approved": ("Extension approved", "延期已批准"),
+    "enum.EventKind.extension_refused": ("Extension refused", "延期未批准"),
+    "enum.EventKind.reminded": ("Reminder: past the deadline", "催办：已超期"),
+    # Action (a lifecycle step)
+    "enum.Action.dispatch": ("Dispatch", "派单"),
+    "enum.Action.accept": ("Accept", "签收"),
+    "enum.Action.return": ("Return", "退单"),
+    "enum.Action.send_back": ("Send back", "退回原单位"),
+    "enum.Action.progress": ("Report progress", "反馈进展"),
+    "enum.Action.resolve": ("Resolve", "办结"),
+    "enum.Action.callback": ("Callback", "回访"),
+    "enum.Action.reopen": ("Reopen", "重新办理"),
+    "enum.Action.close": ("Close", "结案"),
+    "enum.Action.supervise": ("Supervise", "督办"),
+    "enum.Action.extend": ("Request an extension", "申请延期"),
+    "enum.Action.approve_extension": ("Approve the extension", "批准延期"),
+    "enum.Action.refuse_extension": ("Refuse the extension", "驳回延期"),
+    "enum.Action.remind": ("Remind", "催办"),
+    "enum.Action.note": ("Note", "备注"),
+    # ReturnReason
+    "enum.ReturnReason.not_our_jurisdiction": ("Not our jurisdiction", "非本单位职责"),
+    "enum.ReturnReason.overlapping_duties": ("Overlapping duties", "职责交叉"),
+    "enum.ReturnReason.insufficient_information": ("Insufficient information", "信息不全"),
+    "enum.ReturnReason.duplicate": ("Duplicate", "重复工单"),
+    "enum.ReturnReason.other": ("Other", "其他"),
+    # Satisfaction (a callback's result)
+    "enum.Satisfaction.satisfied": ("Satisfied", "满意"),
+    "enum.Satisfaction.basically_satisfied": ("Basically satisfied", "基本满意"),
+    "enum.Satisfaction.unsatisfied": ("Not satisfied", "不满意"),
     # case fields
     "field.caller_phone": ("Phone", "来电号码"),
     "field.caller_name": ("Name", "姓名"),
@@ -118,6 +151,32 @@ DOMAIN_STRINGS: dict[str, tuple[str, str]] = {  # key -> (en, zh)
     "problem.field.not_text": ("{field} must be text.", "{field} 必须是文字。"),
     "problem.field.not_number": ("{field} must be a number or empty.", "{field} 必须是数字或留空。"),
     "problem.field.not_list": ("{field} must be a list of department codes.", "{field} 必须是单位代码列表。"),
+    "problem.step.not_allowed": (
+        "A case that is {state} cannot take “{action}”; it allows: {allowed}.",
+        "工单当前为“{state}”，不能执行“{action}”；可执行：{allowed}。"),
+    "problem.step.not_allowed_role": (
+        "Role {role} may not take “{action}” on a {state} case; you may: {allowed}.",
+        "角色 {role} 不能对“{state}”的工单执行“{action}”；可执行：{allowed}。"),
+    "problem.step.note_required": (
+        "“{action}” needs a note: say what was done or why.",
+        "“{action}”需要填写说明：写明办理情况或原因。"),
+    "problem.step.resolution_required": (
+        "Resolving needs the resolution: say what was done.",
+        "办结需要填写办理结果。"),
+    "problem.step.reason_required": (
+        "A return needs a reason: not_our_jurisdiction, overlapping_duties, insufficient_information, duplicate or other (got “{value}”).",
+        "退单需要选择原因：非本单位职责、职责交叉、信息不全、重复工单或其他（收到“{value}”）。"),
+    "problem.step.satisfaction_required": (
+        "A callback needs the caller's answer: satisfied, basically_satisfied or unsatisfied (got “{value}”).",
+        "回访需要记录来电人评价：满意、基本满意或不满意（收到“{value}”）。"),
+    "problem.step.due_required": ("An extension needs the new deadline (--due).", "申请延期需要填写新的办结时限（--due）。"),
+    "problem.step.due_not_later": (
+        "The new deadline must be later than the current one ({due}).",
+        "新的办结时限必须晚于当前时限（{due}）。"),
+    "problem.step.no_extension": ("No extension request is waiting on this case.", "该工单没有待审批的延期申请。"),
+    "problem.note.too_long": (
+        "The note is {length} characters; shorten it to at most {limit}.",
+        "说明有 {length} 个字符，请缩短到 {limit} 个以内。"),
     # similar-case search: why a prior case is shown
     "search.why.same_caller": ("same caller", "同一来电人"),
     "search.why.same_address": ("same address", "同一地址"),

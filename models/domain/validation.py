@@ -67,13 +67,18 @@ def check_draft(draft: CaseDraft, catalogue: CatalogueLookup) -> CheckedCase:
     category, due_days = _category(draft.category, catalogue, problems)
     lead, co = _departments(draft.lead_department, draft.co_departments, catalogue, problems)
     address = clean_text(draft.address, multiline=False)
-    if disposition is Disposition.DISPATCH:
+    # A dispatch needs the place to go; with no department yet the case waits, open, for a lead
+    # or dispatcher to send it (an IVR hook, paper cases typed in after an outage).
+    dispatching = disposition is Disposition.DISPATCH and bool(lead or co)
+    if dispatching:
         if not address:
             problems.append(Problem("address", "address.required"))
         if not lead and not any(p.field == "lead_department" for p in problems):
             problems.append(Problem("lead_department", "department.required"))
     if problems:
         raise ValidationFailed(problems)
+    status = (Status.DISPATCHED if dispatching else
+              Status.OPEN if disposition is Disposition.DISPATCH else Status.CLOSED)
     return CheckedCase(
         values=dict(
             caller_phone=phone_e164, caller_withheld=withheld, caller_name=name,
@@ -82,7 +87,7 @@ def check_draft(draft: CaseDraft, catalogue: CatalogueLookup) -> CheckedCase:
             district=clean_text(draft.district, multiline=False),
             location_kind=str(location), category=category, urgency=str(urgency),
             disposition=str(disposition), lead_department=lead, co_departments=co,
-            status=str(Status.DISPATCHED if disposition is Disposition.DISPATCH else Status.CLOSED),
+            status=str(status),
         ),
         notes=clean_text(draft.notes),
         due_days=working_days_for(due_days, str(urgency)),

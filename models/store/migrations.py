@@ -155,6 +155,16 @@ def _v5_kb(conn: sqlite3.Connection) -> None:
     for statement in V5_KB_TRIGGERS:
         conn.execute(statement)
 
+# The work order's lifecycle (models/domain/lifecycle.py): the last return's reason, a pending
+# extension request and the supervision count, kept on the case for the lead's queues; the
+# timeline's index by kind and time for the scoreboard.
+V6_LIFECYCLE = """
+ALTER TABLE "case" ADD COLUMN return_reason VARCHAR NOT NULL DEFAULT '';
+ALTER TABLE "case" ADD COLUMN extension_due_at VARCHAR(32);
+ALTER TABLE "case" ADD COLUMN supervised_count INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX ix_caseevent_kind_at ON caseevent (kind, at);
+"""
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(conn: sqlite3.Connection) -> None:
@@ -172,6 +182,7 @@ STEPS: list[Callable[[sqlite3.Connection], None]] = [
     _v3_outbox,
     _script(V4_SEARCH),
     _v5_kb,
+    _script(V6_LIFECYCLE),
 ]
 
 LATEST = len(STEPS)

@@ -85,11 +85,14 @@ class Case(CaseRecord, SQLModel, table=True):
     co_departments: list[str] = _json_list()
     due_at: datetime | None = _time(nullable=True)
     resolved_at: datetime | None = _time(nullable=True)
+    extension_due_at: datetime | None = _time(nullable=True)
     sync_state: str = "local"  # local (not yet on the server) | synced | imported
 
 
 class CaseEvent(SQLModel, table=True):
     """The append-only timeline of a case."""
+
+    __table_args__ = (Index("ix_caseevent_kind_at", "kind", "at"),)
 
     id: str = Field(primary_key=True)
     case_id: str = Field(index=True, foreign_key="case.id")

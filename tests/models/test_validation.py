@@ -43,10 +43,24 @@ def test_every_problem_is_reported_and_nothing_saved(store):
     with pytest.raises(ValidationFailed) as err:
         file_case(store, CaseDraft(caller_phone="call me", description="  ", address=""), "a01")
     fields = {p.field for p in err.value.problems}
-    assert fields == {"description", "caller_phone", "address", "lead_department"}
+    assert fields == {"description", "caller_phone"}
     zh = err.value.messages("zh")
     assert any("描述不能为空" in m for m in zh)
     assert count(store) == 0
+
+
+def test_a_dispatch_needs_the_address_and_a_lead_department(store):
+    with pytest.raises(ValidationFailed) as err:
+        file_case(store, hornet(address="", lead_department="", co_departments=["交警"]), "a01")
+    assert {p.field for p in err.value.problems} == {"address", "lead_department"}
+    assert count(store) == 0
+
+
+def test_a_case_with_no_department_is_filed_open_awaiting_dispatch(store):
+    case = file_case(store, hornet(lead_department="", co_departments=[], address=""), "a01")
+    with store.session() as s:
+        saved = s.get(Case, case.id)
+    assert saved.status == "open" and saved.lead_department == "" and saved.due_at is None
 
 
 @pytest.mark.parametrize("field,value,code", [
