@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, DateTime, Index
 from sqlmodel import Field, SQLModel
 
 from models.domain.case_shape import CaseRecord
@@ -71,21 +71,18 @@ class Caller(SQLModel, table=True):
 
 class Case(CaseRecord, SQLModel, table=True):
     """A work order (工单): the fields of `models.domain.case_shape.CaseRecord`, stored. Only how
-    they are stored (keys, indexes, column types) and the terminal-local sync state are here."""
+    they are stored (keys, indexes, JSON lists) and the terminal-local sync state are here; every
+    time field is stored as `AwareDateTime` (`_aware_times` below)."""
 
     __table_args__ = (Index("ix_case_status_created", "status", "created_at"),)
 
     id: str = Field(primary_key=True)
     case_no: str = Field(index=True)
     external_id: str | None = Field(default=None, unique=True)
-    created_at: datetime = _time(index=True)
-    updated_at: datetime = _time()
+    created_at: datetime = Field(index=True)
     caller_phone: str = Field(default="", index=True)
     lead_department: str = Field(default="", index=True)
     co_departments: list[str] = _json_list()
-    due_at: datetime | None = _time(nullable=True)
-    resolved_at: datetime | None = _time(nullable=True)
-    extension_due_at: datetime | None = _time(nullable=True)
     sync_state: str = "local"  # local (not yet on the server) | synced | imported
 
 
@@ -101,3 +98,17 @@ class CaseEvent(SQLModel, table=True):
     agent: str = ""
     note: str = ""
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+def _aware_times(*tables: type[SQLModel]) -> None:
+    """Time fields that the shared shape declares are stored aware (TIMESTAMPTZ on PostgreSQL,
+    sortable UTC text on SQLite), not as SQLModel's naive DATETIME: a field added to the shape
+    needs nothing here."""
+    for table in tables:
+        for column in table.__table__.columns:
+            kind = column.type
+            if isinstance(kind, DateTime) or isinstance(getattr(kind, "impl", None), DateTime):
+                column.type = AwareDateTime()
+
+
+_aware_times(Case)
