@@ -76,11 +76,12 @@ TIME_FIELDS: frozenset[str] = frozenset(
     name for name, f in CaseRecord.model_fields.items()
     if f.annotation in (AwareDatetime, AwareDatetime | None))
 
-# Fields a saved case's field edit (`case.fields.v1`) may change. Status moves by lifecycle
-# events, never by edits; identity, times and counters are the system's.
+# Fields a saved case's field edit (`case.fields.v1`) may change: corrections. Status and
+# satisfaction move by lifecycle steps (a callback records satisfaction), never by edits;
+# identity, times and counters are the system's.
 EDITABLE_FIELDS: tuple[str, ...] = (
     "caller_name", "title", "description", "address", "district", "location_kind", "category",
-    "urgency", "lead_department", "co_departments", "lat", "lon", "resolution", "satisfaction",
+    "urgency", "lead_department", "co_departments", "lat", "lon", "resolution",
 )
 
 
