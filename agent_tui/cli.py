@@ -30,6 +30,8 @@ COMMANDS = {
     "sync": "sync:sync_cmd",
     "queue": "sync:queue_cmd",
     "kb": "kb:kb_group",
+    "case": "lifecycle:case_cmd",
+    "act": "lifecycle:act_cmd",
 }
 
 

@@ -49,6 +49,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "case.withheld": ("(number withheld)", "（号码隐藏）"),
     "case.due": ("Due", "办结时限"),
     "case.repeat_calls": ("Repeat calls", "重复来电"),
+    "case.not_found": ("No case {number} in this store", "本机没有工单 {number}"),
+    "case.due_short": ("due {due}", "限 {due}"),
     # intake
     "key.drafts": ("Drafts", "草稿"),
     "key.attach": ("Attach call", "并入此单"),
@@ -70,6 +72,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "intake.departments_placeholder": ("type a name, alias or pinyin initials (cgj)", "输入单位名称、简称或拼音首字母（cgj）"),
     "intake.category_prompt": ("category", "选择类别"),
     "intake.saved": ("Saved {case_no}", "已保存 {case_no}"),
+    "intake.saved_open": ("Saved {case_no}: no department yet, it waits for dispatch (lead review, F6)",
+                          "已保存 {case_no}：未选承办单位，等待派单（班长视图 F6）"),
     "intake.saving": ("Saving…", "正在保存…"),
     "intake.attaching": ("Attaching the call…", "正在并入工单…"),
     "intake.not_saved": ("Not saved ({error}); the call is kept in Drafts (F3)",

@@ -208,7 +208,8 @@ def _play_outcome(session: Session, case, outcome: str, at: datetime, end: datet
         return  # too recent to have an outcome yet
     if outcome == "returned":
         record_event_in(session, case, EventKind.RETURNED, case.lead_department, later,
-                        "非本单位职责范围 / Not our jurisdiction")
+                        "非本单位职责范围 / Not our jurisdiction",
+                        {"reason": "not_our_jurisdiction", "department": case.lead_department})
         return
     record_event_in(session, case, EventKind.RESOLVED, case.lead_department, later,
                     "已现场处理完毕 / Handled on site")

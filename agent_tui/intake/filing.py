@@ -40,11 +40,13 @@ class DraftChecked(Message):
 class CaseFiled(Message):
     """The call is a case; its draft (`draft_id`) can leave Drafts."""
 
-    def __init__(self, case_id: str, case_no: str, draft_id: str | None) -> None:
+    def __init__(self, case_id: str, case_no: str, draft_id: str | None,
+                 awaiting_dispatch: bool = False) -> None:
         super().__init__()
         self.case_id = case_id
         self.case_no = case_no
         self.draft_id = draft_id
+        self.awaiting_dispatch = awaiting_dispatch  # no department yet: a lead dispatches it
 
 
 class CallAttached(Message):
@@ -62,11 +64,13 @@ class CallAttached(Message):
 def check_call(store: Any, draft: CaseDraft) -> DraftChecked:
     """Raises ValidationFailed with every problem."""
     from models.cases import check_draft
-    from models.domain.enums import Disposition
+    from models.domain.enums import Status
 
     with store.session() as s:
         checked = check_draft(s, draft)
-    return DraftChecked(draft, checked.values["disposition"] == Disposition.DISPATCH,
+    # The address is read back when a department is sent there; a case with no department
+    # yet waits for dispatch, and is read back when it is dispatched.
+    return DraftChecked(draft, checked.values["status"] == Status.DISPATCHED,
                         checked.values["address"])
 
 
@@ -74,7 +78,7 @@ def file_call(store: Any, draft: CaseDraft, agent: str, draft_id: str | None) ->
     from models.cases import file_case
 
     case = file_case(store, draft, agent)  # checked again: the catalogue may have changed
-    return CaseFiled(case.id, case.case_no, draft_id)
+    return CaseFiled(case.id, case.case_no, draft_id, awaiting_dispatch=case.status == "open")
 
 
 def attach_call(store: Any, case_id: str, draft: CaseDraft, agent: str,
@@ -150,7 +154,8 @@ class CallFiler:
         screen.keeper.close(done.draft_id)
         screen.status(t("intake.attached", case_no=done.case_no, n=done.repeat_count)
                       if isinstance(done, CallAttached) else
-                      t("intake.saved", case_no=done.case_no), strong=True)
+                      t("intake.saved_open" if done.awaiting_dispatch else "intake.saved",
+                        case_no=done.case_no), strong=True)
         screen.app.post_message(CaseSaved(done.case_id, done.case_no))
 
     def failed(self, failed: WriteFailed) -> None:

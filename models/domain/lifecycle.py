@@ -190,8 +190,8 @@ def check_step(state: CaseState, actor: Actor, step: Step) -> Step:
         problem = ("step.not_allowed_role" if Status(state.status) in rule.states
                    else "step.not_allowed")
         raise ValidationFailed([Problem("action", problem, {
-            "action": step.action.value, "state": state.status, "role": actor.role.value,
-            "allowed": ", ".join(a.value for a in allowed) or "-"})])
+            "action": step.action, "state": Status(state.status), "role": actor.role.value,
+            "allowed": allowed or "-"})])
     cleaned = Step(step.action, note=clean_text(step.note), reason=step.reason.strip(),
                    satisfaction=step.satisfaction.strip(), lead_department=step.lead_department,
                    co_departments=[c for c in step.co_departments if c], due_at=step.due_at)
@@ -209,14 +209,14 @@ def _needs(state: CaseState, step: Step) -> list[Problem]:
     a = step.action
     if a in (Action.PROGRESS, Action.SUPERVISE, Action.SEND_BACK, Action.NOTE, Action.EXTEND) \
             and not step.note:
-        problems.append(Problem("note", "step.note_required", {"action": a.value}))
+        problems.append(Problem("note", "step.note_required", {"action": a}))
     if a is Action.RESOLVE and not step.note:
         problems.append(Problem("note", "step.resolution_required"))
     if a is Action.RETURN:
         if step.reason not in ReturnReason.values():
             problems.append(Problem("reason", "step.reason_required", {"value": step.reason}))
         elif step.reason == ReturnReason.OTHER and not step.note:
-            problems.append(Problem("note", "step.note_required", {"action": a.value}))
+            problems.append(Problem("note", "step.note_required", {"action": a}))
     if a is Action.CALLBACK and step.satisfaction not in Satisfaction.values():
         problems.append(Problem("satisfaction", "step.satisfaction_required", {"value": step.satisfaction}))
     if a is Action.DISPATCH:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .enums import Labelled
 from .i18n import t
 
 
@@ -17,7 +18,8 @@ class Problem:
     params: dict[str, object] = field(default_factory=dict)
 
     def message(self, lang: str = "en") -> str:
-        return t(f"problem.{self.code}", lang, **self.params)
+        return t(f"problem.{self.code}", lang,
+                 **{k: _in_words(v, lang) for k, v in self.params.items()})
 
 
 class ValidationFailed(ValueError):
@@ -27,3 +29,12 @@ class ValidationFailed(ValueError):
 
     def messages(self, lang: str = "en") -> list[str]:
         return [p.message(lang) for p in self.problems]
+
+
+def _in_words(value: object, lang: str) -> object:
+    """A vocabulary value (or a list of them) as the reader's language labels it."""
+    if isinstance(value, Labelled):
+        return value.label(lang)
+    if isinstance(value, list | tuple) and value and all(isinstance(v, Labelled) for v in value):
+        return ("、" if lang == "zh" else ", ").join(v.label(lang) for v in value)
+    return value

@@ -153,10 +153,10 @@ DOMAIN_STRINGS: dict[str, tuple[str, str]] = {  # key -> (en, zh)
     "problem.field.not_list": ("{field} must be a list of department codes.", "{field} 必须是单位代码列表。"),
     "problem.step.not_allowed": (
         "A case that is {state} cannot take “{action}”; it allows: {allowed}.",
-        "工单当前为“{state}”，不能执行“{action}”；可执行：{allowed}。"),
+        "工单当前为“{state}”，不能“{action}”；可执行：{allowed}。"),
     "problem.step.not_allowed_role": (
-        "Role {role} may not take “{action}” on a {state} case; you may: {allowed}.",
-        "角色 {role} 不能对“{state}”的工单执行“{action}”；可执行：{allowed}。"),
+        "Role {role} may not take “{action}” on a case that is {state}; you may: {allowed}.",
+        "角色 {role} 不能对“{state}”的工单“{action}”；可执行：{allowed}。"),
     "problem.step.note_required": (
         "“{action}” needs a note: say what was done or why.",
         "“{action}”需要填写说明：写明办理情况或原因。"),

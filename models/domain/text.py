@@ -32,3 +32,13 @@ def clean_text(value: str | None, *, multiline: bool = True) -> str:
 def snippet(text: str, limit: int = 60) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+# What JSON leaves raw (ensure_ascii=False keeps non-ASCII readable): DEL, the C1 controls and the
+# bidirectional controls. Escaped, they stay in the data and cannot drive a terminal.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def json_safe(encoded: str) -> str:
+    """A JSON document with every character that could drive a terminal written as \\uXXXX."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)

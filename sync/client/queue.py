@@ -24,6 +24,8 @@ from sync.protocol import Ack, Mutation, MutationResult
 SERVER, CURSOR = "sync.server", "sync.cursor"
 LAST_ERROR, LAST_ERROR_AT, LAST_OK_AT = "sync.last_error", "sync.last_error_at", "sync.last_ok_at"
 HORIZON = "sync.horizon_days"
+# What the server said of this terminal's token (`GET /v1/me`): its role and, for a department, which.
+ROLE, DEPARTMENT = "sync.role", "sync.department"
 
 
 @dataclass

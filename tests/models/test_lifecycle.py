@@ -82,8 +82,8 @@ def test_a_return_waits_for_a_leads_review_then_is_sent_back_or_redispatched(sto
 
 
 @pytest.mark.parametrize("lang,words", [
-    ("en", ["returned", "resolve", "dispatch, send_back, supervise, note"]),
-    ("zh", ["returned", "resolve", "dispatch"]),
+    ("en", ["Returned", "Resolve", "Dispatch, Send back, Supervise, Note"]),
+    ("zh", ["已退单", "办结", "派单、退回原单位、督办、备注"]),
 ])
 def test_an_illegal_step_names_the_state_and_the_allowed_steps(store, lang, words):
     case = open_case(store, lead_department="市场监督管理局")

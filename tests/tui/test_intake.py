@@ -93,11 +93,12 @@ async def test_validation_errors_stay_on_screen_and_nothing_is_lost(store):
     app = HotlineApp(store, lang="en", agent="a01")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
-        await pilot.press(*"call me", "enter", "enter", *"Pothole on Main Street", "ctrl+s")
+        await pilot.press(*"call me", "enter", "enter", *"Pothole on Main Street")
+        screen.query_one("#departments", DepartmentField).set_choice("construction")
+        await pilot.press("ctrl+s")
         await settle(pilot)
         problems = shown(screen.query_one("#problems", Static))
         assert "contains letters" in problems and "Give the address" in problems
-        assert "Choose the lead department" in problems
         assert app.focused.id == "phone" and screen.query_one("#phone").has_class("invalid")
         assert saved_cases(store) == []
         assert screen.query_one("#description", TextArea).text == "Pothole on Main Street"
@@ -328,3 +329,18 @@ async def test_offline_queue_shows_and_quitting_warns(store):
         await settle(pilot)
         assert app.screen is screen  # still taking calls
     assert len(saved_cases(store)) == 1
+
+
+async def test_a_call_saved_without_a_department_waits_for_dispatch(store):
+    """No department chosen: the case is filed open, for a lead to dispatch, with no read-back."""
+    app = HotlineApp(store, lang="en", agent="a01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.press(*"13812345678", "enter", "enter", *"Street light out", "ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, ReadBackScreen)
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        cases = saved_cases(store)
+        assert [(c.status, c.lead_department, c.due_at) for c in cases] == [("open", "", None)]
+        assert "waits for dispatch" in shown(screen.query_one("#status", Static))

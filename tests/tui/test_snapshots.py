@@ -117,9 +117,12 @@ def test_intake_repeat_caller_en_80x24(snap_compare, demo_store):
 
 
 def test_intake_problems_zh_80x24(snap_compare, app_for):
-    """Ctrl+S on an incomplete dispatch: each problem in Chinese, the fields marked, nothing lost."""
+    """Ctrl+S on an incomplete dispatch (a department, no address, letters in the phone): each
+    problem in Chinese, the fields marked, nothing lost."""
     async def run(pilot):
-        await pilot.press(*"13812", "enter", "enter", *"路灯不亮", "ctrl+s")
+        await pilot.press(*"1381x", "enter", "enter", *"路灯不亮")
+        pilot.app.screen.query_one("#departments").set_choice("street_light_office")
+        await pilot.press("ctrl+s")
         await settle(pilot)
 
     assert snap_compare(app_for("zh"), terminal_size=(80, 24), run_before=run)
