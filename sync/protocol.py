@@ -154,6 +154,8 @@ class PullResponse(_Wire):
     categories: list[CategoryWire] = Field(default_factory=list)
     conflicts: list[ConflictWire] = Field(default_factory=list)
     server_time: datetime
+    role: str = Field(default="", description="the role the server gives this token (agent, lead, admin, department)")
+    department: str = Field(default="", description="a department user's department")
 
 
 class FieldError(_Wire):

@@ -60,7 +60,6 @@ class SyncEngine:
             store.get_meta(queue.HORIZON, "30") or 30)
         self.client_id = store.client_id
         self.report = SyncReport()
-        self._identified = False
 
     def close(self) -> None:
         self.api.close()
@@ -114,22 +113,19 @@ class SyncEngine:
                 client_id=self.client_id, cursor=cursor, horizon_days=self.horizon_days,
                 ack_from=ack_from))
             cases, events = apply_pull(self.store, resp)
+            self._remember_identity(resp)
             self.report.pulled_cases += cases
             self.report.pulled_events += events
             if not resp.more or (stop is not None and stop.is_set()):
                 return
 
-    def identify(self) -> None:
-        """Remember the role (and the department) the server gives this token: the terminal's
-        own check of a lifecycle step uses it before queueing (the server checks again)."""
-        if self._identified:
-            return
-        me = self.api.get("/v1/me")
-        self.report.requests += 1
-        if isinstance(me, dict):
-            self.store.set_meta(queue.ROLE, str(me.get("role") or "agent"))
-            self.store.set_meta(queue.DEPARTMENT, str(me.get("department") or ""))
-        self._identified = True
+    def _remember_identity(self, resp) -> None:
+        """The role (and department) the server gives this token: the terminal's own check of
+        a lifecycle step uses it before queueing (the server checks again)."""
+        if resp.role and self.store.get_meta(queue.ROLE) != resp.role:
+            self.store.set_meta(queue.ROLE, resp.role)
+        if resp.role and self.store.get_meta(queue.DEPARTMENT) != resp.department:
+            self.store.set_meta(queue.DEPARTMENT, resp.department)
 
     def _first_pending(self) -> int:
         batch = queue.next_batch(self.store, 1)
@@ -138,7 +134,6 @@ class SyncEngine:
     def sync_once(self, stop: threading.Event | None = None) -> SyncReport:
         """Push everything, then pull until caught up. Raises SyncError on a failed request."""
         try:
-            self.identify()
             self.push_all(stop)
             self.pull_all(stop)
         except SyncError as exc:

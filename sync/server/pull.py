@@ -64,7 +64,8 @@ def pull(db: Database, user: User, req: PullRequest) -> PullResponse:
             events=[EventWire.model_validate(e) for e in events],
             departments=[DepartmentWire.model_validate(d, from_attributes=True) for d in departments],
             categories=[CategoryWire.model_validate(c, from_attributes=True) for c in categories],
-            conflicts=conflicts, server_time=now())
+            conflicts=conflicts, server_time=now(), role=user.role,
+            department=getattr(user, "department", "") or "")
 
 
 def _page_end(s: Session, cursor: int, current: int, limit: int) -> tuple[int, bool]:
