@@ -1,16 +1,21 @@
 """Similar prior cases: what the agent sees while the caller is still talking.
 
 Two stages:
-1. candidates: every query term (Chinese bigrams, English word stems, and the caller's phone,
-   the address and its street as special terms) reads its postings; numpy adds up BM25-like
-   contributions per case and keeps the best few hundred;
-2. ranking: each candidate is scored on the signals a person would weigh, and each signal that
-   counted is named in `why`: text similarity (how much of the query the case covers, and how
-   much of the case the query covers), same caller, same or nearby address, same category,
-   recency and open status.
+1. candidates (numpy): every chosen query term (Chinese pairs and dictionary words, English
+   word stems, places, and the address and its street as special terms) reads its postings;
+   each case adds up its BM25F weights and the idf of the query terms it holds (how much of the
+   query it covers); the best `PRE_RANKED` on those two, plus the caller's own cases and every
+   case at the exact address, go on;
+2. ranking (Python, on those few): each candidate is scored on the signals a person would weigh,
+   and each signal that counted is named in `why`: text similarity (how much of the query the
+   case covers, how much of the case and of its subject the query covers), same or nearby
+   address, same caller, same category, recency and open status. A caller's other cases are
+   the caller-history section's: here the same caller adds to a text match, it does not
+   outrank a better one.
 
 `SimilarCaseSearch` is safe to call from worker threads: each thread gets its own SQLite
-connection (a connection never crosses threads), and every search reads one WAL snapshot.
+connection (a connection never crosses threads) and its own score buffers, and every search
+reads one WAL snapshot.
 """
 
 from __future__ import annotations
@@ -30,25 +35,31 @@ from models.domain.timeutil import from_db_text
 
 from . import index
 from .address import EMPTY, Place, address_key
-from .normalise import normalise, terms_of_normalised
+from .normalise import normalise
 from .snippet import Snippet, make_snippet
+from .tokens import place_terms, strip_boilerplate, text_terms
 
-CANDIDATES = 150  # cases kept from stage 1 for full scoring
+PRE_RANKED = 60  # cases kept from stage 1 for full scoring (besides caller and address matches)
+MUST_KEEP = 100  # the caller's and the exact address's cases kept, newest first
 COMMON_SHARE = 0.25  # terms in more cases than this share are left out of stage 1 when possible
-POSTINGS_BUDGET = 2_000_000  # postings read per query at most (beyond the 8 most specific terms)
+POSTINGS_BUDGET = 1_500_000  # postings read per query at most (beyond the 8 most specific terms)
 MAX_DOC_CHARS = 2_000  # text of a candidate compared in stage 2
 OPEN_STATUSES = frozenset({"open", "dispatched", "in_progress", "returned"})
 RECENT_DAYS = 7
 
 # Weights of the signals in the final score (points; a perfect text match is worth 60).
-W_TEXT, W_ADDRESS, W_NEARBY, W_STREET, W_PHONE = 60.0, 40.0, 12.0, 4.0, 35.0
-# Text similarity: BM25 against the best a case could score, how much of the query the case
+W_TEXT, W_ADDRESS, W_NEARBY, W_STREET = 60.0, 40.0, 12.0, 4.0
+# The caller: with text, a same-caller case gains a little (ties go to it, a better text match
+# still wins); a phone number alone ranks the caller's cases first.
+W_CALLER_WITH_TEXT, W_CALLER_ALONE = 1.5, 35.0
+# Text similarity: BM25F against the best a case could score, how much of the query the case
 # covers (idf-weighted), how much of the case the query covers (a near-copy scores high on all),
 # and how much of the case's subject (its title: a citizen's 主题, the agent's summary, the
 # request type) the query covers, idf-weighted: the subject is a case's densest signal, and a
 # caller describing the same matter names what that subject names.
 A_BM25, A_QCOV, A_DCOV, A_SUBJECT = 0.5, 0.15, 0.15, 0.2
 W_CATEGORY, W_RECENT, W_OPEN = 8.0, 4.0, 2.0
+PLACE_BOOST = 1.0  # query weight of a place term beside a text term of the same idf
 
 # Reasons that come before the text's (who and where first).
 _PLACE_AND_CALLER = ("search.why.same_caller", "search.why.same_address", "search.why.nearby_address")
@@ -120,6 +131,7 @@ class SimilarCaseSearch:
             from models.store import connect
 
             conn = self._local.conn = connect(self.path)
+            conn.execute("PRAGMA cache_size = -16384")
         return conn
 
     def close(self) -> None:
@@ -130,9 +142,10 @@ class SimilarCaseSearch:
             self._local.conn = None
 
     def catch_up(self) -> int:
+        """Index whatever was added without being indexed (normally nothing: filing, imports
+        and pulls index as they write; a crash in the middle of an import leaves a backlog)."""
         conn = self._conn()
-        watermark, top = index.backlog(conn)
-        return index.catch_up(conn) if top > watermark else 0
+        return 0 if index.is_current(conn) else index.catch_up(conn)
 
     def search(self, query: Query, limit: int = 10) -> list[Hit]:
         if query.empty or limit <= 0:
@@ -145,48 +158,115 @@ class SimilarCaseSearch:
         finally:
             conn.execute("COMMIT")
 
+    def _scores(self, size: int):
+        """This thread's score buffers (zero outside a search), grown to `size` cases."""
+        import numpy as np
+
+        bufs = getattr(self._local, "bufs", None)
+        if bufs is None or len(bufs[0]) < size:
+            size = max(size + size // 4, 1024)
+            bufs = self._local.bufs = (np.zeros(size, dtype=np.float32),
+                                       np.zeros(size, dtype=np.float32))
+        return bufs
+
     # --- stage 1 ------------------------------------------------------------------------------
     def _search(self, conn: sqlite3.Connection, query: Query, limit: int) -> list[Hit]:
         norm_text = normalise(query.text)
-        qtf = Counter(terms_of_normalised(norm_text))
+        prepared = strip_boilerplate(norm_text)
+        qtf = Counter(text_terms(prepared))
+        qtf.update(place_terms(prepared))
         phone = _e164(query.phone)
         place = address_key(query.address) if query.address.strip() else EMPTY
-        state = {k: v for k, v in conn.execute("SELECT key, value FROM search_state")}
-        n_docs = max(float(state.get("docs", 0)), 1.0)
-        signals = index.signal_terms(query.address, phone)
+        st = index.state(conn)
+        n_docs = max(st.get("docs", 0.0), 1.0)
+        signals = index.signal_terms(query.address)
         df = _document_frequencies(conn, list(qtf) + signals)
-        idf = {t: _idf(n_docs, df.get(t, 0)) for t in qtf}
+        idf = {t: _idf(n_docs, df.get(t, 0)) * (PLACE_BOOST if t.startswith(index.PLACE) else 1.0)
+               for t in qtf}
         chosen = _choose_terms(qtf, idf, df, n_docs)
         coef = {t: idf[t] * (2 * qtf[t] / (1 + qtf[t])) * (index.K1 + 1) / 255 for t in chosen}
-        best_text = sum(c * 255 for c in coef.values()) or 1.0  # a case with every term, tf-saturated
-        # The caller's phone and the exact address bring their cases in whatever the text says;
-        # the street only lifts cases the text already found.
-        must = [t for t in signals if not t.startswith(index.STREET) and df.get(t)]
+        best_text = sum(c * 255 for c in coef.values()) or 1.0  # every term, tf-saturated
+        q_weight = sum(idf.values()) or 1.0
+        must = [t for t in signals if t.startswith(index.ADDRESS) and df.get(t)]
         street = [t for t in signals if t.startswith(index.STREET) and df.get(t)]
-        text_scores = _stage_one(conn, coef, {t: best_text * 0.1 / 255 for t in street},
-                                 must, CANDIDATES)
-        if not text_scores:
+        found = self._stage_one(conn, coef, idf, best_text, q_weight, street, must)
+        if phone:
+            for (rowid,) in conn.execute('SELECT rowid FROM "case" WHERE caller_phone = ? '
+                                         "ORDER BY rowid DESC LIMIT ?", (phone, MUST_KEEP)):
+                found.setdefault(rowid, 0.0)
+        if not found:
             return []
-        rows = _fetch_cases(conn, list(text_scores))
-        return self._rank(conn, rows, text_scores, best_text, query, norm_text, qtf, idf, n_docs,
-                          phone, place, limit)
+        rows = _fetch_cases(conn, list(found))
+        return self._rank(conn, rows, found, best_text, query, norm_text, prepared, qtf, idf,
+                          n_docs, phone, place, limit)
+
+    def _stage_one(self, conn: sqlite3.Connection, coef: dict[str, float],
+                   idf: dict[str, float], best_text: float, q_weight: float,
+                   street: list[str], must: list[str]) -> dict[int, float]:
+        """Candidates and their BM25F text scores: the best PRE_RANKED by text (BM25F and
+        query coverage; the street lifts a little), plus the exact address's cases."""
+        import numpy as np
+
+        terms = [*coef, *street, *must]
+        if not terms:
+            return {}
+        lists: list[tuple[str, np.ndarray, np.ndarray]] = []
+        for term, blob, weights in conn.execute(
+                f"SELECT term, docs, weights FROM search_postings WHERE term IN "
+                f"({','.join('?' * len(terms))})", terms):
+            lists.append((term, np.frombuffer(blob, dtype=np.uint32),
+                          np.frombuffer(weights, dtype=np.uint8)))
+        out: dict[int, float] = {}
+        text_lists = [x for x in lists if x[0] in coef]
+        if text_lists:
+            top = max(int(d[-1]) for _, d, _ in text_lists if len(d))
+            bm25, cover = self._scores(top + 1)
+            touched = []
+            for term, docs, weights in text_lists:
+                bm25[docs] += weights * np.float32(coef[term])  # a segment lists a case once
+                cover[docs] += np.float32(idf[term])
+                touched.append(docs)
+            lo = min(int(d[0]) for d in touched if len(d))
+            hit = np.flatnonzero(bm25[lo: top + 1]) + lo
+            text = bm25[hit] / np.float32(best_text)
+            pre = (A_BM25 * np.minimum(text, 1) + A_QCOV * cover[hit] / np.float32(q_weight))
+            for term, docs, _ in lists:  # the street: a small lift among equals
+                if term in street:
+                    on = np.isin(hit, docs, assume_unique=True)
+                    pre = pre + on * np.float32(W_STREET / W_TEXT)
+            pre = pre + hit * np.float32(1e-12)  # newer cases (higher rowid) win ties
+            if len(hit) > PRE_RANKED:
+                keep = np.argpartition(pre, -PRE_RANKED)[-PRE_RANKED:]
+            else:
+                keep = np.arange(len(hit))
+            kept = hit[keep]
+            out = dict(zip(kept.tolist(), bm25[kept].tolist(), strict=True))
+            for docs in touched:  # the buffers go back to zero for the next search
+                bm25[docs] = 0
+                cover[docs] = 0
+        for term, docs, _ in lists:
+            if term in must:
+                for rowid in docs[-MUST_KEEP:].tolist():
+                    out.setdefault(rowid, 0.0)
+        return out
 
     # --- stage 2 ------------------------------------------------------------------------------
     def _rank(self, conn: sqlite3.Connection, rows: list[tuple], text_scores: dict[int, float],
-              best_text: float, query: Query, norm_text: str, qtf: Counter,
+              best_text: float, query: Query, norm_text: str, prepared: str, qtf: Counter,
               idf: dict[str, float], n_docs: float, phone: str, place: Place,
               limit: int) -> list[Hit]:
         now = query.at or datetime.now(UTC)
         qset = set(qtf)
         q_weight = sum(idf[t] for t in qset) or 1.0
         category = normalise(query.category).strip()
-        query_words = f" {' '.join(t for t in terms_of_normalised(norm_text) if t.isascii())} "
+        query_words = f" {' '.join(t for t in text_terms(norm_text) if t.isascii())} "
         subjects = {row[0]: _doc_terms(row[4][:MAX_DOC_CHARS]) if row[4] else frozenset()
                     for row in rows}
         if qset:  # the idf of subject terms the query does not have (one lookup for them all)
             unseen = set().union(*subjects.values()) - idf.keys()
             df = _document_frequencies(conn, list(unseen))
             idf = idf | {t: _idf(n_docs, df.get(t, 0)) for t in unseen}
+        has_text = bool(qset)
         cands: list[_Candidate] = []
         for row in rows:
             (rowid, cid, case_no, external_id, title, description, address, cat, status, created,
@@ -196,18 +276,19 @@ class SimilarCaseSearch:
                 continue
             c = _Candidate(row)
             score = 0.0
-            if qset:
+            if has_text:
                 dset = _doc_terms(index.document_text(title, description, address)[:MAX_DOC_CHARS])
                 shared = qset & dset
                 if shared:
                     q_cov = sum(idf[t] for t in shared) / q_weight
                     d_cov = len(shared) / len(dset)
                     bm25 = min(text_scores.get(rowid, 0.0) / best_text, 1.0)
+                    subject = subjects[rowid]
                     c.text_sim = (A_BM25 * bm25 + A_QCOV * q_cov + A_DCOV * d_cov
-                                  + A_SUBJECT * _subject_cover(subjects[rowid], qset, idf, d_cov))
+                                  + A_SUBJECT * _subject_cover(subject, qset, idf, d_cov))
                     score += W_TEXT * c.text_sim
             if phone and cphone == phone:
-                score += W_PHONE
+                score += W_CALLER_WITH_TEXT if has_text else W_CALLER_ALONE
                 c.reasons.append(Reason("search.why.same_caller"))
             if address:
                 theirs = address_key(address)
@@ -236,7 +317,8 @@ class SimilarCaseSearch:
             cands.append(c)
         # Ties (the same report filed twice): the newer case first.
         cands.sort(key=lambda c: (-round(c.score, 6), -c.row[0]))
-        return [self._hit(c, qset, now) for c in cands[:limit]]
+        snippet_terms = {t for t in qset if not t.startswith("@")}
+        return [self._hit(c, snippet_terms, now) for c in cands[:limit]]
 
     def _hit(self, c: _Candidate, qset: set[str], now: datetime) -> Hit:
         (_, cid, case_no, external_id, title, description, address, cat, status, created,
@@ -264,10 +346,11 @@ def _idf(n_docs: float, df: int) -> float:
     return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=4096)
 def _doc_terms(doc: str) -> frozenset[str]:
     """A candidate's terms; cached, since the panel asks again with every keystroke."""
-    return frozenset(terms_of_normalised(normalise(doc)))
+    prepared = index.prepare(doc)
+    return frozenset(text_terms(prepared)) | frozenset(place_terms(prepared))
 
 
 def _subject_cover(tset: frozenset[str], qset: set[str], idf: dict[str, float],
@@ -312,7 +395,7 @@ def _document_frequencies(conn: sqlite3.Connection, terms: list[str]) -> dict[st
 def _choose_terms(qtf: Counter, idf: dict[str, float], df: dict[str, int],
                   n_docs: float) -> list[str]:
     """The query's terms, most specific first, within a budget of postings read: a long
-    complaint drops only its most common bigrams (的问, 问题) and stays fast. A term in more than
+    complaint drops only its most common terms (的问, 问题) and stays fast. A term in more than
     a quarter of all cases ("street", 问题) is read only when the query has nothing rarer: it
     costs the most and ranks the least (it still counts in the final text score)."""
     ranked = sorted((t for t in qtf if df.get(t)), key=lambda t: -idf[t])
@@ -337,57 +420,6 @@ def _address_in_text(place: Place, norm_text: str, query_words: str) -> bool:
     flat = "".join(norm_text.split())
     at = flat.find(place.street)
     return at >= 0 and flat[at + len(place.street):].startswith(place.number)
-
-
-def _stage_one(conn: sqlite3.Connection, coef: dict[str, float], boost: dict[str, float],
-               must: list[str], keep: int) -> dict[int, float]:
-    """Candidates and their text scores: the best `keep` by text (+ street boost), plus every
-    case of the `must` terms (the caller's phone, the exact address), newest first."""
-    import numpy as np  # here, not at the top: importing models.search stays light
-
-    terms = [*coef, *boost, *must]
-    if not terms:
-        return {}
-    text_docs, text_w, boost_docs, boost_w, must_docs = [], [], [], [], []
-    for term, blob, weights in conn.execute(
-            f"SELECT term, docs, weights FROM search_postings WHERE term IN "
-            f"({','.join('?' * len(terms))})", terms):
-        docs = np.frombuffer(blob, dtype=np.uint32)
-        if term in coef:
-            text_docs.append(docs)
-            text_w.append(np.frombuffer(weights, dtype=np.uint8).astype(np.float32) * coef[term])
-        elif term in boost:
-            boost_docs.append(docs)
-            boost_w.append(np.full(len(docs), boost[term], dtype=np.float32))
-        else:
-            must_docs.append(docs)
-    out: dict[int, float] = {}
-    if text_docs:
-        # One pass over text and street postings together; the street's share is taken back
-        # out of the few kept, so that the text score stays pure.
-        # Accumulated term by term into one array: concatenating every posting list first
-        # would hold them all twice (tens of MB for common bigrams over a million cases).
-        top_text = max(int(d.max()) for d in text_docs if len(d))
-        top = max([top_text, *(int(d.max()) for d in boost_docs if len(d))])
-        total = np.zeros(top + 1, dtype=np.float64)
-        for docs, weights in zip(text_docs + boost_docs, text_w + boost_w, strict=True):
-            total[docs] += weights  # a posting segment lists each case once
-        hit = np.flatnonzero(total[: top_text + 1])
-        ranked = total[hit]
-        # Newer cases (higher rowid) win ties: a tiny bonus in rowid order.
-        ranked = ranked + hit * (1e-9 * float(ranked.max()) / max(int(hit[-1]), 1))
-        if len(hit) > keep:
-            hit = hit[np.argpartition(ranked, -keep)[-keep:]]
-        scores = total[hit]
-        if boost_docs:  # one street term: its weight where a kept case is on that street
-            street = np.sort(np.concatenate(boost_docs))
-            at = np.minimum(np.searchsorted(street, hit), len(street) - 1)
-            scores = scores - (street[at] == hit) * float(boost_w[0][0])
-        out = dict(zip(hit.tolist(), scores.tolist(), strict=True))
-    if must_docs:
-        for rowid in np.unique(np.concatenate(must_docs))[-keep:].tolist():
-            out.setdefault(rowid, 0.0)
-    return out
 
 
 def _fetch_cases(conn: sqlite3.Connection, rowids: list[int]) -> list[tuple]:
