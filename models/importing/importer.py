@@ -45,7 +45,7 @@ from .mapping import Mapping, MappingError, detect_mapping, load_mapping
 
 BATCH = 5000
 PARALLEL_BYTES = 8 << 20  # files at least this big are read by a second process
-CACHE_KB = 65_536  # SQLite page cache while importing: the case table's indexes take writes all over
+CACHE_KB = 32_768  # SQLite page cache while importing: the case table's indexes take writes all over
 MAX_REJECTS_KEPT = 1000  # the summary keeps the first ones; the count is always exact
 csv.field_size_limit(sys.maxsize)  # a description can be megabytes long
 
@@ -194,6 +194,7 @@ class _Batch:
     rejected: list[Rejected]
     rows_read: int  # records read for this batch (imported or not)
     pos: int  # bytes of the file read so far
+    postings: search_index.Postings | None = None  # the rows' search postings, by place
 
 
 @dataclass
@@ -204,6 +205,7 @@ class _Plan:
     encoding: str
     mapping: Mapping | str | None
     tz: str | None
+    index_state: dict[str, float] = field(default_factory=dict)  # BM25F's running lengths
 
 
 def _records(text: io.TextIOBase) -> Iterator[tuple[int, list[str]]]:
@@ -268,6 +270,12 @@ def _parse_stream(text, plan: _Plan, name: str, counter) -> Iterator[str | _Batc
     batch: list[list] = []
     rejected: list[Rejected] = []
     read = 0
+    tokenize = search_index.Tokenizer.from_state(plan.index_state)
+
+    def done() -> _Batch:
+        docs = [search_index.Doc(i, r[_TITLE], r[_DESCRIPTION], r[_ADDRESS])
+                for i, r in enumerate(batch)]
+        return _Batch(batch, rejected, read, counter.pos, tokenize(docs) if docs else None)
 
     def status_of(raw: str) -> str:
         code = statuses.get(raw)
@@ -333,49 +341,48 @@ def _parse_stream(text, plan: _Plan, name: str, counter) -> Iterator[str | _Batc
             resolved, clean_text(g["resolution"](row)), g["satisfaction"](row).strip(),
             lat, lon, "", *_DEFAULT_VALUES])
         if len(batch) >= BATCH:
-            yield _Batch(batch, rejected, read, counter.pos)
+            yield done()
             batch, rejected, read = [], [], 0
     if batch or rejected or read:
-        yield _Batch(batch, rejected, read, counter.pos)
-
-
-def _parse_in_child(plan: _Plan, pipe) -> None:
-    """The second process: parse, and send each batch (or the error) down the pipe."""
-    try:
-        for item in _parse(plan):
-            pipe.send(item)
-        pipe.send(None)
-    except BaseException as exc:  # noqa: BLE001 - handed to the importing process
-        pipe.send(exc)
-    finally:
-        pipe.close()
+        yield done()
 
 
 def _parsed(plan: _Plan, parallel: bool) -> Iterator[str | _Batch]:
     if not parallel:
         yield from _parse(plan)
         return
-    import multiprocessing as mp
+    import pickle
+    import subprocess
 
-    ctx = mp.get_context("spawn")  # a fresh interpreter: no threads or locks carried over
-    here, there = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_parse_in_child, args=(plan, there), name="hotline-import-reader",
-                        daemon=True)
-    child.start()
-    there.close()
+    # A fresh interpreter running `models.importing.reader`: the plan goes in on its stdin,
+    # pickled batches come back on its stdout (no multiprocessing: nothing of this process,
+    # its __main__ or its threads, is carried over).
+    root = str(Path(__file__).resolve().parents[2])
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        p for p in (root, os.environ.get("PYTHONPATH", "")) if p))
+    child = subprocess.Popen([sys.executable, "-m", "models.importing.reader"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
     try:
+        assert child.stdin is not None and child.stdout is not None
+        pickle.dump(plan, child.stdin)
+        child.stdin.close()
         while True:
-            item = here.recv()
+            try:
+                item = pickle.load(child.stdout)
+            except EOFError:
+                raise ImportError_(f"{Path(plan.path).name}: the reading process stopped "
+                                   f"(exit {child.wait()})") from None
             if item is None:
                 break
             if isinstance(item, BaseException):
                 raise item
             yield item
     finally:
-        here.close()
-        if child.is_alive():
-            child.terminate()
-        child.join()
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+        if child.stdout is not None:
+            child.stdout.close()
 
 
 def import_csv(
@@ -396,7 +403,11 @@ def import_csv(
     total = path.stat().st_size
     if parallel is None:
         parallel = total >= PARALLEL_BYTES
-    plan = _Plan(str(path), encoding, mapping, tz)
+    with store.raw() as conn:
+        if not search_index.is_current(conn):  # an older index format, or a crash's backlog
+            search_index.catch_up(conn)
+        index_state = search_index.state(conn)
+    plan = _Plan(str(path), encoding, mapping, tz, index_state)
     lookups = _Lookups(store)
     parsed = _parsed(plan, parallel)
     try:
@@ -406,15 +417,21 @@ def import_csv(
     tick = (lambda pos: progress(pos, total)) if progress else (lambda pos: None)
     with store.raw() as conn:
         conn.execute(f"PRAGMA cache_size = -{CACHE_KB}")
+        # Batches are checkpointed into the file in bigger steps (a page that several batches
+        # change is written once), and a batch's commit is not fsynced on its own: a power cut
+        # can lose the last batches (never corrupt the store), and importing the file again
+        # adds exactly them. The last commit is synced before this returns.
+        conn.execute("PRAGMA wal_autocheckpoint = 8192")
+        conn.execute("PRAGMA synchronous = NORMAL")
         _write_all(conn, parsed, report, lookups, tick)
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
     tick(total)
     return report
 
 
 def _write_all(conn, parsed, report: ImportReport, lookups: _Lookups, tick) -> None:
     """Write each batch (its own transaction), index what it added, and add new departments."""
-    if not search_index.is_current(conn):  # an older index format, or a crash's backlog
-        search_index.catch_up(conn)
     seg = search_index.Segmenter(conn)
     top = 0
     for batch in parsed:
@@ -434,24 +451,23 @@ def _write_all(conn, parsed, report: ImportReport, lookups: _Lookups, tick) -> N
                 changes = conn.total_changes
                 conn.executemany(_INSERT, rows)
                 inserted = conn.total_changes - changes
+                keep = None
                 if inserted == len(rows):
-                    rowids = range(before + 1, before + 1 + inserted)
-                    added = rows
+                    rowids = list(range(before + 1, before + 1 + inserted))
                 else:  # duplicates were skipped: which rows went in, under which rowids
                     got = dict((e, r) for r, e in conn.execute(
                         'SELECT rowid, external_id FROM "case" WHERE rowid > ?', (before,)))
-                    added = [r for r in rows if r[_EXTERNAL] in got]
-                    rowids = [got[r[_EXTERNAL]] for r in added]
+                    keep = [r[_EXTERNAL] in got for r in rows]
+                    rowids = [got[r[_EXTERNAL]] for r in rows if r[_EXTERNAL] in got]
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             report.imported += inserted
             report.duplicates += len(rows) - inserted
-            if added:
+            if rowids:
                 top = max(top, rowids[-1])
-                seg.add([search_index.Doc(rowid, r[_TITLE], r[_DESCRIPTION], r[_ADDRESS])
-                         for rowid, r in zip(rowids, added, strict=True)])
+                seg.add_postings(rowids, batch.postings, keep)
             if seg.full:
                 _flush(conn, seg, top)
                 seg = search_index.Segmenter(conn)

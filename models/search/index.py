@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 from .address import address_key
 from .normalise import normalise
-from .tokens import bulk_terms, place_terms, strip_boilerplate
+from .tokens import bulk_terms, place_spans, strip_boilerplate
 
 FORMAT = 2  # 1: character pairs and words over one text; 2: BM25F fields, dictionary words, places
 K1 = 1.2
@@ -49,15 +49,19 @@ FIELDS = {"title": (2.0, 0.5), "description": (1.0, 0.75), "address": (0.5, 0.5)
           "places": (1.5, 0.3)}
 MERGE_AT = 8  # segments per term before they are merged into one (keep in step with migration)
 SMALL_BACKLOG = 500  # cases: filing one case indexes at most this many; more is left to catch_up
+PULL_BACKLOG = 5_000  # cases: a pulled page (or an edit) indexes at most this many new ones
 CHUNK = 20_000  # cases read per step when catching up
-SEGMENT_POSTINGS = 4_000_000  # postings gathered in memory before they are written (~50 MB)
+SEGMENT_POSTINGS = 2_500_000  # postings gathered in memory before they are written (~25 MB)
 SEGMENT_TERMS = 250_000  # distinct terms gathered before they are written (~40 MB of strings)
 
 # Term prefixes for the non-text signals, so that they ride the same postings.
 ADDRESS, STREET, PLACE = "@a:", "@s:", "@w:"
 
-_DOC_SQL = ('SELECT rowid, title, description, address FROM "case" WHERE rowid > ? '
-            "ORDER BY rowid LIMIT ?")
+# A case's indexed fields; the notes of its repeat calls only where it has any.
+_FIELDS_SQL = ('SELECT rowid, title, description, address, CASE WHEN repeat_count > 0 THEN '
+               "(SELECT group_concat(note, '\n') FROM caseevent e WHERE e.case_id = c.id AND "
+               "e.kind = 'repeat_call' AND e.note != '') ELSE '' END FROM \"case\" c ")
+_DOC_SQL = _FIELDS_SQL + "WHERE rowid > ? ORDER BY rowid LIMIT ?"
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class Doc:
     title: str
     description: str
     address: str
+    notes: str = ""  # what later callers said (repeat-call notes): part of the description
 
 
 def title_field(title: str, description: str) -> str:
@@ -121,11 +126,91 @@ def is_current(conn: sqlite3.Connection) -> bool:
 
 
 # --- building postings --------------------------------------------------------------------------
-class Segmenter:
-    """Gathers the postings of many cases in numpy arrays and writes them as one segment per
-    term (`flush`, inside the caller's write transaction), sorted by term and by rowid.
+@dataclass
+class Postings:
+    """The postings of a chunk of cases, as arrays (picklable: the import's reading process
+    makes them): `doc[i]` (the case's place in the chunk) holds `terms[term[i]]` with weight
+    `weight[i]`; `lengths` is each case's length in each field (a row per field of FIELDS)."""
 
-    `add` tokenises a chunk of cases at once (`tokens.bulk_terms`): no Python loop per token."""
+    doc: object  # int32 array
+    term: object  # int32 array
+    weight: object  # uint8 array
+    terms: list[str]
+    lengths: object  # float32 array, len(FIELDS) x cases
+
+
+class Tokenizer:
+    """Cases to postings, a chunk at a time (`tokens.bulk_terms`: no Python loop per token),
+    keeping the running field lengths that BM25F's averages need."""
+
+    def __init__(self, docs: float = 0.0, lengths: dict[str, float] | None = None) -> None:
+        self.docs = docs
+        self.lengths = dict(lengths or dict.fromkeys(FIELDS, 0.0))
+
+    @classmethod
+    def from_state(cls, st: dict[str, float]) -> Tokenizer:
+        return cls(st.get("docs", 0.0), {f: st.get("len_" + f, 0.0) for f in FIELDS})
+
+    def __call__(self, docs: Sequence[Doc]) -> Postings:
+        import numpy as np
+
+        n = len(docs)
+        fields = {
+            "title": [title_field(d.title, d.description) for d in docs],
+            "description": [d.description + "\n" + d.notes if d.notes else d.description
+                            for d in docs],
+            "address": [d.address for d in docs],
+        }
+        prepared = {f: _prepare_all(texts) for f, texts in fields.items()}
+        prepared["places"] = [prepared["title"][i] + "\n" + prepared["description"][i] + "\n"
+                              + prepared["address"][i] for i in range(n)]
+        term_ids: dict[str, int] = {}
+        keys, values = [], []
+        lengths = np.zeros((len(FIELDS), n), dtype=np.float32)
+        self.docs += n
+        for k, (field, (weight, b)) in enumerate(FIELDS.items()):
+            if field == "places":
+                doc_idx, local_ids, local_terms = _place_tokens(prepared[field])
+            else:
+                doc_idx, local_ids, local_terms = bulk_terms(prepared[field])
+            if not len(doc_idx):
+                continue
+            length = np.bincount(doc_idx, minlength=n).astype(np.float64)
+            lengths[k] = length
+            self.lengths[field] += float(length.sum())
+            avg = max(self.lengths[field] / max(self.docs, 1.0), 1.0)
+            gids = _ids_of(term_ids, local_terms)[local_ids]
+            uniq, tf = np.unique(gids * n + doc_idx, return_counts=True)
+            norm = 1 - b + b * length[uniq % n] / avg
+            keys.append(uniq)
+            values.append(weight * tf / norm)
+        signal = [(i, t) for i, d in enumerate(docs) for t in signal_terms(d.address)]
+        if signal:
+            idx = np.fromiter((i for i, _ in signal), dtype=np.int64, count=len(signal))
+            gids = _ids_of(term_ids, [t for _, t in signal])
+            keys.append(gids * n + idx)
+            values.append(np.full(len(signal), 1e9))  # saturates: weight 255
+        if keys:
+            uniq, inverse = np.unique(np.concatenate(keys), return_inverse=True)
+            tfc = np.bincount(inverse, weights=np.concatenate(values))
+            w = np.clip(np.rint(255 * tfc / (tfc + K1)), 1, 255).astype(np.uint8)
+            doc, term = (uniq % n).astype(np.int32), (uniq // n).astype(np.int32)
+        else:
+            doc = term = np.zeros(0, dtype=np.int32)
+            w = np.zeros(0, dtype=np.uint8)
+        return Postings(doc, term, w, list(term_ids), lengths)
+
+
+def _ids_of(table: dict[str, int], terms: list[str]):
+    import numpy as np
+
+    out = [table.setdefault(t, len(table)) for t in terms]
+    return np.array(out, dtype=np.int64) if out else np.zeros(0, dtype=np.int64)
+
+
+class Segmenter:
+    """Gathers the postings of many cases and writes them as one segment per term (`flush`,
+    inside the caller's write transaction), sorted by term and by rowid."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         import numpy as np
@@ -133,6 +218,7 @@ class Segmenter:
         self.np = np
         self.conn = conn
         st = state(conn)
+        self.tokenizer = Tokenizer.from_state(st)
         self.docs = st.get("docs", 0.0)
         self.lengths = {f: st.get("len_" + f, 0.0) for f in FIELDS}
         self.term_ids: dict[str, int] = {}
@@ -150,51 +236,29 @@ class Segmenter:
         return self.postings >= SEGMENT_POSTINGS or len(self.terms) >= SEGMENT_TERMS
 
     def add(self, docs: Sequence[Doc]) -> None:
-        if not docs:
-            return
+        if docs:
+            self.add_postings([d.rowid for d in docs], self.tokenizer(docs))
+
+    def add_postings(self, rowids: Sequence[int], p: Postings, keep=None) -> None:
+        """Postings made by a `Tokenizer` for a chunk whose i-th case is `rowids[i]`; `keep`
+        (a boolean per case of the chunk) leaves out the cases that were not written."""
         np = self.np
-        n = len(docs)
-        rowids = np.fromiter((d.rowid for d in docs), dtype=np.int64, count=n)
-        fields = {
-            "title": [title_field(d.title, d.description) for d in docs],
-            "description": [d.description for d in docs],
-            "address": [d.address for d in docs],
-        }
-        prepared = {f: _prepare_all(texts) for f, texts in fields.items()}
-        places = [place_terms(t + "\n" + d + "\n" + a) if (t or d or a) else []
-                  for t, d, a in zip(prepared["title"], prepared["description"],
-                                     prepared["address"], strict=True)]
-        keys, values = [], []
-        self.docs += n
-        for field, (weight, b) in FIELDS.items():
-            if field == "places":
-                doc_idx, local_ids, local_terms = _place_tokens(places)
-            else:
-                doc_idx, local_ids, local_terms = bulk_terms(prepared[field])
-            if not len(doc_idx):
-                continue
-            length = np.bincount(doc_idx, minlength=n).astype(np.float64)
-            self.lengths[field] += float(length.sum())
-            avg = max(self.lengths[field] / max(self.docs, 1.0), 1.0)
-            gids = self._global_ids(local_terms)[local_ids]
-            pair = gids * n + doc_idx  # (term, doc) -> one key
-            uniq, tf = np.unique(pair, return_counts=True)
-            doc_of = uniq % n
-            norm = 1 - b + b * length[doc_of] / avg
-            keys.append(uniq)
-            values.append(weight * tf / norm)
-        signal = [(i, t) for i, d in enumerate(docs) for t in signal_terms(d.address)]
-        if signal:
-            idx = np.fromiter((i for i, _ in signal), dtype=np.int64, count=len(signal))
-            gids = self._global_ids([t for _, t in signal])
-            keys.append(gids * n + idx)
-            values.append(np.full(len(signal), 1e9))  # saturates: weight 255
-        if keys:
-            uniq, inverse = np.unique(np.concatenate(keys), return_inverse=True)
-            tfc = np.bincount(inverse, weights=np.concatenate(values))
-            w = np.clip(np.rint(255 * tfc / (tfc + K1)), 1, 255).astype(np.uint8)
-            self.parts.append(((uniq // n).astype(np.int32), rowids[uniq % n].astype(np.uint32), w))
-            self.postings += len(uniq)
+        rowids = np.asarray(rowids, dtype=np.int64)
+        doc, term, weight, lengths = p.doc, p.term, p.weight, p.lengths
+        if keep is not None:
+            keep = np.asarray(keep, dtype=bool)
+            on = keep[doc]
+            doc, term, weight = doc[on], term[on], weight[on]
+            lengths = lengths[:, keep]
+            where = np.cumsum(keep) - 1  # chunk place -> place among the kept
+            doc = where[doc]
+        self.docs += len(rowids)
+        for k, f in enumerate(FIELDS):
+            self.lengths[f] += float(lengths[k].sum())
+        if len(doc):
+            gids = self._global_ids(p.terms)[term]
+            self.parts.append((gids.astype(np.int32), rowids[doc].astype(np.uint32), weight))
+            self.postings += len(doc)
         self.rowids.append(rowids)
 
     def _global_ids(self, local_terms: list[str]):
@@ -260,16 +324,21 @@ def _prepare_all(texts: list[str]) -> list[str]:
     return out if len(out) == len(texts) else [prepare(t) for t in texts]
 
 
-def _place_tokens(places: list[list[str]]):
+def _place_tokens(texts: list[str]):
+    """Place terms of many texts: one pass of the place patterns over the joined chunk."""
     import numpy as np
 
+    joined = "\x00".join(texts)
     ids: dict[str, int] = {}
     doc_idx, term_idx = [], []
-    for i, terms in enumerate(places):
-        for t in terms:
-            doc_idx.append(i)
-            term_idx.append(ids.setdefault(t, len(ids)))
-    return (np.array(doc_idx, dtype=np.int64), np.array(term_idx, dtype=np.int64), list(ids))
+    for pos, t in place_spans(joined):
+        doc_idx.append(pos)
+        term_idx.append(ids.setdefault(t, len(ids)))
+    if not doc_idx:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), []
+    seps = np.flatnonzero(np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32) == 0)
+    docs = np.searchsorted(seps, np.array(doc_idx, dtype=np.int64))
+    return docs.astype(np.int64), np.array(term_idx, dtype=np.int64), list(ids)
 
 
 def merge_crowded(conn: sqlite3.Connection) -> None:
@@ -291,7 +360,7 @@ def merge_crowded(conn: sqlite3.Connection) -> None:
 
 
 def _docs(rows: Iterable[tuple]) -> list[Doc]:
-    return [Doc(r[0], r[1] or "", r[2] or "", r[3] or "") for r in rows]
+    return [Doc(r[0], r[1] or "", r[2] or "", r[3] or "", r[4] or "") for r in rows]
 
 
 def _gap_docs(conn: sqlite3.Connection, after: int, upto: int, known) -> list[Doc]:
@@ -306,8 +375,8 @@ def _gap_docs(conn: sqlite3.Connection, after: int, upto: int, known) -> list[Do
     for k in [*known.tolist(), upto + 1]:
         if k > lo + 1 and lo < upto:
             out += _docs(conn.execute(
-                'SELECT rowid, title, description, address FROM "case" WHERE rowid > ? AND '
-                "rowid < ? ORDER BY rowid", (lo, min(k, upto + 1))))
+                _FIELDS_SQL + "WHERE rowid > ? AND rowid < ? ORDER BY rowid",
+                (lo, min(k, upto + 1))))
         lo = max(lo, k)
     return out
 
@@ -429,8 +498,7 @@ def snapshot(conn: sqlite3.Connection, case_ids: Iterable[str]) -> dict[int, Doc
     for i in range(0, len(ids), 500):
         part = ids[i:i + 500]
         for d in _docs(conn.execute(
-                f'SELECT rowid, title, description, address FROM "case" WHERE id IN '
-                f"({','.join('?' * len(part))})", part)):
+                _FIELDS_SQL + f"WHERE id IN ({','.join('?' * len(part))})", part)):
             out[d.rowid] = d
     return out
 
@@ -492,8 +560,7 @@ def snapshot_rowids(conn: sqlite3.Connection, rowids: list[int]) -> dict[int, Do
     for i in range(0, len(rowids), 500):
         part = rowids[i:i + 500]
         for d in _docs(conn.execute(
-                f'SELECT rowid, title, description, address FROM "case" WHERE rowid IN '
-                f"({','.join('?' * len(part))})", part)):
+                _FIELDS_SQL + f"WHERE rowid IN ({','.join('?' * len(part))})", part)):
             out[d.rowid] = d
     return out
 
@@ -542,5 +609,5 @@ def reindex_session(session, before: dict[int, Doc]) -> int:
         return 0
     session.flush()
     moved = reindex(conn, before)
-    index_new_cases(conn)
+    index_new_cases(conn, max_backlog=PULL_BACKLOG)
     return moved
