@@ -1,11 +1,12 @@
 """Similar prior cases: what the agent sees while the caller is still talking.
 
 Two stages:
-1. candidates (numpy): every chosen query term (Chinese pairs and dictionary words, English
-   word stems, places, and the address and its street as special terms) reads its postings;
-   each case adds up its BM25F weights and the idf of the query terms it holds (how much of the
-   query it covers); the best `PRE_RANKED` on those two, plus the caller's own cases and every
-   case at the exact address, go on;
+1. candidates (numpy): the query's rarest terms (Chinese pairs and dictionary words, English
+   word stems, places) are read in full, the common ones only where a candidate of the rare
+   ones may hold them (`_stage_one`); each case adds up its BM25F weights and the idf of the
+   query terms it holds (how much of the query it covers); with the exact address's and the
+   caller's cases, they are pre-ranked on those and on address and caller, and the best
+   `FULL_RANKED` go on;
 2. ranking (Python, on those few): each candidate is scored on the signals a person would weigh,
    and each signal that counted is named in `why`: text similarity (how much of the query the
    case covers, how much of the case and of its subject the query covers), same or nearby
@@ -14,8 +15,7 @@ Two stages:
    outrank a better one.
 
 `SimilarCaseSearch` is safe to call from worker threads: each thread gets its own SQLite
-connection (a connection never crosses threads) and its own score buffers, and every search
-reads one WAL snapshot.
+connection (a connection never crosses threads), and every search reads one WAL snapshot.
 """
 
 from __future__ import annotations
@@ -37,10 +37,12 @@ from . import index
 from .address import EMPTY, Place, address_key
 from .normalise import normalise
 from .snippet import Snippet, make_snippet
-from .tokens import place_terms, strip_boilerplate, text_terms
+from .tokens import place_terms, strip_boilerplate, text_terms, two_character_words
 
-PRE_RANKED = 60  # cases kept from stage 1 for full scoring (besides caller and address matches)
-MUST_KEEP = 100  # the caller's and the exact address's cases kept, newest first
+RARE_POSTINGS = 25_000  # postings of the rarest query terms read in full in stage 1
+PHASE_TWO = 400  # cases of the rare terms that take the common terms' weights
+FULL_RANKED = 30  # cases ranked in full (stage 2)
+MUST_KEEP = 100  # the caller's and the exact address's cases considered, newest first
 COMMON_SHARE = 0.25  # terms in more cases than this share are left out of stage 1 when possible
 POSTINGS_BUDGET = 1_500_000  # postings read per query at most (beyond the 8 most specific terms)
 MAX_DOC_CHARS = 2_000  # text of a candidate compared in stage 2
@@ -60,6 +62,8 @@ W_CALLER_WITH_TEXT, W_CALLER_ALONE = 1.5, 35.0
 A_BM25, A_QCOV, A_DCOV, A_SUBJECT = 0.5, 0.15, 0.15, 0.2
 W_CATEGORY, W_RECENT, W_OPEN = 8.0, 4.0, 2.0
 PLACE_BOOST = 1.0  # query weight of a place term beside a text term of the same idf
+NON_WORD_PAIR = 0.5  # query weight of a character pair that is not a dictionary word
+MAX_QUERY_TERMS = 30  # a longer query keeps its most telling terms (tf-idf), as "more like this"
 
 # Reasons that come before the text's (who and where first).
 _PLACE_AND_CALLER = ("search.why.same_caller", "search.why.same_address", "search.why.nearby_address")
@@ -103,6 +107,16 @@ class Hit:
 
     def why_text(self, lang: str = "en") -> list[str]:
         return [r.text(lang) for r in self.why]
+
+
+@dataclass
+class _Text:
+    """A candidate's text match from stage 1: its BM25F score, the idf of the query terms it
+    holds, and how many of them."""
+
+    bm25: float
+    cover: float
+    matched: int
 
 
 @dataclass
@@ -158,17 +172,6 @@ class SimilarCaseSearch:
         finally:
             conn.execute("COMMIT")
 
-    def _scores(self, size: int):
-        """This thread's score buffers (zero outside a search), grown to `size` cases."""
-        import numpy as np
-
-        bufs = getattr(self._local, "bufs", None)
-        if bufs is None or len(bufs[0]) < size:
-            size = max(size + size // 4, 1024)
-            bufs = self._local.bufs = (np.zeros(size, dtype=np.float32),
-                                       np.zeros(size, dtype=np.float32))
-        return bufs
-
     # --- stage 1 ------------------------------------------------------------------------------
     def _search(self, conn: sqlite3.Connection, query: Query, limit: int) -> list[Hit]:
         norm_text = normalise(query.text)
@@ -181,19 +184,24 @@ class SimilarCaseSearch:
         n_docs = max(st.get("docs", 0.0), 1.0)
         signals = index.signal_terms(query.address)
         df = _document_frequencies(conn, list(qtf) + signals)
-        idf = {t: _idf(n_docs, df.get(t, 0)) * (PLACE_BOOST if t.startswith(index.PLACE) else 1.0)
-               for t in qtf}
+        idf = {t: _idf(n_docs, df.get(t, 0)) * _query_weight(t) for t in qtf}
+        if len(qtf) > MAX_QUERY_TERMS:  # a long message: its most telling terms speak for it
+            keep = sorted(qtf, key=lambda t: -idf[t] * (2 * qtf[t] / (1 + qtf[t])))
+            qtf = Counter({t: qtf[t] for t in keep[:MAX_QUERY_TERMS]})
+            idf = {t: idf[t] for t in qtf}
         chosen = _choose_terms(qtf, idf, df, n_docs)
         coef = {t: idf[t] * (2 * qtf[t] / (1 + qtf[t])) * (index.K1 + 1) / 255 for t in chosen}
         best_text = sum(c * 255 for c in coef.values()) or 1.0  # every term, tf-saturated
         q_weight = sum(idf.values()) or 1.0
         must = [t for t in signals if t.startswith(index.ADDRESS) and df.get(t)]
         street = [t for t in signals if t.startswith(index.STREET) and df.get(t)]
-        found = self._stage_one(conn, coef, idf, best_text, q_weight, street, must)
-        if phone:
-            for (rowid,) in conn.execute('SELECT rowid FROM "case" WHERE caller_phone = ? '
-                                         "ORDER BY rowid DESC LIMIT ?", (phone, MUST_KEEP)):
-                found.setdefault(rowid, 0.0)
+        callers: list[int] = []
+        if phone:  # the case table's own index on the caller's number
+            callers = [r for (r,) in conn.execute(
+                'SELECT rowid FROM "case" WHERE caller_phone = ? ORDER BY rowid DESC LIMIT ?',
+                (phone, MUST_KEEP))]
+        found = self._stage_one(conn, coef, idf, df, best_text, q_weight, street, must, callers,
+                                bool(qtf))
         if not found:
             return []
         rows = _fetch_cases(conn, list(found))
@@ -201,57 +209,90 @@ class SimilarCaseSearch:
                           n_docs, phone, place, limit)
 
     def _stage_one(self, conn: sqlite3.Connection, coef: dict[str, float],
-                   idf: dict[str, float], best_text: float, q_weight: float,
-                   street: list[str], must: list[str]) -> dict[int, float]:
-        """Candidates and their BM25F text scores: the best PRE_RANKED by text (BM25F and
-        query coverage; the street lifts a little), plus the exact address's cases."""
+                   idf: dict[str, float], df: dict[str, int], best_text: float,
+                   q_weight: float, street: list[str], must: list[str], callers: list[int],
+                   has_text: bool) -> dict[int, _Text]:
+        """Candidates and their BM25F text scores, best first: at most FULL_RANKED.
+
+        The rarest query terms are read in full (up to RARE_POSTINGS postings: a bincount over
+        them gives every case that holds one, with its partial score); the best PHASE_TWO of
+        those then take the common terms' weights by binary search in their postings (sorted
+        by rowid), so that a common term costs a lookup per candidate, not a pass over its
+        postings. The exact address's and the caller's cases are scored the same way whatever
+        their text. All are pre-ranked on BM25F, query coverage, address, street and caller;
+        the best FULL_RANKED go on to the full ranking."""
         import numpy as np
 
         terms = [*coef, *street, *must]
-        if not terms:
+        if not terms and not callers:
             return {}
-        lists: list[tuple[str, np.ndarray, np.ndarray]] = []
-        for term, blob, weights in conn.execute(
-                f"SELECT term, docs, weights FROM search_postings WHERE term IN "
-                f"({','.join('?' * len(terms))})", terms):
-            lists.append((term, np.frombuffer(blob, dtype=np.uint32),
-                          np.frombuffer(weights, dtype=np.uint8)))
-        out: dict[int, float] = {}
-        text_lists = [x for x in lists if x[0] in coef]
-        if text_lists:
-            top = max(int(d[-1]) for _, d, _ in text_lists if len(d))
-            bm25, cover = self._scores(top + 1)
-            touched = []
-            for term, docs, weights in text_lists:
-                bm25[docs] += weights * np.float32(coef[term])  # a segment lists a case once
-                cover[docs] += np.float32(idf[term])
-                touched.append(docs)
-            lo = min(int(d[0]) for d in touched if len(d))
-            hit = np.flatnonzero(bm25[lo: top + 1]) + lo
-            text = bm25[hit] / np.float32(best_text)
-            pre = (A_BM25 * np.minimum(text, 1) + A_QCOV * cover[hit] / np.float32(q_weight))
-            for term, docs, _ in lists:  # the street: a small lift among equals
-                if term in street:
-                    on = np.isin(hit, docs, assume_unique=True)
-                    pre = pre + on * np.float32(W_STREET / W_TEXT)
-            pre = pre + hit * np.float32(1e-12)  # newer cases (higher rowid) win ties
-            if len(hit) > PRE_RANKED:
-                keep = np.argpartition(pre, -PRE_RANKED)[-PRE_RANKED:]
-            else:
-                keep = np.arange(len(hit))
-            kept = hit[keep]
-            out = dict(zip(kept.tolist(), bm25[kept].tolist(), strict=True))
-            for docs in touched:  # the buffers go back to zero for the next search
-                bm25[docs] = 0
-                cover[docs] = 0
-        for term, docs, _ in lists:
-            if term in must:
-                for rowid in docs[-MUST_KEEP:].tolist():
-                    out.setdefault(rowid, 0.0)
-        return out
+        by_term: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+        if terms:
+            for term, blob, weights in conn.execute(
+                    f"SELECT term, docs, weights FROM search_postings WHERE term IN "
+                    f"({','.join('?' * len(terms))})", terms):
+                by_term.setdefault(term, []).append(
+                    (np.frombuffer(blob, dtype=np.uint32), np.frombuffer(weights, dtype=np.uint8)))
+        text_terms_ = sorted((t for t in coef if t in by_term), key=lambda t: df.get(t, 0))
+        rare, read = [], 0
+        for t in text_terms_:
+            size = sum(len(d) for d, _ in by_term[t])
+            if rare and read + size > RARE_POSTINGS:
+                break
+            rare.append(t)
+            read += size
+        common = text_terms_[len(rare):]
+        hit = np.zeros(0, dtype=np.int64)
+        if rare:
+            docs = np.concatenate([d for t in rare for d, _ in by_term[t]]).astype(np.int64)
+            contrib = np.concatenate([w * np.float32(coef[t]) for t in rare for _, w in by_term[t]])
+            cov = np.concatenate([np.full(len(d), idf[t], dtype=np.float32)
+                                  for t in rare for d, _ in by_term[t]])
+            order = np.argsort(docs, kind="stable")
+            docs, contrib, cov = docs[order], contrib[order], cov[order]
+            first = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
+            hit = docs[first]
+            s = np.add.reduceat(contrib, first)
+            c = np.add.reduceat(cov, first)
+            if len(hit) > PHASE_TWO:
+                pre = A_BM25 * np.minimum(s / best_text, 1) + A_QCOV * c / q_weight
+                keep = np.argpartition(pre, -PHASE_TWO)[-PHASE_TWO:]
+                hit = hit[keep]
+        extra = [r for t in must for d, _ in by_term.get(t, []) for r in d[-MUST_KEEP:].tolist()]
+        extra += callers
+        if extra:
+            hit = np.union1d(hit, np.array(extra, dtype=np.int64))
+        if not len(hit):
+            return {}
+        # Every candidate's text score and coverage, over every chosen term (a binary search in
+        # each posting row: the candidates are few, the rows long).
+        s = np.zeros(len(hit), dtype=np.float64)
+        c = np.zeros(len(hit), dtype=np.float64)
+        m = np.zeros(len(hit), dtype=np.int64)
+        for t in rare + common:
+            for d, w in by_term[t]:
+                on, at = _member(d, hit)
+                s += np.where(on, w[at] * coef[t], 0.0)
+                c += on * idf[t]
+                m += on
+        pre = W_TEXT * (A_BM25 * np.minimum(s / best_text, 1) + A_QCOV * c / q_weight)
+        for t in must:
+            for d, _ in by_term.get(t, []):
+                pre += _member(d, hit)[0] * W_ADDRESS
+        for t in street:
+            for d, _ in by_term.get(t, []):
+                pre += _member(d, hit)[0] * W_STREET
+        if callers:
+            pre += np.isin(hit, callers) * (W_CALLER_WITH_TEXT if has_text else W_CALLER_ALONE)
+        pre += hit * 1e-12  # newer cases (higher rowid) first among equals
+        if len(hit) > FULL_RANKED:
+            keep = np.argpartition(pre, -FULL_RANKED)[-FULL_RANKED:]
+            hit, s, c, m = hit[keep], s[keep], c[keep], m[keep]
+        return {r: _Text(bm25, cover, matched) for r, bm25, cover, matched in zip(
+            hit.tolist(), s.tolist(), c.tolist(), m.tolist(), strict=True)}
 
     # --- stage 2 ------------------------------------------------------------------------------
-    def _rank(self, conn: sqlite3.Connection, rows: list[tuple], text_scores: dict[int, float],
+    def _rank(self, conn: sqlite3.Connection, rows: list[tuple], text_scores: dict[int, _Text],
               best_text: float, query: Query, norm_text: str, prepared: str, qtf: Counter,
               idf: dict[str, float], n_docs: float, phone: str, place: Place,
               limit: int) -> list[Hit]:
@@ -267,6 +308,7 @@ class SimilarCaseSearch:
             df = _document_frequencies(conn, list(unseen))
             idf = idf | {t: _idf(n_docs, df.get(t, 0)) for t in unseen}
         has_text = bool(qset)
+        doclen = index.read_doclen(conn, [row[0] for row in rows]) if has_text else {}
         cands: list[_Candidate] = []
         for row in rows:
             (rowid, cid, case_no, external_id, title, description, address, cat, status, created,
@@ -276,17 +318,15 @@ class SimilarCaseSearch:
                 continue
             c = _Candidate(row)
             score = 0.0
-            if has_text:
-                dset = _doc_terms(index.document_text(title, description, address)[:MAX_DOC_CHARS])
-                shared = qset & dset
-                if shared:
-                    q_cov = sum(idf[t] for t in shared) / q_weight
-                    d_cov = len(shared) / len(dset)
-                    bm25 = min(text_scores.get(rowid, 0.0) / best_text, 1.0)
-                    subject = subjects[rowid]
-                    c.text_sim = (A_BM25 * bm25 + A_QCOV * q_cov + A_DCOV * d_cov
-                                  + A_SUBJECT * _subject_cover(subject, qset, idf, d_cov))
-                    score += W_TEXT * c.text_sim
+            found = text_scores.get(rowid)
+            if has_text and found is not None and found.matched:
+                # From stage 1's postings: no candidate is tokenised again here.
+                q_cov = min(found.cover / q_weight, 1.0)
+                d_cov = min(found.matched / max(doclen.get(rowid, 0), found.matched), 1.0)
+                bm25 = min(found.bm25 / best_text, 1.0)
+                c.text_sim = (A_BM25 * bm25 + A_QCOV * q_cov + A_DCOV * d_cov
+                              + A_SUBJECT * _subject_cover(subjects[rowid], qset, idf, d_cov))
+                score += W_TEXT * c.text_sim
             if phone and cphone == phone:
                 score += W_CALLER_WITH_TEXT if has_text else W_CALLER_ALONE
                 c.reasons.append(Reason("search.why.same_caller"))
@@ -340,6 +380,16 @@ class SimilarCaseSearch:
                    age_days=max((now - created_at).total_seconds() / 86400, 0.0),
                    status=status, department=dept, category=cat, title=title, address=address,
                    caller_phone=cphone, repeat_count=repeat)
+
+
+def _query_weight(term: str) -> float:
+    """How much a query term counts beside others of the same idf: a place more, a pair of
+    Han characters that is no word of jieba's dictionary (的是, 灯不: it straddles two) less."""
+    if term.startswith(index.PLACE):
+        return PLACE_BOOST
+    if len(term) == 2 and "\u3400" <= term[0] and term not in two_character_words():
+        return NON_WORD_PAIR
+    return 1.0
 
 
 def _idf(n_docs: float, df: int) -> float:
@@ -420,6 +470,16 @@ def _address_in_text(place: Place, norm_text: str, query_words: str) -> bool:
     flat = "".join(norm_text.split())
     at = flat.find(place.street)
     return at >= 0 and flat[at + len(place.street):].startswith(place.number)
+
+
+def _member(docs, cands):
+    """Which of `cands` are in the sorted array `docs`, and where."""
+    import numpy as np
+
+    if not len(docs):
+        return np.zeros(len(cands), dtype=bool), np.zeros(len(cands), dtype=np.int64)
+    at = np.minimum(np.searchsorted(docs, cands), len(docs) - 1)
+    return docs[at] == cands, at
 
 
 def _fetch_cases(conn: sqlite3.Connection, rowids: list[int]) -> list[tuple]:

@@ -41,11 +41,12 @@ from .address import address_key
 from .normalise import normalise
 from .tokens import bulk_terms, place_spans, strip_boilerplate
 
-FORMAT = 2  # 1: character pairs and words over one text; 2: BM25F fields, dictionary words, places
+FORMAT = 3  # 1: pairs and words over one text; 2: BM25F fields, dictionary words, places; 3: + doclen
+DOCLEN_BLOCK = 4096  # case rowids per row of search_doclen
 K1 = 1.2
 # Fields: (weight, b). The subject (a citizen's 主题, an agent's summary, a 311 request type) is
 # a case's densest signal; the places named anywhere in it are strong features of their own.
-FIELDS = {"title": (2.0, 0.5), "description": (1.0, 0.75), "address": (0.5, 0.5),
+FIELDS = {"title": (2.0, 0.5), "description": (1.0, 0.75), "address": (1.0, 0.5),
           "places": (1.5, 0.3)}
 MERGE_AT = 8  # segments per term before they are merged into one (keep in step with migration)
 SMALL_BACKLOG = 500  # cases: filing one case indexes at most this many; more is left to catch_up
@@ -137,6 +138,7 @@ class Postings:
     weight: object  # uint8 array
     terms: list[str]
     lengths: object  # float32 array, len(FIELDS) x cases
+    distinct: object = None  # uint16 array: each case's number of distinct text terms
 
 
 class Tokenizer:
@@ -198,7 +200,10 @@ class Tokenizer:
         else:
             doc = term = np.zeros(0, dtype=np.int32)
             w = np.zeros(0, dtype=np.uint8)
-        return Postings(doc, term, w, list(term_ids), lengths)
+        is_text = np.array([not t.startswith(("@a:", "@s:")) for t in term_ids], dtype=bool)
+        distinct = np.bincount(doc[is_text[term]] if len(doc) else doc, minlength=n)
+        return Postings(doc, term, w, list(term_ids), lengths,
+                        np.minimum(distinct, 65535).astype(np.uint16))
 
 
 def _ids_of(table: dict[str, int], terms: list[str]):
@@ -225,6 +230,7 @@ class Segmenter:
         self.terms: list[str] = []
         self.parts: list[tuple] = []  # (term ids, rowids, weights) arrays
         self.rowids: list = []  # rowid arrays of the docs added
+        self.distinct: list = []  # their distinct-term counts
         self.postings = 0
 
     @property
@@ -244,14 +250,16 @@ class Segmenter:
         (a boolean per case of the chunk) leaves out the cases that were not written."""
         np = self.np
         rowids = np.asarray(rowids, dtype=np.int64)
-        doc, term, weight, lengths = p.doc, p.term, p.weight, p.lengths
+        doc, term, weight, lengths, distinct = p.doc, p.term, p.weight, p.lengths, p.distinct
         if keep is not None:
             keep = np.asarray(keep, dtype=bool)
             on = keep[doc]
             doc, term, weight = doc[on], term[on], weight[on]
             lengths = lengths[:, keep]
+            distinct = distinct[keep]
             where = np.cumsum(keep) - 1  # chunk place -> place among the kept
             doc = where[doc]
+        self.distinct.append(distinct)
         self.docs += len(rowids)
         for k, f in enumerate(FIELDS):
             self.lengths[f] += float(lengths[k].sum())
@@ -300,6 +308,8 @@ class Segmenter:
                 "INSERT INTO search_term (term, df, segments) VALUES (?, ?, 1) ON CONFLICT(term) "
                 "DO UPDATE SET df = df + excluded.df, segments = segments + 1",
                 ((t, b - a) for t, a, b in groups))
+        if self.rowids:
+            write_doclen(conn, np.concatenate(self.rowids), np.concatenate(self.distinct))
         top = max((int(r.max()) for r in self.rowids if len(r)), default=0)
         values = {"docs": self.docs, "format": FORMAT,
                   **{"len_" + f: v for f, v in self.lengths.items()}}
@@ -310,9 +320,46 @@ class Segmenter:
         self.term_ids.clear()
         self.terms.clear()
         self.rowids.clear()
+        self.distinct.clear()
         self.postings = 0
         merge_crowded(conn)
         return n_docs
+
+
+def write_doclen(conn: sqlite3.Connection, rowids, counts) -> None:
+    """Each case's distinct-term count into its block of search_doclen (read, set, write)."""
+    import numpy as np
+
+    if not len(rowids):
+        return
+    rowids = np.asarray(rowids, dtype=np.int64)
+    blocks = rowids // DOCLEN_BLOCK
+    for block in np.unique(blocks).tolist():
+        row = conn.execute("SELECT counts FROM search_doclen WHERE block = ?", (block,)).fetchone()
+        arr = (np.frombuffer(row[0], dtype=np.uint16).copy() if row
+               else np.zeros(DOCLEN_BLOCK, dtype=np.uint16))
+        on = blocks == block
+        arr[rowids[on] % DOCLEN_BLOCK] = counts[on]
+        conn.execute("INSERT OR REPLACE INTO search_doclen (block, counts) VALUES (?, ?)",
+                     (block, arr.tobytes()))
+
+
+def read_doclen(conn: sqlite3.Connection, rowids: list[int]) -> dict[int, int]:
+    import numpy as np
+
+    blocks = sorted({r // DOCLEN_BLOCK for r in rowids})
+    arrays = {}
+    for i in range(0, len(blocks), 500):
+        part = blocks[i:i + 500]
+        for block, blob in conn.execute(
+                f"SELECT block, counts FROM search_doclen WHERE block IN "
+                f"({','.join('?' * len(part))})", part):
+            arrays[block] = np.frombuffer(blob, dtype=np.uint16)
+    out = {}
+    for r in rowids:
+        arr = arrays.get(r // DOCLEN_BLOCK)
+        out[r] = int(arr[r % DOCLEN_BLOCK]) if arr is not None else 0
+    return out
 
 
 def _prepare_all(texts: list[str]) -> list[str]:
@@ -478,7 +525,7 @@ def _write(conn: sqlite3.Connection, seg: Segmenter, upto: int) -> int:
 
 def clear(conn: sqlite3.Connection) -> None:
     conn.execute("BEGIN IMMEDIATE")
-    for table in ("search_postings", "search_term", "search_state"):
+    for table in ("search_postings", "search_term", "search_state", "search_doclen"):
         conn.execute(f"DELETE FROM {table}")
     _set_state(conn, format=FORMAT)
     conn.execute("COMMIT")
@@ -571,7 +618,8 @@ def index_size(conn: sqlite3.Connection) -> int:
     try:
         row = conn.execute(
             "SELECT sum(pgsize) FROM dbstat WHERE name IN ('search_postings', 'search_term', "
-            "'search_state', 'ix_search_postings_term', 'ix_search_term_crowded')").fetchone()
+            "'search_state', 'search_doclen', 'ix_search_postings_term', "
+            "'ix_search_term_crowded')").fetchone()
         return int(row[0] or 0)
     except sqlite3.OperationalError:
         row = conn.execute("SELECT sum(length(term) + length(docs) + length(weights)) "

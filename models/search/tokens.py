@@ -54,9 +54,9 @@ _PLACE_SUFFIX = (
     "学院|大学|中学|小学|学校|幼儿园|医院|卫生院|市场|公园|车站|高速|"
     "工业园|开发区|产业园|园区"
 )
-_PLACE_SUFFIX_RE = re.compile(rf"(?<=[{HAN}]{{2}})(?:{_PLACE_SUFFIX})(?![灯费况线过途人面])")
-_NAME_BEFORE = re.compile(rf"[{HAN}]{{2,4}}$")
-_NUMBER_AFTER = re.compile(r"(\d+)(?:号楼|号|栋|幢|座|单元)")
+# A place: 2-4 Han characters (the name, and whatever stands before it), a suffix, maybe a number.
+_PLACE_RE = re.compile(rf"([{HAN}]{{2,4}})({_PLACE_SUFFIX})(?![灯费况线过途人面])"
+                       r"(?:(\d+)(?:号楼|号|栋|幢|座|单元))?")
 _CODED = re.compile(r"(?<![a-z0-9])([a-z]\d{0,2})(市|县|区)")  # the data's anonymised A市, A6区
 
 
@@ -72,18 +72,14 @@ def place_spans(norm: str) -> list[tuple[int, str]]:
     """`place_terms` with the position each was found at (to tell the texts of a joined chunk
     apart: no place spans a NUL)."""
     out: list[tuple[int, str]] = []
-    for m in _PLACE_SUFFIX_RE.finditer(norm):
+    for m in _PLACE_RE.finditer(norm):
+        run, suffix, number = m.groups()
         at = m.start()
-        name = _NAME_BEFORE.search(norm, max(0, at - 4), at)
-        if name is None:
-            continue
-        suffix, run = m.group(), name.group()
-        number = _NUMBER_AFTER.match(norm, m.end())
         for k in range(2, len(run) + 1):
             place = "@w:" + run[-k:] + suffix
             out.append((at, place))
             if number:
-                out.append((at, f"{place}#{number.group(1)}"))
+                out.append((at, f"{place}#{number}"))
     for m in _CODED.finditer(norm):
         out.append((m.start(), "@w:" + m.group(1) + m.group(2)))
     return out
@@ -94,9 +90,9 @@ MIN_WORD_FREQ = 3  # dictionary entries seen fewer times than this in jieba's co
 
 
 @cache
-def _dictionary_words_by_size() -> tuple[list[str], list[str]]:
-    """Words of three and four Han characters from jieba's dictionary (one pattern over the
-    file, ~0.1 s on a quiet machine)."""
+def _dictionary_words_by_size() -> tuple[list[str], list[str], list[str]]:
+    """Words of two, three and four Han characters from jieba's dictionary (one pattern per
+    size over the file, ~0.1 s on a quiet machine)."""
     import importlib.util
     from pathlib import Path
 
@@ -106,10 +102,10 @@ def _dictionary_words_by_size() -> tuple[list[str], list[str]]:
     path = Path(next(iter(spec.submodule_search_locations))) / "dict.txt"
     text = path.read_text(encoding="utf-8")
     out = []
-    for size in (3, 4):
+    for size in (2, 3, 4):
         found = re.findall(rf"^([{HAN}]{{{size}}}) (\d+)", text, re.M)
         out.append([w for w, freq in found if int(freq) >= MIN_WORD_FREQ])
-    return out[0], out[1]
+    return out[0], out[1], out[2]
 
 
 @cache
@@ -118,7 +114,7 @@ def _dictionary() -> tuple[object, object]:
     import numpy as np
 
     out = []
-    for size, words in zip((3, 4), _dictionary_words_by_size(), strict=True):
+    for size, words in zip((3, 4), _dictionary_words_by_size()[1:], strict=True):
         if not words:
             out.append(np.zeros(0, dtype=np.uint64))
             continue
@@ -134,8 +130,15 @@ def _dictionary() -> tuple[object, object]:
 @cache
 def dictionary_words() -> frozenset[str]:
     """The same words as a set, for one text at a time (a query, a candidate)."""
-    three, four = _dictionary_words_by_size()
+    _, three, four = _dictionary_words_by_size()
     return frozenset(three) | frozenset(four)
+
+
+@cache
+def two_character_words() -> frozenset[str]:
+    """jieba's two-character words: a character pair that is one is a word of the text, one
+    that is not straddles two (的是, 灯不): the query weighs the first kind more."""
+    return frozenset(_dictionary_words_by_size()[0])
 
 
 def _pack(word: str) -> int:

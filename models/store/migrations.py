@@ -107,6 +107,15 @@ CREATE INDEX ix_search_postings_term ON search_postings (term);
 """
 
 
+# Search (issue 13): how many distinct terms each indexed case has (how much of a case a query
+# covers, without tokenising the case again at query time), as uint16 arrays in blocks of 4096
+# case rowids. Empty here: the index fills it as it indexes (an index made before is rebuilt,
+# its format being older).
+V5_SEARCH_DOCLEN = """
+CREATE TABLE search_doclen (block INTEGER NOT NULL PRIMARY KEY, counts BLOB NOT NULL);
+"""
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(conn: sqlite3.Connection) -> None:
         for statement in sql.split(";"):
@@ -122,6 +131,7 @@ STEPS: list[Callable[[sqlite3.Connection], None]] = [
     _script(V2_INTAKE),
     _v3_outbox,
     _script(V4_SEARCH),
+    _script(V5_SEARCH_DOCLEN),
 ]
 
 LATEST = len(STEPS)
