@@ -1,7 +1,7 @@
 """The second process of a big import: reads and checks the CSV, sends batches back.
 
-Run by `importer._parsed` as `python -m models.importing.reader`: a pickled `_Plan` on stdin,
-pickled `_Batch`es (the mapping's name first, None last, or the exception that stopped it) on
+Run by `importer._parsed` as `python -m models.importing.reader`: a pickled `parse._Plan` on
+stdin, pickled `parse._Batch`es (the mapping's name first, None last, or the exception that stopped it) on
 stdout.
 """
 
@@ -12,7 +12,7 @@ import sys
 
 
 def main() -> None:
-    from .importer import _parse
+    from .parse import _parse
 
     out = sys.stdout.buffer
     plan = pickle.load(sys.stdin.buffer)

@@ -21,6 +21,7 @@ connection (a connection never crosses threads), and every search reads one WAL 
 from __future__ import annotations
 
 import math
+import re
 import sqlite3
 import threading
 from collections import Counter
@@ -35,9 +36,9 @@ from models.domain.timeutil import from_db_text
 
 from . import index
 from .address import EMPTY, Place, address_key
-from .normalise import normalise
+from .normalise import STOPWORDS, normalise, word_form
 from .snippet import Snippet, make_snippet
-from .tokens import place_terms, strip_boilerplate, text_terms, two_character_words
+from .tokens import non_words, place_terms, strip_boilerplate, text_terms
 
 RARE_POSTINGS = 25_000  # postings of the rarest query terms read in full in stage 1
 PHASE_TWO = 400  # cases of the rare terms that take the common terms' weights
@@ -62,8 +63,10 @@ W_CALLER_WITH_TEXT, W_CALLER_ALONE = 1.5, 35.0
 A_BM25, A_QCOV, A_DCOV, A_SUBJECT = 0.5, 0.15, 0.15, 0.2
 W_CATEGORY, W_RECENT, W_OPEN = 8.0, 4.0, 2.0
 PLACE_BOOST = 1.0  # query weight of a place term beside a text term of the same idf
-NON_WORD_PAIR = 0.5  # query weight of a character pair that is not a dictionary word
-MAX_QUERY_TERMS = 30  # a longer query keeps its most telling terms (tf-idf), as "more like this"
+NON_WORD_PAIR = 1.0  # query weight of a character pair that is not a dictionary word (see README)
+MAX_QUERY_TERMS = 10_000  # a longer query keeps its most telling terms (tf-idf): off, see README
+
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
 
 # Reasons that come before the text's (who and where first).
 _PLACE_AND_CALLER = ("search.why.same_caller", "search.why.same_address", "search.why.nearby_address")
@@ -184,7 +187,8 @@ class SimilarCaseSearch:
         n_docs = max(st.get("docs", 0.0), 1.0)
         signals = index.signal_terms(query.address)
         df = _document_frequencies(conn, list(qtf) + signals)
-        idf = {t: _idf(n_docs, df.get(t, 0)) * _query_weight(t) for t in qtf}
+        straddling = non_words([t for t in qtf if len(t) == 2 and "\u3400" <= t[0]])
+        idf = {t: _idf(n_docs, df.get(t, 0)) * _query_weight(t, straddling) for t in qtf}
         if len(qtf) > MAX_QUERY_TERMS:  # a long message: its most telling terms speak for it
             keep = sorted(qtf, key=lambda t: -idf[t] * (2 * qtf[t] / (1 + qtf[t])))
             qtf = Counter({t: qtf[t] for t in keep[:MAX_QUERY_TERMS]})
@@ -300,7 +304,7 @@ class SimilarCaseSearch:
         qset = set(qtf)
         q_weight = sum(idf[t] for t in qset) or 1.0
         category = normalise(query.category).strip()
-        query_words = f" {' '.join(t for t in text_terms(norm_text) if t.isascii())} "
+        query_words = f" {' '.join(word_form(w) for w in _ASCII_WORD.findall(norm_text) if w not in STOPWORDS)} "
         subjects = {row[0]: _doc_terms(row[4][:MAX_DOC_CHARS]) if row[4] else frozenset()
                     for row in rows}
         if qset:  # the idf of subject terms the query does not have (one lookup for them all)
@@ -382,14 +386,12 @@ class SimilarCaseSearch:
                    caller_phone=cphone, repeat_count=repeat)
 
 
-def _query_weight(term: str) -> float:
+def _query_weight(term: str, straddling: set[str]) -> float:
     """How much a query term counts beside others of the same idf: a place more, a pair of
     Han characters that is no word of jieba's dictionary (的是, 灯不: it straddles two) less."""
     if term.startswith(index.PLACE):
         return PLACE_BOOST
-    if len(term) == 2 and "\u3400" <= term[0] and term not in two_character_words():
-        return NON_WORD_PAIR
-    return 1.0
+    return NON_WORD_PAIR if term in straddling else 1.0
 
 
 def _idf(n_docs: float, df: int) -> float:

@@ -45,15 +45,16 @@ FORMAT = 3  # 1: pairs and words over one text; 2: BM25F fields, dictionary word
 DOCLEN_BLOCK = 4096  # case rowids per row of search_doclen
 K1 = 1.2
 # Fields: (weight, b). The subject (a citizen's 主题, an agent's summary, a 311 request type) is
-# a case's densest signal; the places named anywhere in it are strong features of their own.
+# a case's densest signal; the places named in its subject and text are strong features of
+# their own.
 FIELDS = {"title": (2.0, 0.5), "description": (1.0, 0.75), "address": (1.0, 0.5),
           "places": (1.5, 0.3)}
 MERGE_AT = 8  # segments per term before they are merged into one (keep in step with migration)
 SMALL_BACKLOG = 500  # cases: filing one case indexes at most this many; more is left to catch_up
 PULL_BACKLOG = 5_000  # cases: a pulled page (or an edit) indexes at most this many new ones
 CHUNK = 20_000  # cases read per step when catching up
-SEGMENT_POSTINGS = 2_500_000  # postings gathered in memory before they are written (~25 MB)
-SEGMENT_TERMS = 250_000  # distinct terms gathered before they are written (~40 MB of strings)
+SEGMENT_POSTINGS = 2_000_000  # postings gathered in memory before they are written (~20 MB)
+SEGMENT_TERMS = 150_000  # distinct terms gathered before they are written (~25 MB of strings)
 
 # Term prefixes for the non-text signals, so that they ride the same postings.
 ADDRESS, STREET, PLACE = "@a:", "@s:", "@w:"
@@ -164,8 +165,11 @@ class Tokenizer:
             "address": [d.address for d in docs],
         }
         prepared = {f: _prepare_all(texts) for f, texts in fields.items()}
-        prepared["places"] = [prepared["title"][i] + "\n" + prepared["description"][i] + "\n"
-                              + prepared["address"][i] for i in range(n)]
+        # Places named in the subject and the text (the address field's own place is already
+        # its address and street terms).
+        prepared["places"] = [t + "\n" + d if t else d
+                              for t, d in zip(prepared["title"], prepared["description"],
+                                              strict=True)]
         term_ids: dict[str, int] = {}
         keys, values = [], []
         lengths = np.zeros((len(FIELDS), n), dtype=np.float32)
@@ -376,16 +380,15 @@ def _place_tokens(texts: list[str]):
     import numpy as np
 
     joined = "\x00".join(texts)
-    ids: dict[str, int] = {}
-    doc_idx, term_idx = [], []
-    for pos, t in place_spans(joined):
-        doc_idx.append(pos)
-        term_idx.append(ids.setdefault(t, len(ids)))
-    if not doc_idx:
+    spans = place_spans(joined)
+    if not spans:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), []
+    names = [t for _, t in spans]
+    ids = {t: i for i, t in enumerate(dict.fromkeys(names))}
+    term_idx = np.fromiter(map(ids.__getitem__, names), dtype=np.int64, count=len(names))
+    at = np.fromiter((p for p, _ in spans), dtype=np.int64, count=len(spans))
     seps = np.flatnonzero(np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32) == 0)
-    docs = np.searchsorted(seps, np.array(doc_idx, dtype=np.int64))
-    return docs.astype(np.int64), np.array(term_idx, dtype=np.int64), list(ids)
+    return np.searchsorted(seps, at).astype(np.int64), term_idx, list(ids)
 
 
 def merge_crowded(conn: sqlite3.Connection) -> None:

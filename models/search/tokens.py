@@ -89,56 +89,89 @@ def place_spans(norm: str) -> list[tuple[int, str]]:
 MIN_WORD_FREQ = 3  # dictionary entries seen fewer times than this in jieba's corpus are left out
 
 
-@cache
-def _dictionary_words_by_size() -> tuple[list[str], list[str], list[str]]:
-    """Words of two, three and four Han characters from jieba's dictionary (one pattern per
-    size over the file, ~0.1 s on a quiet machine)."""
+def _dictionary_file():
     import importlib.util
     from pathlib import Path
 
     spec = importlib.util.find_spec("jieba")
     if spec is None or not spec.submodule_search_locations:
-        return [], []
+        return None
     path = Path(next(iter(spec.submodule_search_locations))) / "dict.txt"
-    text = path.read_text(encoding="utf-8")
-    out = []
-    for size in (2, 3, 4):
-        found = re.findall(rf"^([{HAN}]{{{size}}}) (\d+)", text, re.M)
-        out.append([w for w, freq in found if int(freq) >= MIN_WORD_FREQ])
-    return out[0], out[1], out[2]
+    return path if path.exists() else None
+
+
+def _read_dictionary(path) -> dict[int, list[str]]:
+    """jieba's words of two, three and four Han characters (seen MIN_WORD_FREQ times or more)."""
+    han = re.compile(rf"[{HAN}]{{2,4}}")
+    out: dict[int, list[str]] = {2: [], 3: [], 4: []}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            parts = line.split(" ", 2)
+            if len(parts) >= 2 and han.fullmatch(parts[0]) and int(parts[1]) >= MIN_WORD_FREQ:
+                out[len(parts[0])].append(parts[0])
+    return out
 
 
 @cache
-def _dictionary() -> tuple[object, object]:
-    """The same words as sorted arrays of their code points packed into integers."""
+def _dictionary() -> tuple[object, object, object]:
+    """jieba's words of two, three and four characters as sorted arrays of their code points
+    packed into integers. Read from the dictionary once, then from a cache file beside this
+    user's other caches (about 3 MB, loaded in milliseconds: the first search after a start
+    does not wait for the dictionary)."""
+    import os
+    from pathlib import Path
+
     import numpy as np
 
-    out = []
-    for size, words in zip((3, 4), _dictionary_words_by_size()[1:], strict=True):
-        if not words:
-            out.append(np.zeros(0, dtype=np.uint64))
+    empty = np.zeros(0, dtype=np.uint64)
+    path = _dictionary_file()
+    if path is None:
+        return empty, empty, empty
+    stat = path.stat()
+    cache_dir = os.environ.get("HOTLINE_CACHE_DIR")
+    if not cache_dir:
+        from platformdirs import user_cache_dir
+
+        cache_dir = user_cache_dir("hotline", appauthor=False)
+    cached = Path(cache_dir) / f"jieba-words-{stat.st_size}-{stat.st_mtime_ns}-{MIN_WORD_FREQ}.npz"
+    try:
+        with np.load(cached) as data:
+            return data["two"], data["three"], data["four"]
+    except (OSError, KeyError, ValueError):
+        pass
+    words = _read_dictionary(path)
+    arrays = []
+    for size in (2, 3, 4):
+        if not words[size]:
+            arrays.append(empty)
             continue
-        cp = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
+        cp = np.frombuffer("".join(words[size]).encode("utf-32-le"), dtype=np.uint32)
         cp = cp.reshape(-1, size).astype(np.uint64)
         code = np.zeros(len(cp), dtype=np.uint64)
         for k in range(size):
             code = (code << np.uint64(16)) | cp[:, k]
-        out.append(np.unique(code))
-    return out[0], out[1]
+        arrays.append(np.unique(code))
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez(tmp, two=arrays[0], three=arrays[1], four=arrays[2])
+        os.replace(tmp, cached)
+    except OSError:
+        pass  # no cache: the next process reads the dictionary again
+    return arrays[0], arrays[1], arrays[2]
 
 
-@cache
-def dictionary_words() -> frozenset[str]:
-    """The same words as a set, for one text at a time (a query, a candidate)."""
-    _, three, four = _dictionary_words_by_size()
-    return frozenset(three) | frozenset(four)
+def non_words(pairs: list[str]) -> set[str]:
+    """The character pairs among `pairs` that are no two-character word of jieba's dictionary
+    (的是, 灯不: a pair that straddles two words)."""
+    import numpy as np
 
-
-@cache
-def two_character_words() -> frozenset[str]:
-    """jieba's two-character words: a character pair that is one is a word of the text, one
-    that is not straddles two (的是, 灯不): the query weighs the first kind more."""
-    return frozenset(_dictionary_words_by_size()[0])
+    two = _dictionary()[0]
+    if not pairs or not len(two):
+        return set()
+    codes = np.array([(ord(p[0]) << 16) | ord(p[1]) for p in pairs], dtype=np.uint64)
+    return {p for p, known in zip(pairs, _isin_sorted(codes, two).tolist(), strict=True)
+            if not known}
 
 
 def _pack(word: str) -> int:
@@ -154,19 +187,12 @@ _WORD_RE = re.compile(r"[a-z0-9]+")
 
 
 def text_terms(norm: str) -> list[str]:
-    """The text terms of a normalised text, boilerplate already cut (with repeats)."""
-    words = dictionary_words()
-    out: list[str] = []
-    for run in _RUN_RE.findall(norm):
-        n = len(run)
-        if n == 1:
-            out.append(run)
-            continue
-        out.extend(run[i:i + 2] for i in range(n - 1))
-        for size in (3, 4):
-            out.extend(w for w in (run[i:i + size] for i in range(n - size + 1)) if w in words)
-    out.extend(word_form(w) for w in _WORD_RE.findall(norm) if w not in STOPWORDS)
-    return out
+    """The text terms of one normalised text, boilerplate already cut (with repeats, in no set
+    order): `bulk_terms` of a chunk of one, so that both paths agree by construction."""
+    if not norm:
+        return []
+    _, term_ids, terms = bulk_terms([norm])
+    return [terms[i] for i in term_ids.tolist()]
 
 
 # --- a chunk of texts ---------------------------------------------------------------------------
@@ -197,7 +223,7 @@ def bulk_terms(norms: list[str]):
     at = np.flatnonzero(han & ~prv & ~nxt)
     doc_parts.append(doc_of[at])
     code_parts.append((np.uint64(2) << np.uint64(60)) | c64[at])
-    three, four = _dictionary()
+    _, three, four = _dictionary()
     if len(three):
         nxt2 = np.zeros_like(han)
         nxt2[:-2] = han[2:]
