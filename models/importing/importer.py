@@ -49,7 +49,7 @@ from .parse import (
 __all__ = ["ImportError_", "ImportReport", "Rejected", "import_csv"]
 
 PARALLEL_BYTES = 8 << 20  # files at least this big are read by a second process
-CACHE_KB = 16_384  # SQLite page cache while importing: the case table's indexes take writes all over
+CACHE_KB = 12_288  # SQLite page cache while importing: the case table's indexes take writes all over
 MAX_REJECTS_KEPT = 1000  # the summary keeps the first ones; the count is always exact
 
 Progress = Callable[[int, int], None]  # (bytes read, total bytes)

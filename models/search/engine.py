@@ -44,7 +44,6 @@ RARE_POSTINGS = 25_000  # postings of the rarest query terms read in full in sta
 PHASE_TWO = 400  # cases of the rare terms that take the common terms' weights
 FULL_RANKED = 30  # cases ranked in full (stage 2)
 MUST_KEEP = 100  # the caller's and the exact address's cases considered, newest first
-COMMON_SHARE = 0.25  # terms in more cases than this share are left out of stage 1 when possible
 POSTINGS_BUDGET = 1_500_000  # postings read per query at most (beyond the 8 most specific terms)
 MAX_DOC_CHARS = 2_000  # text of a candidate compared in stage 2
 OPEN_STATUSES = frozenset({"open", "dispatched", "in_progress", "returned"})
@@ -447,13 +446,10 @@ def _document_frequencies(conn: sqlite3.Connection, terms: list[str]) -> dict[st
 def _choose_terms(qtf: Counter, idf: dict[str, float], df: dict[str, int],
                   n_docs: float) -> list[str]:
     """The query's terms, most specific first, within a budget of postings read: a long
-    complaint drops only its most common terms (的问, 问题) and stays fast. A term in more than
-    a quarter of all cases ("street", 问题) is read only when the query has nothing rarer: it
-    costs the most and ranks the least (it still counts in the final text score)."""
+    complaint drops only its most common terms (的问, 问题) and stays fast. Common terms ("street",
+    问题) cost stage 1 little: they are looked up only for the candidates of the rare ones, and
+    they count in every candidate's coverage as they should."""
     ranked = sorted((t for t in qtf if df.get(t)), key=lambda t: -idf[t])
-    common = [t for t in ranked if df[t] > COMMON_SHARE * n_docs]
-    if len(common) < len(ranked):
-        ranked = [t for t in ranked if df[t] <= COMMON_SHARE * n_docs]
     chosen, read = [], 0
     for t in ranked:
         if len(chosen) >= 8 and read + df[t] > POSTINGS_BUDGET:

@@ -53,8 +53,8 @@ MERGE_AT = 8  # segments per term before they are merged into one (keep in step 
 SMALL_BACKLOG = 500  # cases: filing one case indexes at most this many; more is left to catch_up
 PULL_BACKLOG = 5_000  # cases: a pulled page (or an edit) indexes at most this many new ones
 CHUNK = 20_000  # cases read per step when catching up
-SEGMENT_POSTINGS = 2_000_000  # postings gathered in memory before they are written (~20 MB)
-SEGMENT_TERMS = 150_000  # distinct terms gathered before they are written (~25 MB of strings)
+SEGMENT_POSTINGS = 1_500_000  # postings gathered in memory before they are written (~15 MB)
+SEGMENT_TERMS = 120_000  # distinct terms gathered before they are written (~20 MB of strings)
 
 # Term prefixes for the non-text signals, so that they ride the same postings.
 ADDRESS, STREET, PLACE = "@a:", "@s:", "@w:"
