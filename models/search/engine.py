@@ -61,6 +61,7 @@ W_CALLER_WITH_TEXT, W_CALLER_ALONE = 1.5, 35.0
 # caller describing the same matter names what that subject names.
 A_BM25, A_QCOV, A_DCOV, A_SUBJECT = 0.5, 0.15, 0.15, 0.2
 W_CATEGORY, W_RECENT, W_OPEN = 8.0, 4.0, 2.0
+VERBATIM = 0.01  # a tie-break: the same address written the same way
 PLACE_BOOST = 1.0  # query weight of a place term beside a text term of the same idf
 NON_WORD_PAIR = 1.0  # query weight of a character pair that is not a dictionary word (see README)
 MAX_QUERY_TERMS = 10_000  # a longer query keeps its most telling terms (tf-idf): off, see README
@@ -311,6 +312,7 @@ class SimilarCaseSearch:
             df = _document_frequencies(conn, list(unseen))
             idf = idf | {t: _idf(n_docs, df.get(t, 0)) for t in unseen}
         has_text = bool(qset)
+        query_address = " ".join(normalise(query.address).split())
         doclen = index.read_doclen(conn, [row[0] for row in rows]) if has_text else {}
         cands: list[_Candidate] = []
         for row in rows:
@@ -335,10 +337,13 @@ class SimilarCaseSearch:
                 c.reasons.append(Reason("search.why.same_caller"))
             if address:
                 theirs = address_key(address)
-                if place.key and place.same(theirs) or (
-                        not place.key and _address_in_text(theirs, norm_text, query_words)):
+                if place.key and place.same(theirs) or (not place.key and (
+                        _address_in_text(theirs, norm_text, query_words)
+                        or (theirs.street and _written_alike(address, "", norm_text)))):
                     score += W_ADDRESS
                     c.reasons.append(Reason("search.why.same_address"))
+                    if _written_alike(address, query_address, norm_text):
+                        score += VERBATIM  # among equals, the address written the same way
                 elif place.key and place.near(theirs):
                     score += W_NEARBY
                     c.reasons.append(Reason("search.why.nearby_address"))
@@ -457,6 +462,13 @@ def _choose_terms(qtf: Counter, idf: dict[str, float], df: dict[str, int],
         chosen.append(t)
         read += df[t]
     return chosen
+
+
+def _written_alike(address: str, query_address: str, norm_text: str) -> bool:
+    """The case's address as the query wrote it (JOHNSTON ST AT AVENUE 28 is the same place as
+    AVENUE 28 AT JOHNSTON ST, but a report written the same way is the likelier duplicate)."""
+    theirs = " ".join(normalise(address).split())
+    return bool(theirs) and (theirs == query_address if query_address else theirs in norm_text)
 
 
 def _address_in_text(place: Place, norm_text: str, query_words: str) -> bool:
