@@ -274,11 +274,13 @@ class SimilarCaseSearch:
         c = np.zeros(len(hit), dtype=np.float64)
         m = np.zeros(len(hit), dtype=np.int64)
         for t in rare + common:
+            counted = not t.startswith(index.PLACE)  # places: not in the distinct-term count
             for d, w in by_term[t]:
                 on, at = _member(d, hit)
                 s += np.where(on, w[at] * coef[t], 0.0)
                 c += on * idf[t]
-                m += on
+                if counted:
+                    m += on
         pre = W_TEXT * (A_BM25 * np.minimum(s / best_text, 1) + A_QCOV * c / q_weight)
         for t in must:
             for d, _ in by_term.get(t, []):
@@ -324,10 +326,10 @@ class SimilarCaseSearch:
             c = _Candidate(row)
             score = 0.0
             found = text_scores.get(rowid)
-            if has_text and found is not None and found.matched:
+            if has_text and found is not None and found.bm25 > 0:
                 # From stage 1's postings: no candidate is tokenised again here.
                 q_cov = min(found.cover / q_weight, 1.0)
-                d_cov = min(found.matched / max(doclen.get(rowid, 0), found.matched), 1.0)
+                d_cov = min(found.matched / max(doclen.get(rowid, 0), found.matched, 1), 1.0)
                 bm25 = min(found.bm25 / best_text, 1.0)
                 c.text_sim = (A_BM25 * bm25 + A_QCOV * q_cov + A_DCOV * d_cov
                               + A_SUBJECT * _subject_cover(subjects[rowid], qset, idf, d_cov))

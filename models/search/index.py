@@ -41,7 +41,8 @@ from .address import address_key
 from .normalise import normalise
 from .tokens import bulk_terms, place_spans, strip_boilerplate
 
-FORMAT = 3  # 1: pairs and words over one text; 2: BM25F fields, dictionary words, places; 3: + doclen
+FORMAT = 4  # 1: pairs and words over one text; 2: BM25F fields, dictionary words, places;
+# 3: + each case's distinct-term count; 4: that count without place terms
 DOCLEN_BLOCK = 4096  # case rowids per row of search_doclen
 K1 = 1.2
 # Fields: (weight, b). The subject (a citizen's 主题, an agent's summary, a 311 request type) is
@@ -139,7 +140,7 @@ class Postings:
     weight: object  # uint8 array
     terms: list[str]
     lengths: object  # float32 array, len(FIELDS) x cases
-    distinct: object = None  # uint16 array: each case's number of distinct text terms
+    distinct: object = None  # uint16 array: each case's number of distinct text terms (no places)
 
 
 class Tokenizer:
@@ -204,7 +205,9 @@ class Tokenizer:
         else:
             doc = term = np.zeros(0, dtype=np.int32)
             w = np.zeros(0, dtype=np.uint8)
-        is_text = np.array([not t.startswith(("@a:", "@s:")) for t in term_ids], dtype=bool)
+        # Distinct text terms: a place's name variants (阳光小区, 在阳光小区 …) and the address's
+        # signal terms are left out, so that they do not make a case look longer than it is.
+        is_text = np.array([not t.startswith("@") for t in term_ids], dtype=bool)
         distinct = np.bincount(doc[is_text[term]] if len(doc) else doc, minlength=n)
         return Postings(doc, term, w, list(term_ids), lengths,
                         np.minimum(distinct, 65535).astype(np.uint16))
