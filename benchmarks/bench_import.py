@@ -1,91 +1,101 @@
-"""Import speed and memory: generate a case CSV of N rows, import it into a fresh store, print figures.
+"""Import to searchable: N generated cases imported, then the first search, as a user meets them.
 
-    python benchmarks/bench_import.py [--rows 1000000]
+    python benchmarks/bench_import.py [--rows 1000000] [--baseline DIR] [--baseline-rows 100000]
 
-Prints rows/s for the import alone (CSV generation not counted) and the peak resident memory at
-two file sizes, to show it stays flat as the file grows.
+The CSV is `bench_search.make_csv`'s (Chinese and English cases with places, callers and
+details; not counted). Each import runs in a fresh process on a fresh store; the figure is
+end to end: `import_csv` (rows written and indexed) plus the first `SimilarCaseSearch.search`
+(which would catch the index up first if anything were missing). Peak RSS is the importing
+process's and the CSV reader process's (reported apart and as a sum, the conservative total).
+
+`--baseline DIR` runs the same steps with the code of another checkout (DIR, e.g. the main
+branch: its `import_csv`, then its index catch-up, then its first search) on the same file in
+the same run, at `--baseline-rows` only (the old catch-up takes minutes per 100,000 rows).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
+import json
+import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-STREETS = ["龙蟠中路", "中山东路", "汉中门大街", "Main Street", "Broadway", "集庆门大街", "湖南路"]
-TEXTS = ["路灯不亮已经一个多星期了，晚上走路看不见", "楼下饭店油烟直排，窗户都不敢开",
-         "Pothole on the street, scooters keep falling", "路边梧桐树上有一个马蜂窝",
-         "Loud music from the apartment upstairs every night", "健身房关门跑路，预付卡退不了"]
-CATEGORIES = ["路灯", "餐饮油烟", "Street Condition", "马蜂窝", "Noise - Residential", "预付卡"]
-DEPTS = ["路灯管理处", "生态环境局", "DOT", "街道办事处", "NYPD", "市场监管局"]
-
-
-def make_csv(path: Path, rows: int) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["case_id", "created_at", "caller_phone", "caller_name", "address", "category",
-                    "department", "status", "description"])
-        for i in range(rows):
-            k = i % 6
-            w.writerow([f"B{i:08d}", f"2025-{1 + i % 12:02d}-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}:00",
-                        f"1380000{i % 10000:04d}" if i % 3 == 0 else "", "王女士" if k % 2 else "",
-                        f"{STREETS[i % 7]}{i % 500}号", CATEGORIES[k], DEPTS[k],
-                        "resolved" if i % 4 else "open", f"{TEXTS[k]}（第{i}件）"])
-
-
-def run_one(rows: int) -> dict:
-    """One import in a child process so that its peak RSS is its own."""
-    code = f"""
-import json, resource, sys, time, tempfile
-sys.path.insert(0, {str(ROOT)!r})
+CODE = """
+import json, resource, sys, tempfile, time
 from models.store import open_store
 from models.reference.catalogue import ensure_catalogue
 from models.importing.importer import import_csv
-store = open_store(tempfile.mkdtemp())
+from models.search import Query, SimilarCaseSearch
+store = open_store(tempfile.mkdtemp(dir={tmp!r}))
 with store.writer() as s:
     ensure_catalogue(s)
 t = time.perf_counter()
-r = import_csv(store, {str(CSV_DIR / f"bench_{rows}.csv")!r})
-dt = time.perf_counter() - t
-print(json.dumps(dict(rows={rows}, imported=r.imported, seconds=dt,
-      rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
+r = import_csv(store, {csv!r})
+t_import = time.perf_counter() - t
+t = time.perf_counter()
+engine = SimilarCaseSearch(store)
+hits = engine.search(Query(text="路灯不亮"), limit=10)
+t_first = time.perf_counter() - t
+t = time.perf_counter()
+engine.search(Query(text="hornet nest in the street tree"), limit=10)
+t_second = time.perf_counter() - t
+ru = resource.getrusage
+print(json.dumps(dict(imported=r.imported, import_s=t_import, first_s=t_first,
+      second_ms=t_second * 1000, hits=len(hits),
+      rss_mb=ru(resource.RUSAGE_SELF).ru_maxrss / 1024,
+      reader_rss_mb=ru(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)))
 """
-    import json
-
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
 
 
-CSV_DIR = Path(tempfile.mkdtemp(prefix="hotline-bench-"))
+def run_one(csv_path: Path, python: str, cwd: Path, tmp: Path) -> dict:
+    code = CODE.format(tmp=str(tmp), csv=str(csv_path))
+    out = subprocess.run([python, "-c", code], capture_output=True, text=True, cwd=cwd,
+                         env={"PYTHONPATH": str(cwd), "PATH": "/usr/bin:/bin"})
+    if out.returncode:
+        sys.stderr.write(out.stderr)
+        raise SystemExit("import failed")
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    from bench_search import make_csv
+
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--baseline", type=Path, help="another checkout to run beside")
+    parser.add_argument("--baseline-rows", type=int, default=100_000)
     args = parser.parse_args()
     sizes = sorted({max(args.rows // 10, 1000), args.rows})
+    tmp = Path(tempfile.mkdtemp(prefix="hotline-bench-import-"))
+    print(f"{'code':9} {'rows':>10} {'import s':>9} {'first query':>12} {'end to end':>11} "
+          f"{'rows/s':>8} {'RSS MB':>7} {'reader MB':>10} {'sum MB':>7}")
     for rows in sizes:
-        path = CSV_DIR / f"bench_{rows}.csv"
-        t = time.perf_counter()
+        path = tmp / f"cases_{rows}.csv"
         make_csv(path, rows)
-        print(f"generated {rows:,} rows ({path.stat().st_size / 1e6:.0f} MB) in "
-              f"{time.perf_counter() - t:.1f}s", flush=True)
-    print(f"{'rows':>10} {'seconds':>8} {'rows/s':>10} {'peak RSS MB':>12}")
-    for rows in sizes:
-        r = run_one(rows)
-        assert r["imported"] == rows, r
-        print(f"{rows:>10,} {r['seconds']:>8.1f} {rows / r['seconds']:>10,.0f} {r['rss_mb']:>12.0f}",
-              flush=True)
-    for f in CSV_DIR.iterdir():
-        f.unlink()
-    CSV_DIR.rmdir()
+        runs = [("this", sys.executable, ROOT)]
+        if args.baseline and rows <= args.baseline_rows:
+            python = args.baseline / ".venv" / "bin" / "python"
+            runs.append(("baseline", str(python if python.exists() else sys.executable),
+                         args.baseline))
+        for label, python, cwd in runs:
+            r = run_one(path, python, cwd, tmp)
+            assert r["imported"] == rows, r
+            total = r["import_s"] + r["first_s"]
+            print(f"{label:9} {rows:>10,} {r['import_s']:>9.1f} {r['first_s'] * 1000:>10.0f}ms "
+                  f"{total:>10.1f}s {rows / total:>8,.0f} {r['rss_mb']:>7.0f} "
+                  f"{r['reader_rss_mb']:>10.0f} {r['rss_mb'] + r['reader_rss_mb']:>7.0f}",
+                  flush=True)
+        path.unlink()
+    shutil.rmtree(tmp)
+    print(f"(machine load average at the end: {Path('/proc/loadavg').read_text().split()[0]})")
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ def search_cmd(text: str, phone: str, address: str, limit: int, exclude: tuple[s
     Simplified and half-width forms, English matches across case and word forms.
     """
     from models.search import Query, SimilarCaseSearch
-    from models.search.index import catch_up
+    from models.search.index import catch_up, is_current
     from models.search.index import rebuild as rebuild_index
 
     store = ctx.store()
@@ -51,8 +51,10 @@ def search_cmd(text: str, phone: str, address: str, limit: int, exclude: tuple[s
         if not (text or batch or phone or address):
             return
     engine = SimilarCaseSearch(store)
-    with store.raw() as conn, count_progress("search index") as progress:
-        catch_up(conn, progress)  # after a big import: once, with a bar, not inside a query
+    with store.raw() as conn:
+        if not is_current(conn):  # imports index as they go: only after a crash, or an upgrade
+            with count_progress("search index") as progress:
+                catch_up(conn, progress)  # once, with a bar, not inside a query
     if batch is not None:
         out = sys.stdout
         for query_id, query in _batch_queries(batch, limit):

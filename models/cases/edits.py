@@ -11,6 +11,7 @@ from models.domain.messages import Problem, ValidationFailed
 from models.domain.timeutil import now
 from models.domain.validation import VOCABULARIES, check_field_value
 from models.reference.catalogue import SessionCatalogue
+from models.search.index import reindex_session, snapshot_session
 from models.store import Store
 from models.store.outbox import enqueue_fields
 from models.store.tables import Case
@@ -31,12 +32,15 @@ def edit_case(store: Store, case_id: str, changes: dict[str, Any], agent: str,
         if not diff:
             return {}
         base = case.version
+        before = snapshot_session(session, [case_id])  # the search index follows the edit
         for f, (_old, new) in diff.items():
             setattr(case, f, new)
         case.version += 1
         case.updated_at = at or now()
         session.add(case)
         enqueue_fields(session, case_id, diff, base)
+        session.flush()
+        reindex_session(session, before)
         session.commit()
     return diff
 

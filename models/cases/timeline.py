@@ -19,6 +19,7 @@ from models.domain.messages import Problem, ValidationFailed
 from models.domain.phone import PhoneError, normalise_phone
 from models.domain.text import clean_text
 from models.domain.timeutil import now
+from models.search.index import reindex_session, snapshot_session
 from models.store import Store, outbox
 from models.store.tables import Case, CaseEvent
 
@@ -31,7 +32,11 @@ def record_event_in(session: Session, case: Case, kind: EventKind, agent: str, a
     """Append an event to a case's timeline and move the case as the event implies
     (`models.domain.lifecycle.event_effect`, the same rule on the terminal and the server).
 
-    `queue` puts it in the terminal's outbox (the central server applies events with False)."""
+    `queue` puts it in the terminal's outbox (the central server applies events with False).
+    A repeat call's note (what the caller said) is part of the case's searchable text: the
+    search index follows it in the same transaction."""
+    follows = kind is EventKind.REPEAT_CALL and bool(clean_text(note))
+    before = snapshot_session(session, [case.id]) if follows else {}
     event = CaseEvent(id=event_id or new_id(), case_id=case.id, kind=str(kind), at=at,
                       agent=agent, note=clean_text(note), data=data or {})
     session.add(event)
@@ -45,6 +50,8 @@ def record_event_in(session: Session, case: Case, kind: EventKind, agent: str, a
     case.updated_at = at
     case.version += 1
     session.add(case)
+    if before:
+        reindex_session(session, before)
     return event
 
 

@@ -1,49 +1,58 @@
-"""Streaming CSV import into the local store.
+"""Streaming CSV import into the local store, leaving the similar-case search index current.
 
-Rows are read, checked and written in batches (memory stays flat however large the file); a bad
-row is reported with the line it starts on and the rest go on; the same file imported twice adds
-nothing (`case_id`, or a content hash when the source has none, is the key).
+Rows are read, checked and written in batches (memory stays bounded however large the file); a
+bad row is reported with the line it starts on and the rest go on; the same file imported twice
+adds nothing (`case_id`, or a content hash when the source has none, is the key).
+
+Two cores, two processes: for a big file a second process reads and checks the CSV (Python work
+per row) while this one writes the rows and indexes them (SQLite and numpy work per batch), so
+neither waits on the other's interpreter lock. A small file is read in this process. Each batch
+of rows is committed on its own; the search index gathers the postings of many batches in numpy
+arrays and writes them as one sorted segment per term (`models.search.index.Segmenter`), in the
+transaction that moves its watermark past them. When the import returns, the index is current:
+the first search answers at once. A crash in between leaves committed rows above the watermark,
+which the next search catches up.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import json
-import queue
+import os
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-import uuid6
 from sqlmodel import select
 
-from models.domain.case_shape import CaseRecord
 from models.domain.enums import Status
-from models.domain.phone import PhoneError, normalise_phone
-from models.domain.text import clean_text
-from models.domain.timeutil import DateParseError, DateParser, now, to_db_text, zone
 from models.reference.catalogue import department_from_import
+from models.search import index as search_index
 from models.store import Store
 from models.store.tables import Category, Department
 
-from .mapping import Mapping, MappingError, detect_mapping, load_mapping
+from .mapping import Mapping
+from .parse import (
+    _CATEGORY,
+    _DEPARTMENT,
+    _EXTERNAL,
+    _INSERT,
+    ImportError_,
+    Rejected,
+    _Batch,
+    _parse,
+    _Plan,
+    _uuid7s,
+)
 
-BATCH = 5000
+__all__ = ["ImportError_", "ImportReport", "Rejected", "import_csv"]
+
+PARALLEL_BYTES = 8 << 20  # files at least this big are read by a second process
+CACHE_KB = 12_288  # SQLite page cache while importing: the case table's indexes take writes all over
 MAX_REJECTS_KEPT = 1000  # the summary keeps the first ones; the count is always exact
-csv.field_size_limit(sys.maxsize)  # a description can be megabytes long
 
 Progress = Callable[[int, int], None]  # (bytes read, total bytes)
-
-
-@dataclass
-class Rejected:
-    line: int
-    reason: str
 
 
 @dataclass
@@ -66,41 +75,6 @@ class ImportReport:
                 "duplicates": self.duplicates, "rejected": self.rejected_count,
                 "rejected_rows": [r.__dict__ for r in self.rejected],
                 "departments_added": self.departments_added}
-
-
-class ImportError_(ValueError):
-    """The whole file cannot be imported (no description column, not UTF-8, ...)."""
-
-
-class _CountingReader(io.RawIOBase):
-    """Counts bytes as the CSV reader pulls them, for the progress bar."""
-
-    def __init__(self, raw: BinaryIO) -> None:
-        self.raw, self.pos = raw, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        n = self.raw.readinto(buffer)
-        self.pos += n or 0
-        return n
-
-
-# The fields an import fills, in the order `import_csv` gives them; every other field of the
-# shared case shape takes its default, so a field added to the shape needs nothing here.
-_FILLED = (
-    "id", "case_no", "external_id", "source", "created_at", "updated_at", "caller_phone",
-    "caller_withheld", "caller_name", "title", "description", "address", "district", "category",
-    "lead_department", "status", "resolved_at", "resolution", "satisfaction", "lat", "lon", "agent",
-)
-_DEFAULTS = {name: f.get_default(call_default_factory=True)
-             for name, f in CaseRecord.model_fields.items() if name not in _FILLED}
-_DEFAULT_VALUES = tuple(json.dumps(v) if isinstance(v, list) else v for v in _DEFAULTS.values()) + (
-    "imported",)
-_COLUMNS = (*_FILLED, *_DEFAULTS, "sync_state")
-_INSERT = (f'INSERT OR IGNORE INTO "case" ({", ".join(_COLUMNS)}) '
-           f'VALUES ({", ".join("?" * len(_COLUMNS))})')
 
 
 class _Lookups:
@@ -147,63 +121,42 @@ class _Lookups:
         return code
 
 
-class _BatchWriter:
-    """Writes batches on a second thread while the next ones are parsed: the machine has two
-    cores, and SQLite lets go of the interpreter while it works. At most two batches wait, so
-    memory stays flat however large the file."""
+def _parsed(plan: _Plan, parallel: bool) -> Iterator[str | _Batch]:
+    if not parallel:
+        yield from _parse(plan)
+        return
+    import pickle
+    import subprocess
 
-    def __init__(self, conn, report: ImportReport, tick) -> None:
-        self.conn, self.report, self.tick = conn, report, tick
-        self.queue: queue.Queue[list[tuple] | None] = queue.Queue(maxsize=2)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
-
-    def __enter__(self) -> _BatchWriter:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.finish()
-
-    def put(self, batch: list[tuple]) -> None:
-        if self.error is not None:
-            raise self.error
-        self.queue.put(batch)
-
-    def finish(self) -> None:
-        if self.thread.is_alive():
-            self.queue.put(None)
-            self.thread.join()
-        if self.error is not None:
-            raise self.error
-
-    def _run(self) -> None:
-        while (batch := self.queue.get()) is not None:
-            if self.error is not None:
-                continue  # drain: the parser raises at its next put
+    # A fresh interpreter running `models.importing.reader`: the plan goes in on its stdin,
+    # pickled batches come back on its stdout (no multiprocessing: nothing of this process,
+    # its __main__ or its threads, is carried over).
+    root = str(Path(__file__).resolve().parents[2])
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        p for p in (root, os.environ.get("PYTHONPATH", "")) if p))
+    child = subprocess.Popen([sys.executable, "-m", "models.importing.reader"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    try:
+        assert child.stdin is not None and child.stdout is not None
+        pickle.dump(plan, child.stdin)
+        child.stdin.close()
+        while True:
             try:
-                self.conn.execute("BEGIN IMMEDIATE")
-                before = self.conn.total_changes
-                self.conn.executemany(_INSERT, batch)
-                inserted = self.conn.total_changes - before
-                self.conn.execute("COMMIT")
-            except BaseException as exc:  # noqa: BLE001 - handed to the parsing thread
-                self.error = exc
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                continue
-            self.report.imported += inserted
-            self.report.duplicates += len(batch) - inserted
-            self.tick()
-
-
-def _records(text: io.TextIOBase) -> Iterator[tuple[int, list[str]]]:
-    """CSV records with the line each starts on (a quoted field may span lines)."""
-    reader = csv.reader(text)
-    next_start = 1
-    for row in reader:
-        start, next_start = next_start, reader.line_num + 1
-        yield start, row
+                item = pickle.load(child.stdout)
+            except EOFError:
+                raise ImportError_(f"{Path(plan.path).name}: the reading process stopped "
+                                   f"(exit {child.wait()})") from None
+            if item is None:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+        if child.stdout is not None:
+            child.stdout.close()
 
 
 def import_csv(
@@ -214,119 +167,92 @@ def import_csv(
     tz: str | None = None,
     encoding: str = "utf-8-sig",
     progress: Progress | None = None,
+    parallel: bool | None = None,
 ) -> ImportReport:
+    """Import a CSV file; the search index is current when this returns.
+
+    `progress(bytes read, total bytes)` is called after each batch. `parallel`: read the file
+    in a second process (default: for files of PARALLEL_BYTES or more)."""
     path = Path(path)
     total = path.stat().st_size
-    with open(path, "rb") as raw_file:
-        counter = _CountingReader(raw_file)
-        text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 20), encoding=encoding, newline="")
-        try:
-            return _import_stream(store, text, mapping, tz, path.name,
-                                  lambda: progress(counter.pos, total) if progress else None)
-        except UnicodeDecodeError as exc:
-            raise ImportError_(
-                f"{path.name} is not {encoding.replace('-sig', '')} text (byte {exc.start}): "
-                "save it as UTF-8, or give its encoding with --encoding (e.g. gb18030)") from exc
-
-
-def _import_stream(store, text, mapping, tz, name, tick) -> ImportReport:
-    records = _records(text)
-    try:
-        _, header = next(records)
-    except StopIteration:
-        raise ImportError_(f"{name} is empty: a header row is needed") from None
-    if isinstance(mapping, str):
-        mapping = load_mapping(mapping)
-    mapping = mapping or detect_mapping(header)
-    try:
-        get = mapping.compile(header)
-    except MappingError as exc:
-        raise ImportError_(str(exc)) from exc
-    if "description" not in get:
-        raise ImportError_(
-            f"{name} has no description column (columns: {', '.join(header[:12])}): "
-            f"add one, or give a column mapping with --map (built in: nyc311, la311, "
-            f"gov_messages_zh, or a mapping file)")
-    report = ImportReport(mapping=mapping.name)
-    width = len(header)
-    parse_date = DateParser(zone(tz or mapping.tz or None))
+    if parallel is None:
+        parallel = total >= PARALLEL_BYTES
+    with store.raw() as conn:
+        if not search_index.is_current(conn):  # an older index format, or a crash's backlog
+            search_index.catch_up(conn)
+        index_state = search_index.state(conn)
+    plan = _Plan(str(path), encoding, mapping, tz, index_state)
     lookups = _Lookups(store)
-    source = f"import:{mapping.name}"
-    imported_at = to_db_text(now())
-    empty = lambda row: ""  # noqa: E731
-    g = {col: get.get(col, empty) for col in (
-        "case_id", "created_at", "caller_phone", "caller_name", "address", "district",
-        "category", "department", "status", "title", "description", "resolved_at",
-        "resolution", "satisfaction", "lat", "lon")}
-    has_created = "created_at" in get
+    parsed = _parsed(plan, parallel)
+    try:
+        report = ImportReport(mapping=next(parsed))
+    except StopIteration:  # pragma: no cover - _parse always yields the mapping first
+        raise ImportError_(f"{path.name}: nothing to import") from None
+    tick = (lambda pos: progress(pos, total)) if progress else (lambda pos: None)
+    with store.raw() as conn:
+        conn.execute(f"PRAGMA cache_size = -{CACHE_KB}")
+        # Batches are checkpointed into the file in bigger steps (a page that several batches
+        # change is written once), and a batch's commit is not fsynced on its own: a power cut
+        # can lose the last batches (never corrupt the store), and importing the file again
+        # adds exactly them. The last commit is synced before this returns.
+        conn.execute("PRAGMA wal_autocheckpoint = 8192")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        _write_all(conn, parsed, report, lookups, tick)
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    tick(total)
+    return report
 
-    batch: list[tuple] = []
-    with store.raw() as conn, _BatchWriter(conn, report, tick) as writer:
-        def flush() -> None:
-            nonlocal batch
-            writer.put(batch)
-            batch = []
 
-        for line, row in records:
-            if not row:
-                continue  # a blank line is not a record
-            report.rows += 1
-            if len(row) != width:
-                report.reject(line, f"expected {width} columns, found {len(row)}: check the quoting of this row")
-                continue
-            description = clean_text(g["description"](row))
-            if not description:
-                report.reject(line, "no description: the description column is empty")
-                continue
-            try:
-                created = to_db_text(parse_date(g["created_at"](row))) if has_created else imported_at
-            except DateParseError as exc:
-                report.reject(line, f"created_at: {exc}; use ISO 8601 (2026-03-10 09:15:00)")
-                continue
-            resolved_raw = g["resolved_at"](row)
-            try:
-                resolved = to_db_text(parse_date(resolved_raw)) if resolved_raw else None
-            except DateParseError as exc:
-                report.reject(line, f"resolved_at: {exc}; use ISO 8601 or leave it empty")
-                continue
-            phone_raw = g["caller_phone"](row)
-            phone, withheld = "", True
-            if phone_raw:
-                try:
-                    parsed = normalise_phone(phone_raw)
-                except PhoneError:
-                    report.reject(line, f"caller_phone {phone_raw!r} is not a phone number")
-                    continue
-                phone, withheld = parsed.e164, parsed.withheld
-            try:
-                lat = float(g["lat"](row)) if g["lat"](row) else None
-                lon = float(g["lon"](row)) if g["lon"](row) else None
-            except ValueError:
-                report.reject(line, "lat/lon must be decimal numbers")
-                continue
-            address = clean_text(g["address"](row), multiline=False)
-            case_id = g["case_id"](row)
-            external = case_id or "sha1:" + hashlib.sha1(
-                "\x1f".join((created, phone, address, description)).encode()).hexdigest()[:24]
-            status_raw = g["status"](row)
-            batch.append((
-                str(uuid6.uuid7()), case_id or "IMP-" + external[5:13].upper(), external,
-                source, created, created, phone, withheld,
-                clean_text(g["caller_name"](row), multiline=False),
-                clean_text(g["title"](row), multiline=False), description, address,
-                clean_text(g["district"](row), multiline=False),
-                lookups.category(g["category"](row)), lookups.department(g["department"](row)),
-                lookups.status(status_raw) if status_raw else ("resolved" if resolved else "open"),
-                resolved, clean_text(g["resolution"](row)), g["satisfaction"](row).strip(),
-                lat, lon, "",
-            ) + _DEFAULT_VALUES)
-            if len(batch) >= BATCH:
-                flush()
-        if batch:
-            flush()
-        writer.finish()  # every batch committed before the departments are added
-        if lookups.new_departments:
+def _write_all(conn, parsed, report: ImportReport, lookups: _Lookups, tick) -> None:
+    """Write each batch (its own transaction), index what it added, and add new departments."""
+    seg = search_index.Segmenter(conn)
+    top = 0
+    for batch in parsed:
+        report.rows += batch.rows_read
+        for rej in batch.rejected:
+            report.reject(rej.line, rej.reason)
+        rows = batch.rows
+        if rows:
+            ids = _uuid7s(len(rows))
+            for row, case_id in zip(rows, ids, strict=True):
+                row[0] = case_id
+                row[_CATEGORY] = lookups.category(row[_CATEGORY])
+                row[_DEPARTMENT] = lookups.department(row[_DEPARTMENT])
             conn.execute("BEGIN IMMEDIATE")
+            try:
+                before = conn.execute('SELECT coalesce(max(rowid), 0) FROM "case"').fetchone()[0]
+                changes = conn.total_changes
+                conn.executemany(_INSERT, rows)
+                inserted = conn.total_changes - changes
+                keep = None
+                if inserted == len(rows):
+                    rowids = list(range(before + 1, before + 1 + inserted))
+                else:  # duplicates were skipped: which rows went in, under which rowids
+                    got = dict((e, r) for r, e in conn.execute(
+                        'SELECT rowid, external_id FROM "case" WHERE rowid > ?', (before,)))
+                    keep = [r[_EXTERNAL] in got for r in rows]
+                    rowids = [got[r[_EXTERNAL]] for r in rows if r[_EXTERNAL] in got]
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            report.imported += inserted
+            report.duplicates += len(rows) - inserted
+            if rowids:
+                top = max(top, rowids[-1])
+                seg.add_postings(rowids, batch.postings, keep)
+            if seg.full:
+                _flush(conn, seg, top)
+                seg = search_index.Segmenter(conn)
+        tick(batch.pos)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if seg.pending:
+            search_index.flush_with_gaps(seg, top)
+        else:  # nothing new; still index what others added meanwhile, if it is little
+            search_index.index_new_cases(conn)
+        if lookups.new_departments:
             for dept in lookups.new_departments.values():
                 cur = conn.execute(
                     "INSERT OR IGNORE INTO department (code, name_zh, name_en, aliases, parent, "
@@ -335,6 +261,17 @@ def _import_stream(store, text, mapping, tz, name, tick) -> ImportReport:
                      ensure_ascii=False), "", "", "[]", "[]", "import"))
                 if cur.rowcount:
                     report.departments_added.append(dept.name_zh or dept.name_en)
-            conn.execute("COMMIT")
-    tick()
-    return report
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _flush(conn, seg, top: int) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        search_index.flush_with_gaps(seg, top)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise

@@ -56,7 +56,7 @@ class Place:
 EMPTY = Place("", "", "")
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=32_768)
 def address_key(address: str) -> Place:
     text = normalise(address).strip()
     if not text:

@@ -1,13 +1,18 @@
 """Similar prior cases: what the agent sees while the caller is still talking.
 
 Two stages:
-1. candidates: every query term (Chinese bigrams, English word stems, and the caller's phone,
-   the address and its street as special terms) reads its postings; numpy adds up BM25-like
-   contributions per case and keeps the best few hundred;
-2. ranking: each candidate is scored on the signals a person would weigh, and each signal that
-   counted is named in `why`: text similarity (how much of the query the case covers, and how
-   much of the case the query covers), same caller, same or nearby address, same category,
-   recency and open status.
+1. candidates (numpy): the query's rarest terms (Chinese pairs and dictionary words, English
+   word stems, places) are read in full, the common ones only where a candidate of the rare
+   ones may hold them (`_stage_one`); each case adds up its BM25F weights and the idf of the
+   query terms it holds (how much of the query it covers); with the exact address's and the
+   caller's cases, they are pre-ranked on those and on address and caller, and the best
+   `FULL_RANKED` go on;
+2. ranking (Python, on those few): each candidate is scored on the signals a person would weigh,
+   and each signal that counted is named in `why`: text similarity (how much of the query the
+   case covers, how much of the case and of its subject the query covers), same or nearby
+   address, same caller, same category, recency and open status. A caller's other cases are
+   the caller-history section's: here the same caller adds to a text match, it does not
+   outrank a better one.
 
 `SimilarCaseSearch` is safe to call from worker threads: each thread gets its own SQLite
 connection (a connection never crosses threads), and every search reads one WAL snapshot.
@@ -16,6 +21,7 @@ connection (a connection never crosses threads), and every search reads one WAL 
 from __future__ import annotations
 
 import math
+import re
 import sqlite3
 import threading
 from collections import Counter
@@ -30,25 +36,37 @@ from models.domain.timeutil import from_db_text
 
 from . import index
 from .address import EMPTY, Place, address_key
-from .normalise import normalise, terms_of_normalised
+from .normalise import STOPWORDS, normalise, word_form
 from .snippet import Snippet, make_snippet
+from .tokens import non_words, place_terms, strip_boilerplate, text_terms
 
-CANDIDATES = 150  # cases kept from stage 1 for full scoring
-COMMON_SHARE = 0.25  # terms in more cases than this share are left out of stage 1 when possible
-POSTINGS_BUDGET = 2_000_000  # postings read per query at most (beyond the 8 most specific terms)
+RARE_POSTINGS = 25_000  # postings of the rarest query terms read in full in stage 1
+PHASE_TWO = 400  # cases of the rare terms that take the common terms' weights
+FULL_RANKED = 30  # cases ranked in full (stage 2)
+MUST_KEEP = 100  # the caller's and the exact address's cases considered, newest first
+POSTINGS_BUDGET = 1_500_000  # postings read per query at most (beyond the 8 most specific terms)
 MAX_DOC_CHARS = 2_000  # text of a candidate compared in stage 2
 OPEN_STATUSES = frozenset({"open", "dispatched", "in_progress", "returned"})
 RECENT_DAYS = 7
 
 # Weights of the signals in the final score (points; a perfect text match is worth 60).
-W_TEXT, W_ADDRESS, W_NEARBY, W_STREET, W_PHONE = 60.0, 40.0, 12.0, 4.0, 35.0
-# Text similarity: BM25 against the best a case could score, how much of the query the case
+W_TEXT, W_ADDRESS, W_NEARBY, W_STREET = 60.0, 40.0, 12.0, 4.0
+# The caller: with text, a same-caller case gains a little (ties go to it, a better text match
+# still wins); a phone number alone ranks the caller's cases first.
+W_CALLER_WITH_TEXT, W_CALLER_ALONE = 1.5, 35.0
+# Text similarity: BM25F against the best a case could score, how much of the query the case
 # covers (idf-weighted), how much of the case the query covers (a near-copy scores high on all),
 # and how much of the case's subject (its title: a citizen's 主题, the agent's summary, the
 # request type) the query covers, idf-weighted: the subject is a case's densest signal, and a
 # caller describing the same matter names what that subject names.
 A_BM25, A_QCOV, A_DCOV, A_SUBJECT = 0.5, 0.15, 0.15, 0.2
 W_CATEGORY, W_RECENT, W_OPEN = 8.0, 4.0, 2.0
+VERBATIM = 0.01  # a tie-break: the same address written the same way
+PLACE_BOOST = 1.0  # query weight of a place term beside a text term of the same idf
+NON_WORD_PAIR = 1.0  # query weight of a character pair that is not a dictionary word (see README)
+MAX_QUERY_TERMS = 10_000  # a longer query keeps its most telling terms (tf-idf): off, see README
+
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
 
 # Reasons that come before the text's (who and where first).
 _PLACE_AND_CALLER = ("search.why.same_caller", "search.why.same_address", "search.why.nearby_address")
@@ -95,6 +113,16 @@ class Hit:
 
 
 @dataclass
+class _Text:
+    """A candidate's text match from stage 1: its BM25F score, the idf of the query terms it
+    holds, and how many of them."""
+
+    bm25: float
+    cover: float
+    matched: int
+
+
+@dataclass
 class _Candidate:
     row: tuple
     text_sim: float = 0.0
@@ -120,6 +148,7 @@ class SimilarCaseSearch:
             from models.store import connect
 
             conn = self._local.conn = connect(self.path)
+            conn.execute("PRAGMA cache_size = -16384")
         return conn
 
     def close(self) -> None:
@@ -130,9 +159,10 @@ class SimilarCaseSearch:
             self._local.conn = None
 
     def catch_up(self) -> int:
+        """Index whatever was added without being indexed (normally nothing: filing, imports
+        and pulls index as they write; a crash in the middle of an import leaves a backlog)."""
         conn = self._conn()
-        watermark, top = index.backlog(conn)
-        return index.catch_up(conn) if top > watermark else 0
+        return 0 if index.is_current(conn) else index.catch_up(conn)
 
     def search(self, query: Query, limit: int = 10) -> list[Hit]:
         if query.empty or limit <= 0:
@@ -148,45 +178,144 @@ class SimilarCaseSearch:
     # --- stage 1 ------------------------------------------------------------------------------
     def _search(self, conn: sqlite3.Connection, query: Query, limit: int) -> list[Hit]:
         norm_text = normalise(query.text)
-        qtf = Counter(terms_of_normalised(norm_text))
+        prepared = strip_boilerplate(norm_text)
+        qtf = Counter(text_terms(prepared))
+        qtf.update(place_terms(prepared))
         phone = _e164(query.phone)
         place = address_key(query.address) if query.address.strip() else EMPTY
-        state = {k: v for k, v in conn.execute("SELECT key, value FROM search_state")}
-        n_docs = max(float(state.get("docs", 0)), 1.0)
-        signals = index.signal_terms(query.address, phone)
+        st = index.state(conn)
+        n_docs = max(st.get("docs", 0.0), 1.0)
+        signals = index.signal_terms(query.address)
         df = _document_frequencies(conn, list(qtf) + signals)
-        idf = {t: _idf(n_docs, df.get(t, 0)) for t in qtf}
+        straddling = non_words([t for t in qtf if len(t) == 2 and "\u3400" <= t[0]])
+        idf = {t: _idf(n_docs, df.get(t, 0)) * _query_weight(t, straddling) for t in qtf}
+        if len(qtf) > MAX_QUERY_TERMS:  # a long message: its most telling terms speak for it
+            keep = sorted(qtf, key=lambda t: -idf[t] * (2 * qtf[t] / (1 + qtf[t])))
+            qtf = Counter({t: qtf[t] for t in keep[:MAX_QUERY_TERMS]})
+            idf = {t: idf[t] for t in qtf}
         chosen = _choose_terms(qtf, idf, df, n_docs)
         coef = {t: idf[t] * (2 * qtf[t] / (1 + qtf[t])) * (index.K1 + 1) / 255 for t in chosen}
-        best_text = sum(c * 255 for c in coef.values()) or 1.0  # a case with every term, tf-saturated
-        # The caller's phone and the exact address bring their cases in whatever the text says;
-        # the street only lifts cases the text already found.
-        must = [t for t in signals if not t.startswith(index.STREET) and df.get(t)]
+        best_text = sum(c * 255 for c in coef.values()) or 1.0  # every term, tf-saturated
+        q_weight = sum(idf.values()) or 1.0
+        must = [t for t in signals if t.startswith(index.ADDRESS) and df.get(t)]
         street = [t for t in signals if t.startswith(index.STREET) and df.get(t)]
-        text_scores = _stage_one(conn, coef, {t: best_text * 0.1 / 255 for t in street},
-                                 must, CANDIDATES)
-        if not text_scores:
+        callers: list[int] = []
+        if phone:  # the case table's own index on the caller's number
+            callers = [r for (r,) in conn.execute(
+                'SELECT rowid FROM "case" WHERE caller_phone = ? ORDER BY rowid DESC LIMIT ?',
+                (phone, MUST_KEEP))]
+        found = self._stage_one(conn, coef, idf, df, best_text, q_weight, street, must, callers,
+                                bool(qtf))
+        if not found:
             return []
-        rows = _fetch_cases(conn, list(text_scores))
-        return self._rank(conn, rows, text_scores, best_text, query, norm_text, qtf, idf, n_docs,
-                          phone, place, limit)
+        rows = _fetch_cases(conn, list(found))
+        return self._rank(conn, rows, found, best_text, query, norm_text, prepared, qtf, idf,
+                          n_docs, phone, place, limit)
+
+    def _stage_one(self, conn: sqlite3.Connection, coef: dict[str, float],
+                   idf: dict[str, float], df: dict[str, int], best_text: float,
+                   q_weight: float, street: list[str], must: list[str], callers: list[int],
+                   has_text: bool) -> dict[int, _Text]:
+        """Candidates and their BM25F text scores, best first: at most FULL_RANKED.
+
+        The rarest query terms are read in full (up to RARE_POSTINGS postings: a bincount over
+        them gives every case that holds one, with its partial score); the best PHASE_TWO of
+        those then take the common terms' weights by binary search in their postings (sorted
+        by rowid), so that a common term costs a lookup per candidate, not a pass over its
+        postings. The exact address's and the caller's cases are scored the same way whatever
+        their text. All are pre-ranked on BM25F, query coverage, address, street and caller;
+        the best FULL_RANKED go on to the full ranking."""
+        import numpy as np
+
+        terms = [*coef, *street, *must]
+        if not terms and not callers:
+            return {}
+        by_term: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+        if terms:
+            for term, blob, weights in conn.execute(
+                    f"SELECT term, docs, weights FROM search_postings WHERE term IN "
+                    f"({','.join('?' * len(terms))})", terms):
+                by_term.setdefault(term, []).append(
+                    (np.frombuffer(blob, dtype=np.uint32), np.frombuffer(weights, dtype=np.uint8)))
+        text_terms_ = sorted((t for t in coef if t in by_term), key=lambda t: df.get(t, 0))
+        rare, read = [], 0
+        for t in text_terms_:
+            size = sum(len(d) for d, _ in by_term[t])
+            if rare and read + size > RARE_POSTINGS:
+                break
+            rare.append(t)
+            read += size
+        common = text_terms_[len(rare):]
+        hit = np.zeros(0, dtype=np.int64)
+        if rare:
+            docs = np.concatenate([d for t in rare for d, _ in by_term[t]]).astype(np.int64)
+            contrib = np.concatenate([w * np.float32(coef[t]) for t in rare for _, w in by_term[t]])
+            cov = np.concatenate([np.full(len(d), idf[t], dtype=np.float32)
+                                  for t in rare for d, _ in by_term[t]])
+            order = np.argsort(docs, kind="stable")
+            docs, contrib, cov = docs[order], contrib[order], cov[order]
+            first = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
+            hit = docs[first]
+            s = np.add.reduceat(contrib, first)
+            c = np.add.reduceat(cov, first)
+            if len(hit) > PHASE_TWO:
+                pre = A_BM25 * np.minimum(s / best_text, 1) + A_QCOV * c / q_weight
+                keep = np.argpartition(pre, -PHASE_TWO)[-PHASE_TWO:]
+                hit = hit[keep]
+        extra = [r for t in must for d, _ in by_term.get(t, []) for r in d[-MUST_KEEP:].tolist()]
+        extra += callers
+        if extra:
+            hit = np.union1d(hit, np.array(extra, dtype=np.int64))
+        if not len(hit):
+            return {}
+        # Every candidate's text score and coverage, over every chosen term (a binary search in
+        # each posting row: the candidates are few, the rows long).
+        s = np.zeros(len(hit), dtype=np.float64)
+        c = np.zeros(len(hit), dtype=np.float64)
+        m = np.zeros(len(hit), dtype=np.int64)
+        for t in rare + common:
+            counted = not t.startswith(index.PLACE)  # places: not in the distinct-term count
+            for d, w in by_term[t]:
+                on, at = _member(d, hit)
+                s += np.where(on, w[at] * coef[t], 0.0)
+                c += on * idf[t]
+                if counted:
+                    m += on
+        pre = W_TEXT * (A_BM25 * np.minimum(s / best_text, 1) + A_QCOV * c / q_weight)
+        for t in must:
+            for d, _ in by_term.get(t, []):
+                pre += _member(d, hit)[0] * W_ADDRESS
+        for t in street:
+            for d, _ in by_term.get(t, []):
+                pre += _member(d, hit)[0] * W_STREET
+        if callers:
+            pre += np.isin(hit, callers) * (W_CALLER_WITH_TEXT if has_text else W_CALLER_ALONE)
+        pre += hit * 1e-12  # newer cases (higher rowid) first among equals
+        if len(hit) > FULL_RANKED:
+            keep = np.argpartition(pre, -FULL_RANKED)[-FULL_RANKED:]
+            hit, s, c, m = hit[keep], s[keep], c[keep], m[keep]
+        return {r: _Text(bm25, cover, matched) for r, bm25, cover, matched in zip(
+            hit.tolist(), s.tolist(), c.tolist(), m.tolist(), strict=True)}
 
     # --- stage 2 ------------------------------------------------------------------------------
-    def _rank(self, conn: sqlite3.Connection, rows: list[tuple], text_scores: dict[int, float],
-              best_text: float, query: Query, norm_text: str, qtf: Counter,
+    def _rank(self, conn: sqlite3.Connection, rows: list[tuple], text_scores: dict[int, _Text],
+              best_text: float, query: Query, norm_text: str, prepared: str, qtf: Counter,
               idf: dict[str, float], n_docs: float, phone: str, place: Place,
               limit: int) -> list[Hit]:
         now = query.at or datetime.now(UTC)
         qset = set(qtf)
         q_weight = sum(idf[t] for t in qset) or 1.0
         category = normalise(query.category).strip()
-        query_words = f" {' '.join(t for t in terms_of_normalised(norm_text) if t.isascii())} "
+        query_words = f" {' '.join(word_form(w) for w in _ASCII_WORD.findall(norm_text) if w not in STOPWORDS)} "
         subjects = {row[0]: _doc_terms(row[4][:MAX_DOC_CHARS]) if row[4] else frozenset()
                     for row in rows}
         if qset:  # the idf of subject terms the query does not have (one lookup for them all)
             unseen = set().union(*subjects.values()) - idf.keys()
             df = _document_frequencies(conn, list(unseen))
             idf = idf | {t: _idf(n_docs, df.get(t, 0)) for t in unseen}
+        has_text = bool(qset)
+        query_address = " ".join(normalise(query.address).split())
+        doclen = index.read_doclen(conn, [row[0] for row in rows]) if has_text else {}
         cands: list[_Candidate] = []
         for row in rows:
             (rowid, cid, case_no, external_id, title, description, address, cat, status, created,
@@ -196,25 +325,27 @@ class SimilarCaseSearch:
                 continue
             c = _Candidate(row)
             score = 0.0
-            if qset:
-                dset = _doc_terms(index.document_text(title, description, address)[:MAX_DOC_CHARS])
-                shared = qset & dset
-                if shared:
-                    q_cov = sum(idf[t] for t in shared) / q_weight
-                    d_cov = len(shared) / len(dset)
-                    bm25 = min(text_scores.get(rowid, 0.0) / best_text, 1.0)
-                    c.text_sim = (A_BM25 * bm25 + A_QCOV * q_cov + A_DCOV * d_cov
-                                  + A_SUBJECT * _subject_cover(subjects[rowid], qset, idf, d_cov))
-                    score += W_TEXT * c.text_sim
+            found = text_scores.get(rowid)
+            if has_text and found is not None and found.bm25 > 0:
+                # From stage 1's postings: no candidate is tokenised again here.
+                q_cov = min(found.cover / q_weight, 1.0)
+                d_cov = min(found.matched / max(doclen.get(rowid, 0), found.matched, 1), 1.0)
+                bm25 = min(found.bm25 / best_text, 1.0)
+                c.text_sim = (A_BM25 * bm25 + A_QCOV * q_cov + A_DCOV * d_cov
+                              + A_SUBJECT * _subject_cover(subjects[rowid], qset, idf, d_cov))
+                score += W_TEXT * c.text_sim
             if phone and cphone == phone:
-                score += W_PHONE
+                score += W_CALLER_WITH_TEXT if has_text else W_CALLER_ALONE
                 c.reasons.append(Reason("search.why.same_caller"))
             if address:
                 theirs = address_key(address)
-                if place.key and place.same(theirs) or (
-                        not place.key and _address_in_text(theirs, norm_text, query_words)):
+                if place.key and place.same(theirs) or (not place.key and (
+                        _address_in_text(theirs, norm_text, query_words)
+                        or (theirs.street and _written_alike(address, "", norm_text)))):
                     score += W_ADDRESS
                     c.reasons.append(Reason("search.why.same_address"))
+                    if _written_alike(address, query_address, norm_text):
+                        score += VERBATIM  # among equals, the address written the same way
                 elif place.key and place.near(theirs):
                     score += W_NEARBY
                     c.reasons.append(Reason("search.why.nearby_address"))
@@ -236,7 +367,8 @@ class SimilarCaseSearch:
             cands.append(c)
         # Ties (the same report filed twice): the newer case first.
         cands.sort(key=lambda c: (-round(c.score, 6), -c.row[0]))
-        return [self._hit(c, qset, now) for c in cands[:limit]]
+        snippet_terms = {t for t in qset if not t.startswith("@")}
+        return [self._hit(c, snippet_terms, now) for c in cands[:limit]]
 
     def _hit(self, c: _Candidate, qset: set[str], now: datetime) -> Hit:
         (_, cid, case_no, external_id, title, description, address, cat, status, created,
@@ -260,14 +392,23 @@ class SimilarCaseSearch:
                    caller_phone=cphone, repeat_count=repeat)
 
 
+def _query_weight(term: str, straddling: set[str]) -> float:
+    """How much a query term counts beside others of the same idf: a place more, a pair of
+    Han characters that is no word of jieba's dictionary (的是, 灯不: it straddles two) less."""
+    if term.startswith(index.PLACE):
+        return PLACE_BOOST
+    return NON_WORD_PAIR if term in straddling else 1.0
+
+
 def _idf(n_docs: float, df: int) -> float:
     return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=4096)
 def _doc_terms(doc: str) -> frozenset[str]:
     """A candidate's terms; cached, since the panel asks again with every keystroke."""
-    return frozenset(terms_of_normalised(normalise(doc)))
+    prepared = index.prepare(doc)
+    return frozenset(text_terms(prepared)) | frozenset(place_terms(prepared))
 
 
 def _subject_cover(tset: frozenset[str], qset: set[str], idf: dict[str, float],
@@ -312,13 +453,10 @@ def _document_frequencies(conn: sqlite3.Connection, terms: list[str]) -> dict[st
 def _choose_terms(qtf: Counter, idf: dict[str, float], df: dict[str, int],
                   n_docs: float) -> list[str]:
     """The query's terms, most specific first, within a budget of postings read: a long
-    complaint drops only its most common bigrams (的问, 问题) and stays fast. A term in more than
-    a quarter of all cases ("street", 问题) is read only when the query has nothing rarer: it
-    costs the most and ranks the least (it still counts in the final text score)."""
+    complaint drops only its most common terms (的问, 问题) and stays fast. Common terms ("street",
+    问题) cost stage 1 little: they are looked up only for the candidates of the rare ones, and
+    they count in every candidate's coverage as they should."""
     ranked = sorted((t for t in qtf if df.get(t)), key=lambda t: -idf[t])
-    common = [t for t in ranked if df[t] > COMMON_SHARE * n_docs]
-    if len(common) < len(ranked):
-        ranked = [t for t in ranked if df[t] <= COMMON_SHARE * n_docs]
     chosen, read = [], 0
     for t in ranked:
         if len(chosen) >= 8 and read + df[t] > POSTINGS_BUDGET:
@@ -326,6 +464,13 @@ def _choose_terms(qtf: Counter, idf: dict[str, float], df: dict[str, int],
         chosen.append(t)
         read += df[t]
     return chosen
+
+
+def _written_alike(address: str, query_address: str, norm_text: str) -> bool:
+    """The case's address as the query wrote it (JOHNSTON ST AT AVENUE 28 is the same place as
+    AVENUE 28 AT JOHNSTON ST, but a report written the same way is the likelier duplicate)."""
+    theirs = " ".join(normalise(address).split())
+    return bool(theirs) and (theirs == query_address if query_address else theirs in norm_text)
 
 
 def _address_in_text(place: Place, norm_text: str, query_words: str) -> bool:
@@ -339,55 +484,14 @@ def _address_in_text(place: Place, norm_text: str, query_words: str) -> bool:
     return at >= 0 and flat[at + len(place.street):].startswith(place.number)
 
 
-def _stage_one(conn: sqlite3.Connection, coef: dict[str, float], boost: dict[str, float],
-               must: list[str], keep: int) -> dict[int, float]:
-    """Candidates and their text scores: the best `keep` by text (+ street boost), plus every
-    case of the `must` terms (the caller's phone, the exact address), newest first."""
-    import numpy as np  # here, not at the top: importing models.search stays light
+def _member(docs, cands):
+    """Which of `cands` are in the sorted array `docs`, and where."""
+    import numpy as np
 
-    terms = [*coef, *boost, *must]
-    if not terms:
-        return {}
-    text_docs, text_w, boost_docs, boost_w, must_docs = [], [], [], [], []
-    for term, blob, weights in conn.execute(
-            f"SELECT term, docs, weights FROM search_postings WHERE term IN "
-            f"({','.join('?' * len(terms))})", terms):
-        docs = np.frombuffer(blob, dtype=np.uint32)
-        if term in coef:
-            text_docs.append(docs)
-            text_w.append(np.frombuffer(weights, dtype=np.uint8).astype(np.float32) * coef[term])
-        elif term in boost:
-            boost_docs.append(docs)
-            boost_w.append(np.full(len(docs), boost[term], dtype=np.float32))
-        else:
-            must_docs.append(docs)
-    out: dict[int, float] = {}
-    if text_docs:
-        # One pass over text and street postings together; the street's share is taken back
-        # out of the few kept, so that the text score stays pure.
-        # Accumulated term by term into one array: concatenating every posting list first
-        # would hold them all twice (tens of MB for common bigrams over a million cases).
-        top_text = max(int(d.max()) for d in text_docs if len(d))
-        top = max([top_text, *(int(d.max()) for d in boost_docs if len(d))])
-        total = np.zeros(top + 1, dtype=np.float64)
-        for docs, weights in zip(text_docs + boost_docs, text_w + boost_w, strict=True):
-            total[docs] += weights  # a posting segment lists each case once
-        hit = np.flatnonzero(total[: top_text + 1])
-        ranked = total[hit]
-        # Newer cases (higher rowid) win ties: a tiny bonus in rowid order.
-        ranked = ranked + hit * (1e-9 * float(ranked.max()) / max(int(hit[-1]), 1))
-        if len(hit) > keep:
-            hit = hit[np.argpartition(ranked, -keep)[-keep:]]
-        scores = total[hit]
-        if boost_docs:  # one street term: its weight where a kept case is on that street
-            street = np.sort(np.concatenate(boost_docs))
-            at = np.minimum(np.searchsorted(street, hit), len(street) - 1)
-            scores = scores - (street[at] == hit) * float(boost_w[0][0])
-        out = dict(zip(hit.tolist(), scores.tolist(), strict=True))
-    if must_docs:
-        for rowid in np.unique(np.concatenate(must_docs))[-keep:].tolist():
-            out.setdefault(rowid, 0.0)
-    return out
+    if not len(docs):
+        return np.zeros(len(cands), dtype=bool), np.zeros(len(cands), dtype=np.int64)
+    at = np.minimum(np.searchsorted(docs, cands), len(docs) - 1)
+    return docs[at] == cands, at
 
 
 def _fetch_cases(conn: sqlite3.Connection, rowids: list[int]) -> list[tuple]:

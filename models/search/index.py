@@ -1,64 +1,97 @@
 """The search index: an inverted index kept in the store's own SQLite file.
 
 Layout (tables made by migration step 4):
-- `search_postings(term, docs, weights)`: one row per term per *segment*; `docs` is a packed
-  array of case rowids (uint32), `weights` one byte each, the BM25 term-frequency factor of
-  that term in that case (quantised). Each indexing pass adds one segment per term it saw;
+- `search_postings(term, docs, weights)`: one row per term per *segment*; `docs` is a packed,
+  ascending array of case rowids (uint32), `weights` one byte each: the term's BM25F weight in
+  that case (below). A segment is what one indexing pass wrote;
 - `search_term(term, df, segments)`: how many cases hold the term, and in how many segments its
-  postings lie. A term spread over too many small segments is merged back into one (the partial
-  index on `segments` finds them without a scan), so a case filed one at a time costs a few
-  small rows and reading a term stays one or a few rows however it was written;
-- `search_state`: the watermark (the highest case rowid indexed), the case count and the total
-  term count (BM25's average length).
+  postings lie. A term spread over `MERGE_AT` segments is merged back into one (the partial
+  index on `segments` finds them without a scan), so reading a term stays one or a few rows;
+- `search_state`: the watermark (the highest case rowid indexed), the number of cases, each
+  field's total length (BM25F's average lengths), and the index's format.
 
-Staying current, by a watermark (the highest case rowid indexed):
-- filing a case (`file_case_in`) indexes it inside its own transaction (`index_session`): it
-  is findable as soon as it commits;
-- a bulk import does not index as it goes (tokenising in Python would halve its speed): the
-  `hotline import` command catches up right after, with a progress bar, and whatever else added
-  cases without indexing them (a sync pull, a script) is caught up by the next search, which
-  first compares the watermark with the case table's max(rowid) (cheap when nothing is new);
-- the doc id is the case table's rowid. VACUUM may renumber those, after which `rebuild`
-  (`hotline search --rebuild`) is the cure.
+The weight of a term in a case is BM25F's: each field (subject, description, address, places
+named in them) counts the term's occurrences, normalised by the field's length against its
+average and weighted by the field (`FIELDS`); the sum is saturated (tf / (tf + k1)) and kept as a
+byte (255 = the k1 + 1 ceiling).
+
+Staying current:
+- filing a case (`file_case_in`) indexes it inside its own transaction (`index_session`);
+- an import indexes its rows as it writes them (`Segmenter`, used by `models.importing`): the
+  postings of many batches are gathered in numpy arrays and written as one sorted segment per
+  term, in the transaction that moves the watermark past them, so that when the import ends
+  the index is current and the first search does no catch-up;
+- an edit, a timeline step or a pulled update that changes a case's indexed text re-indexes it
+  (`reindex`): its rowid leaves the postings of its old terms and joins those of its new ones;
+- anything else that added rows without indexing them (a crash in the middle of an import, a
+  script) is caught up by `catch_up`, which `SimilarCaseSearch` runs before its first search
+  (cheap when nothing is missing: it compares the watermark with max(rowid));
+- a change of format (`FORMAT`: tokens or weights) rebuilds the index on its next catch-up.
+The doc id is the case table's rowid. VACUUM may renumber those, after which `rebuild`
+(`hotline search --rebuild`) is the cure.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from array import array
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from .address import address_key
-from .normalise import normalise, terms_of_normalised
+from .normalise import normalise
+from .tokens import bulk_terms, place_spans, strip_boilerplate
 
-K1, B = 1.2, 0.75
+FORMAT = 4  # 1: pairs and words over one text; 2: BM25F fields, dictionary words, places;
+# 3: + each case's distinct-term count; 4: that count without place terms
+DOCLEN_BLOCK = 4096  # case rowids per row of search_doclen
+K1 = 1.2
+# Fields: (weight, b). The subject (a citizen's 主题, an agent's summary, a 311 request type) is
+# a case's densest signal; the places named in its subject and text are strong features of
+# their own.
+FIELDS = {"title": (2.0, 0.5), "description": (1.0, 0.75), "address": (1.0, 0.5),
+          "places": (1.5, 0.3)}
 MERGE_AT = 8  # segments per term before they are merged into one (keep in step with migration)
 SMALL_BACKLOG = 500  # cases: filing one case indexes at most this many; more is left to catch_up
-CHUNK = 5_000  # cases indexed per pass when catching up
+PULL_BACKLOG = 5_000  # cases: a pulled page (or an edit) indexes at most this many new ones
+CHUNK = 20_000  # cases read per step when catching up
+SEGMENT_POSTINGS = 1_500_000  # postings gathered in memory before they are written (~15 MB)
+SEGMENT_TERMS = 120_000  # distinct terms gathered before they are written (~20 MB of strings)
 
 # Term prefixes for the non-text signals, so that they ride the same postings.
-PHONE, ADDRESS, STREET = "@p:", "@a:", "@s:"
+ADDRESS, STREET, PLACE = "@a:", "@s:", "@w:"
 
-_DOC_SQL = 'SELECT rowid, title, description, address, caller_phone FROM "case" WHERE rowid > ? ORDER BY rowid LIMIT ?'
+# A case's indexed fields; the notes of its repeat calls only where it has any.
+_FIELDS_SQL = ('SELECT rowid, title, description, address, CASE WHEN repeat_count > 0 THEN '
+               "(SELECT group_concat(note, '\n') FROM caseevent e WHERE e.case_id = c.id AND "
+               "e.kind = 'repeat_call' AND e.note != '') ELSE '' END FROM \"case\" c ")
+_DOC_SQL = _FIELDS_SQL + "WHERE rowid > ? ORDER BY rowid LIMIT ?"
+
+
+@dataclass(frozen=True)
+class Doc:
+    """What a case is indexed by."""
+
+    rowid: int
+    title: str
+    description: str
+    address: str
+    notes: str = ""  # what later callers said (repeat-call notes): part of the description
+
+
+def title_field(title: str, description: str) -> str:
+    """The subject, unless it is only the start of the description (a summary made from it)."""
+    head = title.rstrip("…").strip()
+    return "" if not head or description.startswith(head) else title
 
 
 def document_text(title: str, description: str, address: str) -> str:
-    """The text a case is found by: subject, description and address (for free-text queries)."""
-    parts = [description]
-    head = title.rstrip("…")
-    if head and not description.startswith(head):
-        parts.insert(0, title)
-    if address:
-        parts.append(address)
-    return "\n".join(parts)
+    """The text a case is found by: subject, description and address (for snippets, ranking)."""
+    return "\n".join(p for p in (title_field(title, description), description, address) if p)
 
 
-def signal_terms(address: str, phone: str) -> list[str]:
-    out = []
-    if phone:
-        out.append(PHONE + phone)
+def signal_terms(address: str) -> list[str]:
     place = address_key(address)
+    out = []
     if place.key:
         out.append(ADDRESS + place.key)
     if place.street:
@@ -66,8 +99,14 @@ def signal_terms(address: str, phone: str) -> list[str]:
     return out
 
 
-def _state(conn: sqlite3.Connection) -> dict[str, float]:
-    return {k: v for k, v in conn.execute("SELECT key, value FROM search_state")}
+def prepare(text: str) -> str:
+    """A text as both sides tokenise it: normalised, petition boilerplate cut out."""
+    return strip_boilerplate(normalise(text))
+
+
+# --- state --------------------------------------------------------------------------------------
+def state(conn: sqlite3.Connection) -> dict[str, float]:
+    return {k: float(v) for k, v in conn.execute("SELECT key, value FROM search_state")}
 
 
 def _set_state(conn: sqlite3.Connection, **values: float) -> None:
@@ -82,113 +121,419 @@ def backlog(conn: sqlite3.Connection) -> tuple[int, int]:
     return int(row[0] or 0), int(row[1] or 0)
 
 
-def _add_documents(conn: sqlite3.Connection, rows: Iterable[tuple], state: dict[str, float]) -> int:
-    """Index `rows` (rowid, title, description, address, phone) as one new segment per term."""
-    parsed = []
-    total_len = 0
-    for rowid, title, description, address, phone in rows:
-        tf = Counter(terms_of_normalised(normalise(document_text(title, description, address))))
-        length = sum(tf.values())
-        total_len += length
-        parsed.append((rowid, tf, length, signal_terms(address, phone)))
-    if not parsed:
-        return 0
-    if len(parsed) > 1000:  # a bulk pass: room for the term B-trees it updates all over
-        conn.execute("PRAGMA cache_size = -32768")
-    n_docs = state.get("docs", 0) + len(parsed)
-    sum_len = state.get("length", 0) + total_len
-    avgdl = max(sum_len / n_docs, 1.0)
-    postings: dict[str, tuple[array, bytearray]] = {}
-    weight_of: dict[tuple[int, int], int] = {}  # (tf, length) -> weight byte: few distinct pairs
-    for rowid, tf, length, signals in parsed:
-        for term, f in tf.items():
-            w = weight_of.get((f, length))
-            if w is None:
-                w = weight_of[(f, length)] = _weight(f, length, avgdl)
-            entry = postings.get(term)
-            if entry is None:
-                entry = postings[term] = (array("I"), bytearray())
-            entry[0].append(rowid)
-            entry[1].append(w)
-        for term in signals:
-            if term not in tf:
-                entry = postings.get(term)
-                if entry is None:
-                    entry = postings[term] = (array("I"), bytearray())
-                entry[0].append(rowid)
-                entry[1].append(255)
-    conn.executemany("INSERT INTO search_postings (term, docs, weights) VALUES (?, ?, ?)",
-                     [(t, d.tobytes(), bytes(w)) for t, (d, w) in postings.items()])
-    conn.executemany(
-        "INSERT INTO search_term (term, df, segments) VALUES (?, ?, 1) ON CONFLICT(term) "
-        "DO UPDATE SET df = df + excluded.df, segments = segments + 1",
-        [(t, len(d)) for t, (d, _) in postings.items()])
-    state.update(docs=n_docs, length=sum_len, watermark=max(state.get("watermark", 0), parsed[-1][0]))
-    _set_state(conn, **state)
-    _merge_crowded(conn)
-    return len(parsed)
+def is_current(conn: sqlite3.Connection) -> bool:
+    """Every case indexed, in this format: a search needs no catch-up."""
+    watermark, top = backlog(conn)
+    fmt = conn.execute("SELECT value FROM search_state WHERE key = 'format'").fetchone()
+    return watermark >= top and (top == 0 or (fmt is not None and int(fmt[0]) == FORMAT))
 
 
-def _weight(tf: int, length: int, avgdl: float) -> int:
-    """BM25's term-frequency factor, scaled to a byte (255 = the k1 + 1 ceiling)."""
-    norm = K1 * (1 - B + B * length / avgdl)
-    return max(1, min(255, round(255 * tf / (tf + norm))))
+# --- building postings --------------------------------------------------------------------------
+@dataclass
+class Postings:
+    """The postings of a chunk of cases, as arrays (picklable: the import's reading process
+    makes them): `doc[i]` (the case's place in the chunk) holds `terms[term[i]]` with weight
+    `weight[i]`; `lengths` is each case's length in each field (a row per field of FIELDS)."""
+
+    doc: object  # int32 array
+    term: object  # int32 array
+    weight: object  # uint8 array
+    terms: list[str]
+    lengths: object  # float32 array, len(FIELDS) x cases
+    distinct: object = None  # uint16 array: each case's number of distinct text terms (no places)
 
 
-def _merge_crowded(conn: sqlite3.Connection) -> None:
+class Tokenizer:
+    """Cases to postings, a chunk at a time (`tokens.bulk_terms`: no Python loop per token),
+    keeping the running field lengths that BM25F's averages need."""
+
+    def __init__(self, docs: float = 0.0, lengths: dict[str, float] | None = None) -> None:
+        self.docs = docs
+        self.lengths = dict(lengths or dict.fromkeys(FIELDS, 0.0))
+
+    @classmethod
+    def from_state(cls, st: dict[str, float]) -> Tokenizer:
+        return cls(st.get("docs", 0.0), {f: st.get("len_" + f, 0.0) for f in FIELDS})
+
+    def __call__(self, docs: Sequence[Doc]) -> Postings:
+        import numpy as np
+
+        n = len(docs)
+        fields = {
+            "title": [title_field(d.title, d.description) for d in docs],
+            "description": [d.description + "\n" + d.notes if d.notes else d.description
+                            for d in docs],
+            "address": [d.address for d in docs],
+        }
+        prepared = {f: _prepare_all(texts) for f, texts in fields.items()}
+        # Places named in the subject and the text (the address field's own place is already
+        # its address and street terms).
+        prepared["places"] = [t + "\n" + d if t else d
+                              for t, d in zip(prepared["title"], prepared["description"],
+                                              strict=True)]
+        term_ids: dict[str, int] = {}
+        keys, values = [], []
+        lengths = np.zeros((len(FIELDS), n), dtype=np.float32)
+        self.docs += n
+        for k, (field, (weight, b)) in enumerate(FIELDS.items()):
+            if field == "places":
+                doc_idx, local_ids, local_terms = _place_tokens(prepared[field])
+            else:
+                doc_idx, local_ids, local_terms = bulk_terms(prepared[field])
+            if not len(doc_idx):
+                continue
+            length = np.bincount(doc_idx, minlength=n).astype(np.float64)
+            lengths[k] = length
+            self.lengths[field] += float(length.sum())
+            avg = max(self.lengths[field] / max(self.docs, 1.0), 1.0)
+            gids = _ids_of(term_ids, local_terms)[local_ids]
+            uniq, tf = np.unique(gids * n + doc_idx, return_counts=True)
+            norm = 1 - b + b * length[uniq % n] / avg
+            keys.append(uniq)
+            values.append(weight * tf / norm)
+        signal = [(i, t) for i, d in enumerate(docs) for t in signal_terms(d.address)]
+        if signal:
+            idx = np.fromiter((i for i, _ in signal), dtype=np.int64, count=len(signal))
+            gids = _ids_of(term_ids, [t for _, t in signal])
+            keys.append(gids * n + idx)
+            values.append(np.full(len(signal), 1e9))  # saturates: weight 255
+        if keys:
+            uniq, inverse = np.unique(np.concatenate(keys), return_inverse=True)
+            tfc = np.bincount(inverse, weights=np.concatenate(values))
+            w = np.clip(np.rint(255 * tfc / (tfc + K1)), 1, 255).astype(np.uint8)
+            doc, term = (uniq % n).astype(np.int32), (uniq // n).astype(np.int32)
+        else:
+            doc = term = np.zeros(0, dtype=np.int32)
+            w = np.zeros(0, dtype=np.uint8)
+        # Distinct text terms: a place's name variants (阳光小区, 在阳光小区 …) and the address's
+        # signal terms are left out, so that they do not make a case look longer than it is.
+        is_text = np.array([not t.startswith("@") for t in term_ids], dtype=bool)
+        distinct = np.bincount(doc[is_text[term]] if len(doc) else doc, minlength=n)
+        return Postings(doc, term, w, list(term_ids), lengths,
+                        np.minimum(distinct, 65535).astype(np.uint16))
+
+
+def _ids_of(table: dict[str, int], terms: list[str]):
+    import numpy as np
+
+    out = [table.setdefault(t, len(table)) for t in terms]
+    return np.array(out, dtype=np.int64) if out else np.zeros(0, dtype=np.int64)
+
+
+class Segmenter:
+    """Gathers the postings of many cases and writes them as one segment per term (`flush`,
+    inside the caller's write transaction), sorted by term and by rowid."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        import numpy as np
+
+        self.np = np
+        self.conn = conn
+        st = state(conn)
+        self.tokenizer = Tokenizer.from_state(st)
+        self.docs = st.get("docs", 0.0)
+        self.lengths = {f: st.get("len_" + f, 0.0) for f in FIELDS}
+        self.term_ids: dict[str, int] = {}
+        self.terms: list[str] = []
+        self.parts: list[tuple] = []  # (term ids, rowids, weights) arrays
+        self.rowids: list = []  # rowid arrays of the docs added
+        self.distinct: list = []  # their distinct-term counts
+        self.postings = 0
+
+    @property
+    def pending(self) -> int:
+        return sum(len(r) for r in self.rowids)
+
+    @property
+    def full(self) -> bool:
+        return self.postings >= SEGMENT_POSTINGS or len(self.terms) >= SEGMENT_TERMS
+
+    def add(self, docs: Sequence[Doc]) -> None:
+        if docs:
+            self.add_postings([d.rowid for d in docs], self.tokenizer(docs))
+
+    def add_postings(self, rowids: Sequence[int], p: Postings, keep=None) -> None:
+        """Postings made by a `Tokenizer` for a chunk whose i-th case is `rowids[i]`; `keep`
+        (a boolean per case of the chunk) leaves out the cases that were not written."""
+        np = self.np
+        rowids = np.asarray(rowids, dtype=np.int64)
+        doc, term, weight, lengths, distinct = p.doc, p.term, p.weight, p.lengths, p.distinct
+        if keep is not None:
+            keep = np.asarray(keep, dtype=bool)
+            on = keep[doc]
+            doc, term, weight = doc[on], term[on], weight[on]
+            lengths = lengths[:, keep]
+            distinct = distinct[keep]
+            where = np.cumsum(keep) - 1  # chunk place -> place among the kept
+            doc = where[doc]
+        self.distinct.append(distinct)
+        self.docs += len(rowids)
+        for k, f in enumerate(FIELDS):
+            self.lengths[f] += float(lengths[k].sum())
+        if len(doc):
+            gids = self._global_ids(p.terms)[term]
+            self.parts.append((gids.astype(np.int32), rowids[doc].astype(np.uint32), weight))
+            self.postings += len(doc)
+        self.rowids.append(rowids)
+
+    def _global_ids(self, local_terms: list[str]):
+        ids = self.term_ids
+        out = []
+        for t in local_terms:
+            i = ids.get(t)
+            if i is None:
+                i = ids[t] = len(self.terms)
+                self.terms.append(t)
+            out.append(i)
+        np = self.np
+        return np.array(out, dtype=np.int64) if out else np.zeros(0, dtype=np.int64)
+
+    def flush(self, watermark: int | None = None) -> int:
+        """Write the gathered postings as one segment (in the caller's transaction), move the
+        watermark to `watermark` (default: the highest rowid added) and start over. Returns the
+        number of cases written."""
+        np = self.np
+        conn = self.conn
+        n_docs = self.pending
+        if self.parts:
+            term = np.concatenate([p[0] for p in self.parts])
+            rowid = np.concatenate([p[1] for p in self.parts])
+            weight = np.concatenate([p[2] for p in self.parts])
+            self.parts.clear()
+            order = np.lexsort((rowid, term))
+            term, rowid, weight = term[order], rowid[order], weight[order]
+            cut = np.flatnonzero(np.diff(term)) + 1
+            starts = np.concatenate(([0], cut)).tolist()
+            ends = np.concatenate((cut, [len(term)])).tolist()
+            firsts = term[starts].tolist()
+            terms = self.terms
+            groups = sorted(zip((terms[t] for t in firsts), starts, ends, strict=True))
+            conn.executemany(
+                "INSERT INTO search_postings (term, docs, weights) VALUES (?, ?, ?)",
+                ((t, rowid[a:b].tobytes(), weight[a:b].tobytes()) for t, a, b in groups))
+            conn.executemany(
+                "INSERT INTO search_term (term, df, segments) VALUES (?, ?, 1) ON CONFLICT(term) "
+                "DO UPDATE SET df = df + excluded.df, segments = segments + 1",
+                ((t, b - a) for t, a, b in groups))
+        if self.rowids:
+            write_doclen(conn, np.concatenate(self.rowids), np.concatenate(self.distinct))
+        top = max((int(r.max()) for r in self.rowids if len(r)), default=0)
+        values = {"docs": self.docs, "format": FORMAT,
+                  **{"len_" + f: v for f, v in self.lengths.items()}}
+        if watermark is not None or top:
+            current = int(state(conn).get("watermark", 0))
+            values["watermark"] = max(current, watermark if watermark is not None else top)
+        _set_state(conn, **values)
+        self.term_ids.clear()
+        self.terms.clear()
+        self.rowids.clear()
+        self.distinct.clear()
+        self.postings = 0
+        merge_crowded(conn)
+        return n_docs
+
+
+def write_doclen(conn: sqlite3.Connection, rowids, counts) -> None:
+    """Each case's distinct-term count into its block of search_doclen (read, set, write)."""
+    import numpy as np
+
+    if not len(rowids):
+        return
+    rowids = np.asarray(rowids, dtype=np.int64)
+    blocks = rowids // DOCLEN_BLOCK
+    for block in np.unique(blocks).tolist():
+        row = conn.execute("SELECT counts FROM search_doclen WHERE block = ?", (block,)).fetchone()
+        arr = (np.frombuffer(row[0], dtype=np.uint16).copy() if row
+               else np.zeros(DOCLEN_BLOCK, dtype=np.uint16))
+        on = blocks == block
+        arr[rowids[on] % DOCLEN_BLOCK] = counts[on]
+        conn.execute("INSERT OR REPLACE INTO search_doclen (block, counts) VALUES (?, ?)",
+                     (block, arr.tobytes()))
+
+
+def read_doclen(conn: sqlite3.Connection, rowids: list[int]) -> dict[int, int]:
+    import numpy as np
+
+    blocks = sorted({r // DOCLEN_BLOCK for r in rowids})
+    arrays = {}
+    for i in range(0, len(blocks), 500):
+        part = blocks[i:i + 500]
+        for block, blob in conn.execute(
+                f"SELECT block, counts FROM search_doclen WHERE block IN "
+                f"({','.join('?' * len(part))})", part):
+            arrays[block] = np.frombuffer(blob, dtype=np.uint16)
+    out = {}
+    for r in rowids:
+        arr = arrays.get(r // DOCLEN_BLOCK)
+        out[r] = int(arr[r % DOCLEN_BLOCK]) if arr is not None else 0
+    return out
+
+
+def _prepare_all(texts: list[str]) -> list[str]:
+    """`prepare` of many texts at once (one pass of each step over the joined chunk)."""
+    if not any(texts):
+        return texts
+    joined = prepare("\x00".join(t.replace("\x00", " ") for t in texts))
+    out = joined.split("\x00")
+    return out if len(out) == len(texts) else [prepare(t) for t in texts]
+
+
+def _place_tokens(texts: list[str]):
+    """Place terms of many texts: one pass of the place patterns over the joined chunk."""
+    import numpy as np
+
+    joined = "\x00".join(texts)
+    spans = place_spans(joined)
+    if not spans:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), []
+    names = [t for _, t in spans]
+    ids = {t: i for i, t in enumerate(dict.fromkeys(names))}
+    term_idx = np.fromiter(map(ids.__getitem__, names), dtype=np.int64, count=len(names))
+    at = np.fromiter((p for p, _ in spans), dtype=np.int64, count=len(spans))
+    seps = np.flatnonzero(np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32) == 0)
+    return np.searchsorted(seps, at).astype(np.int64), term_idx, list(ids)
+
+
+def merge_crowded(conn: sqlite3.Connection) -> None:
+    """Terms in MERGE_AT segments or more: their segments become one (sorted by rowid)."""
+    import numpy as np
+
     crowded = [t for (t,) in conn.execute(
         f"SELECT term FROM search_term WHERE segments >= {MERGE_AT}")]
     for term in crowded:
         rows = conn.execute("SELECT docs, weights FROM search_postings WHERE term = ?",
                             (term,)).fetchall()
+        docs = np.concatenate([np.frombuffer(r[0], dtype=np.uint32) for r in rows])
+        weights = np.concatenate([np.frombuffer(r[1], dtype=np.uint8) for r in rows])
+        order = np.argsort(docs, kind="stable")
         conn.execute("DELETE FROM search_postings WHERE term = ?", (term,))
         conn.execute("INSERT INTO search_postings (term, docs, weights) VALUES (?, ?, ?)",
-                     (term, b"".join(r[0] for r in rows), b"".join(r[1] for r in rows)))
+                     (term, docs[order].tobytes(), weights[order].tobytes()))
         conn.execute("UPDATE search_term SET segments = 1 WHERE term = ?", (term,))
 
 
+def _docs(rows: Iterable[tuple]) -> list[Doc]:
+    return [Doc(r[0], r[1] or "", r[2] or "", r[3] or "", r[4] or "") for r in rows]
+
+
+def _gap_docs(conn: sqlite3.Connection, after: int, upto: int, known) -> list[Doc]:
+    """Cases in (after, upto] that are not among `known` rowids (sorted): rows other writers
+    added in the middle of an import."""
+    import numpy as np
+
+    known = np.unique(np.concatenate(known)) if len(known) else np.zeros(0, dtype=np.int64)
+    known = known[known > after]
+    out: list[Doc] = []
+    lo = after
+    for k in [*known.tolist(), upto + 1]:
+        if k > lo + 1 and lo < upto:
+            out += _docs(conn.execute(
+                _FIELDS_SQL + "WHERE rowid > ? AND rowid < ? ORDER BY rowid",
+                (lo, min(k, upto + 1))))
+        lo = max(lo, k)
+    return out
+
+
+def flush_with_gaps(seg: Segmenter, upto: int) -> int:
+    """Write what `seg` gathered, with any case in (watermark, upto] it does not hold (other
+    writers' rows), and move the watermark to `upto`. In the caller's write transaction."""
+    watermark = int(state(seg.conn).get("watermark", 0))
+    if watermark:  # someone indexed some of these already: they stay out
+        seg_rowids = seg.rowids
+        if any(len(r) and int(r.min()) <= watermark for r in seg_rowids):
+            return _refilter(seg, watermark, upto)
+    gaps = _gap_docs(seg.conn, watermark, upto, seg.rowids)
+    seg.add(gaps)
+    return seg.flush(upto)
+
+
+def _refilter(seg: Segmenter, watermark: int, upto: int) -> int:
+    """Rare: a concurrent writer indexed part of what `seg` gathered. Drop those postings."""
+    parts = []
+    for term, rowid, weight in seg.parts:
+        keep = rowid > watermark
+        parts.append((term[keep], rowid[keep], weight[keep]))
+    seg.parts = parts
+    seg.rowids = [r[r > watermark] for r in seg.rowids]
+    gaps = _gap_docs(seg.conn, watermark, upto, seg.rowids)
+    seg.add(gaps)
+    return seg.flush(upto)
+
+
+# --- keeping current ----------------------------------------------------------------------------
 def index_new_cases(conn: sqlite3.Connection, *, max_backlog: int | None = SMALL_BACKLOG) -> int:
     """Index every case above the watermark, inside the caller's write transaction.
 
-    Write paths call this just before they commit. A backlog bigger than `max_backlog` (right
-    after a big import, or a store upgraded from before the index) is left to `catch_up`, which
-    works through it in chunks, so that filing one case never waits for a million."""
+    Write paths call this just before they commit. A backlog bigger than `max_backlog` (a crash
+    in the middle of an import, a store upgraded from before the index) is left to `catch_up`,
+    which works through it in chunks, so that filing one case never waits for a million."""
     watermark, top = backlog(conn)
     if top <= watermark or (max_backlog is not None and top - watermark > max_backlog):
         return 0
-    state = _state(conn)
-    rows = conn.execute(_DOC_SQL, (watermark, top - watermark)).fetchall()
-    return _add_documents(conn, rows, state)
+    if not _format_ok(conn):
+        return 0
+    seg = Segmenter(conn)
+    seg.add(_docs(conn.execute(_DOC_SQL, (watermark, top - watermark))))
+    return seg.flush(top)
+
+
+def _format_ok(conn: sqlite3.Connection) -> bool:
+    row = conn.execute("SELECT value FROM search_state WHERE key = 'format'").fetchone()
+    if row is not None:
+        return int(row[0]) == FORMAT
+    # No format yet: an empty index (a new store) takes this one; an older index is rebuilt.
+    return conn.execute("SELECT count(*) FROM search_postings").fetchone()[0] == 0
 
 
 def catch_up(conn: sqlite3.Connection, progress: Callable[[int, int], None] | None = None) -> int:
-    """Index the backlog in transactions of CHUNK cases (autocommit connection); returns count."""
+    """Index the backlog (autocommit connection): read in chunks, written in segments of about
+    SEGMENT_POSTINGS postings, each in the transaction that moves the watermark past it.
+    An index in an older format is rebuilt first. Returns how many cases were indexed."""
+    if not _format_ok(conn):
+        clear(conn)
     done = 0
     watermark, top = backlog(conn)
     total = max(top - watermark, 0)
-    while watermark < top:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            state = _state(conn)
-            watermark = int(state.get("watermark", 0))
-            rows = conn.execute(_DOC_SQL, (watermark, CHUNK)).fetchall()
-            done += _add_documents(conn, rows, state)
-            if not rows:
-                _set_state(conn, watermark=top)  # rowids above were deleted: nothing to index
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        watermark, top = backlog(conn)
+    seg: Segmenter | None = None
+    read_to = watermark
+    while read_to < top:
+        if seg is None:
+            seg = Segmenter(conn)
+        rows = conn.execute(_DOC_SQL, (read_to, CHUNK)).fetchall()
+        if not rows:
+            break
+        seg.add(_docs(rows))
+        read_to = rows[-1][0]
+        if seg.full or read_to >= top:
+            done += _write(conn, seg, read_to)
+            seg = None
         if progress:
-            progress(min(done, total), total)
+            progress(min(done + (seg.pending if seg else 0), total), total)
+    if seg is not None and seg.pending:
+        done += _write(conn, seg, read_to)
+    if backlog(conn)[0] < top:  # the rows above were deleted: nothing left to index there
+        conn.execute("BEGIN IMMEDIATE")
+        _set_state(conn, watermark=max(top, backlog(conn)[0]), format=FORMAT)
+        conn.execute("COMMIT")
     return done
+
+
+def _write(conn: sqlite3.Connection, seg: Segmenter, upto: int) -> int:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        n = flush_with_gaps(seg, upto)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return n
 
 
 def clear(conn: sqlite3.Connection) -> None:
     conn.execute("BEGIN IMMEDIATE")
-    for table in ("search_postings", "search_term", "search_state"):
+    for table in ("search_postings", "search_term", "search_state", "search_doclen"):
         conn.execute(f"DELETE FROM {table}")
+    _set_state(conn, format=FORMAT)
     conn.execute("COMMIT")
 
 
@@ -198,12 +543,89 @@ def rebuild(conn: sqlite3.Connection, progress: Callable[[int, int], None] | Non
     return catch_up(conn, progress)
 
 
+# --- changes to indexed cases -------------------------------------------------------------------
+def snapshot(conn: sqlite3.Connection, case_ids: Iterable[str]) -> dict[int, Doc]:
+    """The indexed fields of these cases as they are now (before a change)."""
+    ids = list(case_ids)
+    out: dict[int, Doc] = {}
+    for i in range(0, len(ids), 500):
+        part = ids[i:i + 500]
+        for d in _docs(conn.execute(
+                _FIELDS_SQL + f"WHERE id IN ({','.join('?' * len(part))})", part)):
+            out[d.rowid] = d
+    return out
+
+
+def reindex(conn: sqlite3.Connection, before: dict[int, Doc]) -> int:
+    """Re-index the cases of `before` whose indexed fields changed since (inside the caller's
+    write transaction): each leaves the postings of its old terms and is indexed again.
+    Cases above the watermark are left to the normal catch-up. Returns how many moved."""
+    import numpy as np
+
+    if not before or not _format_ok(conn):
+        return 0
+    watermark = int(state(conn).get("watermark", 0))
+    now = snapshot_rowids(conn, [r for r in before if r <= watermark])
+    changed = [d for r, d in now.items() if d != before[r]]
+    if not changed:
+        return 0
+    old = [before[d.rowid] for d in changed]
+    gone = Segmenter(conn)
+    gone.add(old)  # the old postings, as they were made: which terms, and the field lengths
+    removed: dict[str, list[int]] = {}
+    for term_ids, rowids, _w in gone.parts:
+        for t, r in zip(term_ids.tolist(), rowids.tolist(), strict=True):
+            removed.setdefault(gone.terms[t], []).append(r)
+    terms = list(removed)
+    for i in range(0, len(terms), 500):
+        part = terms[i:i + 500]
+        rows = conn.execute(f"SELECT id, term, docs, weights FROM search_postings WHERE term IN "
+                            f"({','.join('?' * len(part))})", part).fetchall()
+        for pid, term, blob, wblob in rows:
+            docs = np.frombuffer(blob, dtype=np.uint32)
+            drop = np.isin(docs, np.array(removed[term], dtype=np.uint32))
+            if not drop.any():
+                continue
+            if drop.all():
+                conn.execute("DELETE FROM search_postings WHERE id = ?", (pid,))
+                conn.execute("UPDATE search_term SET segments = segments - 1 WHERE term = ?",
+                             (term,))
+            else:
+                conn.execute("UPDATE search_postings SET docs = ?, weights = ? WHERE id = ?",
+                             (docs[~drop].tobytes(),
+                              np.frombuffer(wblob, dtype=np.uint8)[~drop].tobytes(), pid))
+        conn.executemany("UPDATE search_term SET df = df - ? WHERE term = ?",
+                         [(len(removed[t]), t) for t in part])
+    conn.execute("DELETE FROM search_term WHERE df <= 0")
+    st = state(conn)
+    # The old texts' lengths come off the totals; `add` below puts the new ones on.
+    fresh = Segmenter(conn)
+    fresh.docs = st.get("docs", 0.0) - len(changed)
+    fresh.lengths = {f: st.get("len_" + f, 0.0) - (gone.lengths[f] - st.get("len_" + f, 0.0))
+                     for f in FIELDS}
+    fresh.add(changed)
+    fresh.flush(watermark)
+    return len(changed)
+
+
+def snapshot_rowids(conn: sqlite3.Connection, rowids: list[int]) -> dict[int, Doc]:
+    out: dict[int, Doc] = {}
+    for i in range(0, len(rowids), 500):
+        part = rowids[i:i + 500]
+        for d in _docs(conn.execute(
+                _FIELDS_SQL + f"WHERE rowid IN ({','.join('?' * len(part))})", part)):
+            out[d.rowid] = d
+    return out
+
+
+# --- sizes and sessions -------------------------------------------------------------------------
 def index_size(conn: sqlite3.Connection) -> int:
     """Bytes the index takes in the store file (needs the dbstat virtual table; else estimated)."""
     try:
         row = conn.execute(
             "SELECT sum(pgsize) FROM dbstat WHERE name IN ('search_postings', 'search_term', "
-            "'search_state', 'ix_search_postings_term', 'ix_search_term_crowded')").fetchone()
+            "'search_state', 'search_doclen', 'ix_search_postings_term', "
+            "'ix_search_term_crowded')").fetchone()
         return int(row[0] or 0)
     except sqlite3.OperationalError:
         row = conn.execute("SELECT sum(length(term) + length(docs) + length(weights)) "
@@ -211,17 +633,35 @@ def index_size(conn: sqlite3.Connection) -> int:
         return int(row[0] or 0)
 
 
-def index_session(session) -> int:
-    """`index_new_cases` on a SQLModel session's connection, inside its transaction.
-
-    Only a terminal's local store has the index: on another database (the central server's),
-    this does nothing."""
+def session_connection(session) -> sqlite3.Connection | None:
+    """The sqlite3 connection under a SQLModel session, or None on another database (the
+    central server's): only a terminal's local store has the index."""
     dbapi = session.connection().connection.driver_connection
     if not isinstance(dbapi, sqlite3.Connection):
+        return None
+    has = dbapi.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_state'").fetchone()
+    return dbapi if has else None
+
+
+def index_session(session) -> int:
+    """`index_new_cases` on a SQLModel session's connection, inside its transaction."""
+    conn = session_connection(session)
+    return index_new_cases(conn) if conn is not None else 0
+
+
+def snapshot_session(session, case_ids: Iterable[str]) -> dict[int, Doc]:
+    """`snapshot` on a session (before changing cases); {} where there is no index."""
+    conn = session_connection(session)
+    return snapshot(conn, case_ids) if conn is not None else {}
+
+
+def reindex_session(session, before: dict[int, Doc]) -> int:
+    """After changing cases in a session: new cases indexed, changed ones re-indexed (call it
+    after the session's changes are flushed, before commit)."""
+    conn = session_connection(session)
+    if conn is None:
         return 0
-    try:
-        return index_new_cases(dbapi)
-    except sqlite3.OperationalError as exc:
-        if "no such table: search_" in str(exc):
-            return 0
-        raise
+    session.flush()
+    moved = reindex(conn, before)
+    index_new_cases(conn, max_backlog=PULL_BACKLOG)
+    return moved

@@ -155,6 +155,7 @@ def _v5_kb(conn: sqlite3.Connection) -> None:
     for statement in V5_KB_TRIGGERS:
         conn.execute(statement)
 
+
 # The work order's lifecycle (models/domain/lifecycle.py): the last return's reason, a pending
 # extension request and the supervision count, kept on the case for the lead's queues; the
 # timeline's index by kind and time for the scoreboard.
@@ -163,6 +164,14 @@ ALTER TABLE "case" ADD COLUMN return_reason VARCHAR NOT NULL DEFAULT '';
 ALTER TABLE "case" ADD COLUMN extension_due_at VARCHAR(32);
 ALTER TABLE "case" ADD COLUMN supervised_count INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX ix_caseevent_kind_at ON caseevent (kind, at);
+"""
+
+# Search (issue 13): how many distinct terms each indexed case has (how much of a case a query
+# covers, without tokenising the case again at query time), as uint16 arrays in blocks of 4096
+# case rowids. Empty here: the index fills it as it indexes (an index made before is rebuilt,
+# its format being older).
+V7_SEARCH_DOCLEN = """
+CREATE TABLE search_doclen (block INTEGER NOT NULL PRIMARY KEY, counts BLOB NOT NULL);
 """
 
 
@@ -183,6 +192,7 @@ STEPS: list[Callable[[sqlite3.Connection], None]] = [
     _script(V4_SEARCH),
     _v5_kb,
     _script(V6_LIFECYCLE),
+    _script(V7_SEARCH_DOCLEN),
 ]
 
 LATEST = len(STEPS)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import select, text
 from sqlalchemy.dialects.sqlite import insert
 
+from models.cases.indexing import after_change, before_change
 from models.store import Store
 from models.store.tables import Case, CaseEvent, Category, Department
 from sync.protocol import PullResponse
@@ -34,6 +35,7 @@ def apply_pull(store: Store, resp: PullResponse) -> tuple[int, int]:
             s.execute(stmt.on_conflict_do_update(index_elements=["code"], set_={
                 c: stmt.excluded[c] for c in rows[0] if c != "code"}), rows)
         n_cases = n_events = 0
+        before = before_change(s, [c.id for c in resp.cases] + [e.case_id for e in resp.events])
         if resp.cases:
             busy = set(s.execute(text(
                 "SELECT DISTINCT case_id FROM outbox WHERE state = 'pending'")).scalars())
@@ -59,6 +61,7 @@ def apply_pull(store: Store, resp: PullResponse) -> tuple[int, int]:
                 s.execute(insert(CaseEvent.__table__).on_conflict_do_nothing(
                     index_elements=["id"]), rows)
             n_events = len(rows)
+        after_change(s, before)  # the search index follows pulled cases and repeat calls
         s.execute(text("INSERT OR REPLACE INTO meta (key, value) VALUES (:k, :v)"),
                   {"k": queue.CURSOR, "v": str(resp.cursor)})
         s.commit()

@@ -90,3 +90,21 @@ def test_table_output_rebuild_and_help(nyc_dir):
         assert option in help_text
     bad = hotline("search", data_dir=nyc_dir, check=False)
     assert bad.returncode != 0 and "TEXT" in bad.stderr
+
+
+def test_hotline_import_leaves_the_search_index_current(nyc_dir):
+    """`hotline import` writes the rows and their postings in one run: the store's index is at
+    the last row before any search, so `hotline search` has nothing to catch up."""
+    import sqlite3
+
+    conn = sqlite3.connect(nyc_dir / "hotline.db")
+    try:
+        watermark, docs = (conn.execute(
+            f"SELECT value FROM search_state WHERE key = '{k}'").fetchone()[0]
+            for k in ("watermark", "docs"))
+        top, count = conn.execute('SELECT max(rowid), count(*) FROM "case"').fetchone()
+    finally:
+        conn.close()
+    assert (watermark, docs) == (top, count) == (top, 1000)
+    out = hotline("search", "Blocked Driveway", "--json", "--limit", "3", data_dir=nyc_dir)
+    assert json.loads(out.stdout)["results"] and "search index" not in out.stderr

@@ -142,9 +142,15 @@ def test_user_mapping_file(store, tmp_path):
     assert cases(store)[0].external_id == "2026-7"
 
 
-def test_memory_stays_flat_as_the_file_grows(store, tmp_path):
+def test_memory_stays_flat_as_the_file_grows(store, tmp_path, monkeypatch):
     """Streamed: the peak for 100,000 rows is about that for 25,000 (a few batches in flight,
-    never the file). Both sizes fill the parse/write pipeline, so only growth would show."""
+    and the search postings of one segment, never the file). The segment is made small here so
+    that both sizes fill the pipeline and the index's buffers: only growth would show."""
+    from models.search import index as search_index
+
+    monkeypatch.setattr(search_index, "SEGMENT_POSTINGS", 150_000)
+    monkeypatch.setattr(search_index, "SEGMENT_TERMS", 30_000)
+
     def peak(rows: int) -> int:
         path = tmp_path / f"r{rows}.csv"
         with open(path, "w", encoding="utf-8", newline="") as f:

@@ -6,6 +6,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel import select
 
 from models.cases import attach_repeat_call, file_case, timeline
 from models.domain.case_shape import CaseDraft
@@ -93,13 +94,19 @@ def test_an_address_written_inside_the_text_counts_as_the_same_address(store):
     assert hits[0].id == there.id and "same address" in hits[0].why_text()
 
 
-def test_same_caller_with_a_similar_problem_comes_first(store):
+def test_same_caller_adds_to_a_text_match_but_does_not_outrank_a_better_one(store):
+    # The caller's other cases have their own section (caller history); among similar cases
+    # the same caller breaks a tie, and a phone number alone still finds the caller's cases.
     mine = _file(store, "路灯还是不亮", phone="13800001234", days_ago=20)
-    _file(store, "路灯不亮", phone="13911112222")
-    _file(store, "路灯不亮已经一周")
+    better = _file(store, "路灯不亮", phone="13911112222", days_ago=20)
+    twin = _file(store, "路灯还是不亮", days_ago=20)
     hits = _search(store, text="路灯不亮", phone="138 0000 1234")
-    assert hits[0].id == mine.id
-    assert hits[0].why_text()[0] == "same caller"
+    assert hits[0].id == better.id
+    at = [h.id for h in hits]
+    assert at.index(mine.id) < at.index(twin.id)  # the same text: the same caller first
+    assert "same caller" in hits[at.index(mine.id)].why_text()
+    alone = _search(store, phone="13800001234")
+    assert [h.id for h in alone] == [mine.id] and alone[0].why_text()[0] == "same caller"
 
 
 def test_recent_and_open_cases_are_named_and_preferred_among_equals(store):
@@ -222,3 +229,149 @@ def test_the_subject_a_caller_describes_outweighs_shared_details(store):
     hits = _search(store, text="松雅湖周边的交通安全问题：东四路路口车多车快，请相关部门处理。")
     assert [h.id for h in hits] == [subject.id, details.id]
     assert any(r.key.startswith("search.why.similar_") for r in hits[0].why)
+
+
+def _index_state(store) -> dict:
+    with store.raw() as conn:
+        return {**search_index.state(conn), "current": search_index.is_current(conn),
+                "top": search_index.backlog(conn)[1]}
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_an_import_leaves_search_ready_with_no_catch_up(store, tmp_path, monkeypatch, parallel):
+    """After `import_csv` the index holds every imported case (watermark at the last row, the
+    case count, the format): the first search finds them with catch-up switched off."""
+    _file(store, "先有的案件：油烟扰民")
+    path = tmp_path / "in.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write("case_id,created_at,address,category,description\n")
+        for i in range(3000):
+            f.write(f"r{i},2026-03-01 10:00:00,湖南路{i}号,路灯,湖南路{i}号的路灯不亮\n")
+        f.write("last,2026-03-02 10:00:00,5 Main St,Noise,Loud music every night\n")
+    assert import_csv(store, path, parallel=parallel).imported == 3001
+    st = _index_state(store)
+    assert st["current"] and st["watermark"] == st["top"] and st["docs"] == 3002
+    assert st["format"] == search_index.FORMAT
+
+    def no_catch_up(*_a, **_k):
+        raise AssertionError("search caught up after an import")
+    monkeypatch.setattr(search_index, "catch_up", no_catch_up)
+    assert [h.case_id for h in _search(store, text="music")] == ["last"]
+    hits = _search(store, text="路灯不亮", address="湖南路1234号")
+    assert hits[0].case_id == "r1234" and "same address" in hits[0].why_text()
+    with store.raw() as conn:
+        df = conn.execute("SELECT df FROM search_term WHERE term = '路灯'").fetchone()[0]
+    assert df == 3000
+
+
+def test_importing_into_a_store_with_cases_indexes_only_the_new_ones(store, tmp_path):
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text("case_id,description\na1,路灯不亮\na2,油烟扰民\n", encoding="utf-8")
+    second.write_text("case_id,description\na1,路灯不亮\nb1,马蜂窝在树上\n", encoding="utf-8")
+    import_csv(store, first)
+    report = import_csv(store, second)
+    assert (report.imported, report.duplicates) == (1, 1)
+    st = _index_state(store)
+    assert st["current"] and st["docs"] == 3
+    assert [h.case_id for h in _search(store, text="路灯")] == ["a1"]  # indexed once
+    assert [h.case_id for h in _search(store, text="马蜂窝")] == ["b1"]
+
+
+def test_a_crash_between_rows_and_index_is_caught_up_by_the_next_search(store, tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text("case_id,description\nc1,化粪池满了\n", encoding="utf-8")
+    import_csv(store, path)
+    with store.raw() as conn:  # as if the rows had committed and the process died
+        conn.execute("INSERT INTO search_state (key, value) VALUES ('watermark', 0) "
+                     "ON CONFLICT(key) DO UPDATE SET value = 0")
+        conn.execute("DELETE FROM search_postings")
+        conn.execute("DELETE FROM search_term")
+        conn.execute("UPDATE search_state SET value = 0 WHERE key = 'docs'")
+    assert not _index_state(store)["current"]
+    assert [h.case_id for h in _search(store, text="化粪池")] == ["c1"]
+    assert _index_state(store)["current"]
+
+
+def test_an_index_in_an_older_format_is_rebuilt(store):
+    case = _file(store, "健身房关门跑路")
+    with store.raw() as conn:
+        conn.execute("UPDATE search_state SET value = 1 WHERE key = 'format'")
+    assert [h.id for h in _search(store, text="健身房")] == [case.id]
+    assert _index_state(store)["format"] == search_index.FORMAT
+
+
+def test_one_text_and_a_chunk_give_the_same_terms():
+    from collections import Counter
+
+    from models.search.tokens import bulk_terms, text_terms
+
+    texts = [normalise(t) for t in ("小区里的树上有个大马蜂窝，化粪池满了", "Hornets NESTING in 5th Ave",
+                                    "路", "", "路灯不亮 abc 的 a 123", "預付卡退不了")]
+    docs, ids, names = bulk_terms(texts)
+    chunk = [Counter() for _ in texts]
+    for d, t in zip(docs.tolist(), ids.tolist(), strict=True):
+        chunk[d][names[t]] += 1
+    assert chunk == [Counter(text_terms(t)) for t in texts]
+    assert {"马蜂窝", "化粪池"} <= set(text_terms(texts[0]))  # jieba's dictionary words
+    assert "预付卡" in text_terms(texts[5])
+
+
+def test_places_and_boilerplate():
+    from models.search.tokens import place_terms, strip_boilerplate
+
+    places = place_terms(normalise("我家住在阳光小区2栋，龙蟠中路28号，A6区星沙镇"))
+    assert {"@w:阳光小区", "@w:阳光小区#2", "@w:龙蟠中路#28", "@w:星沙镇", "@w:a6区"} <= set(places)
+    assert "路灯" not in "".join(place_terms(normalise("路灯不亮")))
+    text = strip_boilerplate(normalise("尊敬的领导：您好！小区路灯不亮，请有关部门尽快处理，谢谢！"))
+    assert "小区路灯不亮" in text
+    for gone in ("尊敬", "领导", "您好", "有关部门", "处理", "谢谢"):
+        assert gone not in text
+
+
+def test_an_edit_moves_the_case_in_the_index(store):
+    from models.cases.edits import edit_case
+
+    case = _file(store, "路灯不亮已经一个星期", address="龙蟠中路28号")
+    other = _file(store, "路灯坏了")
+    edit_case(store, case.id, {"description": "树上有个马蜂窝", "address": "中山东路5号"}, "a01")
+    assert {h.id for h in _search(store, text="路灯")} == {case.id, other.id}  # its title still
+    edit_case(store, case.id, {"title": "马蜂窝"}, "a01")
+    assert [h.id for h in _search(store, text="路灯")] == [other.id]
+    assert [h.id for h in _search(store, text="马蜂窝")] == [case.id]
+    assert _search(store, text="马蜂窝", address="中山东路5号")[0].why_text()[0] == "same address"
+    with store.raw() as conn:
+        assert conn.execute("SELECT df FROM search_term WHERE term = '路灯'").fetchone()[0] == 1
+        assert conn.execute("SELECT count(*) FROM search_term WHERE term = '@a:龙蟠中路#28'"
+                            ).fetchone()[0] == 0
+    edit_case(store, case.id, {"category": "hornet_nest"}, "a01")  # no indexed field: no change
+    assert [h.id for h in _search(store, text="马蜂窝")] == [case.id]
+
+
+def test_a_repeat_calls_note_is_searchable_with_its_case(store):
+    case = _file(store, "小区门口有积水")
+    attach_repeat_call(store, case.id, "a02", phone="", note="下水道堵塞，化粪池也满了", at=AT)
+    hits = _search(store, text="化粪池")
+    assert [h.id for h in hits] == [case.id]
+    with store.raw() as conn:
+        assert conn.execute("SELECT df FROM search_term WHERE term = '积水'").fetchone()[0] == 1
+
+
+def test_a_pulled_update_moves_the_case_in_the_index(store, tmp_path):
+    from sync.client.apply import apply_pull
+    from sync.protocol import CaseWire, PullResponse
+
+    path = tmp_path / "in.csv"
+    path.write_text("case_id,description\np1,路灯不亮\np2,油烟扰民\n", encoding="utf-8")
+    import_csv(store, path)
+    with store.session() as s:
+        case = s.exec(select(Case).where(Case.external_id == "p1")).one()
+    wire = CaseWire.model_validate(case.model_dump(exclude={"sync_state"}))
+    changed = wire.model_copy(update={"description": "预付卡退不了", "version": case.version + 1})
+    new = wire.model_copy(update={"id": "00000000-0000-7000-8000-000000000001",
+                                  "external_id": "p3", "case_no": "S-1",
+                                  "description": "楼顶私自搭建彩钢房"})
+    apply_pull(store, PullResponse(cursor=1, cases=[changed, new], server_time=AT))
+    assert [h.case_id for h in _search(store, text="预付卡")] == ["p1"]
+    assert _search(store, text="路灯") == []
+    assert [h.case_id for h in _search(store, text="彩钢房")] == ["p3"]
+    assert _index_state(store)["current"]

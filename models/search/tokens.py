@@ -1,0 +1,294 @@
+"""The terms a case is indexed by and a query asks for, one text at a time or a chunk at a time.
+
+Both paths give exactly the same terms (tests/models/test_search.py compares them):
+- `text_terms(norm)`: one normalised text (a query, a filed case), in plain Python;
+- `bulk_terms(norms)`: thousands of normalised texts at once (an import, a rebuild), in numpy:
+  the chunk is one array of code points, and bigrams, lone characters and dictionary words are
+  found by array arithmetic, not by a Python loop per token.
+
+Terms:
+- Chinese: every overlapping character pair (路灯不亮 → 路灯 灯不 不亮: any two-character word
+  matches with no dictionary), a lone Han character, and every word of three or four characters
+  of jieba's dictionary found in the text (马蜂窝, 化粪池, 预付卡, 停车场): a whole word matched
+  is stronger evidence than its pairs. (jieba's own segmenter costs about 5 µs per character in
+  Python, 230 µs for a 45-character complaint: a million-row import cannot pay that; its
+  dictionary, matched as arrays, costs almost nothing.)
+- Latin words and numbers, case-folded and lightly stemmed (`normalise.word_form`), stopwords out.
+- Places (`place_terms`): compounds, roads, towns, schools, the anonymised A市 / A6区 forms, and
+  a road or compound with its number (龙蟠中路#28, 阳光小区#2): strong features of their own field.
+
+Petition boilerplate (尊敬的领导, 您好, 请有关部门尽快处理, 谢谢 …) is cut out before any of this
+(`strip_boilerplate`): every petition has it, so it only adds noise to both sides of a match.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from .normalise import HAN, STOPWORDS, word_form
+
+# --- boilerplate --------------------------------------------------------------------------------
+_BOILERPLATE = re.compile(
+    rf"尊敬的[{HAN}a-z0-9]{{0,8}}?(?:领导|书记|市长|县长|区长|主任|局长|政府|同志|市委)们?"
+    r"|(?:您|你|大家|领导)们?好"
+    r"|(?:恳请|请求|请|希望|望|盼望|盼)(?:有关|相关|各级|上级|职能)?(?:部门|领导|政府)?"
+    r"(?:能够|能|给予|尽快|及时|早日|帮忙|予以|认真|切实|高度)*"
+    r"(?:重视|关注|处理|解决|核实|调查|回复|答复|帮助|协调|过问|督促|查处|整治)"
+    r"|有关部门|相关部门|职能部门|有关领导"
+    r"|此致|敬礼|谢谢|感谢|辛苦了"
+    r"|(?:坐等|等待|期待|盼)(?:回复|答复|处理|解决)"
+    r"|x000d"
+)
+
+
+def strip_boilerplate(norm: str) -> str:
+    return _BOILERPLATE.sub(" ", norm) if norm else norm
+
+
+# --- places -------------------------------------------------------------------------------------
+_PLACE_SUFFIX = (
+    "小区|花园|花苑|家园|新村|公寓|大厦|广场|社区|宿舍|新城|山庄|名苑|雅苑|"
+    "大街|大道|胡同|路|街|巷|弄|"
+    "街道|镇|乡|村|"
+    "学院|大学|中学|小学|学校|幼儿园|医院|卫生院|市场|公园|车站|高速|"
+    "工业园|开发区|产业园|园区"
+)
+# A place: 2-4 Han characters (the name, and whatever stands before it), a suffix, maybe a number.
+_PLACE_RE = re.compile(rf"([{HAN}]{{2,4}})({_PLACE_SUFFIX})(?![灯费况线过途人面])"
+                       r"(?:(\d+)(?:号楼|号|栋|幢|座|单元))?")
+_CODED = re.compile(r"(?<![a-z0-9])([a-z]\d{0,2})(市|县|区)")  # the data's anonymised A市, A6区
+
+
+def place_terms(norm: str) -> list[str]:
+    """Place names in a normalised text: the text has no word boundaries, so each place suffix
+    (小区, 路, 镇, 学院 …) gives the name of its 2, 3 and 4 characters before it (住在阳光小区:
+    阳光小区, 在阳光小区, 住在阳光小区; the one another text shares is the name), and, with the
+    number that follows (28号, 2栋), the same names with that number (龙蟠中路#28)."""
+    return [t for _, t in place_spans(norm)]
+
+
+def place_spans(norm: str) -> list[tuple[int, str]]:
+    """`place_terms` with the position each was found at (to tell the texts of a joined chunk
+    apart: no place spans a NUL)."""
+    out: list[tuple[int, str]] = []
+    for m in _PLACE_RE.finditer(norm):
+        run, suffix, number = m.groups()
+        at = m.start()
+        for k in range(2, len(run) + 1):
+            place = "@w:" + run[-k:] + suffix
+            out.append((at, place))
+            if number:
+                out.append((at, f"{place}#{number}"))
+    for m in _CODED.finditer(norm):
+        out.append((m.start(), "@w:" + m.group(1) + m.group(2)))
+    return out
+
+
+# --- dictionary words (jieba's dictionary) --------------------------------------------------------
+MIN_WORD_FREQ = 3  # dictionary entries seen fewer times than this in jieba's corpus are left out
+
+
+def _dictionary_file():
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "dict.txt"
+    return path if path.exists() else None
+
+
+def _read_dictionary(path) -> dict[int, list[str]]:
+    """jieba's words of two, three and four Han characters (seen MIN_WORD_FREQ times or more)."""
+    han = re.compile(rf"[{HAN}]{{2,4}}")
+    out: dict[int, list[str]] = {2: [], 3: [], 4: []}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            parts = line.split(" ", 2)
+            if len(parts) >= 2 and han.fullmatch(parts[0]) and int(parts[1]) >= MIN_WORD_FREQ:
+                out[len(parts[0])].append(parts[0])
+    return out
+
+
+@cache
+def _dictionary() -> tuple[object, object, object]:
+    """jieba's words of two, three and four characters as sorted arrays of their code points
+    packed into integers. Read from the dictionary once, then from a cache file beside this
+    user's other caches (about 3 MB, loaded in milliseconds: the first search after a start
+    does not wait for the dictionary)."""
+    import os
+    from pathlib import Path
+
+    import numpy as np
+
+    empty = np.zeros(0, dtype=np.uint64)
+    path = _dictionary_file()
+    if path is None:
+        return empty, empty, empty
+    stat = path.stat()
+    cache_dir = os.environ.get("HOTLINE_CACHE_DIR")
+    if not cache_dir:
+        from platformdirs import user_cache_dir
+
+        cache_dir = user_cache_dir("hotline", appauthor=False)
+    cached = Path(cache_dir) / f"jieba-words-{stat.st_size}-{stat.st_mtime_ns}-{MIN_WORD_FREQ}.npz"
+    try:
+        with np.load(cached) as data:
+            return data["two"], data["three"], data["four"]
+    except (OSError, KeyError, ValueError):
+        pass
+    words = _read_dictionary(path)
+    arrays = []
+    for size in (2, 3, 4):
+        if not words[size]:
+            arrays.append(empty)
+            continue
+        cp = np.frombuffer("".join(words[size]).encode("utf-32-le"), dtype=np.uint32)
+        cp = cp.reshape(-1, size).astype(np.uint64)
+        code = np.zeros(len(cp), dtype=np.uint64)
+        for k in range(size):
+            code = (code << np.uint64(16)) | cp[:, k]
+        arrays.append(np.unique(code))
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez(tmp, two=arrays[0], three=arrays[1], four=arrays[2])
+        os.replace(tmp, cached)
+    except OSError:
+        pass  # no cache: the next process reads the dictionary again
+    return arrays[0], arrays[1], arrays[2]
+
+
+def non_words(pairs: list[str]) -> set[str]:
+    """The character pairs among `pairs` that are no two-character word of jieba's dictionary
+    (的是, 灯不: a pair that straddles two words)."""
+    import numpy as np
+
+    two = _dictionary()[0]
+    if not pairs or not len(two):
+        return set()
+    codes = np.array([(ord(p[0]) << 16) | ord(p[1]) for p in pairs], dtype=np.uint64)
+    return {p for p, known in zip(pairs, _isin_sorted(codes, two).tolist(), strict=True)
+            if not known}
+
+
+def _pack(word: str) -> int:
+    code = 0
+    for ch in word:
+        code = (code << 16) | ord(ch)
+    return code
+
+
+# --- one text -----------------------------------------------------------------------------------
+_RUN_RE = re.compile(rf"[{HAN}]+")
+_WORD_RE = re.compile(r"[a-z0-9]+")
+
+
+def text_terms(norm: str) -> list[str]:
+    """The text terms of one normalised text, boilerplate already cut (with repeats, in no set
+    order): `bulk_terms` of a chunk of one, so that both paths agree by construction."""
+    if not norm:
+        return []
+    _, term_ids, terms = bulk_terms([norm])
+    return [terms[i] for i in term_ids.tolist()]
+
+
+# --- a chunk of texts ---------------------------------------------------------------------------
+def bulk_terms(norms: list[str]):
+    """The text terms of many normalised texts: (doc, term) arrays and the term strings.
+
+    Returns `(docs, term_ids, terms)`: for each token, the index of its text in `norms` and the
+    index of its term in `terms`. The same tokens as `text_terms` of each text."""
+    import numpy as np
+
+    n = len(norms)
+    joined = "\x00".join(norms) + "\x00"
+    cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    lengths = np.fromiter((len(t) + 1 for t in norms), dtype=np.int64, count=n)
+    doc_of = np.repeat(np.arange(n, dtype=np.int32), lengths)
+    han = (((cp >= 0x3400) & (cp <= 0x4DBF)) | ((cp >= 0x4E00) & (cp <= 0x9FFF))
+           | ((cp >= 0xF900) & (cp <= 0xFAFF)))
+    c64 = cp.astype(np.uint64)
+    nxt = np.zeros_like(han)
+    nxt[:-1] = han[1:]
+    prv = np.zeros_like(han)
+    prv[1:] = han[:-1]
+    doc_parts, code_parts = [], []
+    # pairs: tag 1 in the top bits; lone characters: tag 2; dictionary words: their packed code
+    at = np.flatnonzero(han & nxt)
+    doc_parts.append(doc_of[at])
+    code_parts.append((np.uint64(1) << np.uint64(60)) | (c64[at] << np.uint64(16)) | c64[at + 1])
+    at = np.flatnonzero(han & ~prv & ~nxt)
+    doc_parts.append(doc_of[at])
+    code_parts.append((np.uint64(2) << np.uint64(60)) | c64[at])
+    _, three, four = _dictionary()
+    if len(three):
+        nxt2 = np.zeros_like(han)
+        nxt2[:-2] = han[2:]
+        at = np.flatnonzero(han & nxt & nxt2)
+        code = (c64[at] << np.uint64(32)) | (c64[at + 1] << np.uint64(16)) | c64[at + 2]
+        keep = _isin_sorted(code, three)
+        doc_parts.append(doc_of[at[keep]])
+        code_parts.append(code[keep] | (np.uint64(3) << np.uint64(60)))
+        if len(four):
+            nxt3 = np.zeros_like(han)
+            nxt3[:-3] = han[3:]
+            at = at[nxt3[at]]
+            code = ((c64[at] << np.uint64(48)) | (c64[at + 1] << np.uint64(32))
+                    | (c64[at + 2] << np.uint64(16)) | c64[at + 3])
+            keep = _isin_sorted(code, four)
+            doc_parts.append(doc_of[at[keep]])
+            code_parts.append(code[keep])  # four characters fill 64 bits: no tag, told by length
+    docs = np.concatenate(doc_parts)
+    codes = np.concatenate(code_parts)
+    uniq, inverse = np.unique(codes, return_inverse=True)
+    terms = [_unpack(int(c)) for c in uniq]
+    term_ids = inverse.astype(np.int64)
+    # Latin words and numbers: found by the regular expression over the whole chunk (in order,
+    # so the k-th word starts at the k-th word start), mapped through a table of distinct words.
+    alnum = ((cp >= 97) & (cp <= 122)) | ((cp >= 48) & (cp <= 57))
+    if alnum.any():
+        before = np.zeros_like(alnum)
+        before[1:] = alnum[:-1]
+        starts = np.flatnonzero(alnum & ~before)
+        found = _WORD_RE.findall(joined)
+        distinct = dict.fromkeys(found)
+        index = {t: i for i, t in enumerate(terms)}
+        for w in distinct:
+            if w in STOPWORDS:
+                distinct[w] = -1
+                continue
+            form = word_form(w)
+            i = index.get(form)
+            if i is None:
+                i = index[form] = len(terms)
+                terms.append(form)
+            distinct[w] = i
+        ids = np.fromiter(map(distinct.__getitem__, found), dtype=np.int64, count=len(found))
+        keep = ids >= 0
+        docs = np.concatenate([docs, doc_of[starts[keep]]])
+        term_ids = np.concatenate([term_ids, ids[keep]])
+    return docs.astype(np.int64), term_ids, terms
+
+
+def _isin_sorted(values, table):
+    import numpy as np
+
+    pos = np.minimum(np.searchsorted(table, values), len(table) - 1)
+    return table[pos] == values
+
+
+def _unpack(code: int) -> str:
+    tag = code >> 60
+    if (code >> 48) & 0xFFF:  # a four-character word: its first character fills the top bits
+        tag = 4
+    if tag == 1:
+        return chr((code >> 16) & 0xFFFF) + chr(code & 0xFFFF)
+    if tag == 2:
+        return chr(code & 0xFFFF)
+    if tag == 3:
+        return chr((code >> 32) & 0xFFFF) + chr((code >> 16) & 0xFFFF) + chr(code & 0xFFFF)
+    return (chr((code >> 48) & 0xFFFF) + chr((code >> 32) & 0xFFFF) + chr((code >> 16) & 0xFFFF)
+            + chr(code & 0xFFFF))
