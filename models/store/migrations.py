@@ -107,6 +107,13 @@ CREATE INDEX ix_search_postings_term ON search_postings (term);
 """
 
 
+# The terminal's own clock beside the server's receipt time (`models.domain.case_shape`:
+# `taken_at`); NULL for cases saved before it existed.
+V5_TAKEN_AT = """
+ALTER TABLE "case" ADD COLUMN taken_at VARCHAR(32);
+"""
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(conn: sqlite3.Connection) -> None:
         for statement in sql.split(";"):
@@ -122,6 +129,7 @@ STEPS: list[Callable[[sqlite3.Connection], None]] = [
     _script(V2_INTAKE),
     _v3_outbox,
     _script(V4_SEARCH),
+    _script(V5_TAKEN_AT),
 ]
 
 LATEST = len(STEPS)

@@ -85,6 +85,7 @@ class Case(CaseRecord, SQLModel, table=True):
     co_departments: list[str] = _json_list()
     due_at: datetime | None = _time(nullable=True)
     resolved_at: datetime | None = _time(nullable=True)
+    taken_at: datetime | None = _time(nullable=True)
     sync_state: str = "local"  # local (not yet on the server) | synced | imported
 
 
