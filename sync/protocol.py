@@ -38,8 +38,9 @@ MAX_PULL_LIMIT = 2000  # changes per pull page
 
 # Every integer and string a request carries is bounded, so that no value reaches the database
 # that its column cannot hold (a 4xx naming the field, never a 500).
-MAX_SEQ = 2**53  # a terminal's sequence numbers (and `resume_from`, `ack_from`)
-MAX_CURSOR = 2**62  # the server's change cursor
+# JSON's safe integers (2^53 - 1): exact in every client, whatever parses its numbers as doubles.
+MAX_SEQ = 2**53 - 1  # a terminal's sequence numbers (and `resume_from`, `ack_from`)
+MAX_CURSOR = 2**53 - 1  # the server's change cursor
 MAX_COUNT = 2**31 - 1  # counts stored in 32-bit columns (queue depth)
 MAX_PROTOCOL = 1000  # the X-Hotline-Protocol header
 MAX_OFFSET = 1_000_000  # paging offsets (GET /v1/cases, /v1/audit)
