@@ -34,6 +34,7 @@ from .text import clean_text
 # Lengths, in characters (after cleaning).
 MAX_DESCRIPTION = 20_000  # typed at intake (and a note, a resolution)
 MAX_IMPORTED_TEXT = 200_000  # imported history (an admin's `hotline import --server`) may be longer
+MAX_IMPORTED_LINE = 1_000  # ... and so may its one-line fields (LA 311 districts run to 96)
 MAX_NAME = 60
 MAX_TITLE = 200
 MAX_ADDRESS = 300
@@ -223,13 +224,13 @@ def _imported_intake(values: dict[str, Any], problems: list[Problem]) -> None:
         except PhoneError as exc:
             problems.append(Problem("caller_phone", f"phone.{exc}", {"value": str(phone)[:40]}))
     for name in ("category", "lead_department"):  # the source's own names, one line each
-        _text(name, values.get(name), problems)
+        _text(name, values.get(name), problems, imported=True)
     co = values.get("co_departments") or []
     if len(co) > MAX_CO_DEPARTMENTS:
         problems.append(Problem("co_departments", "departments.too_many",
                                 {"count": len(co), "limit": MAX_CO_DEPARTMENTS}))
     for code in co[:MAX_CO_DEPARTMENTS]:
-        _text("co_departments", code, problems)
+        _text("co_departments", code, problems, imported=True)
 
 
 def check_field_value(name: str, value: Any, catalogue: CatalogueLookup | None = None) -> Any:
@@ -386,8 +387,8 @@ def _text(name: str, raw: Any, problems: list[Problem], *, imported: bool = Fals
     multiline = name in _MULTILINE_FIELDS or name == "note"
     text = clean_text(raw, multiline=multiline)
     limit = TEXT_LIMITS.get(name, MAX_DATA_TEXT)
-    if imported and multiline:
-        limit = MAX_IMPORTED_TEXT
+    if imported:
+        limit = MAX_IMPORTED_TEXT if multiline else MAX_IMPORTED_LINE
     if len(text) > limit:
         code = {"description": "description.too_long", "caller_name": "name.too_long"}.get(
             name, "text.too_long")

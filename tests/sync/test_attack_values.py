@@ -74,11 +74,14 @@ def test_an_admins_import_may_be_longer_but_not_unbounded(server, make_user, db_
     admin = Terminal(server.url, make_user("root", "admin"))
     history = dict(source="import:gov_messages_zh", created_at="2019-04-25T09:32:09+08:00",
                    updated_at="2019-04-25T09:32:09+08:00", status="resolved")
-    long_ok = wire_case(description="长" * 150_000, external_id="g-1", **history)
+    long_ok = wire_case(description="长" * 150_000, district="区" * 96, external_id="g-1",
+                        **history)
     too_long = wire_case(description="长" * 200_001, external_id="g-2", **history)
-    results = admin.results(create(long_ok), create(too_long))
-    assert [r["outcome"] for r in results] == ["applied", "rejected"]
+    line_too_long = wire_case(district="区" * 1_001, external_id="g-3", **history)
+    results = admin.results(create(long_ok), create(too_long), create(line_too_long))
+    assert [r["outcome"] for r in results] == ["applied", "rejected", "rejected"]
     assert "description" in results[1]["reason"] and "200000" in results[1]["reason"]
+    assert "district" in results[2]["reason"] and "1000" in results[2]["reason"]
 
 
 def _check(r: httpx.Response, status: int, field: str) -> None:
