@@ -51,8 +51,18 @@ LATEST_TIME = datetime(2200, 1, 1, tzinfo=UTC)  # ... to 2199 (the server's own 
 ID_PATTERN = r"^[^\s\x00-\x1f\x7f-\x9f]*$"
 Id = Annotated[str, StringConstraints(max_length=64, pattern=ID_PATTERN)]
 ClientId = Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=ID_PATTERN)]
-# Integers in a request body are JSON integers (strict: not true/false, not 1.5, not "7").
-Seq = Annotated[int, Field(ge=1, le=MAX_SEQ, strict=True)]
+
+
+def _json_integer(value: object) -> object:
+    """A request body's integers are JSON integers: not true/false and not "7" (pydantic's lax
+    mode would take both); 7.0 is one (JSON Schema's own rule), 7.5 is not (pydantic refuses)."""
+    if isinstance(value, bool | str | bytes):
+        raise ValueError("must be a JSON integer")
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
+Seq = Annotated[JsonInt, Field(ge=1, le=MAX_SEQ)]
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -95,7 +105,7 @@ class Mutation(_Wire):
 class PushRequest(_Wire):
     client_id: ClientId
     mutations: list[Mutation] = Field(max_length=MAX_BATCH)
-    queue_depth: int = Field(default=0, ge=0, le=MAX_COUNT, strict=True,
+    queue_depth: JsonInt = Field(default=0, ge=0, le=MAX_COUNT,
                              description="what the terminal still holds (for shift leads)")
     oldest_at: WireTime | None = None
     resume_from: Seq | None = Field(default=None, description=(
@@ -133,12 +143,12 @@ class PushResponse(_Wire):
 
 class PullRequest(_Wire):
     client_id: ClientId
-    cursor: int = Field(default=0, ge=0, le=MAX_CURSOR, strict=True)
-    limit: int = Field(default=1000, ge=1, le=MAX_PULL_LIMIT, strict=True)
-    horizon_days: int = Field(default=30, ge=0, le=3660, strict=True,
-                              description="other agents' cases created within this many days")
-    ack_from: int = Field(default=0, ge=0, le=MAX_SEQ, strict=True,
-                          description="report non-applied outcomes of seqs >= this")
+    cursor: JsonInt = Field(default=0, ge=0, le=MAX_CURSOR)
+    limit: JsonInt = Field(default=1000, ge=1, le=MAX_PULL_LIMIT)
+    horizon_days: JsonInt = Field(default=30, ge=0, le=3660,
+                                  description="other agents' cases created within this many days")
+    ack_from: JsonInt = Field(default=0, ge=0, le=MAX_SEQ,
+                              description="report non-applied outcomes of seqs >= this")
 
 
 class CaseWire(CaseRecord):
