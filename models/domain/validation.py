@@ -476,6 +476,8 @@ def _data_value(field: str, value: Any, problems: list[Problem]) -> Any:
 def _choice(name: str, raw: str, problems: list[Problem]):
     """A closed vocabulary's value from its value, label or alias (its default when empty)."""
     kind = VOCABULARIES[name]
+    if raw in kind._value2member_map_:  # the stored value itself (every pushed case): no search
+        return kind(raw)
     try:
         return kind.parse(raw, kind.default())
     except ValueError:

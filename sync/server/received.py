@@ -22,6 +22,7 @@ the import limits; the author is still the importing admin, version 1 and counte
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -109,9 +110,15 @@ def _live(wire: CaseWire, values: dict[str, Any], user: User, received: datetime
         **checked.values, **clean_record(own), "id": own["id"], "case_no": own["case_no"],
         "external_id": None, "source": "local", "created_at": received, "updated_at": received,
         "taken_at": terminal_time(wire.created_at, received),
-        "due_at": add_working_days(received, checked.due_days) if dispatched else None,
+        "due_at": _due(received, checked.due_days) if dispatched else None,
         "resolved_at": None, "agent": user.id, "version": 1, **dict.fromkeys(COUNTERS, 0),
     }
+
+
+@lru_cache(maxsize=64)
+def _due(received: datetime, days: int) -> datetime:
+    """The due date from the receipt (one per batch and category's days: the calendar is slow)."""
+    return add_working_days(received, days)
 
 
 def _imported(values: dict[str, Any], user: User, received: datetime) -> dict[str, Any]:
