@@ -62,7 +62,7 @@ def _json_integer(value: object) -> object:
 
 
 JsonInt = Annotated[int, BeforeValidator(_json_integer)]
-Seq = Annotated[JsonInt, Field(ge=1, le=MAX_SEQ)]
+Seq = Annotated[int, Field(ge=1, le=MAX_SEQ), BeforeValidator(_json_integer)]
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
