@@ -12,10 +12,19 @@ answers 426 with `{"error": "client_too_old", ...}` and the client stops with a 
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from models.domain.case_shape import CaseRecord
 from models.domain.mutations import Mutations
@@ -26,6 +35,54 @@ PROTOCOL_HEADER = "X-Hotline-Protocol"
 MAX_BATCH = 500  # mutations per push request
 MAX_BODY_BYTES = 8 * 1024 * 1024  # the server refuses bigger requests (413)
 MAX_PULL_LIMIT = 2000  # changes per pull page
+
+# Every integer and string a request carries is bounded, so that no value reaches the database
+# that its column cannot hold (a 4xx naming the field, never a 500).
+# JSON's safe integers (2^53 - 1): exact in every client, whatever parses its numbers as doubles.
+MAX_SEQ = 2**53 - 1  # a terminal's sequence numbers (and `resume_from`, `ack_from`)
+MAX_CURSOR = 2**53 - 1  # the server's change cursor
+MAX_COUNT = 2**31 - 1  # counts stored in 32-bit columns (queue depth)
+MAX_PROTOCOL = 1000  # the X-Hotline-Protocol header
+MAX_OFFSET = 1_000_000  # paging offsets (GET /v1/cases, /v1/audit)
+EARLIEST_TIME = datetime(1970, 1, 1, tzinfo=UTC)  # times a request may carry: 1970 ...
+LATEST_TIME = datetime(2200, 1, 1, tzinfo=UTC)  # ... to 2199 (the server's own checks are tighter)
+
+# No control characters, no spaces (NUL in an id or filter broke PostgreSQL queries).
+ID_PATTERN = r"^[^\s\x00-\x1f\x7f-\x9f]*$"
+Id = Annotated[str, StringConstraints(max_length=64, pattern=ID_PATTERN)]
+ClientId = Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=ID_PATTERN)]
+
+
+def _json_integer(value: object) -> object:
+    """A request body's integers are JSON integers: not true/false and not "7" (pydantic's lax
+    mode would take both); 7.0 is one (JSON Schema's own rule), 7.5 is not (pydantic refuses)."""
+    if isinstance(value, bool | str | bytes):
+        raise ValueError("must be a JSON integer")
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
+Seq = Annotated[int, Field(ge=1, le=MAX_SEQ), BeforeValidator(_json_integer)]
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_text(value: object) -> object:
+    """A time on the wire is ISO 8601 text (not a number of seconds, which pydantic would take)."""
+    if isinstance(value, str | bytes) and not _ISO_DATE.match(
+            value if isinstance(value, str) else value.decode("latin-1")):
+        raise ValueError("give an ISO 8601 date-time with its zone, e.g. 2026-03-10T09:15:00+08:00")
+    if isinstance(value, int | float):
+        raise ValueError("give an ISO 8601 date-time with its zone, not a number")
+    return value
+
+
+def _plausible(value: datetime) -> datetime:
+    if not EARLIEST_TIME <= value < LATEST_TIME:
+        raise ValueError("a time must lie between 1970-01-01 and 2199-12-31")
+    return value
+
+
+WireTime = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_plausible)]
 
 __all__ = ["Mutations"]  # the mutation names, defined once in models.domain.mutations
 
@@ -38,18 +95,28 @@ class _Wire(BaseModel):
 
 
 class Mutation(_Wire):
-    seq: int = Field(ge=1, description="the client's sequence number: strictly increasing, no gaps")
-    name: str = Field(max_length=64)
-    case_id: str = Field(default="", max_length=64)
-    at: AwareDatetime | None = Field(default=None, description="the terminal's clock when saved (shown, never trusted)")
+    seq: Seq = Field(description="the client's sequence number: strictly increasing, no gaps")
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")
+    case_id: Id = ""
+    at: WireTime | None = Field(default=None, description="the terminal's clock when saved (kept for the record, never trusted)")
     payload: dict[str, Any] = Field(default_factory=dict)
 
 
 class PushRequest(_Wire):
-    client_id: str = Field(min_length=8, max_length=64)
+    client_id: ClientId
     mutations: list[Mutation] = Field(max_length=MAX_BATCH)
-    queue_depth: int = Field(default=0, ge=0, description="what the terminal still holds (for shift leads)")
-    oldest_at: AwareDatetime | None = None
+    queue_depth: JsonInt = Field(default=0, ge=0, le=MAX_COUNT,
+                             description="what the terminal still holds (for shift leads)")
+    oldest_at: WireTime | None = None
+    resume_from: Seq | None = Field(default=None, description=(
+        "\"I hold nothing below this seq\": every change this terminal numbered below it was "
+        "settled (the server's word deleted it from the outbox). Send it after a 409 "
+        "sequence_gap whose expected_seq is below the lowest seq the terminal still holds: the "
+        "server's database was restored from an older backup. When the server expects a lower "
+        "seq, it records the jump (audit action `sync.seq_jump`, for shift leads) and continues "
+        "from this seq, so the held changes are applied, not lost; the batch must then start at "
+        "it. When the server already expects this seq or a later one, the field changes "
+        "nothing. Never send it to skip a change the terminal still holds."))
 
 
 class ConflictInfo(_Wire):
@@ -75,12 +142,13 @@ class PushResponse(_Wire):
 
 
 class PullRequest(_Wire):
-    client_id: str = Field(min_length=8, max_length=64)
-    cursor: int = Field(default=0, ge=0)
-    limit: int = Field(default=1000, ge=1, le=MAX_PULL_LIMIT)
-    horizon_days: int = Field(default=30, ge=0, le=3660,
-                              description="other agents' cases created within this many days")
-    ack_from: int = Field(default=0, ge=0, description="report non-applied outcomes of seqs >= this")
+    client_id: ClientId
+    cursor: JsonInt = Field(default=0, ge=0, le=MAX_CURSOR)
+    limit: JsonInt = Field(default=1000, ge=1, le=MAX_PULL_LIMIT)
+    horizon_days: JsonInt = Field(default=30, ge=0, le=3660,
+                                  description="other agents' cases created within this many days")
+    ack_from: JsonInt = Field(default=0, ge=0, le=MAX_SEQ,
+                              description="report non-applied outcomes of seqs >= this")
 
 
 class CaseWire(CaseRecord):
@@ -173,7 +241,8 @@ class ErrorBody(_Wire):
     on, a sentence for people, and the extras some codes carry."""
 
     error: str = Field(description="e.g. unauthorized, forbidden, not_found, sequence_gap, "
-                                   "too_large, invalid_request, invalid_batch, client_too_old")
+                                   "too_large, invalid_request, invalid_batch, client_too_old, "
+                                   "too_many_failures (429), unavailable (503), internal (500)")
     detail: str = Field(description="what went wrong, for people (the client shows it)")
     expected_seq: int | None = Field(default=None, description="sequence_gap: the seq the server expects")
     min_protocol: int | None = Field(default=None, description="client_too_old: the oldest protocol served")
@@ -197,3 +266,32 @@ class FieldChange(_Wire):
 class FieldsPayload(_Wire):
     fields: dict[str, FieldChange]
     base_version: int | None = None
+
+
+class Health(_Wire):
+    """`GET /healthz`: whether the server can reach its database (503 when it cannot)."""
+
+    ok: bool
+    database: str = Field(description="`ok`, or why the database did not answer")
+    protocol: int
+    min_protocol: int
+
+
+class AuditEntry(_Wire):
+    """One read of case data, as `GET /v1/audit` lists them (for shift leads and admins).
+
+    Actions: `cases.list` (a page of `GET /v1/cases`: the ids listed), `cases.read` (one case by
+    `GET /v1/cases/{id}`), `pull` (other users' cases sent to a terminal: their ids, and the
+    cursor window in `detail`), `sync.seq_jump` (a terminal's `resume_from` skipped seqs the
+    server expected: `detail` says from which to which)."""
+
+    id: int
+    at: datetime
+    user_id: str
+    role: str
+    action: str
+    address: str = ""
+    client_id: str = ""
+    case_count: int = 0
+    case_ids: list[str] = Field(default_factory=list)
+    detail: dict[str, Any] = Field(default_factory=dict)

@@ -61,33 +61,48 @@ def server_cmd(config: Path | None, db_url: str | None, host: str | None, port: 
 
 @click.group("user")
 def user_group() -> None:
-    """Users of the central server (roles: agent, lead, admin) and their API tokens."""
+    """Users of the central server (roles: agent, lead, admin) and their API tokens.
+
+    Every command takes the server's database with --db or HOTLINE_DB (default: server.db in
+    the data dir)."""
 
 
-@user_group.command("add")
-@click.argument("user_id")
-@click.option("--role", type=click.Choice(["agent", "lead", "admin"]), default="agent", show_default=True)
-@click.option("--db", "db_url", default="", help="The server's database URL (default: server.db in the data dir).")
-@click.option("--expires-days", type=float, default=None, help="Token lifetime (default: no expiry).")
-@common_options
-def user_add_cmd(user_id: str, role: str, db_url: str, expires_days: float | None, ctx: Context) -> None:
-    """Create a user and print its API token (once: only a hash is stored)."""
-    from sync.server.auth import add_user
+_DB_HELP = "The server's database URL (env HOTLINE_DB; default: server.db in the data dir)."
+
+
+def _user_db(db_url: str, ctx: Context):
+    """The server's database, migrated (a user command may be the first thing run on it)."""
     from sync.server.db import Database
     from sync.server.migrate import upgrade
 
     db = Database(db_url or _default_db(ctx))
     upgrade(db)
+    return db
+
+
+@user_group.command("add")
+@click.argument("user_id")
+@click.option("--role", type=click.Choice(["agent", "lead", "admin"]), default="agent", show_default=True)
+@click.option("--db", "db_url", default="", envvar="HOTLINE_DB", help=_DB_HELP)
+@click.option("--expires-days", type=float, default=None, help="Token lifetime (default: no expiry).")
+@common_options
+def user_add_cmd(user_id: str, role: str, db_url: str, expires_days: float | None, ctx: Context) -> None:
+    """Create a user and print its API token (once: only a hash is stored)."""
+    from sync.server.auth import add_user
+
+    db = _user_db(db_url, ctx)
     try:
         token = add_user(db, user_id, role, expires_days=expires_days)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
+    finally:
+        db.dispose()
     click.echo(token)
 
 
 @user_group.command("token")
 @click.argument("user_id")
-@click.option("--db", "db_url", default="", help="The server's database URL (default: server.db in the data dir).")
+@click.option("--db", "db_url", default="", envvar="HOTLINE_DB", help=_DB_HELP)
 @click.option("--keep-old", is_flag=True, help="Leave the user's other tokens valid.")
 @click.option("--expires-days", type=float, default=None, help="Token lifetime (default: no expiry).")
 @common_options
@@ -95,14 +110,88 @@ def user_token_cmd(user_id: str, db_url: str, keep_old: bool, expires_days: floa
                    ctx: Context) -> None:
     """Issue a new token for a user (rotation: the old ones stop working) and print it."""
     from sync.server.auth import new_token
-    from sync.server.db import Database
 
+    db = _user_db(db_url, ctx)
     try:
-        token = new_token(Database(db_url or _default_db(ctx)), user_id, revoke_old=not keep_old,
-                          expires_days=expires_days)
+        token = new_token(db, user_id, revoke_old=not keep_old, expires_days=expires_days)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
+    finally:
+        db.dispose()
     click.echo(token)
+
+
+@user_group.command("list")
+@click.option("--db", "db_url", default="", envvar="HOTLINE_DB", help=_DB_HELP)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per user.")
+@common_options
+def user_list_cmd(db_url: str, as_json: bool, ctx: Context) -> None:
+    """Every user: role, enabled or disabled, live tokens and when the last one expires."""
+    from sync.server.auth import list_users
+
+    db = _user_db(db_url, ctx)
+    try:
+        found = list_users(db)
+    finally:
+        db.dispose()
+    for u in found:
+        expires = u["expires_at"].isoformat(timespec="seconds") if u["expires_at"] else ""
+        if as_json:
+            click.echo(json.dumps({**u, "created_at": u["created_at"].isoformat(),
+                                   "expires_at": expires or None}, ensure_ascii=False))
+        else:
+            state = "disabled" if u["disabled"] else "enabled"
+            click.echo(f"{u['id']:<20} {u['role']:<6} {state:<9} tokens {u['tokens']}"
+                       + (f"  expires {expires}" if expires else "  no expiry" if u["tokens"] else ""))
+
+
+def _set_state(user_id: str, db_url: str, ctx: Context, *, disabled: bool) -> None:
+    from sync.server.auth import set_disabled
+
+    db = _user_db(db_url, ctx)
+    try:
+        set_disabled(db, user_id, disabled)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.dispose()
+    click.echo(f"{user_id}: {'disabled' if disabled else 'enabled'}", err=True)
+
+
+@user_group.command("disable")
+@click.argument("user_id")
+@click.option("--db", "db_url", default="", envvar="HOTLINE_DB", help=_DB_HELP)
+@common_options
+def user_disable_cmd(user_id: str, db_url: str, ctx: Context) -> None:
+    """Cut a user off at once: every request with any of their tokens gets 401."""
+    _set_state(user_id, db_url, ctx, disabled=True)
+
+
+@user_group.command("enable")
+@click.argument("user_id")
+@click.option("--db", "db_url", default="", envvar="HOTLINE_DB", help=_DB_HELP)
+@common_options
+def user_enable_cmd(user_id: str, db_url: str, ctx: Context) -> None:
+    """Let a disabled user in again (with the tokens they had that are still live)."""
+    _set_state(user_id, db_url, ctx, disabled=False)
+
+
+@user_group.command("remove")
+@click.argument("user_id")
+@click.option("--db", "db_url", default="", envvar="HOTLINE_DB", help=_DB_HELP)
+@common_options
+def user_remove_cmd(user_id: str, db_url: str, ctx: Context) -> None:
+    """Remove a user and their tokens (what they did stays recorded under their id)."""
+    from sync.server.auth import remove_user
+
+    db = _user_db(db_url, ctx)
+    try:
+        tokens = remove_user(db, user_id)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.dispose()
+    click.echo(f"{user_id}: removed, with {tokens} token(s)", err=True)
 
 
 @click.command("sync")

@@ -52,8 +52,11 @@ class CaseRecord(CaseIntake):
     case_no: str  # human-readable, e.g. A3F2-261126-0007
     external_id: str | None = None  # the source system's id, for imported cases
     source: str = "local"  # local | import:<mapping>
-    created_at: AwareDatetime
+    created_at: AwareDatetime  # on the server: when the server received it (see taken_at)
     updated_at: AwareDatetime
+    # The terminal's own clock when the case was taken, kept for the record beside the server's
+    # receipt time (`created_at`); None when the terminal's clock was implausible.
+    taken_at: AwareDatetime | None = None
     caller_withheld: bool = False
     status: str = "open"  # models.domain.enums.Status
     due_at: AwareDatetime | None = None

@@ -148,3 +148,14 @@ class EventKind(Labelled):
     EXTENSION_REFUSED = "extension_refused"
     REMINDED = "reminded"  # 催办: the deadline has passed
 
+
+class Satisfaction(Labelled):
+    """What a caller said on the callback (回访); "" until someone asks."""
+
+    SATISFIED = "satisfied"
+    BASICALLY_SATISFIED = "basically_satisfied"
+    UNSATISFIED = "unsatisfied"
+
+    @classmethod
+    def aliases(cls) -> dict[str, str]:
+        return {"非常满意": "satisfied", "dissatisfied": "unsatisfied", "not_satisfied": "unsatisfied"}

@@ -28,7 +28,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from .enums import EventKind, Labelled, Status
+from .enums import EventKind, Labelled, Satisfaction, Status
 from .messages import Problem, ValidationFailed
 from .text import clean_text
 
@@ -61,12 +61,6 @@ class ReturnReason(Labelled):
     INSUFFICIENT_INFORMATION = "insufficient_information"
     DUPLICATE = "duplicate"
     OTHER = "other"
-
-
-class Satisfaction(Labelled):
-    SATISFIED = "satisfied"
-    BASICALLY_SATISFIED = "basically_satisfied"
-    UNSATISFIED = "unsatisfied"
 
 
 class Role(StrEnum):

@@ -177,6 +177,69 @@ DOMAIN_STRINGS: dict[str, tuple[str, str]] = {  # key -> (en, zh)
     "problem.note.too_long": (
         "The note is {length} characters; shorten it to at most {limit}.",
         "说明有 {length} 个字符，请缩短到 {limit} 个以内。"),
+    # what arrives over the wire: lengths, identifiers, times, vocabularies, event data
+    "problem.text.too_long": (
+        "{field} is {length} characters; shorten it to at most {limit}.",
+        "{field} 有 {length} 个字符，请缩短到 {limit} 个以内。"),
+    "problem.id.required": (
+        "{field} is missing: it needs an identifier.",
+        "缺少 {field}：必须有标识。"),
+    "problem.id.too_long": (
+        "{field} is {length} characters; an identifier has at most {limit}.",
+        "{field} 有 {length} 个字符，标识最多 {limit} 个。"),
+    "problem.id.not_printable": (
+        "{field} contains spaces or control characters; an identifier is printable characters only.",
+        "{field} 含有空格或控制字符，标识只能由可打印字符组成。"),
+    "problem.source.unknown": (
+        "“{value}” is not a case source; use local or import:<mapping>.",
+        "“{value}”不是工单来源，请使用 local 或 import:<映射名>。"),
+    "problem.time.naive": (
+        "{field} has no time zone; give one (e.g. 2026-03-10T09:15:00+08:00).",
+        "{field} 没有时区，请注明（例如 2026-03-10T09:15:00+08:00）。"),
+    "problem.time.out_of_range": (
+        "{field} {value} is outside {earliest} to {latest}; check the clock that made it.",
+        "{field} {value} 不在 {earliest} 至 {latest} 之间，请检查产生它的时钟。"),
+    "problem.satisfaction.unknown": (
+        "“{value}” is not a callback answer; use satisfied, basically satisfied or unsatisfied.",
+        "“{value}”不是回访结果，请使用满意、基本满意或不满意。"),
+    "problem.coordinate.out_of_range": (
+        "{field} {value} is not on the globe (at most ±{limit}).",
+        "{field} {value} 超出范围（最多 ±{limit}）。"),
+    "problem.departments.too_many": (
+        "{count} co-handling departments; choose at most {limit}.",
+        "协办单位有 {count} 个，最多选择 {limit} 个。"),
+    "problem.phone.not_e164": (
+        "“{value}” is not a stored phone number (E.164, e.g. +8613812345678).",
+        "“{value}”不是规范的电话号码（E.164，例如 +8613812345678）。"),
+    "problem.event.unknown": (
+        "“{value}” is not a kind of timeline event.",
+        "“{value}”不是办理记录的类型。"),
+    "problem.data.not_object": (
+        "An event's data must be an object of named values.",
+        "办理记录的附加数据必须是键值对象。"),
+    "problem.data.too_many": (
+        "An event's data has {count} values; at most {limit}.",
+        "办理记录的附加数据有 {count} 项，最多 {limit} 项。"),
+    "problem.data.bad_key": (
+        "“{value}” is not a data name (lower-case letters, digits and _).",
+        "“{value}”不是有效的数据名（小写字母、数字和 _）。"),
+    "problem.data.bad_value": (
+        "{field} must be text, a number, true/false or a short list of codes.",
+        "{field} 必须是文字、数字、真/假或简短的代码列表。"),
+    # who may change what (the server's rule: sync/server/rules.py)
+    "problem.rule.not_own_case": (
+        "Case {case_no} was filed by {owner}; only its agent or a shift lead may edit it or "
+        "move it through its steps ({change}).",
+        "工单 {case_no} 由 {owner} 受理，只有受理人或值班长可以修改或办理（{change}）。"),
+    "problem.rule.lead_only": (
+        "Only a shift lead may record “{kind}”.",
+        "只有值班长可以记录“{kind}”。"),
+    "problem.rule.not_an_event": (
+        "A “{kind}” event comes only with the case itself, never added later.",
+        "“{kind}”记录只能随工单一起产生，不能事后添加。"),
+    "problem.rule.import_admin_only": (
+        "Only an admin may send imported history (source {source}); import with an admin's token.",
+        "只有管理员可以导入历史工单（来源 {source}），请使用管理员的令牌导入。"),
     # similar-case search: why a prior case is shown
     "search.why.same_caller": ("same caller", "同一来电人"),
     "search.why.same_address": ("same address", "同一地址"),

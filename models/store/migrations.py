@@ -174,6 +174,12 @@ V7_SEARCH_DOCLEN = """
 CREATE TABLE search_doclen (block INTEGER NOT NULL PRIMARY KEY, counts BLOB NOT NULL);
 """
 
+# The terminal's own clock beside the server's receipt time (`models.domain.case_shape`:
+# `taken_at`); NULL for cases saved before it existed.
+V8_TAKEN_AT = """
+ALTER TABLE "case" ADD COLUMN taken_at VARCHAR(32);
+"""
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(conn: sqlite3.Connection) -> None:
@@ -193,6 +199,7 @@ STEPS: list[Callable[[sqlite3.Connection], None]] = [
     _v5_kb,
     _script(V6_LIFECYCLE),
     _script(V7_SEARCH_DOCLEN),
+    _script(V8_TAKEN_AT),
 ]
 
 LATEST = len(STEPS)

@@ -3,13 +3,17 @@
 `create_app(settings)` migrates the database (Alembic), seeds the reference data once, and mounts
 one router per resource (`routers/`):
 
-- `server`: `GET /healthz` (no auth), `GET /v1/me`;
+- `server`: `GET /healthz` (no auth; checks the database), `GET /v1/me`;
 - `sync`: `POST /v1/push`, `POST /v1/pull`, the sync protocol (`sync.protocol`), for terminals;
-- `cases`: `GET /v1/cases`, `GET /v1/cases/{id}`, cases on the server (any role);
+- `cases`: `GET /v1/cases`, `GET /v1/cases/{id}`, cases on the server (any role, audited);
 - `leads`: `GET /v1/conflicts`, `POST /v1/conflicts/{id}/resolve`, `GET /v1/terminals`,
-  `GET /v1/mutations`, for shift leads and admins;
-- `open311`: `/open311/v2/...`, Open311 GeoReport v2, read-only and public;
+  `GET /v1/mutations`, `GET /v1/audit`, for shift leads and admins;
+- `open311`: `/open311/v2/...`, Open311 GeoReport v2, read-only and public (what it publishes
+  is a setting);
 - `/docs`, `/openapi.json`.
+
+In front of them the gate (`gate.Gate`): the body limit (413) and the bearer token of every
+`/v1/` request, checked before the body is read (401, 429 after too many failures).
 
 No state that matters lives in the process: run as many as you like on one PostgreSQL.
 """
@@ -24,9 +28,10 @@ from fastapi import FastAPI
 from sync.protocol import PROTOCOL_HEADER
 
 from . import migrate
-from .body_limit import BodyLimit
+from .auth import Throttle
 from .db import Database
 from .errors import install_error_handlers
+from .gate import Gate
 from .reference import seed_reference
 from .routers import cases, leads, open311, server, sync
 from .settings import ServerSettings
@@ -45,7 +50,8 @@ def create_app(settings: ServerSettings | Database | str, *, min_protocol: int |
     app = FastAPI(title="Hotline central server", version="1", lifespan=_lifespan,
                   description="Sync protocol for hotline terminals, case API and Open311 GeoReport v2.")
     app.state.settings, app.state.db = settings, db  # read by sync.server.deps
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(Gate, limit=settings.max_body_bytes, db=db,
+                       throttle=Throttle(settings.auth_max_failures, settings.auth_window_s))
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
@@ -65,7 +71,8 @@ def _settings_and_database(given: ServerSettings | Database | str,
         settings = ServerSettings(**(settings.model_dump() | changes))
     if not settings.db and db is None:
         raise ValueError("no database: give settings.db (HOTLINE_DB, --db) a URL or a path")
-    return settings, db or Database(settings.db)
+    return settings, db or Database(settings.db, timeout_s=settings.db_timeout_s,
+                                    connect_timeout_s=settings.db_connect_timeout_s)
 
 
 @asynccontextmanager

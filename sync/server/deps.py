@@ -3,9 +3,12 @@ there by `create_app`), the user behind the bearer token, role checks and the sy
 check. Module-level functions, so a test can replace any of them with
 `app.dependency_overrides[deps.current_user] = lambda: User("boss", "lead")`.
 
-Routers use the `Annotated` aliases (`DB`, `Agent`, `Lead`, `Protocol`, ...). Checks that do no
-I/O are `async def`: they run on the event loop instead of costing a trip through the request
-thread pool; `current_user` reads the database, so it is a plain `def` (run in that pool).
+The token itself is checked before the request's body is read, by the ASGI gate
+(`sync.server.gate`), which leaves the user in the request's scope; `current_user` reads it
+from there (and declares the bearer scheme in the OpenAPI document). Routers use the
+`Annotated` aliases (`DB`, `Agent`, `Lead`, `Protocol`, ...). Checks that do no I/O are
+`async def`: they run on the event loop instead of costing a trip through the request thread
+pool.
 """
 
 from __future__ import annotations
@@ -13,13 +16,21 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from .auth import ROLES, AuthError, User, authenticate
+from sync.protocol import MAX_PROTOCOL
+
+from .auth import ROLES, User
 from .db import Database
 from .errors import ApiError
 from .settings import ServerSettings
 
 LEAD_ROLES = ("lead", "admin")
+USER_KEY = "hotline.user"  # where the gate leaves the signed-in user, in the request's scope
+
+bearer = HTTPBearer(auto_error=False, description=(
+    "An API token (`hotline user add` / `hotline user token`). Checked before the body is "
+    "read; failures are logged and, past a limit per client address, answered 429."))
 
 
 async def settings(request: Request) -> ServerSettings:
@@ -34,17 +45,15 @@ Settings = Annotated[ServerSettings, Depends(settings)]
 DB = Annotated[Database, Depends(database)]
 
 
-def current_user(db: DB, authorization: Annotated[str, Header()] = "") -> User:
-    """The user whose token is in `Authorization: Bearer <token>`; 401 without a valid one."""
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+async def current_user(request: Request, _credentials: Annotated[
+        HTTPAuthorizationCredentials | None, Depends(bearer)] = None) -> User:
+    """The user whose token is in `Authorization: Bearer <token>`, as the gate found it; 401
+    without one (the gate answers first for every /v1 request)."""
+    user = request.scope.get(USER_KEY)
+    if user is None:
         raise ApiError(401, "unauthorized", "a bearer token is required",
                        headers={"WWW-Authenticate": "Bearer"})
-    try:
-        return authenticate(db, token.strip())
-    except AuthError as exc:
-        raise ApiError(401, "unauthorized", str(exc),
-                       headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
+    return user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
@@ -71,8 +80,8 @@ Agent = Annotated[User, Depends(any_role)]
 Lead = Annotated[User, Depends(lead_role)]
 
 
-async def protocol_version(settings: Settings,
-                           x_hotline_protocol: Annotated[int | None, Header()] = None) -> int:
+async def protocol_version(settings: Settings, x_hotline_protocol: Annotated[
+        int | None, Header(ge=0, le=MAX_PROTOCOL)] = None) -> int:
     """The terminal's sync protocol (`X-Hotline-Protocol`); 426 below the server's minimum."""
     version = x_hotline_protocol or 0
     if version < settings.min_protocol:

@@ -10,17 +10,25 @@ try/except. Open311 answers in its spec's own shape instead (`routers/open311.py
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
+from models.domain.messages import ValidationFailed
 from sync.protocol import ErrorBody
 
 from .conflicts import NotFound
+from .db import is_unavailable
 from .push import Forbidden, Gap, Rejected
+
+log = logging.getLogger("hotline.server")
+RETRY_AFTER_S = 5  # what a 503 asks the client to wait
 
 
 class ApiError(Exception):
@@ -45,9 +53,51 @@ async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
 
 async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = exc.errors()
-    detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors[:5])
+    detail = "; ".join(_sentence(e) for e in errors[:5])
     return error_response(422, "invalid_request", detail,
-                          errors=json.loads(json.dumps(errors[:20], default=str)))
+                          errors=json.loads(json.dumps(errors[:20], default=_safe)))
+
+
+def _sentence(e: dict[str, Any]) -> str:
+    where = ".".join(str(p) for p in e["loc"])
+    why = (e.get("ctx") or {}).get("error") if e.get("type") == "json_invalid" else None
+    return f"{where}: {e['msg']}" + (f" ({why})" if why else "")
+
+
+def _safe(value: Any) -> str:
+    """How a value pydantic names in an error is echoed: as text, short, and valid Unicode."""
+    return str(value)[:200].encode("utf-8", "replace").decode("utf-8")
+
+
+async def _invalid_value(_request: Request, exc: ValidationFailed) -> JSONResponse:
+    """A value the domain's rules refuse (`models.domain.validation`), naming its field."""
+    errors = [{"type": p.code, "loc": ["body", p.field], "msg": p.message("en")}
+              for p in exc.problems]
+    return error_response(422, "invalid_request", "; ".join(f"{e['loc'][1]}: {e['msg']}"
+                                                            for e in errors), errors=errors)
+
+
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The database is away, refused, timed out or was cancelled: 503, try again later."""
+    log.warning("database unavailable on %s %s: %s: %s", request.method, request.url.path,
+                type(exc).__name__, str(exc).splitlines()[0][:200] if str(exc) else "")
+    return error_response(503, "unavailable", "the database is not answering; try again shortly",
+                          headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
+async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+    if is_unavailable(exc):
+        return await _unavailable(request, exc)
+    return await _internal(request, exc)
+
+
+async def _internal(request: Request, exc: Exception) -> JSONResponse:
+    """A bug: the traceback goes to the server's log, the client gets a sentence."""
+    if is_unavailable(exc):
+        return await _unavailable(request, exc)
+    log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal", "the server failed on this request (a bug, logged "
+                                           "on the server); it was not completed")
 
 
 async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
@@ -76,7 +126,10 @@ def install_error_handlers(app: FastAPI) -> None:
     for exc_class, handler in [(ApiError, _api_error), (RequestValidationError, _invalid_request),
                                (HTTPException, _http_error), (Gap, _gap),
                                (Forbidden, _forbidden), (Rejected, _rejected),
-                               (NotFound, _not_found)]:
+                               (NotFound, _not_found), (ValidationFailed, _invalid_value),
+                               (OperationalError, _unavailable), (PoolTimeout, _unavailable),
+                               (DisconnectionError, _unavailable), (DBAPIError, _database_error),
+                               (Exception, _internal)]:
         app.add_exception_handler(exc_class, handler)
 
 
@@ -89,6 +142,9 @@ _MEANING = {
     422: "The request is malformed (`invalid_request`, with `errors`) or the batch is "
          "inconsistent (`invalid_batch`)",
     426: "The terminal's sync protocol is older than `min_protocol` (`client_too_old`)",
+    429: "Too many failed sign-ins from this address: wait `Retry-After` seconds "
+         "(`too_many_failures`)",
+    503: "The database is not answering: try again after `Retry-After` seconds (`unavailable`)",
 }
 
 

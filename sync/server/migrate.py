@@ -37,6 +37,7 @@ def upgrade(db: Database, revision: str = "head") -> tuple[str, str]:
     cfg = _config()
     with db.write_engine.begin() as conn:
         if db.is_pg:
+            conn.execute(text("SET LOCAL statement_timeout = 0"))  # a migration may be long
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
         before = MigrationContext.configure(conn).get_current_revision() or ""
         cfg.attributes["connection"] = conn

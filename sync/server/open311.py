@@ -1,10 +1,16 @@
 """Open311 GeoReport v2, read-only: services (our categories) and service requests (our cases),
 in the spec's field names. The HTTP side is `routers/open311.py`.
 
-Caller names and phone numbers are never published; a request's id is its case number."""
+Public, so it publishes what a city may show anyone (`Publish`, from the server's settings):
+the category, status, dates, agency and a coarse location (lat/long rounded, by default to 3
+decimals, about 100 m; the district in place of the address). Descriptions and resolutions
+(free text that may name people) and exact addresses only when the city turns them on
+(`open311_descriptions`, `open311_addresses`). Caller names and phone numbers never. A
+request's id is its case number."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +25,15 @@ from .db import Database
 MAX_REQUESTS = 1000
 
 
+@dataclass(frozen=True)
+class Publish:
+    """What a published request shows beyond the category, status, dates and agency."""
+
+    descriptions: bool = False
+    addresses: bool = False
+    location_decimals: int = 3
+
+
 def services(db: Database) -> list[dict[str, Any]]:
     with db.reader() as s:
         rows = list(s.execute(select(Category).order_by(Category.code)).scalars())
@@ -29,7 +44,8 @@ def services(db: Database) -> list[dict[str, Any]]:
 
 def find_requests(db: Database, *, service_request_id: str | None = None,
                   service_code: str | None = None, start_date: datetime | None = None,
-                  end_date: datetime | None = None, status: str | None = None) -> list[dict[str, Any]]:
+                  end_date: datetime | None = None, status: str | None = None,
+                  publish: Publish = Publish()) -> list[dict[str, Any]]:
     """The spec's query: by ids (comma-separated), else created within [start, end] (default
     the last 90 days); then by service codes and open/closed; newest first, at most 1000."""
     q = select(Case)
@@ -49,16 +65,16 @@ def find_requests(db: Database, *, service_request_id: str | None = None,
     q = q.order_by(col(Case.created_at).desc()).limit(MAX_REQUESTS)
     cats, depts = _names(db)
     with db.reader() as s:
-        return [_request(c, cats, depts) for c in s.execute(q).scalars()]
+        return [_request(c, cats, depts, publish) for c in s.execute(q).scalars()]
 
 
-def find_request(db: Database, request_id: str) -> dict[str, Any] | None:
+def find_request(db: Database, request_id: str, publish: Publish = Publish()) -> dict[str, Any] | None:
     """One service request by case number (or id); None if unknown."""
     cats, depts = _names(db)
     with db.reader() as s:
         case = s.execute(select(Case).where((col(Case.case_no) == request_id)
                                             | (col(Case.id) == request_id))).scalars().first()
-    return None if case is None else _request(case, cats, depts)
+    return None if case is None else _request(case, cats, depts, publish)
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -72,7 +88,8 @@ def _names(db: Database) -> tuple[dict[str, str], dict[str, str]]:
     return cats, depts
 
 
-def _request(case: Case, cats: dict[str, str], depts: dict[str, str]) -> dict[str, Any]:
+def _request(case: Case, cats: dict[str, str], depts: dict[str, str],
+             publish: Publish) -> dict[str, Any]:
     try:
         is_open = Status(case.status).is_open
     except ValueError:
@@ -80,19 +97,25 @@ def _request(case: Case, cats: dict[str, str], depts: dict[str, str]) -> dict[st
     return {
         "service_request_id": case.case_no,
         "status": "open" if is_open else "closed",
-        "status_notes": case.resolution or None,
+        "status_notes": (case.resolution or None) if publish.descriptions else None,
         "service_name": cats.get(case.category, case.category) or None,
         "service_code": case.category or None,
-        "description": case.description,
+        "description": case.description if publish.descriptions else None,
         "agency_responsible": depts.get(case.lead_department, case.lead_department) or None,
         "service_notice": None,
         "requested_datetime": _iso(case.created_at),
         "updated_datetime": _iso(case.updated_at),
         "expected_datetime": _iso(case.due_at),
-        "address": case.address or None,
+        "address": (case.address if publish.addresses else case.district) or None,
         "address_id": None,
         "zipcode": None,
-        "lat": case.lat,
-        "long": case.lon,
+        "lat": _coarse(case.lat, publish),
+        "long": _coarse(case.lon, publish),
         "media_url": None,
     }
+
+
+def _coarse(value: float | None, publish: Publish) -> float | None:
+    if value is None:
+        return None
+    return value if publish.addresses else round(value, publish.location_decimals)

@@ -7,6 +7,7 @@ restored or replaced database) gets `reset` and a full snapshot from zero.
 
 Scope: the terminal's own cases always; other cases created within `horizon_days` (the local
 search replica); events of those cases; reference data; conflicts (its own; every one for leads).
+A page that carries other users' cases is recorded in the audit log (`audit`, action `pull`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sync.protocol import (
     PullResponse,
 )
 
+from . import audit
 from .auth import User
 from .db import Database, current_version
 from .push import Forbidden
@@ -37,7 +39,18 @@ from .tables import changelog, client, conflict, mutation
 MAX_ACKS = 1000
 
 
-def pull(db: Database, user: User, req: PullRequest) -> PullResponse:
+def pull(db: Database, user: User, req: PullRequest, address: str = "") -> PullResponse:
+    """A page of changes; other users' cases in it are recorded in the audit log first."""
+    response = _page(db, user, req)
+    others = [c.id for c in response.cases if c.agent != user.id]
+    if others:
+        audit.record(db, user, "pull", client_id=req.client_id, address=address, case_ids=others,
+                     detail={"cursor_from": req.cursor if not response.reset else 0,
+                             "cursor_to": response.cursor})
+    return response
+
+
+def _page(db: Database, user: User, req: PullRequest) -> PullResponse:
     with db.reader() as s:
         current = current_version(s)
         reset = req.cursor > current

@@ -10,6 +10,15 @@ A mutation that fails validation is *rejected* with its reason and recorded: it 
 the ones behind it. Batches are applied optimistically; if the database refuses one (say, a
 unique constraint), the batch is redone with a savepoint per mutation so only the culprit is
 rejected.
+
+What the server stamps itself on a new case or event (author, time, derived status, version,
+counters) is `received`; who may change which case is `rules`. A case number already taken on
+the server is not refused: the case is numbered `<number>-2` (or the next free suffix), applied,
+and the answer's reason says so; the terminal gets the new number on its next pull.
+
+`resume_from` (the terminal holds nothing below that seq, after the server's database was
+restored from an older backup): when the server expects a lower seq, the jump is recorded in
+the audit log and the terminal's sequence continues from there.
 """
 
 from __future__ import annotations
@@ -17,13 +26,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlmodel import Session, col
 
 from models.cases import record_event_in
@@ -33,7 +43,7 @@ from models.domain.ids import new_id
 from models.domain.messages import Problem, ValidationFailed
 from models.domain.text import clean_text
 from models.domain.timeutil import now
-from models.domain.validation import check_field_value, check_record
+from models.domain.validation import MAX_ID, check_field_value, check_id
 from models.store.tables import Case, CaseEvent
 from sync.protocol import (
     CaseCreatePayload,
@@ -47,8 +57,9 @@ from sync.protocol import (
     PushResponse,
 )
 
+from . import audit, received, rules
 from .auth import User
-from .db import Database, current_version, log_changes
+from .db import UNAVAILABLE, Database, current_version, log_changes
 from .tables import client, conflict, mutation
 
 
@@ -91,13 +102,23 @@ class _Batch:
     session: Session
     user: User
     client_id: str
+    received: datetime  # the server's receipt time: what it stamps on new cases and events
     cases: dict[str, Case] = field(default_factory=dict)  # ORM rows of existing cases
     created: set[str] = field(default_factory=set)  # created in this batch, maybe not yet inserted
     new_cases: list[dict] = field(default_factory=list)  # buffered inserts (Core: fast)
     new_events: list[dict] = field(default_factory=list)
     event_ids: set[str] = field(default_factory=set)
     external_ids: set[str] = field(default_factory=set)
+    case_nos: set[str] = field(default_factory=set)  # numbers taken (stored, or in this batch)
+    notes: dict[int, str] = field(default_factory=dict)  # seq -> what an applied one should say
     changes: list[tuple[str, str]] = field(default_factory=list)
+    _catalogue: received.BatchCatalogue | None = None
+
+    @property
+    def catalogue(self) -> received.BatchCatalogue:
+        if self._catalogue is None:
+            self._catalogue = received.BatchCatalogue(self.session)
+        return self._catalogue
 
 
 def _reason(exc: ValidationError) -> str:
@@ -110,8 +131,10 @@ def _reason(exc: ValidationError) -> str:
 
 def _prefetch(b: _Batch, muts: list[Mutation]) -> None:
     ids = {m.case_id for m in muts if m.case_id}
-    create_ext = [m.payload.get("case", {}).get("external_id") for m in muts
-                  if m.name == Mutations.CASE_CREATE and isinstance(m.payload.get("case"), dict)]
+    creates = [m.payload["case"] for m in muts
+               if m.name == Mutations.CASE_CREATE and isinstance(m.payload.get("case"), dict)]
+    create_ext = [c.get("external_id") for c in creates]
+    numbers = [n for c in creates if _queryable(n := c.get("case_no"))]
     event_ids: list[str] = []
     for m in muts:
         if m.name == Mutations.CASE_CREATE:
@@ -122,13 +145,22 @@ def _prefetch(b: _Batch, muts: list[Mutation]) -> None:
     if ids:
         for case in s.execute(select(Case).where(col(Case.id).in_(ids))).scalars():
             b.cases[case.id] = case
-    ext = [e for e in create_ext if e]
+    if numbers:
+        b.case_nos |= set(s.execute(select(Case.case_no).where(col(Case.case_no).in_(numbers)))
+                          .scalars())
+    ext = [e for e in create_ext if _queryable(e)]
     if ext:
         b.external_ids |= set(s.execute(select(Case.external_id).where(col(Case.external_id).in_(ext)))
                               .scalars())
-    ev = [e for e in event_ids if isinstance(e, str)]
+    ev = [e for e in event_ids if _queryable(e)]
     if ev:
         b.event_ids |= set(s.execute(select(CaseEvent.id).where(col(CaseEvent.id).in_(ev))).scalars())
+
+
+def _queryable(value: Any) -> bool:
+    """An identifier the database may be asked about (a NUL in a query is PostgreSQL's error,
+    not the mutation's); others are refused by validation later, naming their field."""
+    return isinstance(value, str) and check_id("id", value) is None
 
 
 def _apply(b: _Batch, m: Mutation) -> tuple[str, list[ConflictInfo]]:
@@ -150,30 +182,61 @@ def _create(b: _Batch, m: Mutation) -> str:
     c = p.case
     if c.id != m.case_id:
         raise Rejected("case id in the payload differs from the mutation's case_id")
-    problems = check_record(c.model_dump())
-    if problems:
-        raise Rejected(_problems(problems))
+    try:
+        case = received.new_case(c, b.user, b.received, b.catalogue)
+    except ValidationFailed as exc:
+        raise Rejected(_problems(exc.problems)) from None
     if c.id in b.cases or c.id in b.created:
         raise Rejected(f"case {c.id} already exists")
-    if c.external_id and c.external_id in b.external_ids:
-        raise Rejected(f"a case with external id {c.external_id!r} already exists")
+    if case["external_id"] and case["external_id"] in b.external_ids:
+        raise Rejected(f"a case with external id {case['external_id']!r} already exists")
+    imported = received.is_import(case["source"])
+    events = []
     for e in p.events:
         if e.case_id != c.id:
             raise Rejected(f"event {e.id} belongs to another case")
-        if e.kind not in EventKind.values():
-            raise Rejected(f"unknown event kind {e.kind!r}")
-        if e.id in b.event_ids:
+        if not imported and e.kind not in received.WITH_A_NEW_CASE:
+            raise Rejected(f"kind: a new case brings only its created event and notes; send "
+                           f"{e.kind!r} as its own event (case.event.v1)")
+        try:
+            event = received.new_event(e, b.user, b.received, imported=imported)
+        except ValidationFailed as exc:
+            raise Rejected(_problems(exc.problems, prefix="event.")) from None
+        if e.id in b.event_ids or any(x["id"] == e.id for x in events):
             raise Rejected(f"event {e.id} already exists")
-    b.new_cases.append(c.model_dump() | {"sync_state": "synced"})
+        if e.kind == EventKind.CREATED and not imported:
+            event["data"] = received.created_event_data(case, event["data"])
+        events.append(event)
+    number = _free_number(b, case["case_no"])
+    if number != case["case_no"]:
+        b.notes[m.seq] = (f"case number {case['case_no']} was taken on the server: this case is "
+                          f"numbered {number}")
+        case["case_no"] = number
+    b.case_nos.add(number)
+    b.new_cases.append(case | {"sync_state": "synced"})
     b.created.add(c.id)
-    if c.external_id:
-        b.external_ids.add(c.external_id)
+    if case["external_id"]:
+        b.external_ids.add(case["external_id"])
     b.changes.append(("case", c.id))
-    for e in p.events:
-        b.new_events.append(e.model_dump())
-        b.event_ids.add(e.id)
-        b.changes.append(("event", e.id))
+    for event in events:
+        b.new_events.append(event)
+        b.event_ids.add(event["id"])
+        b.changes.append(("event", event["id"]))
     return "applied"
+
+
+def _free_number(b: _Batch, number: str) -> str:
+    """`number` when no case has it yet, else the first free `<number>-k` (k = 2, 3, ...)."""
+    if number not in b.case_nos:
+        return number
+    base = number[:MAX_ID - 8]
+    taken = b.case_nos | set(b.session.execute(
+        select(Case.case_no).where(col(Case.case_no).startswith(base + "-", autoescape=True)))
+        .scalars())
+    k = 2
+    while f"{base}-{k}" in taken:
+        k += 1
+    return f"{base}-{k}"
 
 
 def _flush_new(b: _Batch) -> None:
@@ -202,28 +265,34 @@ def _event(b: _Batch, m: Mutation) -> str:
     except ValidationError as exc:
         raise Rejected(_reason(exc)) from None
     if e.kind not in EventKind.values():
-        raise Rejected(f"unknown event kind {e.kind!r}")
+        raise Rejected(f"kind: unknown event kind {e.kind[:40]!r}")
     if (m.name == Mutations.CASE_NOTE) != (e.kind == EventKind.NOTE):
         raise Rejected(f"{m.name} cannot carry an event of kind {e.kind!r}")
-    if e.kind == EventKind.NOTE and not clean_text(e.note):
-        raise Rejected("a note needs text")
-    case = _case(b, e.case_id)
+    case = _case(b, e.case_id) if len(e.case_id) <= MAX_ID else None
     if case is None or e.case_id != m.case_id:
-        raise Rejected(f"unknown case {e.case_id}")
+        raise Rejected(f"unknown case {e.case_id[:MAX_ID]}")
+    problem = rules.refusal(b.user, case, e.kind)
+    if problem is not None:
+        raise Rejected(_problems([problem]))
+    try:
+        event = received.new_event(e, b.user, b.received)
+    except ValidationFailed as exc:
+        raise Rejected(_problems(exc.problems, prefix="event.")) from None
     if e.id in b.event_ids:
         raise Rejected(f"event {e.id} already exists")
-    record_event_in(b.session, case, EventKind(e.kind), e.agent, e.at, e.note, e.data,
-                    event_id=e.id, queue=False)
-    case.updated_at = max(case.updated_at, e.at)
+    record_event_in(b.session, case, EventKind(e.kind), event["agent"], event["at"],
+                    event["note"], event["data"], event_id=e.id, queue=False)
     b.event_ids.add(e.id)
     b.changes += [("case", case.id), ("event", e.id)]
     return "applied"
 
 
-def _problems(problems: list[Problem]) -> str:
+def _problems(problems: list[Problem], prefix: str = "") -> str:
     """A refusal's reason: each problem with the field it names, in English (the terminal shows
     the reason as the server gave it)."""
-    return "; ".join(f"{p.field}: {p.message('en')}" for p in problems)
+    def name(p: Problem) -> str:
+        return p.field if p.field.startswith(prefix) else prefix + p.field
+    return "; ".join(f"{name(p)}: {p.message('en')}" for p in problems[:10])
 
 
 def _fields(b: _Batch, m: Mutation) -> tuple[str, list[ConflictInfo]]:
@@ -239,13 +308,16 @@ def _fields(b: _Batch, m: Mutation) -> tuple[str, list[ConflictInfo]]:
     case = _case(b, m.case_id)
     if case is None:
         raise Rejected(f"unknown case {m.case_id}")
+    problem = rules.refusal(b.user, case, rules.FIELDS)
+    if problem is not None:
+        raise Rejected(_problems([problem]))
     try:
-        new_values = {f: check_field_value(f, ch.new) for f, ch in p.fields.items()}
+        new_values = {f: check_field_value(f, ch.new, b.catalogue) for f, ch in p.fields.items()}
     except ValidationFailed as exc:
         raise Rejected(_problems(exc.problems)) from None
     conflicts: list[ConflictInfo] = []
     changed = False
-    at = now()
+    at = b.received
     for name, change in p.fields.items():
         current = getattr(case, name)
         if current == change.old:  # three-way: the server still has what the terminal saw
@@ -254,7 +326,8 @@ def _fields(b: _Batch, m: Mutation) -> tuple[str, list[ConflictInfo]]:
         elif current == new_values[name]:
             continue  # both sides made the same change
         else:
-            info = ConflictInfo(field=name, base=change.old, theirs=current, mine=new_values[name])
+            info = ConflictInfo(field=name, base=_as_stored(name, change.old), theirs=current,
+                                mine=new_values[name])
             conflicts.append(info)
             cid = new_id()
             b.session.execute(insert(conflict).values(
@@ -270,10 +343,19 @@ def _fields(b: _Batch, m: Mutation) -> tuple[str, list[ConflictInfo]]:
     return ("conflict" if conflicts else "applied"), conflicts
 
 
+def _as_stored(name: str, value: Any) -> Any:
+    """The terminal's `old` as a conflict record keeps it: cleaned like a new value, or None when
+    it is no value the field could hold (it is only what the terminal said it saw)."""
+    try:
+        return check_field_value(name, value)
+    except ValidationFailed:
+        return None
+
+
 def push(db: Database, user: User, req: PushRequest, protocol: int) -> PushResponse:
     try:
         return _push(db, user, req, protocol, safe=False)
-    except (Gap, Forbidden, Rejected, OperationalError):
+    except (Gap, Forbidden, Rejected, *UNAVAILABLE):
         raise
     except Exception:  # a mutation the database (or a bug) refuses: find it, reject only it
         return _push(db, user, req, protocol, safe=True)
@@ -287,13 +369,20 @@ def _push(db: Database, user: User, req: PushRequest, protocol: int, *, safe: bo
     with db.writer() as s:
         row = _lock_client(s, db, req.client_id, user, protocol)
         expected = row.last_seq + 1
+        jumped = None
+        if req.resume_from is not None and req.resume_from > expected:
+            jumped = (expected, req.resume_from)  # restored from an older backup: continue
+            expected = req.resume_from
+            if muts and muts[0].seq < expected:
+                raise Rejected(f"resume_from is {expected}, but the batch holds seq "
+                               f"{muts[0].seq} below it")
         old = [m for m in muts if m.seq < expected]
         known = _first_deliveries(s, req.client_id, [m.seq for m in old])
         fresh = [m for m in muts if m.seq >= expected]
         for i, m in enumerate(fresh):
             if m.seq != expected + i:
                 raise Gap(expected + i, m.seq)
-        b = _Batch(s, user, req.client_id)
+        b = _Batch(s, user, req.client_id, received)
         _prefetch(b, fresh)
         results = [_replayed(m, known.get(m.seq)) for m in old]
         records = []
@@ -304,7 +393,10 @@ def _push(db: Database, user: User, req: PushRequest, protocol: int, *, safe: bo
                                 case_id=m.case_id, payload_hash=payload_hash(m),
                                 outcome=result.outcome, reason=result.reason, user_id=user.id,
                                 client_at=m.at, received_at=received))
-        last_seq = fresh[-1].seq if fresh else row.last_seq
+        last_seq = fresh[-1].seq if fresh else expected - 1
+        if jumped is not None:
+            audit.record_in(s, user, "sync.seq_jump", client_id=req.client_id, detail={
+                "expected_seq": jumped[0], "resume_from": jumped[1], "skipped": jumped[1] - jumped[0]})
         version = _commit(b, req, records, last_seq, received, protocol)
     results.sort(key=lambda r: r.seq)
     return PushResponse(results=results, last_seq=last_seq, server_time=received, cursor=version)
@@ -346,13 +438,15 @@ def _apply_recorded(b: _Batch, m: Mutation, *, safe: bool) -> MutationResult:
         else:
             outcome, conflicts = _apply(b, m)
     except Rejected as exc:
-        outcome, reason = "rejected", str(exc)
-    except OperationalError:
+        # A reason may quote what the terminal sent: stored and shown as one clean line.
+        outcome, reason = "rejected", clean_text(str(exc), multiline=False)[:2000]
+    except UNAVAILABLE:
         raise  # the database is unwell: the whole batch fails and is retried
     except (IntegrityError, DataError, StatementError, ValueError, TypeError) as exc:
         if not safe:
             raise
-        outcome, reason = "rejected", f"refused by the database: {exc!s:.200}"
+        outcome, reason = "rejected", clean_text(f"refused by the database: {exc!s:.200}",
+                                                 multiline=False)
         del b.changes[mark:]
         b.new_cases, b.new_events = [], []
         if m.name == Mutations.CASE_CREATE:
@@ -361,6 +455,8 @@ def _apply_recorded(b: _Batch, m: Mutation, *, safe: bool) -> MutationResult:
         b.changes.append(("case", m.case_id))  # resend the server's state of the case
     if conflicts:
         reason = "conflict on " + ", ".join(c.field for c in conflicts)
+    elif outcome == "applied":
+        reason = b.notes.get(m.seq, "")
     return MutationResult(seq=m.seq, outcome=outcome, reason=reason, conflicts=conflicts)
 
 

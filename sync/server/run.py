@@ -3,6 +3,7 @@ do), `ThreadedServer` (in this process, for tests and benchmarks) and `free_port
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -22,17 +23,34 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def serve(settings: ServerSettings) -> None:
     app = create_app(settings)
+    _log_to_stderr(settings.log_level)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
-                access_log=settings.access_log, timeout_graceful_shutdown=5)
+                access_log=settings.access_log, timeout_graceful_shutdown=5,
+                proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips)
+
+
+def _log_to_stderr(level: str) -> None:
+    """The server's own log lines (`hotline.server`: failed sign-ins, database outages, bugs)
+    on stderr beside uvicorn's."""
+    logger = logging.getLogger("hotline.server")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(level.upper())
+        logger.propagate = False
 
 
 class ThreadedServer:
-    """A real uvicorn server on localhost in a daemon thread."""
+    """A real uvicorn server on localhost in a daemon thread. `settings` (without `db`) sets
+    anything else; `app_options` are `create_app`'s overrides."""
 
-    def __init__(self, db_url: str, port: int | None = None, **app_options) -> None:
+    def __init__(self, db_url: str, port: int | None = None, *,
+                 settings: ServerSettings | None = None, **app_options) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.app = create_app(Database(db_url), **app_options)
+        given = settings.model_copy(update={"db": db_url}) if settings else Database(db_url)
+        self.app = create_app(given, **app_options)
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
                                 access_log=False)
         self.server = uvicorn.Server(config)

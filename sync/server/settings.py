@@ -4,7 +4,8 @@
 Layers, lowest first: the entry point's own defaults, a TOML settings file (`--config` or
 `HOTLINE_SERVER_CONFIG`; top-level keys named like the fields), the environment (`HOTLINE_` +
 the field name: `HOTLINE_DB`, `HOTLINE_PORT`, `HOTLINE_MIN_PROTOCOL`, `HOTLINE_SERVER_THREADS`,
-...), then command-line flags.
+`HOTLINE_DB_TIMEOUT_S`, `HOTLINE_AUTH_MAX_FAILURES`, `HOTLINE_OPEN311_DESCRIPTIONS`, ...), then
+command-line flags.
 
 `ServerSettings(...)` itself reads nothing but its arguments, so code and tests that build one
 get exactly what they wrote; only `load_settings` looks at files and the environment.
@@ -52,6 +53,27 @@ class ServerSettings(BaseSettings):
     # mostly wait for the database, whose pool is sized to match).
     server_threads: int = Field(8, ge=1, description="threads that run the (synchronous) endpoints")
     max_body_bytes: int = Field(MAX_BODY_BYTES, ge=1, description="bigger request bodies get 413")
+    # The database: how long to wait before answering 503 (Retry-After) instead of hanging.
+    db_timeout_s: float = Field(30.0, gt=0, le=3600, description=(
+        "longest a statement (PostgreSQL statement_timeout), a wait for the SQLite write lock "
+        "(busy timeout) or a wait for a pooled connection may take"))
+    db_connect_timeout_s: int = Field(5, ge=1, le=300, description="PostgreSQL connect timeout")
+    # Failed sign-ins, counted per client address in the database (so every server process on
+    # one PostgreSQL counts together): after this many in the window, 429 with Retry-After.
+    auth_max_failures: int = Field(20, ge=1, le=100_000)
+    auth_window_s: int = Field(300, ge=1, le=86_400)
+    # Which proxies may tell the client's address (X-Forwarded-For): uvicorn's setting.
+    forwarded_allow_ips: str = Field("127.0.0.1,::1", description=(
+        "addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated)"))
+    # Open311 GeoReport v2 is public: what it publishes of a case.
+    open311: bool = Field(True, description="serve /open311/v2 at all")
+    open311_descriptions: bool = Field(False, description=(
+        "publish descriptions and resolutions (free text may name people): off unless the "
+        "city turns it on"))
+    open311_addresses: bool = Field(False, description=(
+        "publish exact addresses; off: the district stands in for the address"))
+    open311_location_decimals: int = Field(3, ge=0, le=6, description=(
+        "decimals of published lat/long (3: about 100 m)"))
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings],

@@ -6,6 +6,10 @@ metadata never sees them). Cases, events, departments and categories are `models
 - `changelog`: (version, entity, entity_id) for each change: the pull feed.
 - `mutation`: the dedup record, written in the same transaction as the mutation's effect.
 - `client`: each terminal, bound to its user on first push, with its last applied seq.
+- `auth_failure`: failed sign-ins per client address in the current window (the throttle, shared
+  by every server process on the database).
+- `audit`: who read which cases (the case API, pulls of other users' cases) and the terminals'
+  sequence jumps after a restore; shift leads read it (`GET /v1/audit`).
 """
 
 from __future__ import annotations
@@ -104,4 +108,26 @@ conflict = Table(
     Column("resolved", Boolean, nullable=False, default=False),
     Column("resolution", JSON, nullable=True),
     Column("resolved_by", String(64), nullable=False, default=""),
+)
+
+auth_failure = Table(
+    "auth_failure", server_meta,
+    Column("address", String(64), primary_key=True),
+    Column("window_start", AwareDateTime(), nullable=False),
+    Column("failures", Integer, nullable=False),
+)
+
+audit = Table(
+    "audit", server_meta,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("at", AwareDateTime(), nullable=False, index=True),
+    Column("user_id", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("client_id", String(64), nullable=False),
+    Column("case_count", Integer, nullable=False),
+    Column("case_ids", JSON, nullable=False),
+    Column("detail", JSON, nullable=False),
+    Index("ix_audit_user_at", "user_id", "at"),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -10,10 +10,12 @@ from sync.protocol import PullRequest, PullResponse, PushRequest, PushResponse
 
 from ..deps import DB, Agent, Protocol
 from ..errors import error_responses
+from ..jsonbody import WireRoute
 from ..pull import pull
 from ..push import push
 
-router = APIRouter(prefix="/v1", tags=["sync"], responses=error_responses(401, 403, 413, 422, 426))
+router = APIRouter(prefix="/v1", tags=["sync"], route_class=WireRoute,
+                   responses=error_responses(401, 403, 413, 422, 426, 429, 503))
 
 
 def _wire_json(model: BaseModel) -> Response:
@@ -29,5 +31,7 @@ def push_endpoint(req: PushRequest, user: Agent, version: Protocol, db: DB) -> R
 
 
 @router.post("/pull", response_model=PullResponse, summary="Changes since the cursor, in commit order")
-def pull_endpoint(req: PullRequest, user: Agent, version: Protocol, db: DB) -> Response:
-    return _wire_json(pull(db, user, req))
+def pull_endpoint(request: Request, req: PullRequest, user: Agent, version: Protocol,
+                  db: DB) -> Response:
+    address = request.client.host if request.client else ""
+    return _wire_json(pull(db, user, req, address))
