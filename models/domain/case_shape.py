@@ -108,3 +108,8 @@ class CaseDraft(CaseIntake):
         return not any((self.caller_phone.strip(), self.caller_name.strip(),
                         self.description.strip(), self.address.strip(), self.notes.strip(),
                         self.lead_department.strip(), *[d.strip() for d in self.co_departments]))
+
+
+def intake_values(case: Any) -> dict[str, Any]:
+    """The intake fields of any case-shaped object (a table row, a wire case, a draft)."""
+    return {name: getattr(case, name) for name in CaseIntake.model_fields}
