@@ -45,12 +45,14 @@ def server_cmd(config: Path | None, db_url: str | None, host: str | None, port: 
         settings = settings.model_copy(update={"db": _default_db(ctx)})
     if migrate_only:
         from sync.server.db import Database
+        from sync.server.kb import seed_phrases
         from sync.server.migrate import upgrade
         from sync.server.reference import seed_reference
 
         db = Database(settings.db)
         before, after = upgrade(db)
         seed_reference(db)
+        seed_phrases(db)
         click.echo(f"schema: {before or '(empty)'} -> {after}")
         return
     from sync.server.run import serve
@@ -226,10 +228,13 @@ def sync_cmd(attempts: int, timeout: float, remember: bool, as_json: bool, ctx: 
         store.set_meta(queue.SERVER, server)
         if ctx.token:
             write_token(ctx.data_dir, ctx.token)  # its own file, 0600: never in the store
+    from .progress import count_progress
+
     engine = SyncEngine(store, server, token)
     code, error = 0, ""
     try:
-        engine.run(attempts=attempts, deadline=time.monotonic() + timeout)
+        with count_progress("pull") as progress:  # a first sync of many articles takes a while
+            engine.run(attempts=attempts, deadline=time.monotonic() + timeout, progress=progress)
     except TooOld as exc:
         code, error = 3, f"this terminal is too old for the server: {exc}"
     except AuthFailed as exc:
@@ -249,7 +254,8 @@ def sync_cmd(attempts: int, timeout: float, remember: bool, as_json: bool, ctx: 
         r = engine.report
         click.echo(f"sent {r.sent}: applied {r.applied}, duplicates {r.duplicates}, rejected "
                    f"{r.rejected}, conflicts {r.conflicts}; pulled {r.pulled_cases} cases, "
-                   f"{r.pulled_events} events; queued {info.pending}", err=True)
+                   f"{r.pulled_events} events, {r.pulled_articles} articles, {r.pulled_phrases} phrases; "
+                   f"queued {info.pending}", err=True)
         if error:
             click.echo(error, err=True)
     sys.exit(code)
