@@ -53,8 +53,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cli.kb.server_state": ("{id}: version {version}, published version {published}{withdrawn}",
                             "{id}：第 {version} 版，已发布第 {published} 版{withdrawn}"),
     "cli.kb.server_withdrawn": (", withdrawn", "，已撤回"),
-    "cli.kb.phrase_state": ("{code} ({lang}): version {version}{withdrawn}",
-                            "{code}（{lang}）：第 {version} 版{withdrawn}"),
+    "cli.kb.phrase_state": ("{code} ({plang}): version {version}{withdrawn}",
+                            "{code}（{plang}）：第 {version} 版{withdrawn}"),
     "cli.kb.no_server": ("no server: give --server URL (or HOTLINE_SERVER)",
                          "没有服务器：请用 --server URL（或 HOTLINE_SERVER）"),
 }
@@ -448,37 +448,37 @@ def _print_phrase(phrase, as_json: bool, lang: str) -> None:
     if as_json:
         click.echo(phrase.model_dump_json())
         return
-    click.echo(_clean(t("cli.kb.phrase_state", lang, code=phrase.code, lang=phrase.lang,
+    click.echo(_clean(t("cli.kb.phrase_state", lang, code=phrase.code, plang=phrase.lang,
                         version=phrase.version,
                         withdrawn=t("cli.kb.server_withdrawn", lang) if phrase.withdrawn else "")))
 
 
 @kb_group.command("phrase-set")
 @click.argument("code")
-@click.argument("lang", type=click.Choice(["zh", "en"]))
+@click.argument("phrase_lang", metavar="LANG", type=click.Choice(["zh", "en"]))
 @click.argument("text")
 @click.option("--label", default="", help="What the phrase list shows (default: the code).")
 @click.option("--json", "as_json", is_flag=True, help="Print the phrase as JSON.")
 @common_options
-def kb_phrase_set(code: str, lang: str, text: str, label: str, as_json: bool,
+def kb_phrase_set(code: str, phrase_lang: str, text: str, label: str, as_json: bool,
                   ctx: Context) -> None:
     """Save a quick phrase on the central server (CODE like ;gr, LANG zh or en; {name}
     placeholders are filled in by the agent). Every terminal gets it at its next sync. Needs a
     shift lead's or an admin's token."""
     from sync.client import kb
 
-    _, phrase = _server_call(ctx, lambda api: kb.put_phrase(api, lang, code, text, label))
+    _, phrase = _server_call(ctx, lambda api: kb.put_phrase(api, phrase_lang, code, text, label))
     _print_phrase(phrase, as_json, ctx.lang)
 
 
 @kb_group.command("phrase-delete")
 @click.argument("code")
-@click.argument("lang", type=click.Choice(["zh", "en"]))
+@click.argument("phrase_lang", metavar="LANG", type=click.Choice(["zh", "en"]))
 @click.option("--json", "as_json", is_flag=True, help="Print the phrase as JSON.")
 @common_options
-def kb_phrase_delete(code: str, lang: str, as_json: bool, ctx: Context) -> None:
+def kb_phrase_delete(code: str, phrase_lang: str, as_json: bool, ctx: Context) -> None:
     """Delete a quick phrase on the central server; terminals drop it at their next sync."""
     from sync.client import kb
 
-    _, phrase = _server_call(ctx, lambda api: kb.delete_phrase(api, lang, code))
+    _, phrase = _server_call(ctx, lambda api: kb.delete_phrase(api, phrase_lang, code))
     _print_phrase(phrase, as_json, ctx.lang)
