@@ -29,9 +29,17 @@ class DemoServer:
         self.log = self.data_dir / "server.log"
 
     def prepare(self) -> dict[str, str]:
-        """Migrate the server database and make the demo users once; returns their tokens."""
-        from sync.server.auth import add_user
+        """Migrate the server database, make the demo users once, and publish the demo
+        knowledge articles there (again: changes nothing); returns the users' tokens.
+
+        The demo terminal's store holds the same articles from its own seed (`models.demo`), so
+        that `hotline demo --no-server` and the first seconds before a sync have them too; the
+        ids and content are the same, so its first pull takes the server's copies at the same
+        version, and from then on what the lead publishes or withdraws here reaches it."""
+        from models.kb.demo import DEMO_ARTICLES
+        from sync.server.auth import User, add_user
         from sync.server.db import Database
+        from sync.server.kb import import_folder
         from sync.server.migrate import upgrade
 
         path = self.data_dir / "demo-tokens.json"
@@ -42,6 +50,7 @@ class DemoServer:
             for user, role in USERS.items():
                 if user not in tokens:
                     tokens[user] = add_user(db, user, role)
+            import_folder(db, DEMO_ARTICLES, User("lead", "lead"))
         finally:
             db.dispose()
         path.write_text(json.dumps(tokens))

@@ -220,6 +220,38 @@ def import_articles(db: Database, user: User, req: KbImportRequest) -> KbImportR
     return KbImportResponse(results=results, cursor=cursor)
 
 
+def import_folder(db: Database, path: Any, user: User, *, publish: bool = True,
+                  tz: Any = None) -> tuple[int, list[Problem]]:
+    """Save (and publish) every article under `path` (Markdown with front matter, or CSV, read
+    by the terminal's importer) straight into the server's database: what `hotline demo` uses
+    to hold its article set. Returns (articles saved or unchanged, problems by file and line)."""
+    from pathlib import Path
+
+    from models.kb.importer import collect
+
+    articles, problems = [], []
+    for name, line, item in collect(Path(path), tz, workers=0):
+        if isinstance(item, ArticleInput):
+            articles.append(item)
+        else:
+            problems.append(Problem(name, line, item[0], item[1]))
+    with db.writer() as s:
+        version = bump_clock(s)
+        at = now()
+        visible, changed = [], False
+        for art in articles:
+            state, seen = _save(s, art, user, at, publish)
+            changed |= state.outcome != "unchanged" or seen
+            if seen:
+                visible.append(art.id)
+        if changed:
+            _log(s, version, ARTICLE, visible)
+            s.commit()
+        else:
+            s.rollback()
+    return len(articles), problems
+
+
 def _set_live(db: Database, user: User, article_id: str, *, withdraw: bool) -> KbArticleState:
     with db.writer() as s:
         version = bump_clock(s)
@@ -399,5 +431,6 @@ def pulled_phrases(s: Session, ids: Select) -> list[KbPhraseWire]:
 
 
 __all__ = ["KbArticleItem", "check_article", "delete_phrase", "get_article", "import_articles",
+           "import_folder",
            "list_articles", "list_phrases", "publish", "pulled_articles",
            "pulled_phrases", "put_article", "put_phrase", "seed_phrases", "withdraw"]

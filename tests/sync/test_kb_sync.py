@@ -261,3 +261,28 @@ def test_cli_withdraw_and_phrase_commands(server, make_user, tmp_path):
                _hotline("kb", "phrases", "--json", *term[:2]).stdout.splitlines()]
     codes = {(p["code"], p["lang"]) for p in phrases}
     assert (";ty", "en") in codes and (";wt", "zh") not in codes
+
+
+def test_demo_server_publishes_the_demo_articles(tmp_path, terminal):
+    """`hotline demo`'s server holds the demo article set, published: the demo terminal's
+    copies (seeded locally too) come back from sync at the same versions."""
+    from agent_tui.demo_server import DemoServer
+    from models.demo import seed_demo
+    from models.kb.demo import DEMO_ARTICLES
+
+    files = len(list(DEMO_ARTICLES.rglob("*.md")))
+    srv = DemoServer(tmp_path / "demo")
+    (tmp_path / "demo").mkdir()
+    srv.prepare()
+    tokens = srv.prepare()  # a second start publishes nothing new
+    srv.start(wait=30)
+    try:
+        t = terminal("demo")
+        seed_demo(t, 10)
+        engine = _sync(t, srv.url, tokens["demo"])
+    finally:
+        srv.stop()
+    assert engine.report.pulled_articles == files
+    with t.raw() as conn:
+        assert conn.execute("SELECT source, version, count(*) FROM kb_article GROUP BY 1, 2"
+                            ).fetchall() == [("server", 1, files)]

@@ -28,8 +28,8 @@ router = APIRouter(prefix="/v1/kb", tags=["knowledge base"], route_class=WireRou
                    responses=error_responses(401, 403, 422, 429, 503))
 
 ArticleId = Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN)]
-Lang = Annotated[str, Path(pattern=r"^(zh|en)$")]
-Code = Annotated[str, Path(pattern=r"^;?[a-z0-9]{1,6}$",
+Lang = Annotated[str, Path(max_length=2, pattern=r"^(zh|en)$")]
+Code = Annotated[str, Path(max_length=7, pattern=r"^;?[a-z0-9]{1,6}$",
                            description="the short code, with or without its `;` (gr or ;gr)")]
 
 # Endpoint function names are the OpenAPI operation ids: keep them.
