@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.sql import Select
 from sqlmodel import Session
 
@@ -127,40 +127,62 @@ def _save(s: Session, art: ArticleInput, user: User, at: datetime,
           publish: bool) -> tuple[KbArticleState, bool]:
     """Save one checked article inside the caller's transaction; (its state, whether terminals
     see a change)."""
-    content = art.content()
-    digest = art.content_hash(content)
-    row = _row(s, art.id)
-    columns = {name: content[name] for name in ("group_id", "lang", "title", "answer", "body",
-                                                 "category", "department")}
-    columns.update(tags=list(art.tags), valid_from=art.valid_from, valid_until=art.valid_until)
-    if row is None:
-        values = dict(columns, id=art.id, version=1, content_hash=digest, published_version=0,
-                      withdrawn=False, created_at=at, updated_at=at, updated_by=user.id,
-                      published_at=None, published_by="")
-        outcome, version = "added", 1
-    elif row.content_hash != digest:
-        version = row.version + 1
-        values = dict(row._mapping) | columns | dict(version=version, content_hash=digest,
-                                                     updated_at=at, updated_by=user.id)
-        outcome = "updated"
-    else:
-        values = dict(row._mapping)
-        outcome, version = "unchanged", row.version
-    if outcome != "unchanged":
-        s.execute(insert(kb_revision).values(article_id=art.id, version=version, at=at,
-                                             by=user.id, content=content))
-    visible = False
-    if publish and (values["published_version"] != version or values["withdrawn"]):
-        values.update(published_version=version, withdrawn=False, published_at=at,
-                      published_by=user.id)
-        visible = True
-    # Not published: a changed draft of a published article; terminals keep the published one.
-    if row is None:
-        s.execute(insert(kb_article).values(**values))
-    elif outcome != "unchanged" or visible:
-        s.execute(update(kb_article).where(kb_article.c.id == art.id).values(
-            {k: v for k, v in values.items() if k != "id"}))
-    return _state(values, outcome), visible
+    return _save_many(s, [art], user, at, publish)[0]
+
+
+def _save_many(s: Session, arts: list[ArticleInput], user: User, at: datetime,
+               publish: bool) -> list[tuple[KbArticleState, bool]]:
+    """Save checked articles (distinct ids) inside the caller's transaction, in a few
+    statements whatever their number; for each, (its state, whether terminals see a change)."""
+    existing: dict[str, dict[str, Any]] = {}
+    ids = [a.id for a in arts]
+    for i in range(0, len(ids), 1000):
+        for row in s.execute(select(kb_article).where(kb_article.c.id.in_(ids[i:i + 1000]))):
+            existing[row.id] = dict(row._mapping)
+    inserts, updates, revisions, out = [], [], [], []
+    for art in arts:
+        content = art.content()
+        digest = art.content_hash(content)
+        row = existing.get(art.id)
+        columns = {name: content[name] for name in ("group_id", "lang", "title", "answer",
+                                                     "body", "category", "department")}
+        columns.update(tags=list(art.tags), valid_from=art.valid_from,
+                       valid_until=art.valid_until)
+        if row is None:
+            values = dict(columns, id=art.id, version=1, content_hash=digest,
+                          published_version=0, withdrawn=False, created_at=at, updated_at=at,
+                          updated_by=user.id, published_at=None, published_by="")
+            outcome, version = "added", 1
+        elif row["content_hash"] != digest:
+            version = row["version"] + 1
+            values = row | columns | dict(version=version, content_hash=digest, updated_at=at,
+                                          updated_by=user.id)
+            outcome = "updated"
+        else:
+            values = dict(row)
+            outcome, version = "unchanged", row["version"]
+        if outcome != "unchanged":
+            revisions.append(dict(article_id=art.id, version=version, at=at, by=user.id,
+                                  content=content))
+        # Not published: a changed draft of a published article; terminals keep the published one.
+        visible = publish and (values["published_version"] != version or values["withdrawn"])
+        if visible:
+            values.update(published_version=version, withdrawn=False, published_at=at,
+                          published_by=user.id)
+        if row is None:
+            inserts.append(values)
+        elif outcome != "unchanged" or visible:
+            updates.append({("_id" if k == "id" else k): v for k, v in values.items()})
+        out.append((_state(values, outcome), visible))
+    if inserts:
+        s.execute(insert(kb_article), inserts)
+    if revisions:
+        s.execute(insert(kb_revision), revisions)
+    if updates:
+        names = [c.name for c in kb_article.columns if c.name != "id"]
+        s.execute(update(kb_article).where(kb_article.c.id == bindparam("_id"))
+                  .values({n: bindparam(n) for n in names}), updates)
+    return out
 
 
 def put_article(db: Database, user: User, article_id: str, values: KbArticleIn) -> KbArticleState:
@@ -203,11 +225,10 @@ def import_articles(db: Database, user: User, req: KbImportRequest) -> KbImportR
         version = bump_clock(s)
         at = now()
         saved, visible = {}, []
-        for art in checked:
-            state, seen_by_terminals = _save(s, art, user, at, req.publish)
-            saved[art.id] = state
+        for state, seen_by_terminals in _save_many(s, checked, user, at, req.publish):
+            saved[state.id] = state
             if seen_by_terminals:
-                visible.append(art.id)
+                visible.append(state.id)
         changed = any(st.outcome != "unchanged" for st in saved.values()) or visible
         if changed:
             _log(s, version, ARTICLE, visible)
@@ -239,11 +260,11 @@ def import_folder(db: Database, path: Any, user: User, *, publish: bool = True,
         version = bump_clock(s)
         at = now()
         visible, changed = [], False
-        for art in articles:
-            state, seen = _save(s, art, user, at, publish)
+        for state, seen in _save_many(s, list({a.id: a for a in articles}.values()), user, at,
+                                      publish):
             changed |= state.outcome != "unchanged" or seen
             if seen:
-                visible.append(art.id)
+                visible.append(state.id)
         if changed:
             _log(s, version, ARTICLE, visible)
             s.commit()
