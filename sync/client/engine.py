@@ -48,7 +48,8 @@ def resolve_settings(store: Store, server: str = "", token: str = "") -> tuple[s
 class SyncEngine:
     def __init__(self, store: Store, server: str, token: str | Callable[[], str] = "", *,
                  transport: httpx.BaseTransport | None = None, batch_size: int = MAX_BATCH,
-                 horizon_days: int | None = None, timeout: float = 15.0) -> None:
+                 horizon_days: int | None = None, timeout: float = 15.0,
+                 pull_limit: int | None = None) -> None:
         self.store = store
         if callable(token):
             self._token_source = token
@@ -61,6 +62,7 @@ class SyncEngine:
         self.horizon_days = horizon_days if horizon_days is not None else int(
             store.get_meta(queue.HORIZON, "30") or 30)
         self.client_id = store.client_id
+        self.pull_limit = pull_limit  # change-log rows per pull page (None: the server's default)
         self.report = SyncReport()
 
     def close(self) -> None:
@@ -118,7 +120,7 @@ class SyncEngine:
             ack_from = self._first_pending()
             resp = self._call(self.api.pull, PullRequest(
                 client_id=self.client_id, cursor=cursor, horizon_days=self.horizon_days,
-                ack_from=ack_from))
+                ack_from=ack_from, **({"limit": self.pull_limit} if self.pull_limit else {})))
             cases, events = apply_pull(self.store, resp)
             self._remember_identity(resp)
             self.report.pulled_cases += cases

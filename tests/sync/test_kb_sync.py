@@ -286,3 +286,25 @@ def test_demo_server_publishes_the_demo_articles(tmp_path, terminal):
     with t.raw() as conn:
         assert conn.execute("SELECT source, version, count(*) FROM kb_article GROUP BY 1, 2"
                             ).fetchall() == [("server", 1, files)]
+
+
+def test_a_first_sync_of_many_articles_reports_progress_page_by_page(server, make_user, terminal):
+    lead, agent = make_user("boss", "lead"), make_user("a1")
+    for batch in range(3):
+        r = httpx.post(f"{server.url}/v1/kb/import", headers=_h(lead), json={"articles": [
+            {"id": f"a{batch}-{i}", "title": f"Article {batch} {i}", "answer": f"Answer {i}."}
+            for i in range(40)]})
+        assert r.status_code == 200
+    t = terminal("t1")
+    seen: list[tuple[int, int]] = []
+    engine = SyncEngine(t, server.url, agent, pull_limit=40)
+    try:
+        engine.pull_all(progress=lambda done, total: seen.append((done, total)))
+    finally:
+        engine.close()
+    assert engine.report.pulled_articles == 120
+    assert len(seen) >= 3  # the phrases' version, then one page per imported batch
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert seen[-1][0] == seen[-1][1] > 0
+    with t.raw() as conn:
+        assert conn.execute("SELECT count(*) FROM kb_index_doc").fetchone()[0] == 120
