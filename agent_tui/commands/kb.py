@@ -383,7 +383,8 @@ def kb_push(path: Path, draft: bool, tz: str | None, as_json: bool, ctx: Context
 
     Bad files are reported by name and line and not sent; the server checks every value again
     and names the field of any article it refuses. Sending again adds nothing: an unchanged
-    article keeps its version, a changed one gets the next.
+    article keeps its version, a changed one gets the next. A file marked `withdrawn: true` is
+    not sent (withdraw with `hotline kb withdraw ID`).
     """
     from models.domain.timeutil import zone
     from sync.client.kb import push_articles

@@ -132,6 +132,11 @@ def test_agents_are_refused_and_bad_values_name_the_field(server, make_user, db_
             ("GET", "/v1/kb/articles", None)):
         r = httpx.request(method, url + path, headers=_h(agent), json=body)
         assert r.status_code == 403, (method, path, r.text)
+    admin = make_user("root", "admin")  # admins may, like leads
+    r = httpx.put(f"{url}/v1/kb/articles/by-admin", headers=_h(admin),
+                  json={"title": "t", "answer": "a", "publish": True})
+    assert r.status_code == 200 and r.json()["updated_by"] == "root"
+    assert [a["id"] for a in httpx.get(f"{url}/v1/kb/articles", headers=_h(lead)).json()] == ["by-admin"]
     bad = {
         "title": {"title": "", "answer": "a"},
         "answer": {"title": "t"},
@@ -172,7 +177,8 @@ def test_agents_are_refused_and_bad_values_name_the_field(server, make_user, db_
 
         from sync.server.tables import kb_article
         with db.reader() as s:
-            assert list(s.execute(select(kb_article.c.id).order_by(kb_article.c.id)).scalars()) == ["good"]
+            assert list(s.execute(select(kb_article.c.id).order_by(kb_article.c.id)).scalars()
+                        ) == ["by-admin", "good"]
     finally:
         db.dispose()
 
