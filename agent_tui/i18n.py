@@ -196,6 +196,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sync.conflicts": ("{n} conflicts", "冲突 {n} 件"),
     "sync.rejected": ("{n} rejected", "被拒 {n} 件"),
     "sync.retry_in": ("retry in {seconds}s", "{seconds} 秒后重试"),
+    "sync.pulling": ("pulling {done}/{total}", "正在接收 {done}/{total}"),
     "sync.quit_warning": ("{n} changes are not on the server yet. They are kept on this terminal and "
                           "will be sent next time. Quit anyway?",
                           "还有 {n} 项修改尚未送达服务器，已保存在本机，下次启动时自动发送。仍要退出吗？"),

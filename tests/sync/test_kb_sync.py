@@ -314,3 +314,30 @@ def test_a_first_sync_of_many_articles_reports_progress_page_by_page(server, mak
     assert seen[-1][0] == seen[-1][1] > 0
     with t.raw() as conn:
         assert conn.execute("SELECT count(*) FROM kb_index_doc").fetchone()[0] == 120
+
+
+def test_the_tui_status_line_shows_a_long_pull(server, make_user, terminal):
+    """The TUI's sync worker publishes (done, total) while a pull of several pages runs, the
+    status line shows it in both languages, and it clears when the pass ends."""
+    from agent_tui.widgets.sync_status import render_status
+    from sync.client.worker import SyncStatus, SyncWorker
+
+    lead, agent = make_user("boss", "lead"), make_user("a1")
+    for batch in range(3):
+        httpx.post(f"{server.url}/v1/kb/import", headers=_h(lead), json={"articles": [
+            {"id": f"b{batch}-{i}", "title": f"Item {i}", "answer": "Yes."} for i in range(30)]})
+    worker = SyncWorker(terminal("t1"), server.url, agent)
+    worker.engine.pull_limit = 30
+    seen: list[SyncStatus] = []
+    worker.add_listener(seen.append)
+    try:
+        worker._pass(0)  # one pass, on this thread
+    finally:
+        worker.engine.close()
+    pulling = [s.pulling for s in seen if s.pulling]
+    assert pulling and all(done < total for done, total in pulling)
+    assert seen[-1].pulling is None and seen[-1].state == "online"
+    done, total = pulling[0]
+    assert render_status(SyncStatus(state="online", pulling=(done, total)), "en").plain == \
+        f"● online  pulling {done}/{total}"
+    assert render_status(SyncStatus(state="online", pulling=(3, 7)), "zh").plain == "● 在线  正在接收 3/7"
