@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 import click
 
+from ..display import highlighted, json_text, literal, plain
 from ..options import Context, common_options
 from .progress import count_progress
 
@@ -59,15 +59,14 @@ def search_cmd(text: str, phone: str, address: str, limit: int, exclude: tuple[s
         out = sys.stdout
         for query_id, query in _batch_queries(batch, limit):
             hits = engine.search(query, limit=limit)
-            out.write(json.dumps({"query_id": query_id, "results": [_result(h) for h in hits]},
-                                 ensure_ascii=False) + "\n")
+            out.write(json_text({"query_id": query_id, "results": [_result(h) for h in hits]}) + "\n")
         return
     if not (text.strip() or phone.strip() or address.strip()):
         raise click.UsageError("give TEXT, --phone or --address (or --batch FILE)")
     hits = engine.search(Query(text=text, address=address, phone=phone,
                                exclude=frozenset(exclude)), limit=limit)
     if as_json:
-        click.echo(json.dumps({"results": [_result(h) for h in hits]}, ensure_ascii=False))
+        click.echo(json_text({"results": [_result(h) for h in hits]}))
         return
     _print_table(hits, ctx.lang)
 
@@ -114,16 +113,14 @@ def _print_table(hits, lang: str) -> None:
                         (("得分" if zh else "Score"), 5), (("原因 / 摘要" if zh else "Why / snippet"), None)):
         table.add_column(head, no_wrap=width is not None, overflow="ellipsis", max_width=width)
     for hit in hits:
-        snippet = Text(hit.snippet.text)  # caller text: plain Text, never markup
-        for a, b in hit.snippet.spans:
-            snippet.stylize("bold reverse", a, b)
+        snippet = highlighted(hit.snippet.text, hit.snippet.spans)  # caller text, never markup
         try:
             status = Status(hit.status).label(lang)
         except ValueError:
             status = hit.status
-        table.add_row(Text(hit.case_id), Text(f"{hit.age_days:.0f}"), Text(status),
-                      Text(hit.department), Text(f"{hit.score:.0f}"),
-                      Text("; ".join(hit.why_text(lang))) + Text("\n") + snippet)
+        table.add_row(literal(hit.case_id), Text(f"{hit.age_days:.0f}"), literal(status),
+                      literal(hit.department), Text(f"{hit.score:.0f}"),
+                      Text(plain("; ".join(hit.why_text(lang)))) + Text("\n") + snippet)
     console = Console(markup=False, highlight=False)
     if not hits:
         console.print("没有相似的案件" if zh else "no similar cases")
