@@ -219,7 +219,7 @@ class IntakeForm(Vertical):
         """The due date this case would get, and a warning about the chosen lead department."""
         from models.routing.due import due_preview
 
-        from ..display import full_time
+        from ..display import full_time, plain
 
         draft = self.collect()
         line = Text()
@@ -233,7 +233,7 @@ class IntakeForm(Vertical):
                 if dept.code == draft.lead_department and dept.warning:
                     warning = next((r for r in dept.reasons if r.warning), None)
                     if warning is not None:
-                        line.append("  ⚠ " + warning.text(self.app.lang), style="bold red")
+                        line.append("  ⚠ " + plain(warning.text(self.app.lang)), style="bold red")
         self.query_one("#hint", Static).update(line)
 
 

@@ -18,7 +18,7 @@ from models.reference.catalogue import category_label, department_label
 from models.store.tables import Case, CaseEvent, Category, Department
 
 from ..actions import bindings
-from ..display import full_time, literal
+from ..display import full_time, literal, plain
 from ..widgets.key_bar import KeyBar
 from ..widgets.title_bar import TitleBar
 from ..writes import WriteFailed, write_off_thread
@@ -83,7 +83,7 @@ class CaseViewScreen(HotlineScreen[None]):
         grid = Table.grid(padding=(0, 1))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column(ratio=1)
-        title = Text(self.app.t("case.title", case_no=case.case_no), style="bold")
+        title = Text(self.app.t("case.title", case_no=plain(case.case_no)), style="bold")
         title.append("  " + Status(case.status).label(lang), style="reverse")
         grid.add_row(Text(""), title)
         phone = (Text(self.app.t("case.withheld")) if case.caller_withheld or not case.caller_phone
@@ -98,7 +98,7 @@ class CaseViewScreen(HotlineScreen[None]):
         depts = self._dept(case.lead_department, departments)
         if case.co_departments:
             depts += " + " + ", ".join(self._dept(c, departments) for c in case.co_departments)
-        grid.add_row(label("lead_department"), Text(depts))
+        grid.add_row(label("lead_department"), literal(depts, one_line=False))
         if case.due_at:
             grid.add_row(self.app.t("case.due"), Text(full_time(case.due_at)))
         if case.repeat_count:
