@@ -11,10 +11,18 @@ from rich.text import Text
 
 from models.domain.text import clean_text, json_safe
 
+# One line of a table or a field never shows more than this (a pulled case's description may
+# run to megabytes: cleaning and measuring all of it for one cell would stall the screen).
+LINE_CHARS = 1_000
+
 
 def literal(value: str | None, *, one_line: bool = True, style: str = "") -> Text:
-    """Caller text as typed: never parsed as markup, no control characters."""
-    return Text(clean_text(value or "", multiline=not one_line), style=style, no_wrap=one_line,
+    """Caller text as typed: never parsed as markup, no control characters. One line is cut at
+    `LINE_CHARS` (long text is shown a page at a time: `agent_tui.widgets.paged_text`)."""
+    value = value or ""
+    if one_line and len(value) > LINE_CHARS:
+        value = value[:LINE_CHARS]
+    return Text(clean_text(value, multiline=not one_line), style=style, no_wrap=one_line,
                 overflow="ellipsis")
 
 

@@ -63,6 +63,8 @@ def _file_batch(store, path: Path, ctx: Context) -> None:
     from models.domain.timeutil import DateParseError, DateParser
     from models.importing.mapping import normalise_header
 
+    from . import batch  # noqa: F401  (fields of any size; the form's limits refuse a row by line)
+
     parse_date = DateParser()
     filed = rejected = 0
     with open(path, encoding="utf-8-sig", newline="") as handle:

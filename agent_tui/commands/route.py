@@ -72,20 +72,28 @@ def route_cmd(text: str, address: str, location_kind: str | None, district: str,
 
 def _batch(router, path: Path, limit: int, lang: str) -> None:
     from ..route_text import suggestions_record
+    from .batch import dict_rows, form_limits, too_long
 
-    out = sys.stdout
+    out, limits, refused = sys.stdout, form_limits(), 0
     with open(path, encoding="utf-8-sig", newline="") as f:
-        reader = csv.DictReader(f)
-        if "query_id" not in (reader.fieldnames or []):
-            raise click.ClickException(t("route.batch_no_id", lang, path=path.name))
-        for row in reader:
-            text = " ".join(p for p in (row.get("title") or "", row.get("description") or "") if p)
-            kind = (row.get("location_kind") or "").strip() or None
-            result = router.suggest(text, address=row.get("address") or "",
-                                    location_kind=kind if kind in LOCATION_KINDS else None,
-                                    district=row.get("district") or "", lang=lang, limit=limit)
-            record = {"query_id": row["query_id"], **suggestions_record(result, lang)}
-            out.write(json_text(record) + "\n")
+        header = next(csv.reader(f), [])
+    if "query_id" not in header:
+        raise click.ClickException(t("route.batch_no_id", lang, path=path.name))
+    for line, row in dict_rows(path):
+        reason = too_long(row, limits)
+        if reason:
+            click.echo(t("cli.rejected_row", lang, line=line, reason=reason), err=True)
+            refused += 1
+            continue
+        text = " ".join(p for p in (row.get("title") or "", row.get("description") or "") if p)
+        kind = (row.get("location_kind") or "").strip() or None
+        result = router.suggest(text, address=row.get("address") or "",
+                                location_kind=kind if kind in LOCATION_KINDS else None,
+                                district=row.get("district") or "", lang=lang, limit=limit)
+        record = {"query_id": row["query_id"], **suggestions_record(result, lang)}
+        out.write(json_text(record) + "\n")
+    if refused:
+        sys.exit(1)
 
 
 def _print(result, lang: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,10 +55,15 @@ def search_cmd(text: str, phone: str, address: str, limit: int, exclude: tuple[s
             with count_progress("search index") as progress:
                 catch_up(conn, progress)  # once, with a bar, not inside a query
     if batch is not None:
-        out = sys.stdout
-        for query_id, query in _batch_queries(batch, limit):
+        out, refused = sys.stdout, 0
+        for query_id, query in _batch_queries(batch, limit, ctx.lang):
+            if query is None:
+                refused += 1
+                continue
             hits = engine.search(query, limit=limit)
             out.write(json_text({"query_id": query_id, "results": [_result(h) for h in hits]}) + "\n")
+        if refused:
+            sys.exit(1)
         return
     if not (text.strip() or phone.strip() or address.strip()):
         raise click.UsageError("give TEXT, --phone or --address (or --batch FILE)")
@@ -71,19 +75,25 @@ def search_cmd(text: str, phone: str, address: str, limit: int, exclude: tuple[s
     _print_table(hits, ctx.lang)
 
 
-def _batch_queries(path: Path, limit: int) -> Iterator[tuple[str, Any]]:
+def _batch_queries(path: Path, limit: int, lang: str) -> Iterator[tuple[str, Any]]:
+    """(query_id, the query) per row; (query_id, None) for a row the form would refuse, said
+    on stderr with its line."""
     from models.search import Query
 
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        reader = csv.DictReader(f)
-        if not reader.fieldnames or "query_id" not in reader.fieldnames:
-            raise click.ClickException(f"{path.name}: a query_id column is needed "
-                                       f"(columns: {', '.join(reader.fieldnames or [])})")
-        for row in reader:
-            query_id = (row.get("query_id") or "").strip()
-            yield query_id, Query(text=row.get("description") or "", address=row.get("address") or "",
-                                  phone=row.get("caller_phone") or "",
-                                  exclude=frozenset({query_id}) if query_id else frozenset())
+    from ..i18n import t
+    from .batch import dict_rows, form_limits, too_long
+
+    limits = form_limits()
+    for line, row in dict_rows(path, need="query_id"):
+        query_id = row.get("query_id", "").strip()
+        reason = too_long(row, limits)
+        if reason:
+            click.echo(t("cli.rejected_row", lang, line=line, reason=reason), err=True)
+            yield query_id, None
+            continue
+        yield query_id, Query(text=row.get("description", ""), address=row.get("address", ""),
+                              phone=row.get("caller_phone", ""),
+                              exclude=frozenset({query_id}) if query_id else frozenset())
 
 
 def _result(hit) -> dict[str, Any]:
