@@ -82,6 +82,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "intake.attaching": ("Attaching the call…", "正在并入工单…"),
     "intake.not_saved": ("Not saved ({error}); the call is kept in Drafts (F3)",
                          "未保存（{error}），来电已保存在草稿中（F3）"),
+    "intake.store_failed": ("Not saved. {problem} The call is still on the form.",
+                            "未保存。{problem}来电内容仍在表单上。"),
+    "store.full": ("The disk holding {path} is full: free some space, then save again.",
+                   "{path} 所在的磁盘已满：请先释放空间，再保存。"),
+    "store.read_only": ("The store {path} is read-only (its file, folder or disk): check the "
+                        "permissions and the disk, then save again.",
+                        "存储 {path} 只读（文件、目录或磁盘）：请检查权限和磁盘后再保存。"),
+    "store.damaged": ("The store {path} is damaged: restore it from a backup (the damaged file "
+                      "is left as it is); call your administrator.",
+                      "存储 {path} 已损坏：请从备份恢复（损坏的文件保持原样），并联系管理员。"),
+    "store.locked": ("The store {path} is busy (an import or a sync holds it): try again in a "
+                     "moment.", "存储 {path} 正被占用（导入或同步中）：请稍后再试。"),
     "intake.ready": ("Ready for a call. F2 new call · Ctrl+S save · F1 keys",
                      "准备接听。F2 新来电 · Ctrl+S 保存 · F1 按键"),
     "intake.restored": ("Restored an unsaved call from {time}", "已恢复 {time} 未保存的来电"),
