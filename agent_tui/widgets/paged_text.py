@@ -46,9 +46,10 @@ class TextPages:
         end = self.starts[self.index + 1] if self.index + 1 < self.count else len(self.text)
         return self.text[start:end]
 
-    def render(self, footer: str = "") -> Text:
-        """The page on screen, cleaned; `footer` (e.g. "page 1 of 2,334: ] next") under it."""
-        out = literal(self.page(), one_line=False)
-        if self.count > 1 and footer:
-            out.append("\n" + footer, style="dim reverse")
-        return out
+    def render(self, header: str = "") -> Text:
+        """The page on screen, cleaned; `header` (e.g. "page 1 of 2,334: ] next") above it,
+        when there are several pages."""
+        page = literal(self.page(), one_line=False)
+        if self.count < 2 or not header:
+            return page
+        return Text(header, style="dim reverse") + Text("\n") + page

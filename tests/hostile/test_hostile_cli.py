@@ -60,3 +60,28 @@ def test_route_names_a_hostile_department_cleanly(hostile_dir):
     result = CliRunner().invoke(cli, ["route", "HOSTILE-description", "--data-dir", str(data_dir),
                                       "--lang", "en", "--json", "--limit", "20"])
     assert result.exit_code == 0 and leaks(result.stdout) == []
+
+
+def test_a_hostile_csv_is_reported_without_control_characters(tmp_path):
+    """A 311 export or a paper-outage CSV is outside data too: `import` and `new --batch` name
+    its bad rows and values without letting their control characters through."""
+    import csv
+
+    from agent_tui.cli import cli
+
+    from .hostile_support import EVIL
+
+    path = tmp_path / "hostile.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["case_id", "created_at", "description", "address", "category", "department"])
+        w.writerow(["c1" + EVIL, "2026-01-01 10:00", "路灯不亮" + EVIL, "梦都大街" + EVIL,
+                    "nonexistent" + EVIL, "dept" + EVIL])
+        w.writerow(["c2", "not a date" + EVIL, "路灯不亮", "梦都大街", "", ""])
+    data = str(tmp_path / "data")
+    for args in (["import", str(path)], ["import", str(path), "--json"],
+                 ["new", "--batch", str(path)]):
+        result = CliRunner().invoke(cli, [*args, "--data-dir", data, "--lang", "en"])
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+        assert leaks(result.stdout) == [] and leaks(result.stderr) == [], (args, result.output)
+    assert "line 3" in result.stderr and "nonexistent" in result.stderr  # still said, cleaned
