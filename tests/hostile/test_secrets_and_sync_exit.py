@@ -97,3 +97,18 @@ def test_sync_exits_1_when_the_server_rejects_a_change(tmp_path, sqlite_server):
     assert "urgency" in listed["items"][0]["reason"]
     # nothing new rejected in the next run: the queue is empty, exit 0
     assert hotline("sync", "--data-dir", str(data), "--server", srv.url, env=env).returncode == 0
+
+
+def test_the_servers_database_from_the_environment(tmp_path):
+    """`hotline server` takes its database from HOTLINE_DB: no URL (which may hold a password)
+    on its command line; the SQLite file is made private."""
+    import stat
+
+    path = tmp_path / "srv" / "central.db"
+    path.parent.mkdir()
+    r = hotline("server", "--migrate-only", "--data-dir", str(tmp_path / "data"),
+                env={"HOTLINE_DB": f"sqlite:///{path}"})
+    assert r.returncode == 0, r.stderr
+    assert "schema:" in r.stdout and path.exists()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert not (tmp_path / "data" / "server.db").exists()  # not the default
