@@ -22,6 +22,7 @@ class DescriptionArea(TextArea):
         super().__init__(*args, **kwargs)
         self.limit = limit
         self.cut = 0  # characters left out of the last insert (0: none)
+        self._told_at = -1e9  # when the agent was last told (monotonic)
 
     def _replace_via_keyboard(self, insert: str, start: Location, end: Location
                               ) -> EditResult | None:
@@ -47,7 +48,14 @@ class DescriptionArea(TextArea):
         return sum(len(line) for line in document.lines) + document.line_count - 1
 
     def _tell_cut(self) -> None:
+        import time
+
         from ..i18n import t
+
+        now = time.monotonic()
+        if self.cut == 1 and now - self._told_at < 5:  # a key held at the limit: said already
+            return
+        self._told_at = now
 
         self.app.notify(t("intake.paste_cut", self.app.lang, limit=f"{self.limit:,}",
                           cut=f"{self.cut:,}"), severity="warning", markup=False, timeout=8)
