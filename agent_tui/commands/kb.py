@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
+from ..display import json_text
 from ..i18n import add_strings, t
 from ..options import Context, common_options
 from .progress import count_progress
@@ -87,7 +87,7 @@ def kb_import(path: Path, tz: str | None, as_json: bool, ctx: Context) -> None:
         report = import_articles(store, path, tz=zone(tz) if tz else None, by=ctx.agent,
                                  progress=progress)
     if as_json:
-        click.echo(json.dumps(report.as_dict(ctx.lang), ensure_ascii=False))
+        click.echo(json_text(report.as_dict(ctx.lang)))
         return
     click.echo(t("cli.kb.imported", ctx.lang, path=path.name, added=report.added,
                  updated=report.updated, unchanged=report.unchanged, rejected=report.rejected))
@@ -134,7 +134,7 @@ def kb_search(text: str, limit: int, as_json: bool, all_languages: bool, rebuild
     if as_json:
         out = sys.stdout
         for hit in hits:
-            out.write(json.dumps(_hit_record(hit), ensure_ascii=False) + "\n")
+            out.write(json_text(_hit_record(hit)) + "\n")
         return
     _print_hits(hits, ctx.lang)
 
@@ -227,7 +227,7 @@ def kb_show(article_id: str, version: int | None, as_json: bool, ctx: Context) -
                                              "department", "lang")},
                       version=version, latest_version=art.version)
     if as_json:
-        click.echo(json.dumps(record, ensure_ascii=False))
+        click.echo(json_text(record))
         return
     lang = ctx.lang
     lines = [f"{_clean(record['title'])}  [{_clean(art.id)} v{record['version']}]"]
@@ -265,9 +265,8 @@ def kb_phrases(as_json: bool, ctx: Context) -> None:
     phrases = sorted(book.listing(), key=lambda p: (p.code, p.lang != ctx.lang))
     if as_json:
         for p in phrases:
-            click.echo(json.dumps({"code": p.code, "lang": p.lang, "label": p.label_text(),
-                                   "text": p.text, "fields": p.fields(), "version": p.version},
-                                  ensure_ascii=False))
+            click.echo(json_text({"code": p.code, "lang": p.lang, "label": p.label_text(),
+                                   "text": p.text, "fields": p.fields(), "version": p.version}))
         return
     from rich.table import Table
     from rich.text import Text
@@ -305,8 +304,7 @@ def kb_gaps(days: int, csv_path: Path | None, limit: int, as_json: bool, ctx: Co
         rows = gaps.write_csv(csv_path, asked, missing)
         click.echo(t("cli.kb.gaps_written", ctx.lang, path=csv_path, rows=rows), err=True)
     if as_json:
-        click.echo(json.dumps({"days": days, "rows": gaps.csv_rows(asked, missing)},
-                              ensure_ascii=False))
+        click.echo(json_text({"days": days, "rows": gaps.csv_rows(asked, missing)}))
         return
     if csv_path is not None:
         return
