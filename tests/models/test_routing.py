@@ -130,3 +130,32 @@ def test_due_preview_counts_chinese_working_days():
     assert due_preview(10, "critical", at).working_days == 1
     with pytest.raises(ValueError):
         due_preview(3, "normal", at, "mars")
+
+
+def test_exact_past_descriptions_and_the_nearest_cases_vote(store, router):
+    """A description seen before counts for who handled it; the 10 nearest past cases vote."""
+    from models.cases.routing import suggest
+    from models.routing.engine import Neighbour
+    from models.search.engine import SimilarCaseSearch
+
+    import_csv(store, real_file("nyc311_2011_sample.csv"))
+    router.refresh()
+    text = "Blocked Driveway: No Access: Street/Sidewalk"
+    alone = router.suggest(text)  # no neighbours given: the exact matches still count
+    assert alone.departments[0].code == "imp:nypd"
+    exact = next(r for r in alone.departments[0].reasons if r.key == "route.why.exact")
+    assert exact.params["n"] >= 20  # the sample's own rows with exactly this description
+    search = SimilarCaseSearch(store)
+    try:
+        s = suggest(router, search, text)
+    finally:
+        search.close()
+    assert s.departments[0].code == "imp:nypd"
+    assert s.categories[0].category == "illegal_parking"  # the catalogue's, via its alias
+    vote = next(r for r in s.departments[0].reasons if r.key == "route.why.neighbours")
+    assert vote.params["k"] == 10 and vote.params["n"] >= 5
+    # The vote alone can carry a department the text's centroids rank lower.
+    outvoted = router.suggest("something entirely unheard of zzqx",
+                              neighbours=[Neighbour("imp:dot", "Street Condition")] * 10)
+    assert outvoted.departments[0].code == "imp:dot"
+    assert outvoted.categories[0].category == "Street Condition"
