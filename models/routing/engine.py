@@ -273,7 +273,8 @@ class Router:
 
     def refresh(self, progress: stats.Progress | None = None, rebuild: bool = False) -> LearnReport:
         """Learn what the store has that the statistics do not yet (cheap when nothing is new)."""
-        if not rebuild and self.pending() == 0 and not self._events_pending():
+        if not rebuild and self.pending() == 0 and not self._events_pending() and \
+                stats.get_state(self._conn, "format") == stats.FORMAT:
             return LearnReport()
         report = learn(self.data_dir, self.store_path, progress, rebuild=rebuild)
         self.reload()
@@ -462,6 +463,8 @@ class Router:
                    "knn": W_KNN_DEPT, "exact": W_EXACT_DEPT}
         scored: list[DepartmentSuggestion] = []
         for code, parts in evidence.items():
+            if code not in cat.departments:
+                continue  # not in the catalogue (a name an import holds for a lead): never offered
             score = sum(weights[p] * v for p, v in parts.items())
             suggestion = DepartmentSuggestion(
                 code=code, name=cat.department_name(code, lang), score=score,

@@ -81,6 +81,18 @@ def set_state(conn: sqlite3.Connection, key: str, value: object) -> None:
     conn.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, str(value)))
 
 
+def invalidate(data_dir: Path) -> None:
+    """The store's cases changed under the statistics (departments remapped): the next
+    refresh learns them again from scratch."""
+    conn = connect(data_dir)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        set_state(conn, "format", "stale")
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
 def clear(conn: sqlite3.Connection) -> None:
     conn.execute("BEGIN IMMEDIATE")
     for table in TABLES:
