@@ -46,10 +46,12 @@ def parse(name: str) -> Parsed:
     text = _norm(name)
     if text.startswith(_STATE):
         return Parsed("", "国家", text)
-    m = _PLACE.match(text)
-    if m is None:
-        return Parsed("", "", text)
-    return Parsed(m.group("place"), m.group("level"), m.group("rest"))
+    parsed = Parsed("", "", text)
+    while True:  # "A市高新区教育局": the innermost place counts (a district's body)
+        m = _PLACE.match(parsed.rest)
+        if m is None:
+            return parsed
+        parsed = Parsed(m.group("place"), m.group("level"), m.group("rest"))
 
 
 def _norm(text: str) -> str:
