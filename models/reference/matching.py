@@ -49,8 +49,8 @@ def parse(name: str) -> Parsed:
     parsed = Parsed("", "", text)
     while True:  # "A市高新区教育局": the innermost place counts (a district's body)
         m = _PLACE.match(parsed.rest)
-        if m is None:
-            return parsed
+        if m is None or (parsed.level and not m.group("place")):
+            return parsed  # after a place, a bare 市 is a word (A8县市场监督管理局), not a place
         parsed = Parsed(m.group("place"), m.group("level"), m.group("rest"))
 
 

@@ -45,6 +45,7 @@ def test_names_match_by_alias_place_and_level_fuzzy_and_pinyin(store):
     assert code("chengguanju") == "chengguan"  # pinyin
     assert code("A7县教育局") is None  # a county's body is not the city's
     assert code("A市高新区教育局") is None  # nor a district's inside the city
+    assert code("A8县市场监督管理局") is None and code("A8县市交通运输局") is None
     assert code("西地省人民政府") is None  # a province's neither
     assert code("国家发改委") is None
     assert parse("A7县城市管理和行政执法局").level == "县"
