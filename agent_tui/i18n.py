@@ -91,7 +91,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "intake.prior": ("Prior cases", "既往工单"),
     "intake.similar": ("{n} similar cases", "相似工单 {n} 件"),
     "intake.suggested": ("suggested: {name}", "建议：{name}"),
-    "intake.suggested_key": ("suggested: {name} (Enter: accept)", "建议：{name}（回车采纳）"),
+    "intake.suggested_key": ("suggested (Enter): {name}", "建议（回车采纳）：{name}"),
     "intake.attached": ("Call attached to {case_no} (repeat call {n}); no new work order",
                         "来电已并入工单 {case_no}（第 {n} 次重复来电），未新建工单"),
     "intake.attach_none": ("Highlight a prior case first (Tab to the list)", "请先选中一件既往工单（Tab 到列表）"),

@@ -208,14 +208,14 @@ class IntakeForm(Vertical):
         category = self.query_one("#category", ChoiceField)
         lead = suggestions.lead if suggestions is not None else None
         if lead is not None:
-            co = "、".join(d.name for d in suggestions.co)
+            co = ("、" if self.app.lang == "zh" else ", ").join(d.name for d in suggestions.co)
             field.hint = t("intake.suggested_key", name=lead.name + (" + " + co if co else ""))
         else:
             field.hint = ""
         best = suggestions.categories[0] if suggestions and suggestions.categories else None
         if best is not None and best.category not in category.values:
             best = None  # a label history knows but the catalogue does not: nothing to pick
-        category.prompt = (t("intake.suggested_key", name=best.name) if best
+        category.prompt = (t("intake.suggested", name=best.name) if best
                            else t("intake.category_prompt"))
         category.suggested = best.category if best else ""
         field.refresh()

@@ -365,7 +365,7 @@ async def test_enter_accepts_each_suggestion_the_seed_hornet_call_in_eleven_keys
         assert "采纳" not in str(screen.query_one("KeyBar").content)  # nothing to accept here
         await pilot.press("enter", "enter")
         field = screen.query_one("#departments", DepartmentField)
-        assert app.focused is field and "回车采纳" in field.render().plain
+        assert app.focused is field and "建议（回车采纳）：街道办事处" in field.render().plain
         await pilot.press("enter")  # the street office, with the traffic police and fire brigade
         await settle(pilot)
         assert app.focused.id == "notes"
