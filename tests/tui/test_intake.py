@@ -395,3 +395,30 @@ async def test_enter_on_a_chosen_field_only_moves_on(store):
         assert app.focused.id == "notes"
         field = screen.query_one("#departments", DepartmentField)
         assert (field.lead, field.co) == ("chengguan", [])
+
+
+async def test_the_category_and_department_lists_open_on_the_suggestion(store):
+    from textual.widgets import OptionList
+
+    from agent_tui.widgets.form_fields import ChoicePopup
+
+    app = HotlineApp(store, lang="zh", agent="a01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.press("tab", "tab")
+        app.post_message(events.Paste("大杨村28号路边梧桐树上有一个马蜂窝，行人经过很危险"))
+        await settle(pilot, 0.5)
+        screen.query_one("#category").focus()
+        await pilot.press("space")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoicePopup)
+        listing = app.screen.query_one(OptionList)
+        assert listing.get_option_at_index(listing.highlighted).id == "hornet_nest"
+        await pilot.press("escape")
+        await settle(pilot)
+        screen.query_one("#departments").focus()
+        await pilot.press("space")
+        await settle(pilot)
+        assert isinstance(app.screen, DepartmentPickerScreen)
+        options = app.screen.query_one("#picker-options", OptionList)
+        assert options.get_option_at_index(options.highlighted).id == "street_office"
