@@ -329,7 +329,8 @@ class FormKeys:
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "accept_suggestion":  # only on a field that shows a suggestion
-            return self.query_one(IntakeForm).suggestion_for(self.focused) is not None
+            forms = self.query(IntakeForm)  # (none while the screen is still being composed)
+            return bool(forms) and forms.first().suggestion_for(self.focused) is not None
         return super().check_action(action, parameters)
 
     def action_accept_suggestion(self) -> None:

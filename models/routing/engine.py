@@ -73,7 +73,7 @@ class Neighbour:
     def from_hits(cls, hits: Any) -> list[Neighbour]:
         """From similar-case search hits (anything with department, category and score)."""
         hits = list(hits)
-        top = max((h.score for h in hits), default=0.0) or 1.0
+        top = max(max((h.score for h in hits), default=0.0), 1e-9)
         return [cls(h.department or "", h.category or "", max(h.score, 0.0) / top) for h in hits]
 
 
