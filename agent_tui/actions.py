@@ -39,6 +39,10 @@ class Action(NamedTuple):  # a NamedTuple, not a dataclass: this module is on th
 
 
 ACTIONS: tuple[Action, ...] = (
+    # Enter on a field that shows a suggestion takes it (a lead with its co-handlers) and moves
+    # on; on any other field Enter is the form's own "next field" (enabled only when it applies).
+    Action("accept", "enter", "key.accept", ("intake",), method="accept_suggestion",
+           bar=("intake",), priority=True),
     Action("save", "ctrl+s", "key.save", ("intake",), bar=("intake",), priority=True),
     Action("new_call", "f2", "key.new_call", (APP,), bar=("intake",)),
     Action("drafts", "f3", "key.drafts", (APP,), bar=("intake",)),

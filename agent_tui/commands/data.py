@@ -21,9 +21,12 @@ from .progress import byte_progress
 @click.option("--tz", default=None, help="Zone of times without one (default: the mapping's, else local).")
 @click.option("--encoding", default="utf-8-sig", show_default=True, help="Text encoding of the file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--accept-departments", is_flag=True,
+              help="Add department names the catalogue does not know to it at once (a city's own "
+                   "agency list), instead of holding them for a lead (`catalogue pending`).")
 @common_options
 def import_cmd(file: Path, mapping: str | None, tz: str | None, encoding: str, as_json: bool,
-               ctx: Context) -> None:
+               accept_departments: bool, ctx: Context) -> None:
     """Import prior cases from a CSV file (the case schema, or a mapped 311 / Chinese export).
 
     Bad rows are reported by line number and the rest import; importing the same file again adds
@@ -32,7 +35,7 @@ def import_cmd(file: Path, mapping: str | None, tz: str | None, encoding: str, a
     if ctx.server:
         _import_to_server(file, mapping, tz, encoding, as_json, ctx)
         return
-    report = _read_into(ctx.store(), file, mapping, tz, encoding, ctx)
+    report = _read_into(ctx.store(), file, mapping, tz, encoding, ctx, accept_departments)
     if as_json:
         click.echo(json_text(report.as_dict()))
         return
@@ -44,10 +47,14 @@ def import_cmd(file: Path, mapping: str | None, tz: str | None, encoding: str, a
         click.echo(t("cli.more_rejected", ctx.lang, n=report.rejected_count - 20))
     if report.departments_added:
         click.echo(t("cli.departments_added", ctx.lang, n=len(report.departments_added)))
+    if report.departments_matched:
+        click.echo(t("cli.departments_matched", ctx.lang, n=len(report.departments_matched)))
+    if report.departments_pending:
+        click.echo(t("cli.departments_pending", ctx.lang, n=len(report.departments_pending)))
 
 
 def _read_into(store, file: Path, mapping: str | None, tz: str | None, encoding: str,
-               ctx: Context):
+               ctx: Context, accept_departments: bool = False):
     """The file's cases into `store` (which gets the catalogue first), with a progress bar."""
     from models.importing.importer import ImportError_, import_csv
     from models.importing.mapping import MappingError
@@ -57,7 +64,8 @@ def _read_into(store, file: Path, mapping: str | None, tz: str | None, encoding:
         ensure_catalogue(session)
     try:
         with byte_progress(t("cli.importing", ctx.lang) + f" {file.name}") as progress:
-            return import_csv(store, file, mapping, tz=tz, encoding=encoding, progress=progress)
+            return import_csv(store, file, mapping, tz=tz, encoding=encoding, progress=progress,
+                              accept_departments=accept_departments)
     except (ImportError_, MappingError) as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -188,3 +196,63 @@ def catalogue_load(file: Path | None, ctx: Context) -> None:
     except CatalogueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(t("cli.catalogue_loaded", ctx.lang, departments=departments, categories=categories))
+
+
+@catalogue_group.command("pending")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@common_options
+def catalogue_pending(as_json: bool, ctx: Context) -> None:
+    """Department names from imported data that matched nothing in the catalogue, most named
+    first, with the closest catalogue department (agents never see them until a lead decides)."""
+    from models.reference.matching import closest
+    from models.reference.pending import list_pending
+    from models.reference.views import departments
+
+    store = ctx.store()
+    catalogue = [d for d in departments(store) if d.source == "catalogue"]
+    rows = list_pending(store)
+    for p in rows:
+        near = closest(p.name, catalogue)
+        code, ratio = near[0] if near else ("", 0.0)
+        if as_json:
+            click.echo(json.dumps({"name": p.name, "code": p.code, "cases": p.cases,
+                                   "source": p.source, "first_seen": p.first_seen,
+                                   "closest": code, "closest_similarity": ratio},
+                                  ensure_ascii=False))
+        else:
+            click.echo(f"{p.cases:>6}  {p.name}  ({p.code})  ~ {code} {ratio:.2f}")
+    if not as_json:
+        click.echo(t("cli.pending_total", ctx.lang, n=len(rows)), err=True)
+
+
+@catalogue_group.command("map")
+@click.argument("name")
+@click.argument("code")
+@common_options
+def catalogue_map(name: str, code: str, ctx: Context) -> None:
+    """NAME (a pending name, or its code) is the catalogue department CODE: its cases move to
+    CODE and NAME becomes an alias of it, so later imports match it."""
+    from models.reference.pending import PendingError, map_pending
+    from models.routing import stats
+
+    store = ctx.store()
+    try:
+        moved = map_pending(store, name, code)
+    except PendingError as exc:
+        raise click.ClickException(str(exc)) from exc
+    stats.invalidate(store.data_dir)  # routing learns the moved cases again on its next refresh
+    click.echo(t("cli.pending_mapped", ctx.lang, name=name, code=code, n=moved))
+
+
+@catalogue_group.command("accept")
+@click.argument("name")
+@common_options
+def catalogue_accept(name: str, ctx: Context) -> None:
+    """NAME (a pending name, or its code) is a department of its own: add it to the catalogue."""
+    from models.reference.pending import PendingError, accept_pending
+
+    try:
+        code = accept_pending(ctx.store(), name)
+    except PendingError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(t("cli.pending_accepted", ctx.lang, name=name, code=code))

@@ -38,8 +38,10 @@ def route_cmd(text: str, address: str, location_kind: str | None, district: str,
     cases); warns about departments that often return this kind of case; suggests not
     dispatching (owners' self-governance, courts, market) where the rules say so.
     """
+    from models.cases.routing import suggest
     from models.reference.catalogue import ensure_catalogue
     from models.routing import Router
+    from models.search.engine import SimilarCaseSearch
 
     from ..route_text import suggestions_record
 
@@ -49,6 +51,7 @@ def route_cmd(text: str, address: str, location_kind: str | None, district: str,
     with store.writer() as session:
         ensure_catalogue(session)
     router = Router.for_store(store)
+    search = SimilarCaseSearch(store)
     try:
         with count_progress(t("route.learning", ctx.lang)) as progress:
             report = router.refresh(progress, rebuild=rebuild)
@@ -56,21 +59,24 @@ def route_cmd(text: str, address: str, location_kind: str | None, district: str,
             click.echo(t("route.learned", ctx.lang, cases=report.cases,
                          seconds=f"{report.seconds:.1f}"), err=True)
         if batch is not None:
-            _batch(router, batch, limit, ctx.lang)
+            _batch(router, search, batch, limit, ctx.lang)
             return
         if not text.strip():
             return
-        result = router.suggest(text, address=address, location_kind=location_kind,
-                                district=district, lang=ctx.lang, limit=limit)
+        result = suggest(router, search, text, address=address, location_kind=location_kind,
+                         district=district, lang=ctx.lang, limit=limit)
         if as_json:
             click.echo(json_text(suggestions_record(result, ctx.lang)))
         else:
             _print(result, ctx.lang)
     finally:
+        search.close()
         router.close()
 
 
-def _batch(router, path: Path, limit: int, lang: str) -> None:
+def _batch(router, search, path: Path, limit: int, lang: str) -> None:
+    from models.cases.routing import suggest
+
     from ..route_text import suggestions_record
     from .batch import dict_rows, form_limits, too_long
 
@@ -87,9 +93,9 @@ def _batch(router, path: Path, limit: int, lang: str) -> None:
             continue
         text = " ".join(p for p in (row.get("title") or "", row.get("description") or "") if p)
         kind = (row.get("location_kind") or "").strip() or None
-        result = router.suggest(text, address=row.get("address") or "",
-                                location_kind=kind if kind in LOCATION_KINDS else None,
-                                district=row.get("district") or "", lang=lang, limit=limit)
+        result = suggest(router, search, text, address=row.get("address") or "",
+                         location_kind=kind if kind in LOCATION_KINDS else None,
+                         district=row.get("district") or "", lang=lang, limit=limit)
         record = {"query_id": row["query_id"], **suggestions_record(result, lang)}
         out.write(json_text(record) + "\n")
     if refused:

@@ -201,20 +201,51 @@ class IntakeForm(Vertical):
 
     # --- routing hints ------------------------------------------------------------------------
     def show_suggestions(self, suggestions: Any) -> None:
-        """Routing suggestions as hints: they never fill a field the agent has not chosen."""
+        """Routing suggestions as hints: they fill a field only when the agent accepts one
+        (Enter on the field, `accept`); the lists open on them."""
         t = self.app.t
         field = self.query_one("#departments", DepartmentField)
         field.suggestions = suggestions
         category = self.query_one("#category", ChoiceField)
         lead = suggestions.lead if suggestions is not None else None
-        field.hint = t("intake.suggested", name=lead.name) if lead is not None else ""
+        if lead is not None:
+            co = ("、" if self.app.lang == "zh" else ", ").join(d.name for d in suggestions.co)
+            field.hint = t("intake.suggested_key", name=lead.name + (" + " + co if co else ""))
+        else:
+            field.hint = ""
         best = suggestions.categories[0] if suggestions and suggestions.categories else None
+        if best is not None and best.category not in category.values:
+            best = None  # a label history knows but the catalogue does not: nothing to pick
         category.prompt = (t("intake.suggested", name=best.name) if best
                            else t("intake.category_prompt"))
         category.suggested = best.category if best else ""
         field.refresh()
         category.refresh()
         self.show_hint()
+        self.screen.refresh_bindings()  # the key bar's "Enter Accept" follows
+
+    def suggestion_for(self, widget: Any) -> tuple[str, list[str]] | None:
+        """What Enter would accept on `widget`: a suggestion it shows while nothing is chosen.
+        The category: (code, []); the departments: (lead, co-handlers)."""
+        if isinstance(widget, ChoiceField) and widget.id == "category":
+            if widget.is_blank() and widget.suggested in widget.values:
+                return widget.suggested, []
+        elif isinstance(widget, DepartmentField):
+            lead = widget.suggestions.lead if widget.suggestions is not None else None
+            if not widget.lead and not widget.co and lead is not None:
+                return lead.code, [d.code for d in widget.suggestions.co]
+        return None
+
+    def accept(self, widget: Any) -> bool:
+        """Fill `widget` with the suggestion it shows; False when it shows none."""
+        found = self.suggestion_for(widget)
+        if found is None:
+            return False
+        if isinstance(widget, DepartmentField):
+            widget.set_choice(*found)
+        else:
+            _choose(widget, found[0])
+        return True
 
     def show_hint(self) -> None:
         """The due date this case would get, and a warning about the chosen lead department."""
@@ -296,6 +327,17 @@ class FormKeys:
     def action_previous_field(self) -> None:
         self._focus_first_if_none()
         self.focus_previous()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "accept_suggestion":  # only on a field that shows a suggestion
+            forms = self.query(IntakeForm)  # (none while the screen is still being composed)
+            return bool(forms) and forms.first().suggestion_for(self.focused) is not None
+        return super().check_action(action, parameters)
+
+    def action_accept_suggestion(self) -> None:
+        """Enter on a field showing a suggestion: take it (a lead with its co-handlers), move on."""
+        if self.query_one(IntakeForm).accept(self.focused):
+            self.focus_next()
 
     def action_enter(self) -> None:
         """Enter moves to the next field, except in the description and in open lists."""

@@ -106,11 +106,14 @@ class LookupController:
         self.screen.post_message(PriorCasesFound(generation, hits))
 
     def _routing(self, generation: int, draft: CaseDraft) -> None:
+        from models.cases.routing import suggest
+
         app = self.screen.app
         suggestions = None
         if draft.description.strip():
-            suggestions = app.router.suggest(
-                draft.description, address=draft.address, location_kind=draft.location_kind,
+            suggestions = suggest(
+                app.router, app.similar, draft.description, address=draft.address,
+                location_kind=draft.location_kind,
                 district=draft.district, lang=app.lang)
         self.screen.post_message(SuggestionsReady(generation, suggestions))
 

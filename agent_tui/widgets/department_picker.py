@@ -182,6 +182,10 @@ class DepartmentPicker(Vertical, can_focus=False):
         code = self._highlighted()
         if code is None:
             return
+        entry = self._entries[self.query_one(OptionList).highlighted or 0]
+        if entry.suggested is not None and entry.suggested.role == "lead" and not self.co:
+            # The suggested lead comes with the co-handlers suggested beside it.
+            self.co = [s.code for s in self._suggestions if s.role == "co" and s.code != code]
         self.co = [c for c in self.co if c != code]
         self.lead = code
         self._changed()

@@ -109,6 +109,10 @@ class ChoiceField(OpensOnTyping, Widget, can_focus=True):
         self.refresh()
 
     @property
+    def values(self) -> list[str]:
+        return [v for _, v in self._options]
+
+    @property
     def label(self) -> str:
         return next((label.strip() for label, v in self._options if v == self.value), "")
 

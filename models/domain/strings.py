@@ -270,6 +270,12 @@ DOMAIN_STRINGS: dict[str, tuple[str, str]] = {  # key -> (en, zh)
         "目录：负责{place}的{category}"),
     "route.why.rule": ("rule: {rule}", "规则：{rule}"),
     "route.why.co": ("co-handles with {lead}", "协办，主办为{lead}"),
+    "route.why.neighbours": (
+        "{n} of the {k} most similar past cases",
+        "最相近的 {k} 件历史工单中有 {n} 件"),
+    "route.why.exact": (
+        "{n} past cases said exactly this",
+        "{n} 件历史工单内容与此完全相同"),
     "route.why.disposition_history": (
         "{n} past cases like this were handled this way",
         "历史上 {n} 件类似工单如此处理"),

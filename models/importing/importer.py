@@ -21,13 +21,16 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import select
 
 from models.domain.enums import Status
-from models.reference.catalogue import department_from_import
+from models.reference.catalogue import department_code_for, department_from_import
+from models.reference.matching import match_department
+from models.reference.pending import record as record_pending
 from models.search import index as search_index
 from models.store import Store
 from models.store.tables import Category, Department
@@ -64,6 +67,8 @@ class ImportReport:
     rejected_count: int = 0
     rejected: list[Rejected] = field(default_factory=list)
     departments_added: list[str] = field(default_factory=list)
+    departments_pending: list[str] = field(default_factory=list)  # held for a lead
+    departments_matched: dict[str, str] = field(default_factory=dict)  # name -> catalogue code
 
     def reject(self, line: int, reason: str) -> None:
         self.rejected_count += 1
@@ -74,19 +79,25 @@ class ImportReport:
         return {"mapping": self.mapping, "rows": self.rows, "imported": self.imported,
                 "duplicates": self.duplicates, "rejected": self.rejected_count,
                 "rejected_rows": [r.__dict__ for r in self.rejected],
-                "departments_added": self.departments_added}
+                "departments_added": self.departments_added,
+                "departments_pending": self.departments_pending,
+                "departments_matched": self.departments_matched}
 
 
 class _Lookups:
     """Caches: a million rows name a few hundred departments, categories and statuses."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, accept_departments: bool = False) -> None:
+        self.accept_departments = accept_departments
         self.departments: dict[str, str] = {}
+        self.pending: dict[str, list] = {}  # code -> [name, rows naming it]
+        self.matched: dict[str, str] = {}  # a name matched to the catalogue -> its code
         self.categories: dict[str, str] = {}
         self.statuses: dict[str, str] = {}
         self.new_departments: dict[str, Department] = {}
         with store.session() as s:
-            for d in s.exec(select(Department)).all():
+            self.catalogue = list(s.exec(select(Department)).all())
+            for d in self.catalogue:
                 for name in (d.code, d.name_zh, d.name_en, *d.aliases):
                     if name:
                         self.departments.setdefault(name.strip().lower(), d.code)
@@ -101,9 +112,20 @@ class _Lookups:
             return ""
         code = self.departments.get(key)
         if code is None:
-            dept = department_from_import(name.strip())
-            self.new_departments[dept.code] = dept
-            code = self.departments[key] = dept.code
+            found = match_department(name, self.catalogue)
+            if found is not None:
+                code = self.departments[key] = found.code
+                self.matched[name.strip()] = found.code
+            elif self.accept_departments:
+                dept = department_from_import(name.strip())
+                self.new_departments[dept.code] = dept
+                code = self.departments[key] = dept.code
+            else:  # held for a lead: its cases carry a stable code, the catalogue stays as is
+                code = self.departments[key] = department_code_for(name)
+                self.pending[code] = [name.strip(), 0]
+        held = self.pending.get(code)
+        if held is not None:
+            held[1] += 1
         return code
 
     def category(self, name: str) -> str:
@@ -168,11 +190,15 @@ def import_csv(
     encoding: str = "utf-8-sig",
     progress: Progress | None = None,
     parallel: bool | None = None,
+    accept_departments: bool = False,
 ) -> ImportReport:
     """Import a CSV file; the search index is current when this returns.
 
     `progress(bytes read, total bytes)` is called after each batch. `parallel`: read the file
-    in a second process (default: for files of PARALLEL_BYTES or more)."""
+    in a second process (default: for files of PARALLEL_BYTES or more). Department names are
+    matched to the catalogue (`models.reference.matching`); the rest wait in the pending list
+    for a lead (`models.reference.pending`), unless `accept_departments` (a city importing its
+    own agency list) adds them to the catalogue at once."""
     path = Path(path)
     total = path.stat().st_size
     if parallel is None:
@@ -182,7 +208,7 @@ def import_csv(
             search_index.catch_up(conn)
         index_state = search_index.state(conn)
     plan = _Plan(str(path), encoding, mapping, tz, index_state)
-    lookups = _Lookups(store)
+    lookups = _Lookups(store, accept_departments)
     parsed = _parsed(plan, parallel)
     try:
         report = ImportReport(mapping=next(parsed))
@@ -252,6 +278,11 @@ def _write_all(conn, parsed, report: ImportReport, lookups: _Lookups, tick) -> N
             search_index.flush_with_gaps(seg, top)
         else:  # nothing new; still index what others added meanwhile, if it is little
             search_index.index_new_cases(conn)
+        if lookups.pending:
+            record_pending(conn, {c: (n, k) for c, (n, k) in lookups.pending.items()},
+                           report.mapping, datetime.now(UTC).isoformat(timespec="seconds"))
+            report.departments_pending = sorted(n for n, _ in lookups.pending.values())
+        report.departments_matched = dict(sorted(lookups.matched.items()))
         if lookups.new_departments:
             for dept in lookups.new_departments.values():
                 cur = conn.execute(

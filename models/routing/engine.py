@@ -9,7 +9,17 @@ Evidence, each turned into reasons an agent can read:
 - the rules file: lead and co-handling departments, and non-dispatch dispositions (owners'
   self-governance, courts, market) for a category at a kind of place;
 - outcomes: which departments resolved cases of the likely category and which returned them. A
-  department that returns many of them is ranked lower and carries a warning.
+  department that returns many of them is ranked lower and carries a warning;
+- the nearest past cases (`Neighbour`s, found by the similar-case search and handed in by the
+  caller, since the search engine sits beside this one, not below it): how many of them each
+  department handled and each category held, weighted by their similarity ("7 of the 10 most
+  similar past cases");
+- exact matches: past cases whose description had exactly these words ("PLUMBING: TOILET"
+  handled 1,343 times by one department) count for what handled them.
+
+How the parts add up (`W_KNN_*`, `W_EXACT_*` beside the centroid score) was fitted on tuning
+splits of the real sets only (`benchmarks/eval_routing.py --fit`); the held-out splits are
+scored with the weights as they stand here.
 """
 
 from __future__ import annotations
@@ -40,6 +50,49 @@ UNSEEN_FADE_DOCS = 300  # catalogue-only categories fade out as labelled history
 
 # How the evidence for a department adds up (each part is in 0..1).
 W_TEXT, W_HISTORY, W_CATALOGUE, W_RULE = 0.45, 0.25, 0.15, 0.15
+# The nearest past cases' vote and exact matches, beside the centroid score (fitted on the
+# tuning splits, see benchmarks/eval_routing.py --fit).
+# Chosen by `benchmarks/eval_routing.py --fit` (2026-11-30) on the four tuning splits: the vote
+# helps departments and not categories (on the Chinese messages it costs 0.1 top-1: the search's
+# neighbours share places more than topics); an exact past description counts most (8.0 is the
+# top of the grid).
+W_KNN_DEPT, W_EXACT_DEPT = 1.0, 8.0
+W_KNN_CAT, W_EXACT_CAT = 0.0, 8.0
+KNN_REASON_MIN = 2  # name the vote as a reason when at least this many neighbours agree
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """One of the nearest past cases: who handled it, what it was, how similar (0..1]."""
+
+    department: str
+    category: str
+    similarity: float = 1.0
+
+    @classmethod
+    def from_hits(cls, hits: Any) -> list[Neighbour]:
+        """From similar-case search hits (anything with department, category and score)."""
+        hits = list(hits)
+        top = max(max((h.score for h in hits), default=0.0), 1e-9)
+        return [cls(h.department or "", h.category or "", max(h.score, 0.0) / top) for h in hits]
+
+
+def _vote(neighbours: list[Neighbour], attr: str) -> tuple[dict[str, float], Counter[str]]:
+    """Similarity-weighted shares of the neighbours' labels (sum 1), and the plain counts."""
+    weights: dict[str, float] = {}
+    counts: Counter[str] = Counter()
+    for n in neighbours:
+        label = getattr(n, attr)
+        if label:
+            weights[label] = weights.get(label, 0.0) + n.similarity
+            counts[label] += 1
+    total = sum(weights.values()) or 1.0
+    return {k: v / total for k, v in weights.items()}, counts
+
+
+def _shares(counter: Counter[str]) -> dict[str, float]:
+    total = sum(counter.values())
+    return {k: v / total for k, v in counter.items()} if total else {}
 
 
 @dataclass
@@ -224,7 +277,8 @@ class Router:
 
     def refresh(self, progress: stats.Progress | None = None, rebuild: bool = False) -> LearnReport:
         """Learn what the store has that the statistics do not yet (cheap when nothing is new)."""
-        if not rebuild and self.pending() == 0 and not self._events_pending():
+        if not rebuild and self.pending() == 0 and not self._events_pending() and \
+                stats.get_state(self._conn, "format") == stats.FORMAT:
             return LearnReport()
         report = learn(self.data_dir, self.store_path, progress, rebuild=rebuild)
         self.reload()
@@ -237,19 +291,28 @@ class Router:
 
     # --- suggesting --------------------------------------------------------------------------
     def suggest(self, text: str, *, address: str = "", location_kind: str | None = None,
-                district: str = "", lang: str = "en", limit: int = 5) -> Suggestions:
-        counts = Counter(tokens(text))
+                district: str = "", lang: str = "en", limit: int = 5,
+                neighbours: Any = ()) -> Suggestions:
+        """`neighbours`: the nearest past cases (`Neighbour`s, e.g. `Neighbour.from_hits` of a
+        similar-case search for the text), best first; without them the vote is left out."""
+        features = tokens(text)
+        counts = Counter(features)
         cue = ""
         if not location_kind or location_kind == LocationKind.OTHER:
             location_kind, cue = self.rules.location_kind(text, address)
         names_lang = "zh" if has_cjk(text) else ("en" if text.strip() else lang)
-        categories = self._categories(text, counts, lang, names_lang, limit)
+        near = list(neighbours)
+        exact = stats.exact_labels(self._conn, features)
+        categories = self._categories(text, counts, lang, names_lang, limit, near,
+                                      exact["category"])
         departments, dispositions = self._departments(counts, categories, location_kind,
-                                                      district, lang, limit)
+                                                      district, lang, limit, near,
+                                                      exact["department"])
         return Suggestions(categories[:limit], departments, dispositions, location_kind, cue)
 
     def _categories(self, text: str, counts: Counter[str], lang: str, names_lang: str,
-                    limit: int) -> list[CategorySuggestion]:
+                    limit: int, near: list[Neighbour] | None = None,
+                    exact: Counter[str] | None = None) -> list[CategorySuggestion]:
         cat = self.catalogue
         learned = score_labels(self._conn, "category", counts, self.norms["category"])
         seen = self.docs["category"]
@@ -271,7 +334,17 @@ class Router:
                 continue
             scores[code] = scores.get(code, 0.0) + boost
             reasons.setdefault(code, []).insert(0, Reason("route.why.mentions", {"phrase": phrase}))
-        ranked = sorted(scores, key=scores.__getitem__, reverse=True)[:max(limit, 5)]
+        vote, votes = _vote(near or [], "category") if W_KNN_CAT > 0 else ({}, Counter())
+        for label, share in vote.items():
+            scores[label] = scores.get(label, 0.0) + W_KNN_CAT * share
+            if votes[label] >= KNN_REASON_MIN and W_KNN_CAT > 0:
+                reasons.setdefault(label, []).append(Reason(
+                    "route.why.neighbours", {"n": votes[label], "k": len(near or [])}))
+        exact = exact or Counter()
+        for label, share in _shares(exact).items():
+            scores[label] = scores.get(label, 0.0) + W_EXACT_CAT * share
+            reasons.setdefault(label, []).insert(0, Reason("route.why.exact", {"n": exact[label]}))
+        ranked = sorted(scores, key=lambda k: (-scores[k], k))[:max(limit, 5)]
         out = []
         for label in ranked:
             info = cat.categories.get(label)
@@ -283,6 +356,7 @@ class Router:
 
     def _departments(self, counts: Counter[str], categories: list[CategorySuggestion],
                      location_kind: str, district: str, lang: str, limit: int,
+                     near: list[Neighbour] | None = None, exact: Counter[str] | None = None,
                      ) -> tuple[list[DepartmentSuggestion], list[DispositionSuggestion]]:
         cat = self.catalogue
         # The likely categories as shares that sum to 1 (the top three carry the evidence).
@@ -363,6 +437,16 @@ class Router:
                     add(code, "rule", 0.5 * share)
                     co_codes.append(code)
 
+        # The nearest past cases' vote, and past cases with exactly this description.
+        vote, votes = _vote(near or [], "department")
+        for code, share in vote.items():
+            add(code, "knn", share, Reason("route.why.neighbours", {
+                "n": votes[code], "k": len(near or [])}) if votes[code] >= KNN_REASON_MIN else None)
+        exact = exact or Counter()
+        for code, share in _shares(exact).items():
+            add(code, "exact", share)
+            reasons.setdefault(code, []).insert(0, Reason("route.why.exact", {"n": exact[code]}))
+
         # Dispositions learned from history ("@answered", ...): not departments.
         for label in [code for code in evidence if code.startswith("@")]:
             parts = evidence.pop(label)
@@ -379,9 +463,12 @@ class Router:
                 dispositions[disposition] = DispositionSuggestion(disposition, round(value, 4),
                                                                   [reason])
 
-        weights = {"text": W_TEXT, "history": W_HISTORY, "catalogue": W_CATALOGUE, "rule": W_RULE}
+        weights = {"text": W_TEXT, "history": W_HISTORY, "catalogue": W_CATALOGUE, "rule": W_RULE,
+                   "knn": W_KNN_DEPT, "exact": W_EXACT_DEPT}
         scored: list[DepartmentSuggestion] = []
         for code, parts in evidence.items():
+            if code not in cat.departments:
+                continue  # not in the catalogue (a name an import holds for a lead): never offered
             score = sum(weights[p] * v for p, v in parts.items())
             suggestion = DepartmentSuggestion(
                 code=code, name=cat.department_name(code, lang), score=score,

@@ -13,6 +13,10 @@ with ten cases or ten million:
   the token is on few labels: supervised term weighting, which matters with a few hundred cases).
 - `label`: cases per label and the centroid's norm under the current weights.
 - `outcome`: per category and department, cases assigned, resolved and returned.
+- `exact`: per description key (a 64-bit hash of the case's first features), model and label,
+  how many past cases said exactly this: a repeated description ("PLUMBING: TOILET") counts
+  for what handled it before. One row per distinct description and label, on disk, never in
+  memory beyond one flush.
 
 The file is derived data: it records how far into the store's `case` and `caseevent` tables it
 has learned (by rowid) and catches up from there, and is rebuilt from scratch when its format or
@@ -21,6 +25,7 @@ its store changes. Deleting it loses nothing.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import sqlite3
 from collections import Counter, defaultdict
@@ -30,9 +35,9 @@ from pathlib import Path
 from models.store import sqlite
 
 FILE = "routing.db"
-FORMAT = "3"
+FORMAT = "4"
 MODELS = ("category", "department")
-TABLES = ("state", "label", "token", "term", "outcome")
+TABLES = ("state", "label", "token", "term", "outcome", "exact")
 CONCENTRATION_EPS = 0.01  # pseudo-count when measuring how a token spreads over labels
 LENGTH_STEP = 1.15  # case lengths are normalised in steps of 15% (cases grouped by step)
 _LOG_STEP = math.log(LENGTH_STEP)
@@ -48,6 +53,8 @@ CREATE TABLE IF NOT EXISTS term (model TEXT, token TEXT, label TEXT, df INTEGER 
 CREATE TABLE IF NOT EXISTS outcome (category TEXT, department TEXT, assigned INTEGER NOT NULL,
     resolved INTEGER NOT NULL, returned INTEGER NOT NULL,
     PRIMARY KEY (category, department)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS exact (key INTEGER, model TEXT, label TEXT, n INTEGER NOT NULL,
+    PRIMARY KEY (key, model, label)) WITHOUT ROWID;
 """
 
 Progress = Callable[[int, int], None]  # (cases learned, cases to learn)
@@ -58,7 +65,8 @@ def connect(data_dir: Path) -> sqlite3.Connection:
     conn = sqlite.connect(Path(data_dir) / FILE, durable=False)
     conn.execute("PRAGMA cache_size = -262144")
     columns = [row[1] for row in conn.execute("PRAGMA table_info(term)")]
-    if columns and "mass" not in columns:  # an older format: derived data, start over
+    has_exact = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'exact'").fetchone()
+    if columns and ("mass" not in columns or not has_exact):  # older: derived data, start over
         conn.executescript("".join(f"DROP TABLE IF EXISTS {t};" for t in TABLES))
     conn.executescript(SCHEMA)
     return conn
@@ -71,6 +79,18 @@ def get_state(conn: sqlite3.Connection, key: str, default: str = "") -> str:
 
 def set_state(conn: sqlite3.Connection, key: str, value: object) -> None:
     conn.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, str(value)))
+
+
+def invalidate(data_dir: Path) -> None:
+    """The store's cases changed under the statistics (departments remapped): the next
+    refresh learns them again from scratch."""
+    conn = connect(data_dir)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        set_state(conn, "format", "stale")
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
 
 
 def clear(conn: sqlite3.Connection) -> None:
@@ -94,11 +114,17 @@ class Accumulator:
         self.repeats: dict[tuple[str, str], dict[str, float]] = {}
         self.docs: Counter[tuple[str, str]] = Counter()
         self.outcomes: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+        self.exact: Counter[tuple[int, str, str]] = Counter()
         self.cases = 0
 
     def add_case(self, features: list[str], category: str, department: str) -> None:
         if not (category or department):
             return
+        key = exact_key(features)
+        if key is not None:
+            for model, label in (("category", category), ("department", department)):
+                if label:
+                    self.exact[(key, model, label)] += 1
         counts = Counter(features)
         distinct = len(counts)
         step = round(math.log(distinct) / _LOG_STEP) if distinct else 0
@@ -128,7 +154,7 @@ class Accumulator:
         row[2] += returned
 
     def size(self) -> int:
-        return sum(len(c) for c in self.slots.values())
+        return sum(len(c) for c in self.slots.values()) + len(self.exact)
 
     def flush(self, conn: sqlite3.Connection) -> None:
         dfs: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
@@ -168,7 +194,34 @@ class Accumulator:
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET assigned = assigned + excluded.assigned, "
             "resolved = resolved + excluded.resolved, returned = returned + excluded.returned",
             ((c, d, *v) for (c, d), v in self.outcomes.items()))
+        conn.executemany(
+            "INSERT INTO exact (key, model, label, n) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT DO UPDATE SET n = n + excluded.n",
+            sorted((k, m, lab, n) for (k, m, lab), n in self.exact.items()))
         self.__init__()
+
+
+EXACT_FEATURES = 200  # a description's key: its first features (a long one is cut at learning)
+
+
+def exact_key(features: list[str]) -> int | None:
+    """The key of a description for exact matching: a hash of its first features (so case,
+    spacing, punctuation and digits do not matter), or None for an empty one."""
+    if not features:
+        return None
+    digest = hashlib.blake2b("\x1f".join(features[:EXACT_FEATURES]).encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big", signed=True)
+
+
+def exact_labels(conn: sqlite3.Connection, features: list[str]) -> dict[str, Counter[str]]:
+    """model -> label -> past cases whose description had exactly these features."""
+    out: dict[str, Counter[str]] = {m: Counter() for m in MODELS}
+    key = exact_key(features)
+    if key is None:
+        return out
+    for model, label, n in conn.execute("SELECT model, label, n FROM exact WHERE key = ?", (key,)):
+        out.setdefault(model, Counter())[label] += n
+    return out
 
 
 def _step_norm(step: int) -> float:

@@ -181,6 +181,17 @@ ALTER TABLE "case" ADD COLUMN taken_at VARCHAR(32);
 """
 
 
+# Department names from imported data that matched nothing in the catalogue, held for a lead
+# (issue 13; `models.reference.pending`): the code their cases carry, the name as read, how many
+# rows named it, from which import, when first seen. Not departments: the picker never lists them.
+V9_PENDING_DEPARTMENT = """
+CREATE TABLE pending_department (code VARCHAR NOT NULL PRIMARY KEY, name VARCHAR NOT NULL,
+    cases INTEGER NOT NULL DEFAULT 0, source VARCHAR NOT NULL DEFAULT '',
+    first_seen VARCHAR NOT NULL DEFAULT '');
+CREATE INDEX ix_pending_department_name ON pending_department (name);
+"""
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(conn: sqlite3.Connection) -> None:
         for statement in sql.split(";"):
@@ -200,6 +211,7 @@ STEPS: list[Callable[[sqlite3.Connection], None]] = [
     _script(V6_LIFECYCLE),
     _script(V7_SEARCH_DOCLEN),
     _script(V8_TAKEN_AT),
+    _script(V9_PENDING_DEPARTMENT),
 ]
 
 LATEST = len(STEPS)

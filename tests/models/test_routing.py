@@ -11,6 +11,7 @@ from models.domain.case_shape import CaseDraft
 from models.domain.enums import EventKind
 from models.domain.timeutil import now
 from models.importing.importer import import_csv
+from models.reference.pending import accept_all
 from models.routing import Router, due_preview, match_departments
 
 from ..conftest import DEMO_END, real_file
@@ -61,7 +62,12 @@ def test_learning_from_imported_history_changes_suggestions(store, router, tmp_p
     before = router.suggest("Loud music party next door every night")
     assert "imp:nypd" not in codes(before)
     import_csv(store, real_file("nyc311_2011_sample.csv"))
-    report = router.refresh()
+    router.refresh()
+    held = router.suggest("Loud music party next door every night")
+    assert "imp:nypd" not in codes(held)  # pending a lead's word: never offered
+    assert accept_all(store) == 13  # the city's own agencies: the lead accepts them
+    router.reload()
+    report = router.refresh(rebuild=True)
     assert report.cases == 2000
     after = router.suggest("Loud music party next door every night")
     assert after.departments[0].code == "imp:nypd"
@@ -130,3 +136,31 @@ def test_due_preview_counts_chinese_working_days():
     assert due_preview(10, "critical", at).working_days == 1
     with pytest.raises(ValueError):
         due_preview(3, "normal", at, "mars")
+
+
+def test_exact_past_descriptions_and_the_nearest_cases_vote(store, router):
+    """A description seen before counts for who handled it; the 10 nearest past cases vote."""
+    from models.cases.routing import suggest
+    from models.routing.engine import Neighbour
+    from models.search.engine import SimilarCaseSearch
+
+    import_csv(store, real_file("nyc311_2011_sample.csv"), accept_departments=True)
+    router.refresh()
+    text = "Blocked Driveway: No Access: Street/Sidewalk"
+    alone = router.suggest(text)  # no neighbours given: the exact matches still count
+    assert alone.departments[0].code == "imp:nypd"
+    exact = next(r for r in alone.departments[0].reasons if r.key == "route.why.exact")
+    assert exact.params["n"] >= 20  # the sample's own rows with exactly this description
+    search = SimilarCaseSearch(store)
+    try:
+        s = suggest(router, search, text)
+    finally:
+        search.close()
+    assert s.departments[0].code == "imp:nypd"
+    assert s.categories[0].category == "illegal_parking"  # the catalogue's, via its alias
+    vote = next(r for r in s.departments[0].reasons if r.key == "route.why.neighbours")
+    assert vote.params["k"] == 10 and vote.params["n"] >= 5
+    # The vote alone can carry a department the text's centroids rank lower.
+    outvoted = router.suggest("something entirely unheard of zzqx",
+                              neighbours=[Neighbour("imp:dot", "Street Condition")] * 10)
+    assert outvoted.departments[0].code == "imp:dot"

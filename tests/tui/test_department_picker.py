@@ -92,3 +92,11 @@ def test_picker_with_suggestions_80x24(snap_compare, router):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run)
+
+
+async def test_enter_on_the_suggested_lead_takes_its_co_handlers_too(router):
+    app = host(router, "大杨村28号路边梧桐树上有一个马蜂窝，行人经过很危险")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        lead, co = app.changes[-1]
+        assert lead == "street_office" and set(co) == {"traffic_police", "fire_brigade"}

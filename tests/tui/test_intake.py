@@ -344,3 +344,81 @@ async def test_a_call_saved_without_a_department_waits_for_dispatch(store):
         cases = saved_cases(store)
         assert [(c.status, c.lead_department, c.due_at) for c in cases] == [("open", "", None)]
         assert "waits for dispatch" in shown(screen.query_one("#status", Static))
+
+
+async def test_enter_accepts_each_suggestion_the_seed_hornet_call_in_eleven_keys(store):
+    """The seed's hornet nest on a road: Enter takes the suggested category, then the suggested
+    lead with both co-handlers; the key bar says so while a suggestion is on the focused field."""
+    app = HotlineApp(store, lang="zh", agent="a01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.press(*"13812345678", "enter", *"王女士", "enter")
+        app.post_message(events.Paste("大杨村28号路边梧桐树上有一个马蜂窝，行人经过很危险"))
+        await pilot.pause()
+        await pilot.press("tab", *"大杨村28号", "enter", "enter")
+        await settle(pilot, 0.5)
+        assert app.focused.id == "category"
+        assert "采纳" in str(screen.query_one("KeyBar").content)
+        await pilot.press("enter")  # accept 马蜂窝, on to urgency
+        await settle(pilot)
+        assert app.focused.id == "urgency"
+        assert "采纳" not in str(screen.query_one("KeyBar").content)  # nothing to accept here
+        await pilot.press("enter", "enter")
+        field = screen.query_one("#departments", DepartmentField)
+        assert app.focused is field and "建议（回车采纳）：街道办事处" in field.render().plain
+        await pilot.press("enter")  # the street office, with the traffic police and fire brigade
+        await settle(pilot)
+        assert app.focused.id == "notes"
+        assert field.lead == "street_office"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ReadBackScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+    [case] = saved_cases(store)
+    assert case.category == "hornet_nest"
+    assert case.lead_department == "street_office"
+    assert set(case.co_departments) == {"traffic_police", "fire_brigade"}
+
+
+async def test_enter_on_a_chosen_field_only_moves_on(store):
+    """A field the agent has filled keeps its value: Enter is "next field" there."""
+    app = HotlineApp(store, lang="en", agent="a01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.press("tab", "tab", *"There is a hornet nest in the tree by the road")
+        await settle(pilot, 0.5)
+        screen.query_one("#departments", DepartmentField).set_choice("chengguan")
+        screen.query_one("#departments").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.focused.id == "notes"
+        field = screen.query_one("#departments", DepartmentField)
+        assert (field.lead, field.co) == ("chengguan", [])
+
+
+async def test_the_category_and_department_lists_open_on_the_suggestion(store):
+    from textual.widgets import OptionList
+
+    from agent_tui.widgets.form_fields import ChoicePopup
+
+    app = HotlineApp(store, lang="zh", agent="a01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.press("tab", "tab")
+        app.post_message(events.Paste("大杨村28号路边梧桐树上有一个马蜂窝，行人经过很危险"))
+        await settle(pilot, 0.5)
+        screen.query_one("#category").focus()
+        await pilot.press("space")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoicePopup)
+        listing = app.screen.query_one(OptionList)
+        assert listing.get_option_at_index(listing.highlighted).id == "hornet_nest"
+        await pilot.press("escape")
+        await settle(pilot)
+        screen.query_one("#departments").focus()
+        await pilot.press("space")
+        await settle(pilot)
+        assert isinstance(app.screen, DepartmentPickerScreen)
+        options = app.screen.query_one("#picker-options", OptionList)
+        assert options.get_option_at_index(options.highlighted).id == "street_office"

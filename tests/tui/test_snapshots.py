@@ -202,3 +202,23 @@ def test_queue_en_80x24(snap_compare, store):
 
     assert snap_compare(HotlineApp(store, lang="en", agent="a01", clock=clock),
                         terminal_size=(80, 24), run_before=run)
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("zh", "大杨村28号路边梧桐树上有一个马蜂窝，行人经过很危险"),
+    ("en", "A hornet nest in the plane tree by the road at Dayang Village 28"),
+], ids=["zh", "en"])
+def test_intake_suggestion_to_accept_80x24(snap_compare, store, lang, text):
+    """The seed's hornet nest: the departments field shows the suggested lead with its
+    co-handlers and "Enter: accept"; the key bar shows Enter / Accept while it has focus."""
+    from textual import events
+
+    async def run(pilot):
+        await pilot.press("tab", "tab")
+        pilot.app.post_message(events.Paste(text))
+        await settle(pilot)
+        pilot.app.screen.query_one("#departments").focus()
+        await settle(pilot)
+
+    assert snap_compare(HotlineApp(store, lang=lang, agent="a01", clock=clock),
+                        terminal_size=(80, 24), run_before=run)
