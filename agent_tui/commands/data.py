@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..display import json_text, literal
+from ..display import json_text, literal, plain
 from ..i18n import t
 from ..options import Context, common_options
 from .progress import byte_progress
@@ -215,12 +215,11 @@ def catalogue_pending(as_json: bool, ctx: Context) -> None:
         near = closest(p.name, catalogue)
         code, ratio = near[0] if near else ("", 0.0)
         if as_json:
-            click.echo(json.dumps({"name": p.name, "code": p.code, "cases": p.cases,
-                                   "source": p.source, "first_seen": p.first_seen,
-                                   "closest": code, "closest_similarity": ratio},
-                                  ensure_ascii=False))
-        else:
-            click.echo(f"{p.cases:>6}  {p.name}  ({p.code})  ~ {code} {ratio:.2f}")
+            click.echo(json_text({"name": p.name, "code": p.code, "cases": p.cases,
+                                  "source": p.source, "first_seen": p.first_seen,
+                                  "closest": code, "closest_similarity": ratio}))
+        else:  # names come from imported data: printed without control characters
+            click.echo(f"{p.cases:>6}  {plain(p.name)}  ({plain(p.code)})  ~ {code} {ratio:.2f}")
     if not as_json:
         click.echo(t("cli.pending_total", ctx.lang, n=len(rows)), err=True)
 
