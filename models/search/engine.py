@@ -230,57 +230,17 @@ class SimilarCaseSearch:
         terms = [*coef, *street, *must]
         if not terms and not callers:
             return {}
-        by_term: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
-        if terms:
-            for term, blob, weights in conn.execute(
-                    f"SELECT term, docs, weights FROM search_postings WHERE term IN "
-                    f"({','.join('?' * len(terms))})", terms):
-                by_term.setdefault(term, []).append(
-                    (np.frombuffer(blob, dtype=np.uint32), np.frombuffer(weights, dtype=np.uint8)))
+        by_term = _read_postings(conn, terms)
         text_terms_ = sorted((t for t in coef if t in by_term), key=lambda t: df.get(t, 0))
-        rare, read = [], 0
-        for t in text_terms_:
-            size = sum(len(d) for d, _ in by_term[t])
-            if rare and read + size > RARE_POSTINGS:
-                break
-            rare.append(t)
-            read += size
-        common = text_terms_[len(rare):]
-        hit = np.zeros(0, dtype=np.int64)
-        if rare:
-            docs = np.concatenate([d for t in rare for d, _ in by_term[t]]).astype(np.int64)
-            contrib = np.concatenate([w * np.float32(coef[t]) for t in rare for _, w in by_term[t]])
-            cov = np.concatenate([np.full(len(d), idf[t], dtype=np.float32)
-                                  for t in rare for d, _ in by_term[t]])
-            order = np.argsort(docs, kind="stable")
-            docs, contrib, cov = docs[order], contrib[order], cov[order]
-            first = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
-            hit = docs[first]
-            s = np.add.reduceat(contrib, first)
-            c = np.add.reduceat(cov, first)
-            if len(hit) > PHASE_TWO:
-                pre = A_BM25 * np.minimum(s / best_text, 1) + A_QCOV * c / q_weight
-                keep = np.argpartition(pre, -PHASE_TWO)[-PHASE_TWO:]
-                hit = hit[keep]
+        rare = _rarest(text_terms_, by_term)
+        hit = _rare_candidates(rare, by_term, coef, idf, best_text, q_weight)
         extra = [r for t in must for d, _ in by_term.get(t, []) for r in d[-MUST_KEEP:].tolist()]
         extra += callers
         if extra:
             hit = np.union1d(hit, np.array(extra, dtype=np.int64))
         if not len(hit):
             return {}
-        # Every candidate's text score and coverage, over every chosen term (a binary search in
-        # each posting row: the candidates are few, the rows long).
-        s = np.zeros(len(hit), dtype=np.float64)
-        c = np.zeros(len(hit), dtype=np.float64)
-        m = np.zeros(len(hit), dtype=np.int64)
-        for t in rare + common:
-            counted = not t.startswith(index.PLACE)  # places: not in the distinct-term count
-            for d, w in by_term[t]:
-                on, at = _member(d, hit)
-                s += np.where(on, w[at] * coef[t], 0.0)
-                c += on * idf[t]
-                if counted:
-                    m += on
+        s, c, m = _text_scores(hit, text_terms_, by_term, coef, idf)
         pre = W_TEXT * (A_BM25 * np.minimum(s / best_text, 1) + A_QCOV * c / q_weight)
         for t in must:
             for d, _ in by_term.get(t, []):
@@ -390,6 +350,81 @@ class SimilarCaseSearch:
                    age_days=max((now - created_at).total_seconds() / 86400, 0.0),
                    status=status, department=dept, category=cat, title=title, address=address,
                    caller_phone=cphone, repeat_count=repeat)
+
+
+# --- stage 1's steps (numpy over whole posting rows: no Python per posting) ------------------
+def _read_postings(conn: sqlite3.Connection, terms: list[str]) -> dict[str, list[tuple]]:
+    """Each term's posting rows (a term has one row per index segment): (rowids, weights)."""
+    import numpy as np
+
+    by_term: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+    if terms:
+        for term, blob, weights in conn.execute(
+                f"SELECT term, docs, weights FROM search_postings WHERE term IN "
+                f"({','.join('?' * len(terms))})", terms):
+            by_term.setdefault(term, []).append(
+                (np.frombuffer(blob, dtype=np.uint32), np.frombuffer(weights, dtype=np.uint8)))
+    return by_term
+
+
+def _rarest(text_terms_: list[str], by_term: dict[str, list[tuple]]) -> list[str]:
+    """The rarest terms (fewest documents first) whose postings, together, stay within
+    RARE_POSTINGS (always at least one): those are read in full."""
+    rare, read = [], 0
+    for t in text_terms_:
+        size = sum(len(d) for d, _ in by_term[t])
+        if rare and read + size > RARE_POSTINGS:
+            break
+        rare.append(t)
+        read += size
+    return rare
+
+
+def _rare_candidates(rare: list[str], by_term: dict[str, list[tuple]], coef: dict[str, float],
+                     idf: dict[str, float], best_text: float, q_weight: float):
+    """The cases holding a rare term: every one, or the best PHASE_TWO of them on their
+    partial BM25F and coverage (a sort and a segmented sum over the concatenated rows)."""
+    import numpy as np
+
+    hit = np.zeros(0, dtype=np.int64)
+    if not rare:
+        return hit
+    docs = np.concatenate([d for t in rare for d, _ in by_term[t]]).astype(np.int64)
+    contrib = np.concatenate([w * np.float32(coef[t]) for t in rare for _, w in by_term[t]])
+    cov = np.concatenate([np.full(len(d), idf[t], dtype=np.float32)
+                          for t in rare for d, _ in by_term[t]])
+    order = np.argsort(docs, kind="stable")
+    docs, contrib, cov = docs[order], contrib[order], cov[order]
+    first = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
+    hit = docs[first]
+    s = np.add.reduceat(contrib, first)
+    c = np.add.reduceat(cov, first)
+    if len(hit) > PHASE_TWO:
+        pre = A_BM25 * np.minimum(s / best_text, 1) + A_QCOV * c / q_weight
+        keep = np.argpartition(pre, -PHASE_TWO)[-PHASE_TWO:]
+        hit = hit[keep]
+    return hit
+
+
+def _text_scores(hit, text_terms_: list[str], by_term: dict[str, list[tuple]],
+                 coef: dict[str, float], idf: dict[str, float]) -> tuple:
+    """Every candidate's text score, coverage and distinct matched terms, over every chosen
+    term (a binary search in each posting row: the candidates are few, the rows long). The
+    terms go rarest first, as the sums always have (the floats stay the same)."""
+    import numpy as np
+
+    s = np.zeros(len(hit), dtype=np.float64)
+    c = np.zeros(len(hit), dtype=np.float64)
+    m = np.zeros(len(hit), dtype=np.int64)
+    for t in text_terms_:
+        counted = not t.startswith(index.PLACE)  # places: not in the distinct-term count
+        for d, w in by_term[t]:
+            on, at = _member(d, hit)
+            s += np.where(on, w[at] * coef[t], 0.0)
+            c += on * idf[t]
+            if counted:
+                m += on
+    return s, c, m
 
 
 def _query_weight(term: str, straddling: set[str]) -> float:
