@@ -265,8 +265,6 @@ class SimilarCaseSearch:
         now = query.at or datetime.now(UTC)
         qset = set(qtf)
         q_weight = sum(idf[t] for t in qset) or 1.0
-        category = normalise(query.category).strip()
-        query_words = f" {' '.join(word_form(w) for w in _ASCII_WORD.findall(norm_text) if w not in STOPWORDS)} "
         subjects = {row[0]: _doc_terms(row[4][:MAX_DOC_CHARS]) if row[4] else frozenset()
                     for row in rows}
         if qset:  # the idf of subject terms the query does not have (one lookup for them all)
@@ -274,57 +272,15 @@ class SimilarCaseSearch:
             df = _document_frequencies(conn, list(unseen))
             idf = idf | {t: _idf(n_docs, df.get(t, 0)) for t in unseen}
         has_text = bool(qset)
-        query_address = " ".join(normalise(query.address).split())
-        doclen = index.read_doclen(conn, [row[0] for row in rows]) if has_text else {}
-        cands: list[_Candidate] = []
-        for row in rows:
-            (rowid, cid, case_no, external_id, title, description, address, cat, status, created,
-             _dept, cphone, _repeat) = row
-            if query.exclude and (cid in query.exclude or case_no in query.exclude
-                                  or (external_id and external_id in query.exclude)):
-                continue
-            c = _Candidate(row)
-            score = 0.0
-            found = text_scores.get(rowid)
-            if has_text and found is not None and found.bm25 > 0:
-                # From stage 1's postings: no candidate is tokenised again here.
-                q_cov = min(found.cover / q_weight, 1.0)
-                d_cov = min(found.matched / max(doclen.get(rowid, 0), found.matched, 1), 1.0)
-                bm25 = min(found.bm25 / best_text, 1.0)
-                c.text_sim = (A_BM25 * bm25 + A_QCOV * q_cov + A_DCOV * d_cov
-                              + A_SUBJECT * _subject_cover(subjects[rowid], qset, idf, d_cov))
-                score += W_TEXT * c.text_sim
-            if phone and cphone == phone:
-                score += W_CALLER_WITH_TEXT if has_text else W_CALLER_ALONE
-                c.reasons.append(Reason("search.why.same_caller"))
-            if address:
-                theirs = address_key(address)
-                if place.key and place.same(theirs) or (not place.key and (
-                        _address_in_text(theirs, norm_text, query_words)
-                        or (theirs.street and _written_alike(address, "", norm_text)))):
-                    score += W_ADDRESS
-                    c.reasons.append(Reason("search.why.same_address"))
-                    if _written_alike(address, query_address, norm_text):
-                        score += VERBATIM  # among equals, the address written the same way
-                elif place.key and place.near(theirs):
-                    score += W_NEARBY
-                    c.reasons.append(Reason("search.why.nearby_address"))
-                elif place.street and place.street == theirs.street:
-                    score += W_STREET
-                    c.reasons.append(Reason("search.why.same_street"))
-            if cat and _same_category(category, cat, norm_text):
-                score += W_CATEGORY
-                c.reasons.append(Reason("search.why.same_category"))
-            created_at = from_db_text(created)
-            age = max((now - created_at).total_seconds() / 86400, 0.0)
-            score += W_RECENT * math.exp(-age / 30)
-            if age <= RECENT_DAYS:
-                c.reasons.append(Reason("search.why.recent"))
-            if status in OPEN_STATUSES:
-                score += W_OPEN
-                c.reasons.append(Reason("search.why.open"))
-            c.score = score
-            cands.append(c)
+        ranker = _Ranker(
+            query=query, now=now, qset=qset, q_weight=q_weight, idf=idf, best_text=best_text,
+            text_scores=text_scores, subjects=subjects,
+            doclen=index.read_doclen(conn, [row[0] for row in rows]) if has_text else {},
+            phone=phone, place=place, norm_text=norm_text,
+            category=normalise(query.category).strip(),
+            query_words=f" {' '.join(word_form(w) for w in _ASCII_WORD.findall(norm_text) if w not in STOPWORDS)} ",
+            query_address=" ".join(normalise(query.address).split()))
+        cands = [ranker.score(row) for row in rows if not _excluded(row, query.exclude)]
         # Ties (the same report filed twice): the newer case first.
         cands.sort(key=lambda c: (-round(c.score, 6), -c.row[0]))
         snippet_terms = {t for t in qset if not t.startswith("@")}
@@ -350,6 +306,91 @@ class SimilarCaseSearch:
                    age_days=max((now - created_at).total_seconds() / 86400, 0.0),
                    status=status, department=dept, category=cat, title=title, address=address,
                    caller_phone=cphone, repeat_count=repeat)
+
+
+def _excluded(row: tuple, exclude: frozenset[str]) -> bool:
+    """The query leaves this case out (by id, case number or external id)."""
+    if not exclude:
+        return False
+    _, cid, case_no, external_id = row[:4]
+    return cid in exclude or case_no in exclude or bool(external_id and external_id in exclude)
+
+
+@dataclass
+class _Ranker:
+    """Stage 2: what a candidate is scored against (the query, prepared once per search)."""
+
+    query: Query
+    now: datetime
+    qset: set[str]
+    q_weight: float
+    idf: dict[str, float]
+    best_text: float
+    text_scores: dict[int, _Text]
+    subjects: dict[int, frozenset[str]]
+    doclen: dict[int, int]
+    phone: str
+    place: Place
+    norm_text: str
+    category: str
+    query_words: str
+    query_address: str
+
+    def score(self, row: tuple) -> _Candidate:
+        """One candidate scored on each signal, in a fixed order (the sum's floats, and so
+        the ties, stay the same); each signal that counted is named in its reasons."""
+        (rowid, _cid, _case_no, _external_id, _title, _description, address, cat, status,
+         created, _dept, cphone, _repeat) = row
+        c = _Candidate(row)
+        has_text = bool(self.qset)
+        score = 0.0
+        found = self.text_scores.get(rowid)
+        if has_text and found is not None and found.bm25 > 0:
+            # From stage 1's postings: no candidate is tokenised again here.
+            q_cov = min(found.cover / self.q_weight, 1.0)
+            d_cov = min(found.matched / max(self.doclen.get(rowid, 0), found.matched, 1), 1.0)
+            bm25 = min(found.bm25 / self.best_text, 1.0)
+            c.text_sim = (A_BM25 * bm25 + A_QCOV * q_cov + A_DCOV * d_cov
+                          + A_SUBJECT * _subject_cover(self.subjects[rowid], self.qset,
+                                                       self.idf, d_cov))
+            score += W_TEXT * c.text_sim
+        if self.phone and cphone == self.phone:
+            score += W_CALLER_WITH_TEXT if has_text else W_CALLER_ALONE
+            c.reasons.append(Reason("search.why.same_caller"))
+        if address:
+            score = self._address(c, score, address)
+        if cat and _same_category(self.category, cat, self.norm_text):
+            score += W_CATEGORY
+            c.reasons.append(Reason("search.why.same_category"))
+        age = max((self.now - from_db_text(created)).total_seconds() / 86400, 0.0)
+        score += W_RECENT * math.exp(-age / 30)
+        if age <= RECENT_DAYS:
+            c.reasons.append(Reason("search.why.recent"))
+        if status in OPEN_STATUSES:
+            score += W_OPEN
+            c.reasons.append(Reason("search.why.open"))
+        c.score = score
+        return c
+
+    def _address(self, c: _Candidate, score: float, address: str) -> float:
+        """`score` with the address signal added: the same place (said in the query's address
+        or in its text), a nearby one, or the same street."""
+        place, norm_text = self.place, self.norm_text
+        theirs = address_key(address)
+        if place.key and place.same(theirs) or (not place.key and (
+                _address_in_text(theirs, norm_text, self.query_words)
+                or (theirs.street and _written_alike(address, "", norm_text)))):
+            score += W_ADDRESS
+            c.reasons.append(Reason("search.why.same_address"))
+            if _written_alike(address, self.query_address, norm_text):
+                score += VERBATIM  # among equals, the address written the same way
+        elif place.key and place.near(theirs):
+            score += W_NEARBY
+            c.reasons.append(Reason("search.why.nearby_address"))
+        elif place.street and place.street == theirs.street:
+            score += W_STREET
+            c.reasons.append(Reason("search.why.same_street"))
+        return score
 
 
 # --- stage 1's steps (numpy over whole posting rows: no Python per posting) ------------------
