@@ -147,6 +147,7 @@ def _parse(plan: _Plan) -> Iterator[str | _Batch]:
 
 
 def _parse_stream(text, plan: _Plan, name: str, counter) -> Iterator[str | _Batch]:
+    """The mapping's name, then the file's batches, each with its search postings."""
     records = _records(text)
     mapping, get, width = _read_header(records, plan, name)
     yield mapping.name

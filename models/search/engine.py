@@ -273,7 +273,7 @@ class SimilarCaseSearch:
             idf = idf | {t: _idf(n_docs, df.get(t, 0)) for t in unseen}
         has_text = bool(qset)
         ranker = _Ranker(
-            query=query, now=now, qset=qset, q_weight=q_weight, idf=idf, best_text=best_text,
+            now=now, qset=qset, q_weight=q_weight, idf=idf, best_text=best_text,
             text_scores=text_scores, subjects=subjects,
             doclen=index.read_doclen(conn, [row[0] for row in rows]) if has_text else {},
             phone=phone, place=place, norm_text=norm_text,
@@ -320,7 +320,6 @@ def _excluded(row: tuple, exclude: frozenset[str]) -> bool:
 class _Ranker:
     """Stage 2: what a candidate is scored against (the query, prepared once per search)."""
 
-    query: Query
     now: datetime
     qset: set[str]
     q_weight: float
