@@ -1,10 +1,13 @@
-"""The direction of imports (docs/architecture.md) and the completeness of translations."""
+"""The direction of imports (docs/architecture.md), the completeness of translations, and the
+length of functions."""
 
 from __future__ import annotations
 
+import ast
 import string
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -46,3 +49,41 @@ def test_every_vocabulary_value_has_a_label():
     for vocabulary in (*Labelled.__subclasses__(), EventKind):
         for value in vocabulary:
             assert f"enum.{vocabulary.__name__}.{value}" in words, (vocabulary, value)
+
+
+MAX_FUNCTION_LINES = 60  # a function a reader can hold at once; split longer ones into named steps
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def long_functions(source: str, where: str = "") -> list[str]:
+    """`where:line name (n lines)` for each function or method longer than MAX_FUNCTION_LINES
+    (from its `def` to its last line, docstring and comments included; nested ones too)."""
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            lines = node.end_lineno - node.lineno + 1
+            if lines > MAX_FUNCTION_LINES:
+                out.append(f"{where}:{node.lineno} {node.name} ({lines} lines)")
+    return out
+
+
+def test_the_length_check_counts_every_line_of_a_function():
+    body = lambda n: "def f():\n" + "    x = 1\n" * (n - 1)  # noqa: E731
+    assert long_functions(body(MAX_FUNCTION_LINES)) == []
+    assert long_functions(body(MAX_FUNCTION_LINES + 1)) == [f":1 f ({MAX_FUNCTION_LINES + 1} lines)"]
+    nested = "class C:\n    async def g(self):\n" + "        pass\n" * MAX_FUNCTION_LINES
+    assert long_functions(nested, "m.py") == [f"m.py:2 g ({MAX_FUNCTION_LINES + 1} lines)"]
+
+
+def test_no_function_outside_migrations_is_longer_than_60_lines():
+    """The store's and the server's migrations are a history (each step as it was written);
+    everything else stays under the limit."""
+    found = []
+    for package in ("agent_tui", "models", "sync"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            rel = path.relative_to(ROOT)
+            if rel.name == "migrations.py" or "migrations" in rel.parts:
+                continue
+            found += long_functions(path.read_text(encoding="utf-8"), str(rel))
+    assert not found, "functions longer than 60 lines (split them into named steps):\n" + \
+        "\n".join(found)

@@ -240,29 +240,7 @@ def _write_all(conn, parsed, report: ImportReport, lookups: _Lookups, tick) -> N
             report.reject(rej.line, rej.reason)
         rows = batch.rows
         if rows:
-            ids = _uuid7s(len(rows))
-            for row, case_id in zip(rows, ids, strict=True):
-                row[0] = case_id
-                row[_CATEGORY] = lookups.category(row[_CATEGORY])
-                row[_DEPARTMENT] = lookups.department(row[_DEPARTMENT])
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                before = conn.execute('SELECT coalesce(max(rowid), 0) FROM "case"').fetchone()[0]
-                changes = conn.total_changes
-                conn.executemany(_INSERT, rows)
-                inserted = conn.total_changes - changes
-                keep = None
-                if inserted == len(rows):
-                    rowids = list(range(before + 1, before + 1 + inserted))
-                else:  # duplicates were skipped: which rows went in, under which rowids
-                    got = dict((e, r) for r, e in conn.execute(
-                        'SELECT rowid, external_id FROM "case" WHERE rowid > ?', (before,)))
-                    keep = [r[_EXTERNAL] in got for r in rows]
-                    rowids = [got[r[_EXTERNAL]] for r in rows if r[_EXTERNAL] in got]
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+            inserted, rowids, keep = _insert_batch(conn, rows, lookups)
             report.imported += inserted
             report.duplicates += len(rows) - inserted
             if rowids:
@@ -272,30 +250,70 @@ def _write_all(conn, parsed, report: ImportReport, lookups: _Lookups, tick) -> N
                 _flush(conn, seg, top)
                 seg = search_index.Segmenter(conn)
         tick(batch.pos)
+    _finish(conn, seg, top, lookups, report)
+
+
+def _insert_batch(conn, rows: list[list], lookups: _Lookups) -> tuple[int, list[int], list | None]:
+    """Give the rows their ids, categories and departments, and insert them in one transaction.
+    Returns (rows inserted, their rowids, which rows went in: None when all did)."""
+    ids = _uuid7s(len(rows))
+    for row, case_id in zip(rows, ids, strict=True):
+        row[0] = case_id
+        row[_CATEGORY] = lookups.category(row[_CATEGORY])
+        row[_DEPARTMENT] = lookups.department(row[_DEPARTMENT])
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        before = conn.execute('SELECT coalesce(max(rowid), 0) FROM "case"').fetchone()[0]
+        changes = conn.total_changes
+        conn.executemany(_INSERT, rows)
+        inserted = conn.total_changes - changes
+        keep = None
+        if inserted == len(rows):
+            rowids = list(range(before + 1, before + 1 + inserted))
+        else:  # duplicates were skipped: which rows went in, under which rowids
+            got = dict((e, r) for r, e in conn.execute(
+                'SELECT rowid, external_id FROM "case" WHERE rowid > ?', (before,)))
+            keep = [r[_EXTERNAL] in got for r in rows]
+            rowids = [got[r[_EXTERNAL]] for r in rows if r[_EXTERNAL] in got]
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return inserted, rowids, keep
+
+
+def _finish(conn, seg, top: int, lookups: _Lookups, report: ImportReport) -> None:
+    """The last transaction: the index's last segment (or what others added meanwhile, if it
+    is little), and the departments the file named that the catalogue did not have."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         if seg.pending:
             search_index.flush_with_gaps(seg, top)
         else:  # nothing new; still index what others added meanwhile, if it is little
             search_index.index_new_cases(conn)
-        if lookups.pending:
-            record_pending(conn, {c: (n, k) for c, (n, k) in lookups.pending.items()},
-                           report.mapping, datetime.now(UTC).isoformat(timespec="seconds"))
-            report.departments_pending = sorted(n for n, _ in lookups.pending.values())
-        report.departments_matched = dict(sorted(lookups.matched.items()))
-        if lookups.new_departments:
-            for dept in lookups.new_departments.values():
-                cur = conn.execute(
-                    "INSERT OR IGNORE INTO department (code, name_zh, name_en, aliases, parent, "
-                    "district, categories, location_kinds, source) VALUES (?,?,?,?,?,?,?,?,?)",
-                    (dept.code, dept.name_zh, dept.name_en, json.dumps([dept.name_zh or dept.name_en],
-                     ensure_ascii=False), "", "", "[]", "[]", "import"))
-                if cur.rowcount:
-                    report.departments_added.append(dept.name_zh or dept.name_en)
+        _record_departments(conn, lookups, report)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def _record_departments(conn, lookups: _Lookups, report: ImportReport) -> None:
+    """Names the file gave that matched the catalogue, those held for a lead, and (with
+    --accept-departments) the ones added to the catalogue."""
+    if lookups.pending:
+        record_pending(conn, {c: (n, k) for c, (n, k) in lookups.pending.items()},
+                       report.mapping, datetime.now(UTC).isoformat(timespec="seconds"))
+        report.departments_pending = sorted(n for n, _ in lookups.pending.values())
+    report.departments_matched = dict(sorted(lookups.matched.items()))
+    for dept in lookups.new_departments.values():
+        cur = conn.execute(
+            "INSERT OR IGNORE INTO department (code, name_zh, name_en, aliases, parent, "
+            "district, categories, location_kinds, source) VALUES (?,?,?,?,?,?,?,?,?)",
+            (dept.code, dept.name_zh, dept.name_en, json.dumps([dept.name_zh or dept.name_en],
+             ensure_ascii=False), "", "", "[]", "[]", "import"))
+        if cur.rowcount:
+            report.departments_added.append(dept.name_zh or dept.name_en)
 
 
 def _flush(conn, seg, top: int) -> None:

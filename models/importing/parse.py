@@ -56,21 +56,6 @@ class _CountingReader(io.RawIOBase):
         return n
 
 
-class _CountingReader(io.RawIOBase):
-    """Counts bytes as the CSV reader pulls them, for the progress bar."""
-
-    def __init__(self, raw: BinaryIO) -> None:
-        self.raw, self.pos = raw, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        n = self.raw.readinto(buffer)
-        self.pos += n or 0
-        return n
-
-
 # The fields an import fills, in the order `import_csv` gives them; every other field of the
 # shared case shape takes its default, so a field added to the shape needs nothing here.
 _FILLED = (
@@ -162,7 +147,26 @@ def _parse(plan: _Plan) -> Iterator[str | _Batch]:
 
 
 def _parse_stream(text, plan: _Plan, name: str, counter) -> Iterator[str | _Batch]:
+    """The mapping's name, then the file's batches, each with its search postings."""
     records = _records(text)
+    mapping, get, width = _read_header(records, plan, name)
+    yield mapping.name
+    rows = _RowChecker(get, width, mapping.name, zone(plan.tz or mapping.tz or None))
+    tokenize = search_index.Tokenizer.from_state(plan.index_state)
+    while True:
+        batch, rejected, read = rows.next_batch(records)
+        if not (batch or rejected or read):
+            return
+        # The batch's search postings are made here, in the reading process when there is one.
+        docs = [search_index.Doc(i, r[_TITLE], r[_DESCRIPTION], r[_ADDRESS])
+                for i, r in enumerate(batch)]
+        yield _Batch(batch, rejected, read, counter.pos, tokenize(docs) if docs else None)
+
+
+def _read_header(records: Iterator[tuple[int, list[str]]], plan: _Plan,
+                 name: str) -> tuple[Mapping, dict, int]:
+    """The header row, the mapping that reads it (given, or detected from the header), its
+    compiled column getters, and the row width every record must have."""
     try:
         _, header = next(records)
     except StopIteration:
@@ -180,98 +184,94 @@ def _parse_stream(text, plan: _Plan, name: str, counter) -> Iterator[str | _Batc
             f"{name} has no description column (columns: {', '.join(header[:12])}): "
             f"add one, or give a column mapping with --map (built in: nyc311, la311, "
             f"gov_messages_zh, or a mapping file)")
-    yield mapping.name
-    width = len(header)
-    parse_date = DateParser(zone(plan.tz or mapping.tz or None))
-    statuses: dict[str, str] = {}
-    source = f"import:{mapping.name}"
-    imported_at = to_db_text(now())
-    empty = lambda row: ""  # noqa: E731
-    g = {col: get.get(col, empty) for col in (
-        "case_id", "created_at", "caller_phone", "caller_name", "address", "district",
-        "category", "department", "status", "title", "description", "resolved_at",
-        "resolution", "satisfaction", "lat", "lon")}
-    has_created = "created_at" in get
-    g_description, g_created, g_resolved = g["description"], g["created_at"], g["resolved_at"]
-    g_phone, g_lat, g_lon, g_address = g["caller_phone"], g["lat"], g["lon"], g["address"]
-    g_case_id, g_status = g["case_id"], g["status"]
-    batch: list[list] = []
-    rejected: list[Rejected] = []
-    read = 0
-    tokenize = search_index.Tokenizer.from_state(plan.index_state)
+    return mapping, get, len(header)
 
-    def done() -> _Batch:
-        docs = [search_index.Doc(i, r[_TITLE], r[_DESCRIPTION], r[_ADDRESS])
-                for i, r in enumerate(batch)]
-        return _Batch(batch, rejected, read, counter.pos, tokenize(docs) if docs else None)
 
-    def status_of(raw: str) -> str:
-        code = statuses.get(raw)
-        if code is None:
-            try:
-                code = str(Status.parse(raw, Status.OPEN))
-            except ValueError:
-                code = str(Status.OPEN)
-            statuses[raw] = code
+class _StatusCodes(dict):
+    """A source's status words -> our status codes (unknown words: open), each word parsed
+    once."""
+
+    def __missing__(self, raw: str) -> str:
+        try:
+            code = str(Status.parse(raw, Status.OPEN))
+        except ValueError:
+            code = str(Status.OPEN)
+        self[raw] = code
         return code
 
-    for line, row in records:
-        if not row:
-            continue  # a blank line is not a record
-        read += 1
-        if len(row) != width:
-            rejected.append(Rejected(line, f"expected {width} columns, found {len(row)}: check the quoting of this row"))
-            continue
-        description = clean_text(g_description(row))
-        if not description:
-            rejected.append(Rejected(line, "no description: the description column is empty"))
-            continue
-        try:
-            created = _db_time(parse_date(g_created(row))) if has_created else imported_at
-        except DateParseError as exc:
-            rejected.append(Rejected(line, f"created_at: {exc}; use ISO 8601 (2026-03-10 09:15:00)"))
-            continue
-        resolved_raw = g_resolved(row)
-        try:
-            resolved = _db_time(parse_date(resolved_raw)) if resolved_raw else None
-        except DateParseError as exc:
-            rejected.append(Rejected(line, f"resolved_at: {exc}; use ISO 8601 or leave it empty"))
-            continue
-        phone_raw = g_phone(row)
-        phone, withheld = "", True
-        if phone_raw:
-            try:
-                parsed = normalise_phone(phone_raw)
-            except PhoneError:
-                rejected.append(Rejected(line, f"caller_phone {phone_raw!r} is not a phone number"))
+
+class _RowChecker:
+    """Checks records into insert rows, a batch at a time; what does not hold is rejected with
+    its line and the reason. The per-row loop is all inline (a million rows: no call per row
+    beyond the checks themselves)."""
+
+    def __init__(self, get: dict, width: int, mapping_name: str, tz) -> None:
+        empty = lambda row: ""  # noqa: E731
+        # The column getters, in the order next_batch unpacks them (a missing column reads "").
+        self.getters = tuple(get.get(col, empty) for col in (
+            "description", "created_at", "resolved_at", "caller_phone", "lat", "lon", "address",
+            "case_id", "status", "caller_name", "title", "district", "category", "department",
+            "resolution", "satisfaction"))
+        self.settings = (width, DateParser(tz), _StatusCodes(), f"import:{mapping_name}",
+                         to_db_text(now()), "created_at" in get)
+
+    def next_batch(self, records) -> tuple[list[list], list[Rejected], int]:
+        """Up to BATCH insert rows from the next records, the rejected ones, how many read."""
+        (g_description, g_created, g_resolved, g_phone, g_lat, g_lon, g_address, g_case_id,
+         g_status, g_name, g_title, g_district, g_category, g_department, g_resolution,
+         g_satisfaction) = self.getters
+        width, parse_date, statuses, source, imported_at, has_created = self.settings
+        batch, rejected, read = [], [], 0
+        for line, row in records:
+            if not row:
+                continue  # a blank line is not a record
+            read += 1
+            if len(row) != width:
+                rejected.append(Rejected(line, f"expected {width} columns, found {len(row)}: check the quoting of this row"))
                 continue
-            phone, withheld = parsed.e164, parsed.withheld
-        try:
-            lat_raw, lon_raw = g_lat(row), g_lon(row)
-            lat = float(lat_raw) if lat_raw else None
-            lon = float(lon_raw) if lon_raw else None
-        except ValueError:
-            rejected.append(Rejected(line, "lat/lon must be decimal numbers"))
-            continue
-        address = clean_text(g_address(row), multiline=False)
-        case_id = g_case_id(row)
-        external = case_id or "sha1:" + hashlib.sha1(
-            "\x1f".join((created, phone, address, description)).encode()).hexdigest()[:24]
-        status_raw = g_status(row)
-        batch.append([
-            "", case_id or "IMP-" + external[5:13].upper(), external,
-            source, created, created, phone, withheld,
-            clean_text(g["caller_name"](row), multiline=False),
-            clean_text(g["title"](row), multiline=False), description, address,
-            clean_text(g["district"](row), multiline=False),
-            g["category"](row), g["department"](row),
-            status_of(status_raw) if status_raw else ("resolved" if resolved else "open"),
-            resolved, clean_text(g["resolution"](row)), g["satisfaction"](row).strip(),
-            lat, lon, "", *_DEFAULT_VALUES])
-        if len(batch) >= BATCH:
-            yield done()
-            batch, rejected, read = [], [], 0
-    if batch or rejected or read:
-        yield done()
-
-
+            description = clean_text(g_description(row))
+            if not description:
+                rejected.append(Rejected(line, "no description: the description column is empty"))
+                continue
+            try:
+                created = _db_time(parse_date(g_created(row))) if has_created else imported_at
+            except DateParseError as exc:
+                rejected.append(Rejected(line, f"created_at: {exc}; use ISO 8601 (2026-03-10 09:15:00)"))
+                continue
+            resolved_raw = g_resolved(row)
+            try:
+                resolved = _db_time(parse_date(resolved_raw)) if resolved_raw else None
+            except DateParseError as exc:
+                rejected.append(Rejected(line, f"resolved_at: {exc}; use ISO 8601 or leave it empty"))
+                continue
+            phone, withheld = "", True
+            if phone_raw := g_phone(row):
+                try:
+                    parsed = normalise_phone(phone_raw)
+                except PhoneError:
+                    rejected.append(Rejected(line, f"caller_phone {phone_raw!r} is not a phone number"))
+                    continue
+                phone, withheld = parsed.e164, parsed.withheld
+            try:
+                lat_raw, lon_raw = g_lat(row), g_lon(row)
+                lat = float(lat_raw) if lat_raw else None
+                lon = float(lon_raw) if lon_raw else None
+            except ValueError:
+                rejected.append(Rejected(line, "lat/lon must be decimal numbers"))
+                continue
+            address = clean_text(g_address(row), multiline=False)
+            case_id = g_case_id(row)
+            external = case_id or "sha1:" + hashlib.sha1(
+                "\x1f".join((created, phone, address, description)).encode()).hexdigest()[:24]
+            status_raw = g_status(row)
+            batch.append([
+                "", case_id or "IMP-" + external[5:13].upper(), external, source, created, created,
+                phone, withheld, clean_text(g_name(row), multiline=False),
+                clean_text(g_title(row), multiline=False), description, address,
+                clean_text(g_district(row), multiline=False), g_category(row), g_department(row),
+                statuses[status_raw] if status_raw else ("resolved" if resolved else "open"),
+                resolved, clean_text(g_resolution(row)), g_satisfaction(row).strip(), lat, lon, "",
+                *_DEFAULT_VALUES])
+            if len(batch) >= BATCH:
+                break
+        return batch, rejected, read

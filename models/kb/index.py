@@ -25,7 +25,7 @@ import sqlite3
 import zlib
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from models.search.normalise import normalise
 
@@ -104,27 +104,37 @@ def _unpack(blob: bytes) -> list[str]:
 def update(conn: sqlite3.Connection, article_ids: Iterable[str]) -> int:
     """Bring these articles' entries up to date (added, changed, withdrawn or gone), inside the
     caller's write transaction; returns how many entries changed."""
-    import numpy as np
-
     ids = list(dict.fromkeys(article_ids))
     if not ids:
         return 0
     state = _state(conn)
-    n_docs, total_len = state.get("docs", 0.0), state.get("length", 0.0)
     asked = _asked(conn, ids)
-    old: dict[str, tuple[int, list[str], float]] = {}
-    for i in range(0, len(ids), 500):
-        part = ids[i:i + 500]
-        for article_id, docno, blob, length in conn.execute(
-                "SELECT article_id, docno, terms, length FROM kb_index_doc WHERE article_id IN "
-                f"({','.join('?' * len(part))})", part):
-            old[article_id] = (docno, _unpack(blob), length)
-    current: dict[str, tuple] = {}
-    for i in range(0, len(ids), 500):
-        part = ids[i:i + 500]
-        for row in conn.execute(_ARTICLE_SQL.format(",".join("?" * len(part))), part):
-            current[row[0]] = row
-    # Lengths first (the average length weights every term of the batch).
+    old = {article_id: (docno, _unpack(blob), length) for article_id, docno, blob, length
+           in _rows_in(conn, "SELECT article_id, docno, terms, length FROM kb_index_doc "
+                       "WHERE article_id IN ({})", ids)}
+    current = {row[0]: row for row in _rows_in(conn, _ARTICLE_SQL, ids)}
+    parsed = _parse_articles(ids, current, asked)
+    n_docs, total_len = _totals(ids, old, parsed, state.get("docs", 0.0),
+                                state.get("length", 0.0))
+    avgdl = max(total_len / n_docs, 1.0) if n_docs > 0 else 1.0
+    changed, removals, additions = _write_docs(conn, ids, old, parsed, asked, avgdl)
+    _merge_postings(conn, removals, additions)
+    _set_state(conn, docs=max(n_docs, 0.0), length=max(total_len, 0.0))
+    return changed
+
+
+def _rows_in(conn: sqlite3.Connection, sql: str, keys: list[str]) -> Iterator[tuple]:
+    """The rows of `sql` (its `IN ({})` filled) for these keys, 500 at a time (SQLite's
+    limit on bound values)."""
+    for i in range(0, len(keys), 500):
+        part = keys[i:i + 500]
+        yield from conn.execute(sql.format(",".join("?" * len(part))), part)
+
+
+def _parse_articles(ids: list[str], current: dict[str, tuple],
+                    asked: dict[str, list[str]]) -> dict[str, tuple[dict[str, float], float, int]]:
+    """(terms, length, version) of each article still in force; withdrawn and gone ones are
+    left out (their entries go)."""
     parsed: dict[str, tuple[dict[str, float], float, int]] = {}
     for article_id in ids:
         row = current.get(article_id)
@@ -133,13 +143,32 @@ def update(conn: sqlite3.Connection, article_ids: Iterable[str]) -> int:
             tf, length = document_terms(title, json.loads(tags or "[]"), answer, category, body,
                                         asked.get(article_id, ()))
             parsed[article_id] = (tf, length, version)
+    return parsed
+
+
+def _totals(ids: list[str], old: dict[str, tuple[int, list[str], float]],
+            parsed: dict[str, tuple[dict[str, float], float, int]], n_docs: float,
+            total_len: float) -> tuple[float, float]:
+    """The article count and total length once the batch is in: lengths first, since the
+    average length weights every term of the batch. Summed in the batch's order (the float
+    totals stay the same bit for bit)."""
+    for article_id in ids:
         if article_id in old:
             n_docs -= 1
             total_len -= old[article_id][2]
         if article_id in parsed:
             n_docs += 1
             total_len += parsed[article_id][1]
-    avgdl = max(total_len / n_docs, 1.0) if n_docs > 0 else 1.0
+    return n_docs, total_len
+
+
+def _write_docs(conn: sqlite3.Connection, ids: list[str],
+                old: dict[str, tuple[int, list[str], float]],
+                parsed: dict[str, tuple[dict[str, float], float, int]],
+                asked: dict[str, list[str]], avgdl: float,
+                ) -> tuple[int, dict[str, list[int]], dict[str, tuple[array, bytearray]]]:
+    """Write each entry's row in kb_index_doc, and gather the postings to take out (by term,
+    document numbers) and to add (by term, numbers and weight bytes)."""
     removals: dict[str, list[int]] = defaultdict(list)
     additions: dict[str, tuple[array, bytearray]] = {}
     weight_of: dict[tuple[float, float], int] = {}  # (tf, length norm) -> weight byte
@@ -182,14 +211,18 @@ def update(conn: sqlite3.Connection, article_ids: Iterable[str]) -> int:
                 entry[0].append(docno)
                 entry[1].append(w)
         changed += 1
+    return changed, removals, additions
+
+
+def _merge_postings(conn: sqlite3.Connection, removals: dict[str, list[int]],
+                    additions: dict[str, tuple[array, bytearray]]) -> None:
+    """Fold the batch's removals and additions into each touched term's row (a row left
+    empty is deleted)."""
+    import numpy as np
+
     touched = list(removals.keys() | additions.keys())
-    existing: dict[str, tuple[bytes, bytes]] = {}
-    for i in range(0, len(touched), 500):
-        part = touched[i:i + 500]
-        for term, docs, weights in conn.execute(
-                "SELECT term, docs, weights FROM kb_index_term WHERE term IN "
-                f"({','.join('?' * len(part))})", part):
-            existing[term] = (docs, weights)
+    existing = {term: (docs, weights) for term, docs, weights in _rows_in(
+        conn, "SELECT term, docs, weights FROM kb_index_term WHERE term IN ({})", touched)}
     writes, deletes = [], []
     for term in touched:
         old_docs, old_weights = existing.get(term, (b"", b""))
@@ -216,8 +249,6 @@ def update(conn: sqlite3.Connection, article_ids: Iterable[str]) -> int:
                      "ON CONFLICT(term) DO UPDATE SET docs = excluded.docs, "
                      "weights = excluded.weights", writes)
     conn.executemany("DELETE FROM kb_index_term WHERE term = ?", deletes)
-    _set_state(conn, docs=max(n_docs, 0.0), length=max(total_len, 0.0))
-    return changed
 
 
 def _last(docs: bytes) -> int:

@@ -116,6 +116,30 @@ class _Query:
     reasons: list[tuple[Reason, set[str]]]  # a reason and the terms it brought in
     lang: str
 
+    def expand(self, terms: Iterable[str], weight: float, stands_for: set[str]) -> set[str]:
+        """Add terms that stand for some of the question's (`stands_for`) at this weight
+        (a term keeps the highest weight it was given); returns the terms it raised."""
+        weights, own, covers = self.weights, self.own, self.covers
+        added = set()
+        for term in terms:
+            if term not in own and weights.get(term, 0.0) < weight:
+                weights[term] = weight
+                added.add(term)
+            covers.setdefault(term, set()).update(stands_for)
+        return added
+
+
+def _question(norm: str, lang: str) -> _Query:
+    """The question's own terms (filler words weighed down), before any expansion."""
+    weights: dict[str, float] = {}
+    own: set[str] = set()
+    for term in terms_of_normalised(norm):
+        w = Q_FILLER if term in FILLER else Q_WORD
+        weights[term] = max(weights.get(term, 0.0), w)
+        if w == Q_WORD:
+            own.add(term)
+    return _Query(weights, own, {}, [], lang)
+
 
 def question_lang(text: str) -> str:
     return _lang_of(normalise(text))
@@ -167,75 +191,68 @@ class KnowledgeSearch:
 
     # --- the question -------------------------------------------------------------------------
     def _query(self, conn: sqlite3.Connection, text: str, lang: str) -> _Query:
+        """The question's terms, widened by what callers mean: spellings fixed, the lexicon's
+        synonyms and sound-alikes, pinyin, characters and initials (in that order: a term
+        keeps the weight of the first expansion that gave it the most)."""
         norm = normalise(text)
-        weights: dict[str, float] = {}
-        own: set[str] = set()
-        for term in terms_of_normalised(norm):
-            w = Q_FILLER if term in FILLER else Q_WORD
-            weights[term] = max(weights.get(term, 0.0), w)
-            if w == Q_WORD:
-                own.add(term)
-        covers: dict[str, set[str]] = {}
-        reasons: list[tuple[Reason, set[str]]] = []
-
-        def expand(terms: Iterable[str], weight: float, stands_for: set[str]) -> set[str]:
-            added = set()
-            for term in terms:
-                if term not in own and weights.get(term, 0.0) < weight:
-                    weights[term] = weight
-                    added.add(term)
-                covers.setdefault(term, set()).update(stands_for)
-            return added
-
-        # Spelling: an English word neither the index nor the lexicon knows, one edit away
-        # from one they know.
+        q = _question(norm, lang)
         words = english_words(norm)
+        fixed, unknown = self._fix_spelling(conn, q, words)
+        self._expand_lexicon(q, norm, phrase_key([fixed.get(w, w) for w in words]))
+        q.expand(pinyin_terms(norm), Q_SOUND, set())
+        q.expand(char_terms(norm), Q_CHAR, set())
+        initials = [INITIALS + w[:4] for w in initials_candidates(norm) if w in unknown]
+        if initials:
+            added = q.expand(initials, Q_INITIALS, set())
+            q.reasons.append((Reason("kb.why.initials",
+                                     {"initials": initials[0][len(INITIALS):]}), added))
+        return q
+
+    def _fix_spelling(self, conn: sqlite3.Connection, q: _Query,
+                      words: list[str]) -> tuple[dict[str, str], list[str]]:
+        """An English word neither the index nor the lexicon knows, one edit away from one
+        they know, also searches as that word. Returns (the fixes, the unknown words)."""
         fixed: dict[str, str] = {}
         unknown = [w for w in dict.fromkeys(words) if w.isalpha() and w not in STOPWORDS
                    and w not in FILLER and w not in self._lexicon_words]
         known = _known_terms(conn, unknown) if unknown else {}
         unknown = [w for w in unknown if w not in known]
-        if unknown:
-            for word in unknown:
-                if len(word) < 5:  # short words: too many neighbours one edit away
-                    continue
-                fix = self._correct(conn, word)
-                if fix:
-                    fixed[word] = fix
-                    added = expand([fix], Q_SPELLING, {word})
-                    reasons.append((Reason("kb.why.spelling", {"said": word, "means": fix}),
-                                    added))
-        words_line = phrase_key([fixed.get(w, w) for w in words])
-        sound = pinyin_line(norm)
-        for found in self.lexicon.find(norm, words_line, sound):
+        for word in unknown:
+            if len(word) < 5:  # short words: too many neighbours one edit away
+                continue
+            fix = self._correct(conn, word)
+            if fix:
+                fixed[word] = fix
+                added = q.expand([fix], Q_SPELLING, {word})
+                q.reasons.append((Reason("kb.why.spelling", {"said": word, "means": fix}), added))
+        return fixed, unknown
+
+    def _expand_lexicon(self, q: _Query, norm: str, words_line: str) -> None:
+        """The lexicon's phrases found in the question (as written, as spelled once fixed, or
+        by sound) bring their other phrasings: the question's language in full, the other
+        language at CROSS_LANGUAGE of the weight."""
+        lang = q.lang
+        for found in self.lexicon.find(norm, words_line, pinyin_line(norm)):
             phrase_terms = set(terms_of_normalised(found.phrase.norm))
             if found.how == "sound":  # the question's own (mistyped) terms it stands for
                 sounds = set(pinyin_terms(found.phrase.norm))
-                origin = {t for t in own if len(t) == 2 and pinyin_terms(t)
+                origin = {t for t in q.own if len(t) == 2 and pinyin_terms(t)
                           and pinyin_terms(t)[0] in sounds}
                 brought = [*phrase_terms]
             else:
-                origin = phrase_terms & own
+                origin = phrase_terms & q.own
                 brought = []
-            added = expand(brought, Q_SYNONYM, origin)
+            added = q.expand(brought, Q_SYNONYM, origin)
             same = [t for p in found.others if _lang_of(p.norm) == lang
                     for t in terms_of_normalised(p.norm)]
             other = [t for p in found.others if _lang_of(p.norm) != lang
                      for t in terms_of_normalised(p.norm)]
-            added |= expand(same, Q_SYNONYM, origin)
-            added |= expand(other, Q_SYNONYM * CROSS_LANGUAGE, origin)
+            added |= q.expand(same, Q_SYNONYM, origin)
+            added |= q.expand(other, Q_SYNONYM * CROSS_LANGUAGE, origin)
             key = "kb.why.sounds_like" if found.how == "sound" else "kb.why.synonym"
             said_as = [p for p in found.others if _lang_of(p.norm) == lang] or list(found.others)
             means = found.phrase.text if found.how == "sound" else said_as[0].text
-            reasons.append((Reason(key, {"said": found.phrase.text, "means": means}), added))
-        expand(pinyin_terms(norm), Q_SOUND, set())
-        expand(char_terms(norm), Q_CHAR, set())
-        initials = [INITIALS + w[:4] for w in initials_candidates(norm) if w in unknown]
-        if initials:
-            added = expand(initials, Q_INITIALS, set())
-            reasons.append((Reason("kb.why.initials", {"initials": initials[0][len(INITIALS):]}),
-                            added))
-        return _Query(weights, own, covers, reasons, lang)
+            q.reasons.append((Reason(key, {"said": found.phrase.text, "means": means}), added))
 
     def _correct(self, conn: sqlite3.Connection, word: str) -> str:
         candidates = _edits(word)

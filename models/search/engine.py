@@ -230,57 +230,17 @@ class SimilarCaseSearch:
         terms = [*coef, *street, *must]
         if not terms and not callers:
             return {}
-        by_term: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
-        if terms:
-            for term, blob, weights in conn.execute(
-                    f"SELECT term, docs, weights FROM search_postings WHERE term IN "
-                    f"({','.join('?' * len(terms))})", terms):
-                by_term.setdefault(term, []).append(
-                    (np.frombuffer(blob, dtype=np.uint32), np.frombuffer(weights, dtype=np.uint8)))
+        by_term = _read_postings(conn, terms)
         text_terms_ = sorted((t for t in coef if t in by_term), key=lambda t: df.get(t, 0))
-        rare, read = [], 0
-        for t in text_terms_:
-            size = sum(len(d) for d, _ in by_term[t])
-            if rare and read + size > RARE_POSTINGS:
-                break
-            rare.append(t)
-            read += size
-        common = text_terms_[len(rare):]
-        hit = np.zeros(0, dtype=np.int64)
-        if rare:
-            docs = np.concatenate([d for t in rare for d, _ in by_term[t]]).astype(np.int64)
-            contrib = np.concatenate([w * np.float32(coef[t]) for t in rare for _, w in by_term[t]])
-            cov = np.concatenate([np.full(len(d), idf[t], dtype=np.float32)
-                                  for t in rare for d, _ in by_term[t]])
-            order = np.argsort(docs, kind="stable")
-            docs, contrib, cov = docs[order], contrib[order], cov[order]
-            first = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
-            hit = docs[first]
-            s = np.add.reduceat(contrib, first)
-            c = np.add.reduceat(cov, first)
-            if len(hit) > PHASE_TWO:
-                pre = A_BM25 * np.minimum(s / best_text, 1) + A_QCOV * c / q_weight
-                keep = np.argpartition(pre, -PHASE_TWO)[-PHASE_TWO:]
-                hit = hit[keep]
+        rare = _rarest(text_terms_, by_term)
+        hit = _rare_candidates(rare, by_term, coef, idf, best_text, q_weight)
         extra = [r for t in must for d, _ in by_term.get(t, []) for r in d[-MUST_KEEP:].tolist()]
         extra += callers
         if extra:
             hit = np.union1d(hit, np.array(extra, dtype=np.int64))
         if not len(hit):
             return {}
-        # Every candidate's text score and coverage, over every chosen term (a binary search in
-        # each posting row: the candidates are few, the rows long).
-        s = np.zeros(len(hit), dtype=np.float64)
-        c = np.zeros(len(hit), dtype=np.float64)
-        m = np.zeros(len(hit), dtype=np.int64)
-        for t in rare + common:
-            counted = not t.startswith(index.PLACE)  # places: not in the distinct-term count
-            for d, w in by_term[t]:
-                on, at = _member(d, hit)
-                s += np.where(on, w[at] * coef[t], 0.0)
-                c += on * idf[t]
-                if counted:
-                    m += on
+        s, c, m = _text_scores(hit, text_terms_, by_term, coef, idf)
         pre = W_TEXT * (A_BM25 * np.minimum(s / best_text, 1) + A_QCOV * c / q_weight)
         for t in must:
             for d, _ in by_term.get(t, []):
@@ -305,8 +265,6 @@ class SimilarCaseSearch:
         now = query.at or datetime.now(UTC)
         qset = set(qtf)
         q_weight = sum(idf[t] for t in qset) or 1.0
-        category = normalise(query.category).strip()
-        query_words = f" {' '.join(word_form(w) for w in _ASCII_WORD.findall(norm_text) if w not in STOPWORDS)} "
         subjects = {row[0]: _doc_terms(row[4][:MAX_DOC_CHARS]) if row[4] else frozenset()
                     for row in rows}
         if qset:  # the idf of subject terms the query does not have (one lookup for them all)
@@ -314,57 +272,15 @@ class SimilarCaseSearch:
             df = _document_frequencies(conn, list(unseen))
             idf = idf | {t: _idf(n_docs, df.get(t, 0)) for t in unseen}
         has_text = bool(qset)
-        query_address = " ".join(normalise(query.address).split())
-        doclen = index.read_doclen(conn, [row[0] for row in rows]) if has_text else {}
-        cands: list[_Candidate] = []
-        for row in rows:
-            (rowid, cid, case_no, external_id, title, description, address, cat, status, created,
-             _dept, cphone, _repeat) = row
-            if query.exclude and (cid in query.exclude or case_no in query.exclude
-                                  or (external_id and external_id in query.exclude)):
-                continue
-            c = _Candidate(row)
-            score = 0.0
-            found = text_scores.get(rowid)
-            if has_text and found is not None and found.bm25 > 0:
-                # From stage 1's postings: no candidate is tokenised again here.
-                q_cov = min(found.cover / q_weight, 1.0)
-                d_cov = min(found.matched / max(doclen.get(rowid, 0), found.matched, 1), 1.0)
-                bm25 = min(found.bm25 / best_text, 1.0)
-                c.text_sim = (A_BM25 * bm25 + A_QCOV * q_cov + A_DCOV * d_cov
-                              + A_SUBJECT * _subject_cover(subjects[rowid], qset, idf, d_cov))
-                score += W_TEXT * c.text_sim
-            if phone and cphone == phone:
-                score += W_CALLER_WITH_TEXT if has_text else W_CALLER_ALONE
-                c.reasons.append(Reason("search.why.same_caller"))
-            if address:
-                theirs = address_key(address)
-                if place.key and place.same(theirs) or (not place.key and (
-                        _address_in_text(theirs, norm_text, query_words)
-                        or (theirs.street and _written_alike(address, "", norm_text)))):
-                    score += W_ADDRESS
-                    c.reasons.append(Reason("search.why.same_address"))
-                    if _written_alike(address, query_address, norm_text):
-                        score += VERBATIM  # among equals, the address written the same way
-                elif place.key and place.near(theirs):
-                    score += W_NEARBY
-                    c.reasons.append(Reason("search.why.nearby_address"))
-                elif place.street and place.street == theirs.street:
-                    score += W_STREET
-                    c.reasons.append(Reason("search.why.same_street"))
-            if cat and _same_category(category, cat, norm_text):
-                score += W_CATEGORY
-                c.reasons.append(Reason("search.why.same_category"))
-            created_at = from_db_text(created)
-            age = max((now - created_at).total_seconds() / 86400, 0.0)
-            score += W_RECENT * math.exp(-age / 30)
-            if age <= RECENT_DAYS:
-                c.reasons.append(Reason("search.why.recent"))
-            if status in OPEN_STATUSES:
-                score += W_OPEN
-                c.reasons.append(Reason("search.why.open"))
-            c.score = score
-            cands.append(c)
+        ranker = _Ranker(
+            now=now, qset=qset, q_weight=q_weight, idf=idf, best_text=best_text,
+            text_scores=text_scores, subjects=subjects,
+            doclen=index.read_doclen(conn, [row[0] for row in rows]) if has_text else {},
+            phone=phone, place=place, norm_text=norm_text,
+            category=normalise(query.category).strip(),
+            query_words=f" {' '.join(word_form(w) for w in _ASCII_WORD.findall(norm_text) if w not in STOPWORDS)} ",
+            query_address=" ".join(normalise(query.address).split()))
+        cands = [ranker.score(row) for row in rows if not _excluded(row, query.exclude)]
         # Ties (the same report filed twice): the newer case first.
         cands.sort(key=lambda c: (-round(c.score, 6), -c.row[0]))
         snippet_terms = {t for t in qset if not t.startswith("@")}
@@ -390,6 +306,165 @@ class SimilarCaseSearch:
                    age_days=max((now - created_at).total_seconds() / 86400, 0.0),
                    status=status, department=dept, category=cat, title=title, address=address,
                    caller_phone=cphone, repeat_count=repeat)
+
+
+def _excluded(row: tuple, exclude: frozenset[str]) -> bool:
+    """The query leaves this case out (by id, case number or external id)."""
+    if not exclude:
+        return False
+    _, cid, case_no, external_id = row[:4]
+    return cid in exclude or case_no in exclude or bool(external_id and external_id in exclude)
+
+
+@dataclass
+class _Ranker:
+    """Stage 2: what a candidate is scored against (the query, prepared once per search)."""
+
+    now: datetime
+    qset: set[str]
+    q_weight: float
+    idf: dict[str, float]
+    best_text: float
+    text_scores: dict[int, _Text]
+    subjects: dict[int, frozenset[str]]
+    doclen: dict[int, int]
+    phone: str
+    place: Place
+    norm_text: str
+    category: str
+    query_words: str
+    query_address: str
+
+    def score(self, row: tuple) -> _Candidate:
+        """One candidate scored on each signal, in a fixed order (the sum's floats, and so
+        the ties, stay the same); each signal that counted is named in its reasons."""
+        (rowid, _cid, _case_no, _external_id, _title, _description, address, cat, status,
+         created, _dept, cphone, _repeat) = row
+        c = _Candidate(row)
+        has_text = bool(self.qset)
+        score = 0.0
+        found = self.text_scores.get(rowid)
+        if has_text and found is not None and found.bm25 > 0:
+            # From stage 1's postings: no candidate is tokenised again here.
+            q_cov = min(found.cover / self.q_weight, 1.0)
+            d_cov = min(found.matched / max(self.doclen.get(rowid, 0), found.matched, 1), 1.0)
+            bm25 = min(found.bm25 / self.best_text, 1.0)
+            c.text_sim = (A_BM25 * bm25 + A_QCOV * q_cov + A_DCOV * d_cov
+                          + A_SUBJECT * _subject_cover(self.subjects[rowid], self.qset,
+                                                       self.idf, d_cov))
+            score += W_TEXT * c.text_sim
+        if self.phone and cphone == self.phone:
+            score += W_CALLER_WITH_TEXT if has_text else W_CALLER_ALONE
+            c.reasons.append(Reason("search.why.same_caller"))
+        if address:
+            score = self._address(c, score, address)
+        if cat and _same_category(self.category, cat, self.norm_text):
+            score += W_CATEGORY
+            c.reasons.append(Reason("search.why.same_category"))
+        age = max((self.now - from_db_text(created)).total_seconds() / 86400, 0.0)
+        score += W_RECENT * math.exp(-age / 30)
+        if age <= RECENT_DAYS:
+            c.reasons.append(Reason("search.why.recent"))
+        if status in OPEN_STATUSES:
+            score += W_OPEN
+            c.reasons.append(Reason("search.why.open"))
+        c.score = score
+        return c
+
+    def _address(self, c: _Candidate, score: float, address: str) -> float:
+        """`score` with the address signal added: the same place (said in the query's address
+        or in its text), a nearby one, or the same street."""
+        place, norm_text = self.place, self.norm_text
+        theirs = address_key(address)
+        if place.key and place.same(theirs) or (not place.key and (
+                _address_in_text(theirs, norm_text, self.query_words)
+                or (theirs.street and _written_alike(address, "", norm_text)))):
+            score += W_ADDRESS
+            c.reasons.append(Reason("search.why.same_address"))
+            if _written_alike(address, self.query_address, norm_text):
+                score += VERBATIM  # among equals, the address written the same way
+        elif place.key and place.near(theirs):
+            score += W_NEARBY
+            c.reasons.append(Reason("search.why.nearby_address"))
+        elif place.street and place.street == theirs.street:
+            score += W_STREET
+            c.reasons.append(Reason("search.why.same_street"))
+        return score
+
+
+# --- stage 1's steps (numpy over whole posting rows: no Python per posting) ------------------
+def _read_postings(conn: sqlite3.Connection, terms: list[str]) -> dict[str, list[tuple]]:
+    """Each term's posting rows (a term has one row per index segment): (rowids, weights)."""
+    import numpy as np
+
+    by_term: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+    if terms:
+        for term, blob, weights in conn.execute(
+                f"SELECT term, docs, weights FROM search_postings WHERE term IN "
+                f"({','.join('?' * len(terms))})", terms):
+            by_term.setdefault(term, []).append(
+                (np.frombuffer(blob, dtype=np.uint32), np.frombuffer(weights, dtype=np.uint8)))
+    return by_term
+
+
+def _rarest(text_terms_: list[str], by_term: dict[str, list[tuple]]) -> list[str]:
+    """The rarest terms (fewest documents first) whose postings, together, stay within
+    RARE_POSTINGS (always at least one): those are read in full."""
+    rare, read = [], 0
+    for t in text_terms_:
+        size = sum(len(d) for d, _ in by_term[t])
+        if rare and read + size > RARE_POSTINGS:
+            break
+        rare.append(t)
+        read += size
+    return rare
+
+
+def _rare_candidates(rare: list[str], by_term: dict[str, list[tuple]], coef: dict[str, float],
+                     idf: dict[str, float], best_text: float, q_weight: float):
+    """The cases holding a rare term: every one, or the best PHASE_TWO of them on their
+    partial BM25F and coverage (a sort and a segmented sum over the concatenated rows)."""
+    import numpy as np
+
+    hit = np.zeros(0, dtype=np.int64)
+    if not rare:
+        return hit
+    docs = np.concatenate([d for t in rare for d, _ in by_term[t]]).astype(np.int64)
+    contrib = np.concatenate([w * np.float32(coef[t]) for t in rare for _, w in by_term[t]])
+    cov = np.concatenate([np.full(len(d), idf[t], dtype=np.float32)
+                          for t in rare for d, _ in by_term[t]])
+    order = np.argsort(docs, kind="stable")
+    docs, contrib, cov = docs[order], contrib[order], cov[order]
+    first = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
+    hit = docs[first]
+    s = np.add.reduceat(contrib, first)
+    c = np.add.reduceat(cov, first)
+    if len(hit) > PHASE_TWO:
+        pre = A_BM25 * np.minimum(s / best_text, 1) + A_QCOV * c / q_weight
+        keep = np.argpartition(pre, -PHASE_TWO)[-PHASE_TWO:]
+        hit = hit[keep]
+    return hit
+
+
+def _text_scores(hit, text_terms_: list[str], by_term: dict[str, list[tuple]],
+                 coef: dict[str, float], idf: dict[str, float]) -> tuple:
+    """Every candidate's text score, coverage and distinct matched terms, over every chosen
+    term (a binary search in each posting row: the candidates are few, the rows long). The
+    terms go rarest first, as the sums always have (the floats stay the same)."""
+    import numpy as np
+
+    s = np.zeros(len(hit), dtype=np.float64)
+    c = np.zeros(len(hit), dtype=np.float64)
+    m = np.zeros(len(hit), dtype=np.int64)
+    for t in text_terms_:
+        counted = not t.startswith(index.PLACE)  # places: not in the distinct-term count
+        for d, w in by_term[t]:
+            on, at = _member(d, hit)
+            s += np.where(on, w[at] * coef[t], 0.0)
+            c += on * idf[t]
+            if counted:
+                m += on
+    return s, c, m
 
 
 def _query_weight(term: str, straddling: set[str]) -> float:

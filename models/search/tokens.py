@@ -208,6 +208,23 @@ def bulk_terms(norms: list[str]):
     cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     lengths = np.fromiter((len(t) + 1 for t in norms), dtype=np.int64, count=n)
     doc_of = np.repeat(np.arange(n, dtype=np.int32), lengths)
+    docs, codes = _han_codes(cp, doc_of)
+    uniq, inverse = np.unique(codes, return_inverse=True)
+    terms = [_unpack(int(c)) for c in uniq]
+    term_ids = inverse.astype(np.int64)
+    latin = _latin_words(joined, cp, doc_of, terms)
+    if latin is not None:
+        docs = np.concatenate([docs, latin[0]])
+        term_ids = np.concatenate([term_ids, latin[1]])
+    return docs.astype(np.int64), term_ids, terms
+
+
+def _han_codes(cp, doc_of):
+    """Every Han token of the chunk as (doc, packed code) arrays: character pairs (tag 1 in
+    the top bits), lone characters (tag 2), then dictionary words of three and four
+    characters (their packed code)."""
+    import numpy as np
+
     han = (((cp >= 0x3400) & (cp <= 0x4DBF)) | ((cp >= 0x4E00) & (cp <= 0x9FFF))
            | ((cp >= 0xF900) & (cp <= 0xFAFF)))
     c64 = cp.astype(np.uint64)
@@ -216,61 +233,72 @@ def bulk_terms(norms: list[str]):
     prv = np.zeros_like(han)
     prv[1:] = han[:-1]
     doc_parts, code_parts = [], []
-    # pairs: tag 1 in the top bits; lone characters: tag 2; dictionary words: their packed code
     at = np.flatnonzero(han & nxt)
     doc_parts.append(doc_of[at])
     code_parts.append((np.uint64(1) << np.uint64(60)) | (c64[at] << np.uint64(16)) | c64[at + 1])
     at = np.flatnonzero(han & ~prv & ~nxt)
     doc_parts.append(doc_of[at])
     code_parts.append((np.uint64(2) << np.uint64(60)) | c64[at])
+    _dictionary_words(han, nxt, c64, doc_of, doc_parts, code_parts)
+    return np.concatenate(doc_parts), np.concatenate(code_parts)
+
+
+def _dictionary_words(han, nxt, c64, doc_of, doc_parts: list, code_parts: list) -> None:
+    """Append the dictionary's three- and four-character words found in the chunk (every
+    run of three Han characters looked up in the sorted word arrays; the four-character
+    candidates are the three-character starts followed by a fourth)."""
+    import numpy as np
+
     _, three, four = _dictionary()
-    if len(three):
-        nxt2 = np.zeros_like(han)
-        nxt2[:-2] = han[2:]
-        at = np.flatnonzero(han & nxt & nxt2)
-        code = (c64[at] << np.uint64(32)) | (c64[at + 1] << np.uint64(16)) | c64[at + 2]
-        keep = _isin_sorted(code, three)
+    if not len(three):
+        return
+    nxt2 = np.zeros_like(han)
+    nxt2[:-2] = han[2:]
+    at = np.flatnonzero(han & nxt & nxt2)
+    code = (c64[at] << np.uint64(32)) | (c64[at + 1] << np.uint64(16)) | c64[at + 2]
+    keep = _isin_sorted(code, three)
+    doc_parts.append(doc_of[at[keep]])
+    code_parts.append(code[keep] | (np.uint64(3) << np.uint64(60)))
+    if len(four):
+        nxt3 = np.zeros_like(han)
+        nxt3[:-3] = han[3:]
+        at = at[nxt3[at]]
+        code = ((c64[at] << np.uint64(48)) | (c64[at + 1] << np.uint64(32))
+                | (c64[at + 2] << np.uint64(16)) | c64[at + 3])
+        keep = _isin_sorted(code, four)
         doc_parts.append(doc_of[at[keep]])
-        code_parts.append(code[keep] | (np.uint64(3) << np.uint64(60)))
-        if len(four):
-            nxt3 = np.zeros_like(han)
-            nxt3[:-3] = han[3:]
-            at = at[nxt3[at]]
-            code = ((c64[at] << np.uint64(48)) | (c64[at + 1] << np.uint64(32))
-                    | (c64[at + 2] << np.uint64(16)) | c64[at + 3])
-            keep = _isin_sorted(code, four)
-            doc_parts.append(doc_of[at[keep]])
-            code_parts.append(code[keep])  # four characters fill 64 bits: no tag, told by length
-    docs = np.concatenate(doc_parts)
-    codes = np.concatenate(code_parts)
-    uniq, inverse = np.unique(codes, return_inverse=True)
-    terms = [_unpack(int(c)) for c in uniq]
-    term_ids = inverse.astype(np.int64)
-    # Latin words and numbers: found by the regular expression over the whole chunk (in order,
-    # so the k-th word starts at the k-th word start), mapped through a table of distinct words.
+        code_parts.append(code[keep])  # four characters fill 64 bits: no tag, told by length
+
+
+def _latin_words(joined: str, cp, doc_of, terms: list[str]):
+    """Latin words and numbers: found by the regular expression over the whole chunk (in order,
+    so the k-th word starts at the k-th word start), mapped through a table of distinct words
+    (new word forms appended to `terms`). (docs, term ids) of the kept words, or None when the
+    chunk has none."""
+    import numpy as np
+
     alnum = ((cp >= 97) & (cp <= 122)) | ((cp >= 48) & (cp <= 57))
-    if alnum.any():
-        before = np.zeros_like(alnum)
-        before[1:] = alnum[:-1]
-        starts = np.flatnonzero(alnum & ~before)
-        found = _WORD_RE.findall(joined)
-        distinct = dict.fromkeys(found)
-        index = {t: i for i, t in enumerate(terms)}
-        for w in distinct:
-            if w in STOPWORDS:
-                distinct[w] = -1
-                continue
-            form = word_form(w)
-            i = index.get(form)
-            if i is None:
-                i = index[form] = len(terms)
-                terms.append(form)
-            distinct[w] = i
-        ids = np.fromiter(map(distinct.__getitem__, found), dtype=np.int64, count=len(found))
-        keep = ids >= 0
-        docs = np.concatenate([docs, doc_of[starts[keep]]])
-        term_ids = np.concatenate([term_ids, ids[keep]])
-    return docs.astype(np.int64), term_ids, terms
+    if not alnum.any():
+        return None
+    before = np.zeros_like(alnum)
+    before[1:] = alnum[:-1]
+    starts = np.flatnonzero(alnum & ~before)
+    found = _WORD_RE.findall(joined)
+    distinct = dict.fromkeys(found)
+    index = {t: i for i, t in enumerate(terms)}
+    for w in distinct:
+        if w in STOPWORDS:
+            distinct[w] = -1
+            continue
+        form = word_form(w)
+        i = index.get(form)
+        if i is None:
+            i = index[form] = len(terms)
+            terms.append(form)
+        distinct[w] = i
+    ids = np.fromiter(map(distinct.__getitem__, found), dtype=np.int64, count=len(found))
+    keep = ids >= 0
+    return doc_of[starts[keep]], ids[keep]
 
 
 def _isin_sorted(values, table):
