@@ -358,50 +358,57 @@ class Router:
                      location_kind: str, district: str, lang: str, limit: int,
                      near: list[Neighbour] | None = None, exact: Counter[str] | None = None,
                      ) -> tuple[list[DepartmentSuggestion], list[DispositionSuggestion]]:
-        cat = self.catalogue
         # The likely categories as shares that sum to 1 (the top three carry the evidence).
         top = [c for c in categories[:3] if c.score > 0]
         total = sum(c.score for c in top) or 1.0
         shares = {c.category: c.score / total for c in top}
-        evidence: dict[str, dict[str, float]] = {}
-        reasons: dict[str, list[Reason]] = {}
+        ev = _Evidence()
+        self._text_evidence(ev, counts)
+        returns = self._history_evidence(ev, shares, lang)
+        self._catalogue_evidence(ev, shares, location_kind, district, lang)
+        dispositions, co_codes = self._rule_evidence(ev, top, shares, location_kind, lang)
+        _neighbour_evidence(ev, near or [], exact or Counter())
+        self._learned_dispositions(ev, dispositions)
+        scored = self._scored(ev, returns, co_codes, lang, limit)
+        ranked = sorted(dispositions.values(), key=lambda d: -d.score)
+        return scored, ranked
 
-        def add(code: str, part: str, value: float, reason: Reason | None = None) -> None:
-            if value <= 0:
-                return
-            slot = evidence.setdefault(code, {})
-            slot[part] = slot.get(part, 0.0) + value
-            if reason is not None:
-                reasons.setdefault(code, []).append(reason)
-
-        # Text: departments (and dispositions, learned as "@disposition") whose past cases match.
+    def _text_evidence(self, ev: _Evidence, counts: Counter[str]) -> None:
+        """Departments (and dispositions, learned as "@disposition") whose past cases match."""
         text_scores = score_labels(self._conn, "department", counts, self.norms["department"])
         best_text = max(text_scores.values(), default=0.0)
         for label, s in text_scores.items():
             rel = s / best_text if best_text else 0.0
-            add(label, "text", rel, Reason("route.why.similar_history", {
+            ev.add(label, "text", rel, Reason("route.why.similar_history", {
                 "n": self.docs["department"].get(label, 0), "similarity": round(100 * s)})
                 if rel >= 0.5 else None)
 
-        # History of the likely categories: who was assigned, resolved and returned them.
+    def _history_evidence(self, ev: _Evidence, shares: dict[str, float], lang: str,
+                          ) -> dict[str, tuple[int, int, str]]:
+        """Who was assigned, resolved and returned the likely categories; returns each
+        department's returns of its biggest likely category (for the warning)."""
         outcomes = self._outcomes(list(shares))
         returns: dict[str, tuple[int, int, str]] = {}
         for category, share in shares.items():
             rows = outcomes.get(category, [])
             assigned_all = sum(r[1] for r in rows) or 1
-            cname = cat.category_name(category, lang)
+            cname = self.catalogue.category_name(category, lang)
             for dept, assigned, resolved, returned in rows:
                 # Cases it returned are no evidence that it owns the kind.
-                add(dept, "history", share * max(assigned - returned, 0) / assigned_all,
-                    Reason("route.why.resolved", {"resolved": resolved, "assigned": assigned,
-                                                  "category": cname})
-                    if share >= 0.3 and resolved else None)
+                ev.add(dept, "history", share * max(assigned - returned, 0) / assigned_all,
+                       Reason("route.why.resolved", {"resolved": resolved, "assigned": assigned,
+                                                     "category": cname})
+                       if share >= 0.3 and resolved else None)
                 if returned and share >= 0.3:
                     prev = returns.get(dept)
                     if prev is None or assigned > prev[1]:
                         returns[dept] = (returned, assigned, cname)
+        return returns
 
-        # Catalogue ownership, by place and district.
+    def _catalogue_evidence(self, ev: _Evidence, shares: dict[str, float], location_kind: str,
+                            district: str, lang: str) -> None:
+        """Catalogue ownership, by place and district."""
+        cat = self.catalogue
         for category, share in shares.items():
             chain = cat.chain(category)
             owners = next((cat.owners[c] for c in chain if c in cat.owners), [])
@@ -414,44 +421,42 @@ class Router:
                     fit *= 1.2 if dept.district == district else 0.5
                 place = LocationKind(location_kind).label(lang) if fits_place and \
                     dept.location_kinds and not unknown_place else ""
-                add(dept.code, "catalogue", share * min(fit, 1.0),
-                    Reason("route.why.catalogue_place" if place else "route.why.catalogue",
-                           {"category": cname, "place": place}) if share >= 0.3 else None)
+                ev.add(dept.code, "catalogue", share * min(fit, 1.0),
+                       Reason("route.why.catalogue_place" if place else "route.why.catalogue",
+                              {"category": cname, "place": place}) if share >= 0.3 else None)
 
-        # Rules: lead, co-handling and non-dispatch dispositions for the top category and place.
+    def _rule_evidence(self, ev: _Evidence, top: list[CategorySuggestion],
+                       shares: dict[str, float], location_kind: str, lang: str,
+                       ) -> tuple[dict[str, DispositionSuggestion], list[str]]:
+        """Rules: lead, co-handling and non-dispatch dispositions for the top category and place."""
         dispositions: dict[str, DispositionSuggestion] = {}
         co_codes: list[str] = []
-        if top:
-            first = top[0]
-            rule = self.rules.for_category(cat.chain(first.category), location_kind)
-            if rule is not None:
-                share = shares[first.category]
-                why = Reason("route.why.rule", {"rule": rule.why(lang)})
-                if rule.disposition != Disposition.DISPATCH:
-                    dispositions[rule.disposition] = DispositionSuggestion(
-                        rule.disposition, round(share * (W_RULE + W_CATALOGUE + W_HISTORY
-                                                         + W_TEXT * 0.5), 4), [why])
-                if rule.lead:
-                    add(rule.lead, "rule", share, why)
-                for code in rule.co:
-                    add(code, "rule", 0.5 * share)
-                    co_codes.append(code)
+        if not top:
+            return dispositions, co_codes
+        first = top[0]
+        rule = self.rules.for_category(self.catalogue.chain(first.category), location_kind)
+        if rule is None:
+            return dispositions, co_codes
+        share = shares[first.category]
+        why = Reason("route.why.rule", {"rule": rule.why(lang)})
+        if rule.disposition != Disposition.DISPATCH:
+            dispositions[rule.disposition] = DispositionSuggestion(
+                rule.disposition, round(share * (W_RULE + W_CATALOGUE + W_HISTORY
+                                                 + W_TEXT * 0.5), 4), [why])
+        if rule.lead:
+            ev.add(rule.lead, "rule", share, why)
+        for code in rule.co:
+            ev.add(code, "rule", 0.5 * share)
+            co_codes.append(code)
+        return dispositions, co_codes
 
-        # The nearest past cases' vote, and past cases with exactly this description.
-        vote, votes = _vote(near or [], "department")
-        for code, share in vote.items():
-            add(code, "knn", share, Reason("route.why.neighbours", {
-                "n": votes[code], "k": len(near or [])}) if votes[code] >= KNN_REASON_MIN else None)
-        exact = exact or Counter()
-        for code, share in _shares(exact).items():
-            add(code, "exact", share)
-            reasons.setdefault(code, []).insert(0, Reason("route.why.exact", {"n": exact[code]}))
-
-        # Dispositions learned from history ("@answered", ...): not departments.
-        for label in [code for code in evidence if code.startswith("@")]:
-            parts = evidence.pop(label)
+    def _learned_dispositions(self, ev: _Evidence,
+                              dispositions: dict[str, DispositionSuggestion]) -> None:
+        """Dispositions learned from history ("@answered", ...): not departments."""
+        for label in [code for code in ev.evidence if code.startswith("@")]:
+            parts = ev.evidence.pop(label)
             value = sum(parts.values()) * W_TEXT
-            reasons.pop(label, None)
+            ev.reasons.pop(label, None)
             disposition = label[1:]
             reason = Reason("route.why.disposition_history",
                             {"n": self.docs["department"].get(label, 0)})
@@ -463,27 +468,24 @@ class Router:
                 dispositions[disposition] = DispositionSuggestion(disposition, round(value, 4),
                                                                   [reason])
 
+    def _scored(self, ev: _Evidence, returns: dict[str, tuple[int, int, str]],
+                co_codes: list[str], lang: str, limit: int) -> list[DepartmentSuggestion]:
+        """The weighted sum per department in the catalogue, a frequent returner marked down,
+        best first; the rule's co-handlers below the lead marked as such."""
+        cat = self.catalogue
+        # read at call time: benchmarks/eval_routing.py --fit sets the module's weights
         weights = {"text": W_TEXT, "history": W_HISTORY, "catalogue": W_CATALOGUE, "rule": W_RULE,
                    "knn": W_KNN_DEPT, "exact": W_EXACT_DEPT}
         scored: list[DepartmentSuggestion] = []
-        for code, parts in evidence.items():
+        for code, parts in ev.evidence.items():
             if code not in cat.departments:
                 continue  # not in the catalogue (a name an import holds for a lead): never offered
-            score = sum(weights[p] * v for p, v in parts.items())
             suggestion = DepartmentSuggestion(
-                code=code, name=cat.department_name(code, lang), score=score,
-                reasons=reasons.get(code, []))
+                code=code, name=cat.department_name(code, lang),
+                score=sum(weights[p] * v for p, v in parts.items()),
+                reasons=ev.reasons.get(code, []))
             if code in returns:
-                returned, assigned, cname = returns[code]
-                rate = returned / max(assigned, 1)
-                suggestion.return_rate = round(rate, 3)
-                if returned >= RETURN_WARN_MIN and rate >= RETURN_WARN_RATE:
-                    suggestion.warning = True
-                    suggestion.score *= 1.0 - 0.8 * rate
-                    suggestion.reasons.insert(0, Reason(
-                        "route.why.returns", {"returned": returned, "assigned": assigned,
-                                              "rate": round(100 * rate), "category": cname},
-                        warning=True))
+                _warn_returns(suggestion, *returns[code])
             suggestion.score = round(suggestion.score, 4)
             scored.append(suggestion)
         scored.sort(key=lambda d: (-d.score, d.code))
@@ -494,8 +496,7 @@ class Router:
                 suggestion.role = "co"
                 suggestion.reasons.append(Reason("route.why.co", {
                     "lead": cat.department_name(lead, lang)}))
-        ranked = sorted(dispositions.values(), key=lambda d: -d.score)
-        return scored, ranked
+        return scored
 
     def _outcomes(self, categories: list[str]) -> dict[str, list[tuple[str, int, int, int]]]:
         if not categories:
@@ -507,3 +508,44 @@ class Router:
         for category, dept, assigned, resolved, returned in rows:
             out.setdefault(category, []).append((dept, assigned, resolved, returned))
         return out
+
+
+class _Evidence:
+    """What speaks for each department: parts (text, history, catalogue, rule, knn, exact) and
+    the reasons shown with it."""
+
+    def __init__(self) -> None:
+        self.evidence: dict[str, dict[str, float]] = {}
+        self.reasons: dict[str, list[Reason]] = {}
+
+    def add(self, code: str, part: str, value: float, reason: Reason | None = None) -> None:
+        if value <= 0:
+            return
+        slot = self.evidence.setdefault(code, {})
+        slot[part] = slot.get(part, 0.0) + value
+        if reason is not None:
+            self.reasons.setdefault(code, []).append(reason)
+
+
+def _neighbour_evidence(ev: _Evidence, near: list[Neighbour], exact: Counter[str]) -> None:
+    """The nearest past cases' vote, and past cases with exactly this description."""
+    vote, votes = _vote(near, "department")
+    for code, share in vote.items():
+        ev.add(code, "knn", share, Reason("route.why.neighbours", {
+            "n": votes[code], "k": len(near)}) if votes[code] >= KNN_REASON_MIN else None)
+    for code, share in _shares(exact).items():
+        ev.add(code, "exact", share)
+        ev.reasons.setdefault(code, []).insert(0, Reason("route.why.exact", {"n": exact[code]}))
+
+
+def _warn_returns(suggestion: DepartmentSuggestion, returned: int, assigned: int,
+                  cname: str) -> None:
+    """A department that often returns this kind of case: its rate shown, its score lowered."""
+    rate = returned / max(assigned, 1)
+    suggestion.return_rate = round(rate, 3)
+    if returned >= RETURN_WARN_MIN and rate >= RETURN_WARN_RATE:
+        suggestion.warning = True
+        suggestion.score *= 1.0 - 0.8 * rate
+        suggestion.reasons.insert(0, Reason(
+            "route.why.returns", {"returned": returned, "assigned": assigned,
+                                  "rate": round(100 * rate), "category": cname}, warning=True))
