@@ -34,3 +34,13 @@ def format_age(seconds: float | None, *, precise: bool = False) -> str:
     if s >= 60:
         return f"{s // 60}m{s % 60:02d}s" if precise else f"{s // 60}m"
     return f"{s}s"
+
+
+def short_status(value: str, lang: str) -> str:
+    """A status in at most six cells, a whole word (`status.short.*`), for narrow columns."""
+    from models.domain.i18n import t
+
+    try:
+        return t(f"status.short.{value}", lang)
+    except KeyError:  # a status this version does not know: shown as stored
+        return value

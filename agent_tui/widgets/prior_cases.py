@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey
 
-from models.domain.enums import Status
+from ..display import short_status
 
 
 @dataclass
@@ -89,7 +89,7 @@ class PriorCasesPanel(Vertical):
         table.clear()
         for row in rows:
             table.add_row(Text(row.case_no), Text(age(row.created_at, self.app.clock())),
-                          Text(Status.label_for(row.status, self.app.lang)),
+                          Text(short_status(row.status, self.app.lang)),
                           Text(department_label(row.department), overflow="ellipsis", no_wrap=True),
                           _highlighted(row.text, row.spans), key=row.case_id)
         self._rows = {row.case_id: row for row in rows}
