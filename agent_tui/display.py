@@ -44,3 +44,24 @@ def short_status(value: str, lang: str) -> str:
         return t(f"status.short.{value}", lang)
     except KeyError:  # a status this version does not know: shown as stored
         return value
+
+
+def clip_words(value: str | None, width: int) -> Text:
+    """Caller or catalogue text in at most `width` terminal cells, cut between words (a space,
+    or between two Chinese characters), never inside an English word; "…" marks the cut."""
+    from rich.cells import cell_len
+
+    text = clean_text(value or "", multiline=False)
+    if cell_len(text) <= width:
+        return Text(text, no_wrap=True)
+    out, used, last_break = "", 0, 0
+    for ch in text:
+        w = cell_len(ch)
+        if used + w > width - 1:
+            break
+        if ch == " " or w == 2:
+            last_break = len(out) if ch == " " else len(out) + 1
+        out += ch
+        used += w
+    cut = out[:last_break].rstrip() if last_break else ""
+    return Text((cut or out[: max(0, width - 1)]) + "…", no_wrap=True)

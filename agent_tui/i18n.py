@@ -254,6 +254,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lead.terminals": ("Terminals' sync", "终端同步"),
     "lead.offline": ("offline, local data", "离线，本机数据"),
     "lead.online": ("server data", "服务器数据"),
+    "lead.local_replica": ("online, this terminal's copy", "在线，本机副本"),
     "lead.period.today": ("today", "今天"),
     "lead.period.7d": ("7 days", "近7天"),
     "lead.period.30d": ("30 days", "近30天"),

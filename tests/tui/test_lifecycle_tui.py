@@ -59,8 +59,15 @@ def text_of(widget: Static) -> str:
 
 
 async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    """Until no worker runs (an exclusive worker cancels the one it replaces)."""
+    from textual.worker import WorkerCancelled
+
+    for _ in range(3):
+        await pilot.pause()
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:
+            continue
     await pilot.pause()
 
 
