@@ -16,7 +16,7 @@ from models.domain.lifecycle import Action, Step
 from models.domain.phone import Phone
 
 from ..actions import bindings
-from ..display import literal, short_time
+from ..display import clip_words, literal, short_time
 from ..widgets.key_bar import KeyBar
 from ..widgets.title_bar import TitleBar
 from ..writes import WriteFailed
@@ -81,7 +81,7 @@ class CallbackScreen(HotlineScreen[None]):
         for case in cases:
             table.add_row(Text(case.case_no),
                           Text(short_time(case.resolved_at) if case.resolved_at else ""),
-                          literal(labels.get(case.lead_department, case.lead_department)),
+                          clip_words(labels.get(case.lead_department, case.lead_department), 10),
                           literal(case.title or case.description), key=case.id)
         self._show_current()
 

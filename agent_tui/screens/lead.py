@@ -42,6 +42,7 @@ from .base import HotlineScreen
 from .steps_ui import StepTaken, ask_agent, ask_step, run_steps
 
 VIEWS = [*QUEUES, "scoreboard", "hot_spots", "terminals"]
+WIDE = 100  # narrower than this, the views list folds away while the table has focus
 STALE_AFTER = 15 * 60  # seconds without a sync before a terminal counts as stale
 
 
@@ -68,7 +69,7 @@ class Exported(Message):
 
 class LeadScreen(HotlineScreen[None]):
     DEFAULT_CSS = """
-    LeadScreen #lead-views { width: 22; height: 1fr; border-right: solid $primary-darken-2; }
+    LeadScreen #lead-views { width: 27; height: 1fr; border-right: solid $primary-darken-2; }
     LeadScreen #lead-right { width: 1fr; height: 1fr; }
     LeadScreen #lead-head { height: 1; padding: 0 1; text-style: bold; }
     LeadScreen #lead-table { width: 1fr; height: 1fr; }
@@ -153,6 +154,15 @@ class LeadScreen(HotlineScreen[None]):
     @on(OptionList.OptionSelected, "#lead-views")
     def _view_selected(self, _event: OptionList.OptionSelected) -> None:
         self.query_one("#lead-table").focus()
+
+    def on_descendant_focus(self, event) -> None:
+        """On a narrow terminal the table takes the whole width while it has focus (the views
+        list comes back with Esc); the columns are laid out again for the new width."""
+        views = self.query_one("#lead-views")
+        fold = self._folds() and event.widget.id == "lead-table"
+        if views.display == fold:
+            views.display = not fold
+            self._load_view(self.view, self.period, self.spot)
 
     @work(thread=True, exclusive=True, group="lead-view")
     def _load_view(self, view: str, period: str, spot: Any) -> None:
@@ -245,41 +255,61 @@ class LeadScreen(HotlineScreen[None]):
         self.query_one("#lead-head", Static).update(head)
 
     def _width(self) -> int:
-        return self.query_one("#lead-table", DataTable).size.width or 56
+        """The table's width once laid out as it will be: the whole screen when the views list
+        folds away (narrow terminals, the table focused)."""
+        if self._folds() and self.query_one("#lead-table").has_focus:
+            return self.app.size.width
+        return self.query_one("#lead-table", DataTable).size.width or self.app.size.width - 27
+
+    def _folds(self) -> bool:
+        return self.app.size.width < WIDE
+
+    def _columns(self, table: DataTable, specs: list[tuple[str, int]], flex: str
+                 ) -> dict[str, int]:
+        """Add the columns: each at least as wide as its label (no label is cut), the `flex`
+        one taking what is left; returns each column's width."""
+        t = self.app.t
+        widths = {key: max(width, cell_len(t(key)) if key else 0) for key, width in specs}
+        used = sum(w + 2 for k, w in widths.items() if k != flex)
+        widths[flex] = max(widths[flex], self._width() - used - 2 - 2)
+        for key, _ in specs:
+            table.add_column(Text(t(key)) if key else "", width=widths[key], key=key or "mark")
+        return widths
 
     def _show_cases(self, table: DataTable, assignees: dict[str, str]) -> None:
         """Number, state, due, department, the start of the description (and, for returns, the
         reason; for callbacks, who calls) in whatever width is left."""
-        t, lang = self.app.t, self.app.lang
+        lang = self.app.lang
         extra_key = ("lead.reason" if self.view == "returned"
                      else "callbacks.assigned" if self.view == "callbacks_due" and assignees else "")
-        fixed = [("", 1), ("col.case_no", 15), ("col.status", 6), ("case.due", 5),
+        specs = [("", 1), ("col.case_no", 15), ("col.status", 4), ("case.due", 5),
                  ("col.department", 8)]
         if extra_key:
-            fixed.append((extra_key, 8))
-        text_width = max(8, self._width() - sum(w + 2 for _, w in fixed) - 3)
-        for key, width in [*fixed, ("col.summary", text_width)]:
-            table.add_column(t(key) if key else "", width=width)
+            specs.append((extra_key, 8))
+        widths = self._columns(table, [*specs, ("col.summary", 8)], "col.summary")
+        text_width, dept_width = widths["col.summary"], widths["col.department"]
+        extra_width = widths.get(extra_key, 0)
         for case in self.rows:
             cells = [Text("●" if case.id in self.marked else ""), Text(case.case_no),
                      Text(short_status(case.status, lang)),
                      Text(case.due_at.astimezone().strftime("%m-%d") if case.due_at else ""),
-                     clip_words(self.labels.get(case.lead_department, case.lead_department), 8)]
+                     clip_words(self.labels.get(case.lead_department, case.lead_department),
+                                dept_width)]
             if extra_key == "lead.reason":
-                cells.append(clip_words(ReturnReason.label_for(case.return_reason, lang), 8))
+                cells.append(clip_words(ReturnReason.label_for(case.return_reason, lang),
+                                        extra_width))
             elif extra_key:
-                cells.append(clip_words(assignees.get(case.id, ""), 8))
+                cells.append(clip_words(assignees.get(case.id, ""), extra_width))
             cells.append(clip_words(case.title or case.description, text_width))
             table.add_row(*cells, key=case.id)
 
     def _show_scoreboard(self, table: DataTable, chart: Static) -> None:
-        t = self.app.t
-        cols = (("", 2), ("col.department", 8), ("lead.completion", 4), ("lead.on_time", 4),
-                ("lead.return_rate", 4), ("lead.satisfaction", 4), ("lead.supervised", 3))
-        for key, width in cols:
-            table.add_column(clip_words(t(key), width) if key else "", width=width)
+        dept = self._columns(table, [("", 2), ("col.department", 8), ("lead.completion", 4),
+                                     ("lead.on_time", 4), ("lead.return_rate", 4),
+                                     ("lead.satisfaction", 4), ("lead.supervised", 3)],
+                             "col.department")["col.department"]
         for rank, sc in enumerate(self.rows, 1):
-            table.add_row(Text(str(rank)), clip_words(self.labels.get(sc.department, sc.department), 8),
+            table.add_row(Text(str(rank)), clip_words(self.labels.get(sc.department, sc.department), dept),
                           Text(_pct(sc.completion_rate)), Text(_pct(sc.on_time_rate)),
                           Text(_pct(sc.return_rate), style="bold red" if sc.return_rate >= 0.3 else ""),
                           Text(_pct(sc.satisfaction_rate)), Text(str(sc.supervised)),
@@ -290,11 +320,11 @@ class LeadScreen(HotlineScreen[None]):
     def _chart(self) -> Text:
         """The ranking as bars: each department's completion rate, drawn in cells (eighths of a
         cell for the fraction), the label cut to a fixed cell width."""
-        width = max(10, self._width() - 2 - 10 - 6)
+        width = max(10, self._width() - 2 - 13 - 6)
         out = Text(no_wrap=True)
         for sc in self.rows[:8]:
-            name = clip_words(self.labels.get(sc.department, sc.department), 9).plain
-            out.append(name + " " * (10 - cell_len(name)))
+            name = clip_words(self.labels.get(sc.department, sc.department), 12).plain
+            out.append(name + " " * (13 - cell_len(name)))
             out.append(_bar(sc.completion_rate, width), style="green" if sc.completion_rate >= 0.8
                        else "yellow" if sc.completion_rate >= 0.5 else "red")
             out.append(f" {_pct(sc.completion_rate):>4}\n")
@@ -302,11 +332,9 @@ class LeadScreen(HotlineScreen[None]):
         return out
 
     def _show_hot_spots(self, table: DataTable, categories: dict[str, str]) -> None:
-        t = self.app.t
-        text_width = max(8, self._width() - (10 + 4 + 4 + 5) - 2 * 5 - 3)
-        for key, width in (("col.address", text_width), ("intake.category", 10), ("lead.cases", 4),
-                           ("lead.callers", 4), ("lead.latest", 5)):
-            table.add_column(clip_words(t(key), width), width=width)
+        text_width = self._columns(table, [("col.address", 8), ("intake.category", 10),
+                                           ("lead.cases", 4), ("lead.callers", 4),
+                                           ("lead.latest", 5)], "col.address")["col.address"]
         for i, spot in enumerate(self.rows):
             spot.category_label = categories.get(spot.category, spot.category)
             table.add_row(clip_words(spot.address, text_width), clip_words(spot.category_label, 10),
@@ -316,19 +344,20 @@ class LeadScreen(HotlineScreen[None]):
     def _show_terminals(self, table: DataTable) -> None:
         t = self.app.t
         at = self.app.clock()
-        for key, width in (("lead.terminal", 12), ("lead.user", 8), ("lead.last_seen", 9),
-                           ("lead.queue_depth", 5), ("lead.oldest", 9)):
-            table.add_column(clip_words(t(key), width), width=width)
+        term = self._columns(table, [("lead.terminal", 12), ("lead.user", 8), ("lead.last_seen", 9),
+                                     ("lead.queue_depth", 5), ("lead.oldest", 9)],
+                             "lead.terminal")["lead.terminal"]
         for row in self.rows:
             seen = _latest(row)
             oldest = _when(row.get("oldest_at"))
             stale = seen is None or (at - seen).total_seconds() > STALE_AFTER
-            table.add_row(clip_words(str(row.get("client_id", "")), 12),
+            table.add_row(clip_words(str(row.get("client_id", "")), term),
                           clip_words(str(row.get("user_id", "")), 8),
                           Text(format_age((at - seen).total_seconds()) if seen else t("lead.never"),
                                style="bold red" if stale else ""),
                           Text(str(row.get("queue_depth", 0))),
-                          Text(format_age((at - oldest).total_seconds()) if oldest else "-"))
+                          Text(format_age(max(0.0, (at - oldest).total_seconds())) if oldest
+                               else "-"))
 
     # --- acting -----------------------------------------------------------------------------
     def _is_case_view(self) -> bool:
@@ -467,6 +496,9 @@ class LeadScreen(HotlineScreen[None]):
         if self.view == "hot_spots" and self.spot is not None:
             self.spot = None
             self._load_view(self.view, self.period, None)
+            return
+        if self.query_one("#lead-table").has_focus:
+            self.query_one("#lead-views").focus()
             return
         self.app.pop_screen()
 

@@ -64,8 +64,10 @@ class StepDialog(HotlineModal[StepInput | None]):
     StepDialog .dialog-label { color: $text-muted; height: 1; margin-top: 1; }
     StepDialog .dialog-hint { color: $text-muted; height: 1; margin-top: 1; }
     StepDialog .dialog-problem { color: $error; height: auto; }
-    StepDialog OptionList { height: auto; max-height: 8; border: none; padding: 0; }
-    StepDialog Input { border: none; height: 1; padding: 0; background: $boost; }
+    StepDialog OptionList, StepDialog OptionList:focus { height: auto; max-height: 8;
+                                                         border: none; padding: 0; }
+    StepDialog Input, StepDialog Input:focus { border: none; height: 1; padding: 0 1;
+                                               background: $boost; }
     """
     SCOPE = "step_dialog"
     BINDINGS = bindings(SCOPE)

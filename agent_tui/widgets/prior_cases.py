@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey
 
-from ..display import short_status
+from ..display import clip_words, short_status
 
 
 @dataclass
@@ -90,7 +90,7 @@ class PriorCasesPanel(Vertical):
         for row in rows:
             table.add_row(Text(row.case_no), Text(age(row.created_at, self.app.clock())),
                           Text(short_status(row.status, self.app.lang)),
-                          Text(department_label(row.department), overflow="ellipsis", no_wrap=True),
+                          clip_words(department_label(row.department), 10),
                           _highlighted(row.text, row.spans), key=row.case_id)
         self._rows = {row.case_id: row for row in rows}
         self._show_why(table)

@@ -284,7 +284,7 @@ DOMAIN_STRINGS: dict[str, tuple[str, str]] = {  # key -> (en, zh)
     "lead.queue.supervised": ("Supervised", "督办中"),
     "lead.queue.extension_requests": ("Extension requests", "延期申请"),
     "lead.queue.not_satisfied": ("Not satisfied", "不满意"),
-    "lead.queue.sync_problems": ("Conflicts, rejected", "同步冲突、被拒"),
+    "lead.queue.sync_problems": ("Sync problems", "同步异常"),
     "lead.callback_assigned": ("Callback assigned to {agent}", "回访分配给 {agent}"),
     # short status labels for narrow columns (whole words: never cut mid-word)
     "status.short.open": ("Open", "待派"),
