@@ -110,7 +110,8 @@ class LeadScreen(HotlineScreen[None]):
             views.add_option(Option(self._view_prompt(key), id=key))
         views.highlighted = VIEWS.index(self.view)
         views.focus()
-        self.action_reload()
+        self._counts_due = True  # counted once the first view is drawn: it comes first
+        self._load_view(self.view, self.period, None)
 
     # --- what is shown where ----------------------------------------------------------------
     def _view_prompt(self, key: str) -> Text:
@@ -126,8 +127,8 @@ class LeadScreen(HotlineScreen[None]):
         return worker is not None and worker.status().state in ("online", "sending")
 
     def action_reload(self) -> None:
+        self._counts_due = True
         self._load_view(self.view, self.period, self.spot)
-        self._load_counts()
 
     @work(thread=True, exclusive=True, group="lead-counts")
     def _load_counts(self) -> None:
@@ -236,6 +237,9 @@ class LeadScreen(HotlineScreen[None]):
         else:
             self._show_cases(table, message.extra or {})
         self._head()
+        if self._counts_due:
+            self._counts_due = False
+            self._load_counts()
 
     def _head(self) -> None:
         t = self.app.t

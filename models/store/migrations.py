@@ -181,6 +181,18 @@ ALTER TABLE "case" ADD COLUMN taken_at VARCHAR(32);
 """
 
 
+# The shift lead's queues (issue 11): each queue's condition finds its rows through an index
+# (`models.cases.lead_review._where`), so F6 opens quickly on a million cases.
+V9_LEAD_QUEUES = """
+CREATE INDEX ix_case_status_due ON "case" (status, due_at);
+CREATE INDEX ix_case_status_satisfaction ON "case" (status, satisfaction, resolved_at);
+CREATE INDEX ix_case_supervised ON "case" (supervised_count);
+CREATE INDEX ix_case_extension_due ON "case" (extension_due_at);
+CREATE INDEX ix_case_repeat_count ON "case" (repeat_count);
+CREATE INDEX ix_outbox_case_state ON outbox (case_id, state);
+"""
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(conn: sqlite3.Connection) -> None:
         for statement in sql.split(";"):
@@ -200,6 +212,7 @@ STEPS: list[Callable[[sqlite3.Connection], None]] = [
     _script(V6_LIFECYCLE),
     _script(V7_SEARCH_DOCLEN),
     _script(V8_TAKEN_AT),
+    _script(V9_LEAD_QUEUES),
 ]
 
 LATEST = len(STEPS)
