@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import and_, case, func, literal_column, or_
 from sqlmodel import Session, col, select
 
 from models.domain.enums import Disposition, EventKind, Satisfaction, Status
@@ -28,6 +28,18 @@ QUEUES: tuple[str, ...] = (
 
 # The scoreboard's periods, in the order `p` cycles them (days back from now).
 PERIODS: dict[str, int] = {"today": 1, "7d": 7, "30d": 30}
+
+
+# Written into the SQL, not bound: SQLite uses a partial index (`WHERE supervised_count > 0`,
+# store step 9) only when the query's condition is the same literal.
+ZERO = literal_column("0")
+
+
+def _not_done():
+    """Open, said the other way round: the small queues (supervised, extensions, repeat calls)
+    are found through their partial indexes, which a status IN (...) would lead SQLite away
+    from; the same cases as `status IN OPEN_STATES`."""
+    return col(Case.status).not_in([Status.RESOLVED.value, Status.CLOSED.value])
 
 
 def queue_label(key: str, lang: str) -> str:
@@ -49,13 +61,13 @@ def _where(key: str, at: datetime):
         return and_(Case.status == Status.RESOLVED, Case.satisfaction == "",
                     Case.caller_phone != "")
     if key == "repeat_calls":
-        return and_(col(Case.repeat_count) > 0, col(Case.status).in_(OPEN_STATES))
+        return and_(col(Case.repeat_count) > ZERO, _not_done())
     if key == "unsynced":
         return col(Case.id).in_(select(Outbox.case_id).where(Outbox.state == PENDING))
     if key == "supervised":  # 督办: a lead pressed the department, the case is still open
-        return and_(col(Case.supervised_count) > 0, col(Case.status).in_(OPEN_STATES))
+        return and_(col(Case.supervised_count) > ZERO, _not_done())
     if key == "extension_requests":  # a department asked for more time; a lead decides
-        return and_(col(Case.extension_due_at).is_not(None), col(Case.status).in_(OPEN_STATES))
+        return and_(col(Case.extension_due_at).is_not(None), _not_done())
     if key == "not_satisfied":  # the caller said so on the callback: reopened, open again
         return and_(Case.satisfaction == Satisfaction.UNSATISFIED,
                     col(Case.status).in_(OPEN_STATES))

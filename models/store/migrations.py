@@ -185,11 +185,15 @@ ALTER TABLE "case" ADD COLUMN taken_at VARCHAR(32);
 # (`models.cases.lead_review._where`), so F6 opens quickly on a million cases.
 V9_LEAD_QUEUES = """
 CREATE INDEX ix_case_status_due ON "case" (status, due_at);
-CREATE INDEX ix_case_status_satisfaction ON "case" (status, satisfaction, resolved_at);
-CREATE INDEX ix_case_supervised ON "case" (supervised_count);
-CREATE INDEX ix_case_extension_due ON "case" (extension_due_at);
-CREATE INDEX ix_case_repeat_count ON "case" (repeat_count);
+CREATE INDEX ix_case_status_disposition ON "case" (status, disposition, created_at);
+CREATE INDEX ix_case_callbacks ON "case" (status, satisfaction, resolved_at, caller_phone);
+CREATE INDEX ix_case_supervised ON "case" (due_at, status) WHERE supervised_count > 0;
+CREATE INDEX ix_case_extension ON "case" (extension_due_at, status)
+    WHERE extension_due_at IS NOT NULL;
+CREATE INDEX ix_case_repeat ON "case" (repeat_count, status) WHERE repeat_count > 0;
 CREATE INDEX ix_outbox_case_state ON outbox (case_id, state);
+PRAGMA analysis_limit = 1000;
+ANALYZE;
 """
 
 
