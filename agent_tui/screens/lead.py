@@ -124,7 +124,7 @@ class LeadScreen(HotlineScreen[None]):
 
     def _online(self) -> bool:
         worker = self.app.sync_worker
-        return worker is not None and worker.status().state in ("online", "sending")
+        return worker is not None and worker.status.state in ("online", "sending")
 
     def action_reload(self) -> None:
         self._counts_due = True
