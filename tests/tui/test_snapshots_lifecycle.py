@@ -171,3 +171,19 @@ def test_lead_terminals_offline(snap_compare, demo_store, lang):
         conn.execute("UPDATE outbox SET created_at = '2026-03-10T09:00:00.000000Z'")
     app = HotlineApp(demo_store, lang=lang, agent="lead1", clock=clock)
     assert snap_compare(app, terminal_size=SIZE, run_before=lead_view(13, "enter"))
+
+
+def test_redispatch_picker_zh(snap_compare, demo_store):
+    """`d` on a returned case (a lead): the department picker, filtered by pinyin initials."""
+    as_lead(demo_store)
+    app = HotlineApp(demo_store, lang="zh", agent="lead1", clock=clock)
+    assert snap_compare(app, terminal_size=SIZE,
+                        run_before=opening(first(demo_store, "returned"), "d", *"cgj"))
+
+
+def test_assign_dialog_zh(snap_compare, demo_store):
+    """F6 callbacks due, three rows marked, `a`: who makes these callbacks."""
+    as_lead(demo_store)
+    app = HotlineApp(demo_store, lang="zh", agent="lead1", clock=clock)
+    assert snap_compare(app, terminal_size=SIZE,
+                        run_before=lead_view(7, "enter", "space", "space", "space", "a", *"a07"))
