@@ -393,8 +393,14 @@ class LeadScreen(HotlineScreen[None]):
             return
         from .case_view import CaseViewScreen
 
-        self.app.push_screen(CaseViewScreen(str(event.row_key.value)),
-                             lambda _: self.action_reload())
+        self.app.push_screen(CaseViewScreen(str(event.row_key.value)))
+        self._opened_case = True
+
+    def on_screen_resume(self) -> None:
+        """Back from a case: its steps may have moved it between queues."""
+        if getattr(self, "_opened_case", False):
+            self._opened_case = False
+            self.action_reload()
 
     def action_mark(self) -> None:
         key = self._current_key()
@@ -549,7 +555,8 @@ def _when(value: Any) -> datetime | None:
 
 
 def _latest(row: dict[str, Any]) -> datetime | None:
-    seen = [w for w in (_when(row.get("last_push_at")), _when(row.get("last_pull_at"))) if w]
+    seen = [w for w in (_when(row.get(k)) for k in ("last_push_at", "last_pull_at", "last_seen",
+                                                    "last_seen_at")) if w]
     return max(seen) if seen else None
 
 

@@ -73,6 +73,27 @@ async def test_lead_screen_lists_queues_and_opens_a_case(demo_store):
         assert type(app.screen).__name__ == "CaseViewScreen"
 
 
+async def test_back_from_a_case_the_queues_are_counted_again(demo_store):
+    as_lead(demo_store)
+    app = HotlineApp(demo_store, lang="en", agent="lead1", clock=clock)
+    with demo_store.session() as s:
+        returned = len(lead_review.queue_cases(s, "returned", clock()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_view(pilot, "returned")
+        assert screen.counts["returned"] == returned
+        await pilot.press("enter")  # the first returned case
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press(*"cgj", "enter")
+        await settle(pilot)
+        await pilot.press("escape")  # back to F6
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.counts["returned"] == returned - 1
+        assert screen.query_one("#lead-table", DataTable).row_count == returned - 1
+
+
 # --- acting on the queues -------------------------------------------------------------------
 
 import os  # noqa: E402
