@@ -75,7 +75,8 @@ class LeadScreen(HotlineScreen[None]):
     LeadScreen #lead-table { width: 1fr; height: 1fr; }
     LeadScreen #lead-chart { height: auto; max-height: 9; padding: 0 1;
                              border-top: solid $primary-darken-2; }
-    LeadScreen #lead-status { dock: bottom; height: 1; padding: 0 1; color: $text-muted; }
+    LeadScreen #lead-status { dock: bottom; height: auto; max-height: 3; padding: 0 1;
+                              color: $text-muted; }
     """
     SCOPE = "lead"
     BINDINGS = bindings(SCOPE)
@@ -286,7 +287,8 @@ class LeadScreen(HotlineScreen[None]):
         lang = self.app.lang
         extra_key = ("lead.reason" if self.view == "returned"
                      else "callbacks.assigned" if self.view == "callbacks_due" and assignees else "")
-        specs = [("", 1), ("col.case_no", 15), ("col.status", 4), ("case.due", 5),
+        number = max([cell_len(c.case_no) for c in self.rows] or [15])  # never cut a number
+        specs = [("", 1), ("col.case_no", number), ("col.status", 4), ("case.due", 5),
                  ("col.department", 8)]
         if extra_key:
             specs.append((extra_key, 8))
