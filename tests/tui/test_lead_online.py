@@ -50,7 +50,7 @@ async def test_lead_online_role_steps_and_terminals(server, make_user, terminal)
                          and app.sync_worker is not None and app.sync_worker.pending() == 0)
         app.push_screen(CaseViewScreen(case.id))
         await settle(pilot)
-        assert "Supervise" in shown(app.screen.query_one("KeyBar"))
+        assert "a Accept" in shown(app.screen.query_one("KeyBar"))  # a lead's step, not an agent's
         await pilot.press("u")
         await pilot.pause()
         await pilot.press(*"call the department", "enter", "enter")
