@@ -5,8 +5,8 @@ Left, the views: the work queues (`models.cases.lead_review.QUEUES`, what is in 
 Right, the view: Enter opens a case (from any queue, or a hot spot's cases); Space marks rows;
 on the marked rows (or the current one) `d` re-dispatches through the department picker, `u`
 supervises with a note, `a` assigns their callbacks to an agent; `p` cycles the scoreboard's
-period; `x` exports what is shown to CSV (a 0600 file, its path on the status line). Every step
-goes through `models.cases.steps` (the lifecycle rules) off the UI thread. `g` is left free.
+period (today, 7 days, 30 days, a custom number of days); `x` exports what is shown to CSV
+(a 0600 file, its path on the status line). Every step goes through `models.cases.steps` (the lifecycle rules) off the UI thread. `g` is left free.
 
 At 80x24 every case view shows the case number, a short whole-word state, the due date, the
 department and the start of the description; labels are cut between words, never inside one.
@@ -85,6 +85,7 @@ class LeadScreen(HotlineScreen[None]):
         super().__init__()
         self.view = VIEWS[1]
         self.period = "30d"
+        self.custom_days = 90
         self.marked: set[str] = set()
         self.rows: list = []
         self.labels: dict[str, str] = {}
@@ -179,7 +180,7 @@ class LeadScreen(HotlineScreen[None]):
         else:
             with self.app.store.session() as s:
                 if view == "scoreboard":
-                    rows = lead_review.scoreboard(s, at, PERIODS[period])
+                    rows = lead_review.scoreboard(s, at, self._days(period))
                 elif view == "hot_spots" and spot is not None:
                     rows = lead_review.hot_spot_cases(s, at, spot.category, spot.address)
                 elif view == "hot_spots":
@@ -245,7 +246,9 @@ class LeadScreen(HotlineScreen[None]):
     def _head(self) -> None:
         t = self.app.t
         if self.view == "scoreboard":
-            title = t("lead.scoreboard_title", period=t(f"lead.period.{self.period}"))
+            period = (t("lead.period.custom", days=self.custom_days) if self.period == "custom"
+                      else t(f"lead.period.{self.period}"))
+            title = t("lead.scoreboard_title", period=period)
         elif self.view == "hot_spots" and self.spot is not None:
             title = t("lead.hot_spot_cases", address=self.spot.address,
                       category=self.spot.category_label, n=len(self.rows))
@@ -473,11 +476,28 @@ class LeadScreen(HotlineScreen[None]):
                 else self.app.t("step.failed", error=message.error))
         self._status(text, error=True)
 
+    def _days(self, period: str) -> int:
+        return self.custom_days if period == "custom" else PERIODS[period]
+
     def action_period(self) -> None:
-        keys = list(PERIODS)
-        self.period = keys[(keys.index(self.period) + 1) % len(keys)]
-        if self.view == "scoreboard":
-            self._load_view(self.view, self.period, None)
+        """Today -> 7 days -> 30 days -> a custom number of days (asked) -> today ..."""
+        keys = [*PERIODS, "custom"]
+        following = keys[(keys.index(self.period) + 1) % len(keys)]
+        if following != "custom":
+            self.period = following
+            if self.view == "scoreboard":
+                self._load_view(self.view, self.period, None)
+            return
+        from .step_dialogs import DaysDialog
+
+        def given(value) -> None:
+            if value is None:
+                return
+            self.period, self.custom_days = "custom", int(value.value)
+            if self.view == "scoreboard":
+                self._load_view(self.view, self.period, None)
+
+        self.app.push_screen(DaysDialog(self.app.t("key.period")), given)
 
     # --- export -----------------------------------------------------------------------------
     def action_export(self) -> None:

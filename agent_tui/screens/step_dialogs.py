@@ -265,3 +265,26 @@ class AgentDialog(StepDialog):
         event.stop()
         if event.value.strip():
             self.dismiss(StepInput(value=event.value.strip()))
+
+
+class DaysDialog(StepDialog):
+    """A custom period for the scoreboard: how many days back (1 to 3650)."""
+
+    def body(self) -> ComposeResult:
+        yield self.label("dialog.days")
+        yield Input(id="dialog-days", type="integer")
+
+    def on_mount(self) -> None:
+        self.query_one("#dialog-days").focus()
+
+    @on(Input.Submitted, "#dialog-days")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            days = int(event.value)
+        except ValueError:
+            days = 0
+        if not 1 <= days <= 3650:
+            self.problem(self.app.t("dialog.bad_days", value=event.value))
+            return
+        self.dismiss(StepInput(value=str(days)))

@@ -248,6 +248,15 @@ async def test_export_scoreboard_period_hot_spots_and_terminals(demo_store):
         await settle(pilot)
         assert "30 days" in head(screen)
         assert "█" in shown(screen.query_one("#lead-chart", Static))
+        await pilot.press("p")  # after 30 days: a custom period, asked
+        await settle(pilot)
+        assert type(app.screen).__name__ == "DaysDialog"
+        await pilot.press(*"400", "enter")
+        await settle(pilot)
+        assert app.screen is screen and "400 days" in head(screen)
+        with demo_store.session() as s:
+            assert len(lead_review.scoreboard(s, clock(), 400)) == \
+                screen.query_one("#lead-table", DataTable).row_count
         await pilot.press("p")
         await settle(pilot)
         assert "today" in head(screen)

@@ -143,10 +143,12 @@ def test_lead_returned_queue(snap_compare, demo_store, lang):
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_lead_scoreboard_chart(snap_compare, demo_store, lang):
-    """The scoreboard (Enter: the table takes the width) over 7 days (`p` twice: 30 days ->
-    today -> 7 days): ranked, rates, supervised count, completion bars in eighths of a cell."""
+    """The scoreboard (Enter: the table takes the width) over 7 days (`p` after 30 days asks
+    for a custom period: 7): ranked, rates, supervised count, completion bars in eighths of a
+    cell."""
     app = HotlineApp(demo_store, lang=lang, agent="lead1", clock=clock)
-    assert snap_compare(app, terminal_size=SIZE, run_before=lead_view(11, "enter", "p", "p"))
+    assert snap_compare(app, terminal_size=SIZE,
+                        run_before=lead_view(11, "enter", "p", "7", "enter"))
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
