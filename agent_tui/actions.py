@@ -50,14 +50,40 @@ ACTIONS: tuple[Action, ...] = (
     Action("attach", "f5", "key.attach", ("intake",), bar=("intake",)),
     Action("lead", "f6", "key.lead", (APP,)),
     Action("queue", "f7", "key.queue", (APP,)),
+    Action("callbacks", "f8", "key.callbacks", (APP,)),
     Action("open_prior", "ctrl+o", "key.open", ("intake",)),
     Action("filter", "slash", "key.filter", ("case_list",), bar=("case_list",)),
     Action("back", "escape", "key.back", ("intake", "case_list", "case_view", "queue", "lead",
-                                          "drafts"),
-           bar=("case_list", "case_view", "queue", "lead", "drafts")),
+                                          "drafts", "callbacks"),
+           bar=("case_list", "case_view", "queue", "lead", "drafts", "callbacks")),
     Action("note", "n", "key.note", ("case_view",), bar=("case_view",)),
     Action("next_page", "right_square_bracket", "key.next_page", ("case_view",), bar=("case_view",)),
     Action("prev_page", "left_square_bracket", "key.prev_page", ("case_view",)),
+    # lifecycle steps in the case view: the bar shows only those the case's state and the
+    # user's role allow (`models.domain.lifecycle.allowed_actions`); any other is refused
+    # with the state and the allowed steps named
+    *(Action(f"step_{step}", key, f"key.step.{step}", ("case_view",), method=f"step('{step}')",
+             bar=("case_view",))
+      for step, key in (("dispatch", "d"), ("accept", "a"), ("return", "t"), ("send_back", "b"),
+                        ("progress", "p"), ("resolve", "s"), ("callback", "c"), ("reopen", "o"),
+                        ("close", "x"), ("supervise", "u"), ("extend", "e"),
+                        ("approve_extension", "y"), ("refuse_extension", "z"))),
+    Action("step_edit", "f", "key.step.edit", ("case_view",), method="edit_field",
+           bar=("case_view",)),
+    # F8 callback queue: the caller's answer in one key, then Enter
+    Action("satisfied", "1", "key.satisfied", ("callbacks",), method="answer('satisfied')",
+           bar=("callbacks",)),
+    Action("basically", "2", "key.basically", ("callbacks",),
+           method="answer('basically_satisfied')", bar=("callbacks",)),
+    Action("unsatisfied", "3", "key.unsatisfied", ("callbacks",), method="answer('unsatisfied')",
+           bar=("callbacks",)),
+    # F6 lead review acting (g stays free: the knowledge-gap view)
+    Action("mark", "space", "key.mark", ("lead",), bar=("lead",)),
+    Action("lead_dispatch", "d", "key.lead_dispatch", ("lead",), bar=("lead",)),
+    Action("lead_supervise", "u", "key.lead_supervise", ("lead",), bar=("lead",)),
+    Action("assign", "a", "key.assign", ("lead",), bar=("lead",)),
+    Action("export", "x", "key.export", ("lead",), bar=("lead",)),
+    Action("period", "p", "key.period", ("lead",), bar=("lead",)),
     Action("dismiss", "d", "key.dismiss", ("queue",), method="dismiss_item", bar=("queue",)),
     Action("reload", "r", "key.reload", ("queue", "lead"), bar=("queue", "lead")),
     Action("quit", "ctrl+q", "key.quit", (APP,), bar=(EVERY_SCREEN,), priority=True),
@@ -69,6 +95,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("quit_anyway", "enter,y", "key.quit", ("quit_confirm",), method="quit"),
     Action("stay", "escape,n", "key.back", ("quit_confirm",)),
     Action("picker_done", "escape", "key.back", ("picker_screen",), method="done"),
+    Action("dialog_cancel", "escape", "key.back", ("step_dialog",), method="cancel"),
     Action("picker_co", "ctrl+o", "picker.key_co", ("picker",), method="toggle_co", bar=("picker",)),
     Action("picker_clear", "ctrl+r", "picker.key_clear", ("picker",), method="clear",
            bar=("picker",)),
@@ -112,5 +139,7 @@ def bar(screen: Any) -> list[tuple[Binding, Action]]:
     """What the key bar of `screen` shows: enabled actions marked for its scope, in order."""
     live = active(screen)
     scope = getattr(screen, "SCOPE", "")
+    shows = getattr(screen, "shows_on_bar", None)  # a screen may hide keys that do not apply now
     return [(live[a.id][0], a) for a in ACTIONS
-            if a.on_bar(scope) and a.id in live and live[a.id][1]]
+            if a.on_bar(scope) and a.id in live and live[a.id][1]
+            and (shows is None or shows(a.id))]

@@ -1,6 +1,7 @@
 """The Textual app: one store, one agent, one language; screens do the rest.
 
-The app owns navigation (F2 new call, F3 drafts, F4 cases, F6 lead review, F7 queue, F1 help:
+The app owns navigation (F2 new call, F3 drafts, F4 cases, F6 lead review, F7 queue, F8
+callback queue, F1 help:
 `agent_tui.actions`), the user's key map, the command palette's list of actions, and the
 intake screen, which is always at the bottom of the stack.
 """
@@ -145,6 +146,20 @@ class HotlineApp(App[None]):
         from .screens.queue import QueueScreen
 
         self.go(QueueScreen())
+
+    def action_callbacks(self) -> None:
+        from .screens.callbacks import CallbackScreen
+
+        self.go(CallbackScreen())
+
+    def actor(self) -> Any:
+        """Who takes lifecycle steps here: this agent, with the role (and department) the
+        server gave this terminal's token on its last pull (an agent until it has said)."""
+        from models.domain.lifecycle import Actor, Role
+        from sync.client.queue import DEPARTMENT, ROLE
+
+        role = self.store.get_meta(ROLE) or Role.AGENT.value
+        return Actor(self.agent, Role(role), self.store.get_meta(DEPARTMENT) or "")
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

@@ -70,3 +70,34 @@ def format_age(seconds: float | None, *, precise: bool = False) -> str:
     if s >= 60:
         return f"{s // 60}m{s % 60:02d}s" if precise else f"{s // 60}m"
     return f"{s}s"
+
+
+def short_status(value: str, lang: str) -> str:
+    """A status in at most six cells, a whole word (`status.short.*`), for narrow columns."""
+    from models.domain.i18n import t
+
+    try:
+        return t(f"status.short.{value}", lang)
+    except KeyError:  # a status this version does not know: shown as stored
+        return value
+
+
+def clip_words(value: str | None, width: int) -> Text:
+    """Caller or catalogue text in at most `width` terminal cells, cut between words (a space,
+    or between two Chinese characters), never inside an English word; "…" marks the cut."""
+    from rich.cells import cell_len
+
+    text = clean_text(value or "", multiline=False)
+    if cell_len(text) <= width:
+        return Text(text, no_wrap=True)
+    out, used, last_break = "", 0, 0
+    for ch in text:
+        w = cell_len(ch)
+        if used + w > width - 1:
+            break
+        if ch == " " or w == 2:
+            last_break = len(out) if ch == " " else len(out) + 1
+        out += ch
+        used += w
+    cut = out[:last_break].rstrip() if last_break else ""
+    return Text((cut or out[: max(0, width - 1)]) + "…", no_wrap=True)

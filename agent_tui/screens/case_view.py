@@ -1,5 +1,12 @@
-"""One case: its fields and its timeline; the agent adds notes here (written off the UI thread:
-"Saving…" shows while the store's write lock is busy, and typing goes on)."""
+"""One case: its fields and its timeline; the agent adds notes and takes the lifecycle steps here
+(written off the UI thread: "Saving…" shows while the store's write lock is busy, and typing
+goes on).
+
+The step keys (`agent_tui.actions`, scope `case_view`) are all bound; the key bar shows only
+those `models.domain.lifecycle.allowed_actions` gives for the case's state and the user's role,
+and any other key is refused on the status line with the state and the allowed steps named
+(`check_step`'s own message). Each step asks for what it needs in a small dialog
+(`steps_ui.ask_step`); `f` corrects a field (the field-edit mutation, `models.cases.edits`)."""
 
 from __future__ import annotations
 
@@ -12,7 +19,8 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from models.domain.enums import Disposition, EventKind, LocationKind, Status, Urgency
+from models.domain.enums import Disposition, EventKind, LocationKind, Satisfaction, Status, Urgency
+from models.domain.lifecycle import Action, CaseState, ReturnReason, Step, allowed_actions
 from models.domain.phone import Phone
 from models.reference.catalogue import category_label, department_label
 from models.store.tables import Case, CaseEvent, Category, Department
@@ -24,6 +32,7 @@ from ..widgets.paged_text import TextPages
 from ..widgets.title_bar import TitleBar
 from ..writes import WriteFailed, write_off_thread
 from .base import HotlineScreen
+from .steps_ui import StepTaken, ask_step, run_steps
 
 
 class NoteAdded(Message):
@@ -32,6 +41,15 @@ class NoteAdded(Message):
     def __init__(self, text: str) -> None:
         super().__init__()
         self.text = text
+
+
+class FieldCorrected(Message):
+    """A field correction was written (`changed`: False when the value was the same)."""
+
+    def __init__(self, label: str, changed: bool) -> None:
+        super().__init__()
+        self.label = label
+        self.changed = changed
 
 
 class CaseViewScreen(HotlineScreen[None]):
@@ -46,6 +64,16 @@ class CaseViewScreen(HotlineScreen[None]):
         self.case_id = case_id
         self.pages = TextPages("")  # the description, a page at a time
         self._shown: tuple = ()  # what the fields were drawn from (paging redraws them)
+        self.case: Case | None = None
+        self.allowed: list[Action] = []
+
+    def shows_on_bar(self, action_id: str) -> bool:
+        """The key bar shows the steps the case's state and the user's role allow, and the rest."""
+        if action_id == "step_edit":
+            return True
+        if action_id.startswith("step_"):
+            return Action(action_id[len("step_"):]) in self.allowed
+        return True
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -75,7 +103,9 @@ class CaseViewScreen(HotlineScreen[None]):
         if self.pages.text != case.description:
             self.pages = TextPages(case.description)
         self._shown = (case, departments, category)
-        self.refresh_bindings()  # paging keys only for a text of several pages
+        self.case = case
+        self.allowed = allowed_actions(CaseState.of(case), self.app.actor())
+        self.refresh_bindings()  # the allowed steps, and paging keys for a long text
         self.query_one("#case-fields", Static).update(self._fields(case, departments, category))
         self.query_one("#case-timeline", Static).update(self._timeline(timeline(self.app.store, case.id)))
 
@@ -109,8 +139,20 @@ class CaseViewScreen(HotlineScreen[None]):
         grid.add_row(label("lead_department"), literal(depts, one_line=False))
         if case.due_at:
             grid.add_row(self.app.t("case.due"), Text(full_time(case.due_at)))
+        if case.extension_due_at:
+            grid.add_row(self.app.t("case.extension"), Text(full_time(case.extension_due_at)))
         if case.repeat_count:
             grid.add_row(self.app.t("case.repeat_calls"), Text(str(case.repeat_count)))
+        if case.supervised_count:
+            grid.add_row(self.app.t("case.supervised"), Text(str(case.supervised_count)))
+        if case.return_reason:
+            grid.add_row(self.app.t("case.return_reason"),
+                         Text(ReturnReason.label_for(case.return_reason, lang)))
+        if case.resolution:
+            grid.add_row(self.app.t("case.resolution"), literal(case.resolution, one_line=False))
+        if case.satisfaction:
+            grid.add_row(self.app.t("case.satisfaction"),
+                         Text(Satisfaction.label_for(case.satisfaction, lang)))
         return grid
 
     def _timeline(self, events: list[CaseEvent]) -> Table:
@@ -178,15 +220,90 @@ class CaseViewScreen(HotlineScreen[None]):
             self.query_one("#case-body").focus()
         self.reload()
 
+    # --- lifecycle steps ------------------------------------------------------------------
+    def action_step(self, name: str) -> None:
+        """A step key: refused with the state and allowed steps if the rules say no, else the
+        dialog for what the step needs, then the write."""
+        action = Action(name)
+        if self.case is None:
+            return
+        if action not in self.allowed:
+            self._refuse(action)
+            return
+        ask_step(self, action, self._answered, lead=self.case.lead_department,
+                 co=list(self.case.co_departments))
+
+    def _refuse(self, action: Action) -> None:
+        """The rules' own refusal (`check_step`), in the user's language."""
+        from models.domain.lifecycle import check_step
+        from models.domain.messages import ValidationFailed
+
+        try:
+            check_step(CaseState.of(self.case), self.app.actor(), Step(action))
+        except ValidationFailed as exc:
+            self._progress(" ".join(exc.messages(self.app.lang)), error=True)
+
+    def _answered(self, step: Step | None) -> None:
+        if step is None:
+            return
+        self._progress(self.app.t("step.saving", action=step.action.label(self.app.lang)))
+        run_steps(self, [self.case_id], step)
+
+    def on_step_taken(self, message: StepTaken) -> None:
+        lang = self.app.lang
+        state = message.states.get(self.case_id, "")
+        self._progress(self.app.t("step.done", action=message.action.label(lang),
+                                  state=Status.label_for(state, lang)))
+        self.app.on_case_saved()
+        self.reload()
+
+    def action_edit_field(self) -> None:
+        from .step_dialogs import FieldDialog
+
+        if self.case is None:
+            return
+        case = self.case
+        current = {"address": case.address, "category": case.category,
+                   "caller_name": case.caller_name, "caller_phone": case.caller_phone,
+                   "description": case.description, "urgency": case.urgency,
+                   "location_kind": case.location_kind}
+        self.app.push_screen(FieldDialog(self.app.t("key.step.edit"), current), self._edit)
+
+    def _edit(self, value) -> None:
+        if value is None:
+            return
+        from models.cases.edits import edit_case
+
+        store, case_id, agent = self.app.store, self.case_id, self.app.agent
+        label = self.app.t(f"field.{value.field}")
+
+        def write() -> FieldCorrected:
+            diff = edit_case(store, case_id, {value.field: value.value}, agent)
+            return FieldCorrected(label, bool(diff))
+
+        self._progress(self.app.t("case.note_saving"))
+        write_off_thread(self, "edit", write)
+
+    def on_field_corrected(self, message: FieldCorrected) -> None:
+        self._progress(self.app.t("step.field_saved", field=message.label) if message.changed
+                       else self.app.t("step.no_change"))
+        self.app.on_case_saved()
+        self.reload()
+
     def on_write_failed(self, message: WriteFailed) -> None:
         self._progress("")
         if message.problems is not None:
             text = " ".join(message.problems.messages(self.app.lang))
-        else:
+        elif message.what == "note":
             text = self.app.t("case.note_failed", error=message.error)
-        self.notify(text, severity="error", markup=False)
+        else:
+            text = self.app.t("step.failed", error=message.error)
+        if message.what == "note":
+            self.notify(text, severity="error", markup=False)
+        else:
+            self._progress(text, error=True)
 
-    def _progress(self, text: str) -> None:
+    def _progress(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#case-status", Static)
-        status.update(Text(text))
+        status.update(Text(text, style="bold red" if error else ""))
         status.display = bool(text)

@@ -26,17 +26,39 @@ class KeyBar(Static):
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
 
+    def on_resize(self) -> None:
+        self._shown = ()
+        self._bindings_changed(self.screen)
+
     def _bindings_changed(self, screen) -> None:
         if screen is not self.screen:
             return
-        keys = [(self.app.get_key_display(binding), self.app.t(action.label))
+        keys = [(self.app.get_key_display(binding), self.app.t(action.label), action.id)
                 for binding, action in actions.bar(screen)]
-        shown = tuple(keys)
+        width = self.size.width or self.app.size.width - 2  # inside the padding
+        shown = (tuple(keys), width)
         if shown == self._shown:
             return
         self._shown = shown
+        # Whole entries only, never a label cut: when the keys do not fit, the screen's last
+        # ones give way and F1 (every key) and the palette stay at the end.
+        tail = [k for k in keys if k[2] == "help"] + [("^p", self.app.t("key.palette"), "")]
+        head = [k for k in keys if k[2] != "help"]
+        room = width + 2 - sum(_cells(k) for k in tail)  # the last entry needs no gap after it
+        fitted = []
+        for entry in head:
+            if _cells(entry) > room:
+                break
+            fitted.append(entry)
+            room -= _cells(entry)
         line = Text(no_wrap=True, overflow="ellipsis")
-        for key, description in [*keys, ("^p", self.app.t("key.palette"))]:
+        for key, description, _id in [*fitted, *tail]:
             line.append(key, style="bold reverse")
             line.append(f" {description}  ")
         self.update(line)
+
+
+def _cells(entry: tuple[str, str, str]) -> int:
+    from rich.cells import cell_len
+
+    return cell_len(entry[0]) + cell_len(entry[1]) + 3

@@ -12,9 +12,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey
 
-from models.domain.enums import Status
-
-from ..display import highlighted, literal
+from ..display import clip_words, highlighted, literal, short_status
 
 
 @dataclass
@@ -91,8 +89,8 @@ class PriorCasesPanel(Vertical):
         table.clear()
         for row in rows:
             table.add_row(literal(row.case_no), Text(age(row.created_at, self.app.clock())),
-                          Text(Status.label_for(row.status, self.app.lang)),
-                          literal(department_label(row.department)),
+                          Text(short_status(row.status, self.app.lang)),
+                          clip_words(department_label(row.department), 10),
                           _highlighted(row.text, row.spans), key=row.case_id)
         self._rows = {row.case_id: row for row in rows}
         self._show_why(table)

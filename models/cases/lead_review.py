@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import and_, case, func, literal_column, or_
 from sqlmodel import Session, col, select
 
-from models.domain.enums import Disposition, EventKind, Status
+from models.domain.enums import Disposition, EventKind, Satisfaction, Status
 from models.domain.i18n import t
-from models.store.outbox import PENDING, Outbox
+from models.store.outbox import CONFLICT, PENDING, REJECTED, Outbox
 from models.store.tables import Case, CaseEvent
 
 OPEN_STATES = [s.value for s in Status if s.is_open]
@@ -22,9 +22,24 @@ OPEN_STATES = [s.value for s in Status if s.is_open]
 # The queues, in the order a lead works through them (names: `lead.queue.<key>` in the
 # translation catalogue).
 QUEUES: tuple[str, ...] = (
-    "unsynced", "awaiting_dispatch", "returned", "overdue", "due_soon", "callbacks_due",
-    "repeat_calls",
+    "unsynced", "awaiting_dispatch", "returned", "overdue", "due_soon", "supervised",
+    "extension_requests", "callbacks_due", "not_satisfied", "repeat_calls", "sync_problems",
 )
+
+# The scoreboard's periods, in the order `p` cycles them (days back from now).
+PERIODS: dict[str, int] = {"today": 1, "7d": 7, "30d": 30}
+
+
+# Written into the SQL, not bound: SQLite uses a partial index (`WHERE supervised_count > 0`,
+# store step 10) only when the query's condition is the same literal.
+ZERO = literal_column("0")
+
+
+def _not_done():
+    """Open, said the other way round: the small queues (supervised, extensions, repeat calls)
+    are found through their partial indexes, which a status IN (...) would lead SQLite away
+    from; the same cases as `status IN OPEN_STATES`."""
+    return col(Case.status).not_in([Status.RESOLVED.value, Status.CLOSED.value])
 
 
 def queue_label(key: str, lang: str) -> str:
@@ -46,10 +61,33 @@ def _where(key: str, at: datetime):
         return and_(Case.status == Status.RESOLVED, Case.satisfaction == "",
                     Case.caller_phone != "")
     if key == "repeat_calls":
-        return and_(col(Case.repeat_count) > 0, col(Case.status).in_(OPEN_STATES))
+        return and_(col(Case.repeat_count) > ZERO, _not_done())
     if key == "unsynced":
         return col(Case.id).in_(select(Outbox.case_id).where(Outbox.state == PENDING))
+    if key == "supervised":  # 督办: a lead pressed the department, the case is still open
+        return and_(col(Case.supervised_count) > ZERO, _not_done())
+    if key == "extension_requests":  # a department asked for more time; a lead decides
+        return and_(col(Case.extension_due_at).is_not(None), _not_done())
+    if key == "not_satisfied":  # the caller said so on the callback: reopened, open again
+        return and_(Case.satisfaction == Satisfaction.UNSATISFIED,
+                    col(Case.status).in_(OPEN_STATES))
+    if key == "sync_problems":  # the server refused a change, or two edits clashed
+        return col(Case.id).in_(select(Outbox.case_id).where(
+            col(Outbox.state).in_([REJECTED, CONFLICT])))
     raise KeyError(key)
+
+
+def _order(key: str):
+    """How a queue is sorted: the most pressing first (callbacks: the oldest resolved first)."""
+    if key == "repeat_calls":
+        return col(Case.repeat_count).desc()
+    if key in ("overdue", "due_soon", "supervised"):
+        return col(Case.due_at)
+    if key == "callbacks_due":
+        return col(Case.resolved_at)
+    if key == "extension_requests":
+        return col(Case.extension_due_at)
+    return col(Case.created_at).desc()
 
 
 def queue_counts(session: Session, at: datetime) -> dict[str, int]:
@@ -58,10 +96,35 @@ def queue_counts(session: Session, at: datetime) -> dict[str, int]:
 
 
 def queue_cases(session: Session, key: str, at: datetime, limit: int = 200) -> list[Case]:
-    order = (col(Case.repeat_count).desc() if key == "repeat_calls"
-             else col(Case.due_at) if key in ("overdue", "due_soon")
-             else col(Case.created_at).desc())
-    return list(session.exec(select(Case).where(_where(key, at)).order_by(order).limit(limit)).all())
+    return list(session.exec(select(Case).where(_where(key, at)).order_by(_order(key))
+                             .limit(limit)).all())
+
+
+def callback_assignees(session: Session, case_ids: list[str]) -> dict[str, str]:
+    """Case id -> the agent a lead gave its callback to (the latest assignment note's
+    `callback_agent`; see `assign_callback_step`)."""
+    if not case_ids:
+        return {}
+    rows = session.exec(
+        select(CaseEvent.case_id, CaseEvent.data).where(col(CaseEvent.case_id).in_(case_ids))
+        .where(CaseEvent.kind == EventKind.NOTE).order_by(col(CaseEvent.at))).all()
+    out: dict[str, str] = {}
+    for case_id, data in rows:
+        if isinstance(data, dict) and data.get(CALLBACK_AGENT):
+            out[case_id] = str(data[CALLBACK_AGENT])
+    return out
+
+
+CALLBACK_AGENT = "callback_agent"  # the note's data key that assigns a callback
+
+
+def assign_callback_step(assignee: str, lang: str = "en"):
+    """Assigning a case's callback to an agent is a note (a step every state allows a lead)
+    whose data names the agent: (Step, extra event data)."""
+    from models.domain.lifecycle import Action, Step
+
+    return (Step(Action.NOTE, note=t("lead.callback_assigned", lang, agent=assignee)),
+            {CALLBACK_AGENT: assignee})
 
 
 @dataclass
@@ -73,10 +136,16 @@ class DepartmentScore:
     overdue: int
     satisfied: int
     called_back: int
+    on_time: int = 0  # resolved by the deadline (or with none)
+    supervised: int = 0  # cases a lead supervised (督办)
 
     @property
     def completion_rate(self) -> float:
         return self.resolved / self.assigned if self.assigned else 0.0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.on_time / self.resolved if self.resolved else None
 
     @property
     def return_rate(self) -> float:
@@ -84,30 +153,46 @@ class DepartmentScore:
 
     @property
     def satisfaction_rate(self) -> float | None:
+        """满意率: satisfied and basically satisfied over the callbacks made."""
         return self.satisfied / self.called_back if self.called_back else None
+
+    @property
+    def score(self) -> float:
+        """The ranking: completion, on time and satisfaction count for, returns against."""
+        on_time = self.on_time_rate if self.on_time_rate is not None else 0.0
+        sat = self.satisfaction_rate if self.satisfaction_rate is not None else 0.0
+        return self.completion_rate + on_time + sat - self.return_rate
 
 
 def scoreboard(session: Session, at: datetime, days: int = 30) -> list[DepartmentScore]:
-    """Per lead department, cases dispatched in the last `days`: 办结率, 退单率, 满意率, overdue."""
+    """Per lead department, cases dispatched in the last `days`: 办结率, 按期率, 退单率, 满意率,
+    overdue and supervised counts; ranked best first (`DepartmentScore.score`)."""
     since = at - timedelta(days=days)
     returned = (select(CaseEvent.case_id).where(CaseEvent.kind == EventKind.RETURNED)
                 .where(col(CaseEvent.at) >= since))
+    done = col(Case.status).in_([Status.RESOLVED, Status.CLOSED])
     rows = session.exec(
         select(Case.lead_department, func.count(),
-               func.sum(case((col(Case.status).in_([Status.RESOLVED, Status.CLOSED]), 1), else_=0)),
+               func.sum(case((done, 1), else_=0)),
                func.sum(case((or_(Case.status == Status.RETURNED, col(Case.id).in_(returned)), 1),
                              else_=0)),
                func.sum(case((and_(col(Case.due_at) < at, col(Case.status).in_(OPEN_STATES)), 1),
                              else_=0)),
-               func.sum(case((Case.satisfaction == "satisfied", 1), else_=0)),
-               func.sum(case((Case.satisfaction != "", 1), else_=0)))
+               func.sum(case((col(Case.satisfaction).in_(SATISFIED), 1), else_=0)),
+               func.sum(case((Case.satisfaction != "", 1), else_=0)),
+               func.sum(case((and_(done, or_(col(Case.due_at).is_(None),
+                                              col(Case.resolved_at) <= col(Case.due_at))), 1),
+                             else_=0)),
+               func.sum(case((col(Case.supervised_count) > 0, 1), else_=0)))
         .where(Case.disposition == Disposition.DISPATCH).where(Case.lead_department != "")
         .where(col(Case.created_at) >= since)
         .group_by(Case.lead_department)).all()
-    scores = [DepartmentScore(d, n, r or 0, ret or 0, o or 0, sat or 0, cb or 0)
-              for d, n, r, ret, o, sat, cb in rows]
-    # Worst first: what a lead must chase.
-    return sorted(scores, key=lambda s: (s.completion_rate - s.return_rate, -s.assigned))
+    scores = [DepartmentScore(d, n, r or 0, ret or 0, o or 0, sat or 0, cb or 0, ot or 0, sv or 0)
+              for d, n, r, ret, o, sat, cb, ot, sv in rows]
+    return sorted(scores, key=lambda s: (-s.score, -s.assigned, s.department))
+
+
+SATISFIED = [Satisfaction.SATISFIED.value, Satisfaction.BASICALLY_SATISFIED.value]
 
 
 @dataclass
@@ -138,3 +223,13 @@ def hot_spots(session: Session, at: datetime, days: int = 14, minimum: int = 3,
             latest = from_db_text(latest)
         out.append(HotSpot(category, address, n, callers, latest))
     return out
+
+
+def hot_spot_cases(session: Session, at: datetime, category: str, address: str, days: int = 14,
+                   limit: int = 200) -> list[Case]:
+    """The cases behind one hot spot (same category and address, same window), newest first."""
+    since = at - timedelta(days=days)
+    return list(session.exec(
+        select(Case).where(Case.category == category).where(Case.address == address)
+        .where(col(Case.created_at) >= since).order_by(col(Case.created_at).desc())
+        .limit(limit)).all())

@@ -5,6 +5,7 @@ review all come through `take_step`)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -31,25 +32,29 @@ def find_case(session: Session, ref: str) -> Case | None:
 
 
 def take_step(store: Store, ref: str, actor: Actor, step: Step,
-              at: datetime | None = None) -> tuple[Case, CaseEvent]:
+              at: datetime | None = None, *, extra: dict[str, Any] | None = None
+              ) -> tuple[Case, CaseEvent]:
     """Check and record one step; raises KeyError for an unknown case and ValidationFailed
-    (naming the state and the allowed steps) for a step the rules refuse."""
+    (naming the state and the allowed steps) for a step the rules refuse. `extra` adds data
+    to the event (a callback assignment's agent: `lead_review.assign_callback_step`)."""
     with store.writer() as session:
         case = find_case(session, ref)
         if case is None:
             raise KeyError(ref)
-        event = take_step_in(session, case, actor, step, at or now())
+        event = take_step_in(session, case, actor, step, at or now(), extra=extra)
         session.commit()
         return case, event
 
 
 def take_step_in(session: Session, case: Case, actor: Actor, step: Step, at: datetime, *,
-                 queue: bool = True, event_id: str | None = None) -> CaseEvent:
+                 queue: bool = True, event_id: str | None = None,
+                 extra: dict[str, Any] | None = None) -> CaseEvent:
     if step.action is Action.DISPATCH:
         step = _resolve_departments(session, step)
     state = CaseState.of(case)
     checked = check_step(state, actor, step)
     kind, data = step_event(state, actor, checked)
+    data = {**(extra or {}), **data}
     if step.action is Action.DISPATCH and case.due_at is None:
         data["due_at"] = due_from(session, case, at).isoformat()
     return record_event_in(session, case, kind, actor.user, at, checked.note, data,
@@ -61,6 +66,22 @@ def due_from(session: Session, case: Case, at: datetime) -> datetime:
     found = SessionCatalogue(session).category(case.category) if case.category else None
     days = found[1] if found else DEFAULT_DUE_DAYS
     return add_working_days(at, working_days_for(days, case.urgency))
+
+
+def take_steps(store: Store, refs: list[str], actor: Actor, step: Step,
+               at: datetime | None = None, *, extra: dict[str, Any] | None = None
+               ) -> tuple[list[str], dict[str, ValidationFailed]]:
+    """The same step on several cases (a lead's marked rows), each in its own transaction:
+    (the refs that took it, ref -> why the others were refused)."""
+    done: list[str] = []
+    refused: dict[str, ValidationFailed] = {}
+    for ref in refs:
+        try:
+            take_step(store, ref, actor, step, at, extra=extra)
+            done.append(ref)
+        except ValidationFailed as exc:
+            refused[ref] = exc
+    return done, refused
 
 
 def _resolve_departments(session: Session, step: Step) -> Step:

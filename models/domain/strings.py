@@ -287,6 +287,18 @@ DOMAIN_STRINGS: dict[str, tuple[str, str]] = {  # key -> (en, zh)
     "lead.queue.due_soon": ("Due within a day", "即将到期"),
     "lead.queue.callbacks_due": ("Callbacks due", "待回访"),
     "lead.queue.repeat_calls": ("Repeat calls", "重复来电"),
+    "lead.queue.supervised": ("Supervised", "督办中"),
+    "lead.queue.extension_requests": ("Extension requests", "延期申请"),
+    "lead.queue.not_satisfied": ("Not satisfied", "不满意"),
+    "lead.queue.sync_problems": ("Sync problems", "同步异常"),
+    "lead.callback_assigned": ("Callback assigned to {agent}", "回访分配给 {agent}"),
+    # short status labels for narrow columns (whole words: never cut mid-word)
+    "status.short.open": ("Open", "待派"),
+    "status.short.dispatched": ("Sent", "已派"),
+    "status.short.in_progress": ("Doing", "办理"),
+    "status.short.returned": ("Back", "退单"),
+    "status.short.resolved": ("Done", "办结"),
+    "status.short.closed": ("Closed", "结案"),
     # the knowledge base: whether an article is in force
     "kb.status.current": ("current", "现行有效"),
     "kb.status.expired": ("expired", "已失效"),

@@ -192,6 +192,22 @@ CREATE INDEX ix_pending_department_name ON pending_department (name);
 """
 
 
+# The shift lead's queues (issue 11): each queue's condition finds its rows through an index
+# (`models.cases.lead_review._where`), so F6 opens quickly on a million cases.
+V10_LEAD_QUEUES = """
+CREATE INDEX ix_case_status_due ON "case" (status, due_at);
+CREATE INDEX ix_case_status_disposition ON "case" (status, disposition, created_at);
+CREATE INDEX ix_case_callbacks ON "case" (status, satisfaction, resolved_at, caller_phone);
+CREATE INDEX ix_case_supervised ON "case" (due_at, status) WHERE supervised_count > 0;
+CREATE INDEX ix_case_extension ON "case" (extension_due_at, status)
+    WHERE extension_due_at IS NOT NULL;
+CREATE INDEX ix_case_repeat ON "case" (repeat_count, status) WHERE repeat_count > 0;
+CREATE INDEX ix_outbox_case_state ON outbox (case_id, state);
+PRAGMA analysis_limit = 1000;
+ANALYZE;
+"""
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(conn: sqlite3.Connection) -> None:
         for statement in sql.split(";"):
@@ -212,6 +228,7 @@ STEPS: list[Callable[[sqlite3.Connection], None]] = [
     _script(V7_SEARCH_DOCLEN),
     _script(V8_TAKEN_AT),
     _script(V9_PENDING_DEPARTMENT),
+    _script(V10_LEAD_QUEUES),
 ]
 
 LATEST = len(STEPS)

@@ -18,7 +18,7 @@ def test_every_action_has_its_words_and_a_scope_that_exists():
     from agent_tui.i18n import STRINGS
 
     scopes = {"app", "intake", "case_list", "case_view", "queue", "lead", "drafts", "help",
-              "read_back", "quit_confirm", "picker_screen", "picker"}
+              "read_back", "quit_confirm", "picker_screen", "picker", "callbacks", "step_dialog"}
     for action in actions.ACTIONS:
         assert action.label in STRINGS, action.id
         assert set(action.scopes) <= scopes, action.id
@@ -26,7 +26,7 @@ def test_every_action_has_its_words_and_a_scope_that_exists():
 
 
 async def test_a_key_map_from_the_settings_moves_an_action(store):
-    app = HotlineApp(store, lang="en", agent="a01", keymap={"new_call": "f9", "cases": "f8"})
+    app = HotlineApp(store, lang="en", agent="a01", keymap={"new_call": "f9", "cases": "f11"})
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         await settle(pilot, 0.3)
@@ -36,13 +36,13 @@ async def test_a_key_map_from_the_settings_moves_an_action(store):
         assert screen.query_one("#phone", Input).value == "13900001111"
         await pilot.press("f9")
         assert screen.query_one("#phone", Input).value == ""
-        await pilot.press("f8")
+        await pilot.press("f11")
         await settle(pilot)
         assert isinstance(app.screen, CaseListScreen)
         await pilot.press("f1")
         await pilot.pause()
         help_text = shown(app.screen.query_one(Static))
-        assert "f8" in help_text and "Cases" in help_text and "f4" not in help_text
+        assert "f11" in help_text and "Cases" in help_text and "f4" not in help_text
 
 
 async def test_navigation_works_from_any_screen_and_comes_home(store):

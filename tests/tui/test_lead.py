@@ -61,7 +61,7 @@ async def test_lead_screen_lists_queues_and_opens_a_case(demo_store):
         assert isinstance(app.screen, LeadScreen)
         views = app.screen.query_one("#lead-views", OptionList)
         assert "未同步" in str(views.get_option_at_index(0).prompt)
-        await pilot.press("down", "down", "down")  # 已超期
+        await pilot.press("down", "down")  # from 待派单 (the first view shown) to 已超期
         await app.workers.wait_for_complete()
         await pilot.pause()
         table = app.screen.query_one("#lead-table", DataTable)
@@ -71,3 +71,212 @@ async def test_lead_screen_lists_queues_and_opens_a_case(demo_store):
         await pilot.press("tab", "enter")
         await pilot.pause()
         assert type(app.screen).__name__ == "CaseViewScreen"
+
+
+async def test_back_from_a_case_the_queues_are_counted_again(demo_store):
+    as_lead(demo_store)
+    app = HotlineApp(demo_store, lang="en", agent="lead1", clock=clock)
+    with demo_store.session() as s:
+        returned = len(lead_review.queue_cases(s, "returned", clock()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_view(pilot, "returned")
+        assert screen.counts["returned"] == returned
+        await pilot.press("enter")  # the first returned case
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press(*"cgj", "enter")
+        await settle(pilot)
+        await pilot.press("escape")  # back to F6
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.counts["returned"] == returned - 1
+        assert screen.query_one("#lead-table", DataTable).row_count == returned - 1
+
+
+# --- acting on the queues -------------------------------------------------------------------
+
+import os  # noqa: E402
+import stat  # noqa: E402
+
+from sqlmodel import col  # noqa: E402
+from textual.widgets import Static  # noqa: E402
+
+from models.store.outbox import Outbox  # noqa: E402
+from models.store.tables import CaseEvent  # noqa: E402
+
+from .test_intake import shown  # noqa: E402
+
+
+def as_lead(store) -> None:
+    from sync.client.queue import ROLE
+
+    store.set_meta(ROLE, "lead")
+
+
+async def settle(pilot) -> None:
+    """Until no worker runs (an exclusive worker cancels the one it replaces)."""
+    from textual.worker import WorkerCancelled
+
+    for _ in range(3):
+        await pilot.pause()
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:
+            continue
+    await pilot.pause()
+
+
+async def open_view(pilot, view: str) -> LeadScreen:
+    from agent_tui.screens.lead import VIEWS
+
+    await pilot.press("f6")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, LeadScreen)
+    views = screen.query_one("#lead-views", OptionList)
+    views.highlighted = VIEWS.index(view)
+    await settle(pilot)
+    await pilot.press("enter")  # into the table
+    await settle(pilot)
+    return screen
+
+
+def head(screen) -> str:
+    return shown(screen.query_one("#lead-head", Static))
+
+
+def status(screen) -> str:
+    return shown(screen.query_one("#lead-status", Static))
+
+
+async def test_marked_returned_cases_are_redispatched_together(demo_store):
+    as_lead(demo_store)
+    with demo_store.session() as s:
+        returned = lead_review.queue_cases(s, "returned", clock())
+    assert len(returned) >= 3
+    app = HotlineApp(demo_store, lang="en", agent="lead1", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_view(pilot, "returned")
+        table = screen.query_one("#lead-table", DataTable)
+        assert table.row_count == len(returned)
+        first_row = [c.plain for c in table.get_row_at(0)]
+        assert first_row[1] == returned[0].case_no and first_row[2] == "Back"
+        await pilot.press("space", "space")  # mark two rows
+        await pilot.pause()
+        assert "2 marked" in head(screen)
+        await pilot.press("d")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "DepartmentPickerScreen"
+        await pilot.press(*"cgj", "enter")
+        await settle(pilot)
+        assert app.screen is screen
+        assert "2 of 2 cases done" in status(screen)
+        assert table.row_count == len(returned) - 2
+    with demo_store.session() as s:
+        for case in returned[:2]:
+            after = s.get(Case, case.id)
+            assert after.status == "dispatched" and after.lead_department == "chengguan"
+            kinds = [e.kind for e in s.exec(select(CaseEvent).where(CaseEvent.case_id == case.id))]
+            assert "redispatched" in kinds
+            queued = s.exec(select(Outbox).where(Outbox.case_id == case.id)
+                            .order_by(col(Outbox.seq).desc())).first()
+            assert queued.payload["event"]["kind"] == "redispatched"
+        assert s.get(Case, returned[2].id).status == "returned"
+
+
+async def test_supervise_the_current_overdue_case_and_refusals_are_named(demo_store):
+    as_lead(demo_store)
+    with demo_store.session() as s:
+        overdue = lead_review.queue_cases(s, "overdue", clock())
+    app = HotlineApp(demo_store, lang="zh", agent="lead1", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_view(pilot, "overdue")
+        await pilot.press("u")
+        await pilot.pause()
+        await pilot.press(*"今天必须处理", "enter", "enter")  # a note, no new deadline
+        await settle(pilot)
+        assert "1 件中完成 1 件" in status(screen)
+        assert "已标记" not in head(screen)
+    with demo_store.session() as s:
+        after = s.get(Case, overdue[0].id)
+        assert after.supervised_count == overdue[0].supervised_count + 1
+        counts = lead_review.queue_counts(s, clock())
+    assert counts["supervised"] >= 1
+
+
+async def test_assign_callbacks_then_the_agent_sees_who_calls(demo_store):
+    as_lead(demo_store)
+    app = HotlineApp(demo_store, lang="en", agent="lead1", clock=clock)
+    with demo_store.session() as s:
+        due = lead_review.queue_cases(s, "callbacks_due", clock())
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_view(pilot, "callbacks_due")
+        await pilot.press("space", "space", "space", "a")
+        await pilot.pause()
+        await pilot.press(*"a07", "enter")
+        await settle(pilot)
+        assert "3 of 3 cases done" in status(screen)
+        table = screen.query_one("#lead-table", DataTable)
+        assert "a07" in [c.plain for c in table.get_row_at(0)]
+    with demo_store.session() as s:
+        assigned = lead_review.callback_assignees(s, [c.id for c in due])
+        note = s.exec(select(CaseEvent).where(CaseEvent.case_id == due[0].id)
+                      .where(CaseEvent.kind == "note")).first()
+    assert assigned == {c.id: "a07" for c in due[:3]}
+    assert note.note == "Callback assigned to a07"
+
+
+async def test_export_scoreboard_period_hot_spots_and_terminals(demo_store):
+    app = HotlineApp(demo_store, lang="en", agent="lead1", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_view(pilot, "overdue")
+        await pilot.press("x")
+        await settle(pilot)
+        said = status(screen)
+        assert said.startswith("Exported ")
+        path = said.split(" to ", 1)[1].split()[0]
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        with demo_store.session() as s:
+            overdue = lead_review.queue_cases(s, "overdue", clock())
+        assert lines[0] == "case_no,status,due_at,department,description"
+        assert len(lines) == len(overdue) + 1 and lines[1].startswith(overdue[0].case_no)
+
+        screen.query_one("#lead-views", OptionList).highlighted = 11  # scoreboard
+        await settle(pilot)
+        assert "30 days" in head(screen)
+        assert "█" in shown(screen.query_one("#lead-chart", Static))
+        await pilot.press("p")  # after 30 days: a custom period, asked
+        await settle(pilot)
+        assert type(app.screen).__name__ == "DaysDialog"
+        await pilot.press(*"400", "enter")
+        await settle(pilot)
+        assert app.screen is screen and "400 days" in head(screen)
+        with demo_store.session() as s:
+            assert len(lead_review.scoreboard(s, clock(), 400)) == \
+                screen.query_one("#lead-table", DataTable).row_count
+        await pilot.press("p")
+        await settle(pilot)
+        assert "today" in head(screen)
+
+        screen.query_one("#lead-views", OptionList).highlighted = 12  # hot spots
+        await settle(pilot)
+        with demo_store.session() as s:
+            spots = lead_review.hot_spots(s, clock())
+        table = screen.query_one("#lead-table", DataTable)
+        assert table.row_count == len(spots) > 0
+        table.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert table.row_count == spots[0].cases
+        assert f"{spots[0].cases} cases" in head(screen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert table.row_count == len(spots)
+
+        screen.query_one("#lead-views", OptionList).highlighted = 13  # terminals
+        await settle(pilot)
+        assert "offline, local data" in head(screen)
+        assert table.row_count == 1

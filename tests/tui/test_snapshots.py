@@ -175,11 +175,12 @@ def test_drafts_80x24(snap_compare, store):
 
 
 def test_lead_scoreboard_zh_80x24(snap_compare, app_for):
-    """F6, the lead's view on the department scoreboard: 派单数, 办结率, 退单率 (30 % and up in red)."""
+    """F6, the lead's view on the department scoreboard over 30 days, ranked: 办结率, 按期率,
+    退单率 (30 % and up in red), 满意率, 督办, and the completion bars under the table."""
     async def run(pilot):
         await pilot.press("f6")
         await settle(pilot)
-        await pilot.press(*["down"] * 7)
+        await pilot.press(*["down"] * 10)  # from 待派单 (the first view shown) to 单位考评
         await settle(pilot)
 
     assert snap_compare(app_for("zh"), terminal_size=(80, 24), run_before=run)
