@@ -16,7 +16,7 @@ from models.domain.lifecycle import Action, Step
 from models.domain.phone import Phone
 
 from ..actions import bindings
-from ..display import clip_words, literal, short_time
+from ..display import clip_words, literal, plain, short_time
 from ..widgets.key_bar import KeyBar
 from ..widgets.title_bar import TitleBar
 from ..writes import WriteFailed
@@ -79,7 +79,7 @@ class CallbackScreen(HotlineScreen[None]):
                            ("col.department", 10), ("col.summary", None)):
             table.add_column(t(key), width=width)
         for case in cases:
-            table.add_row(Text(case.case_no),
+            table.add_row(literal(case.case_no),
                           Text(short_time(case.resolved_at) if case.resolved_at else ""),
                           clip_words(labels.get(case.lead_department, case.lead_department), 10),
                           literal(case.title or case.description), key=case.id)
@@ -109,7 +109,7 @@ class CallbackScreen(HotlineScreen[None]):
         call = Text(phone, style="bold reverse")
         call.append("  ")
         call.append_text(literal(case.caller_name))
-        call.append("  " + case.case_no)
+        call.append("  " + plain(case.case_no))
         grid.add_row(t("callbacks.call"), call)
         grid.add_row(t("field.description"), literal(case.description))
         grid.add_row(t("callbacks.done_what"), literal(case.resolution))

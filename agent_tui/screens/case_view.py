@@ -147,12 +147,12 @@ class CaseViewScreen(HotlineScreen[None]):
             grid.add_row(self.app.t("case.supervised"), Text(str(case.supervised_count)))
         if case.return_reason:
             grid.add_row(self.app.t("case.return_reason"),
-                         Text(ReturnReason.label_for(case.return_reason, lang)))
+                         literal(ReturnReason.label_for(case.return_reason, lang)))
         if case.resolution:
             grid.add_row(self.app.t("case.resolution"), literal(case.resolution, one_line=False))
         if case.satisfaction:
             grid.add_row(self.app.t("case.satisfaction"),
-                         Text(Satisfaction.label_for(case.satisfaction, lang)))
+                         literal(Satisfaction.label_for(case.satisfaction, lang)))
         return grid
 
     def _timeline(self, events: list[CaseEvent]) -> Table:

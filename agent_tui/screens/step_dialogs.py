@@ -26,6 +26,7 @@ from models.domain.enums import Satisfaction
 from models.domain.lifecycle import ReturnReason
 
 from ..actions import bindings
+from ..display import literal
 from .base import HotlineModal
 
 
@@ -79,7 +80,7 @@ class StepDialog(HotlineModal[StepInput | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self.title_text), classes="dialog-title")
+            yield Static(literal(self.title_text), classes="dialog-title")
             yield from self.body()
             yield Static(Text(self.app.t(self.HINT)), classes="dialog-hint")
             yield Static(id="dialog-problem", classes="dialog-problem")
