@@ -74,7 +74,7 @@ FROM generate_series(CAST(:lo AS integer), CAST(:hi AS integer)) AS g,
 LATERAL (SELECT now() - make_interval(days => g % 365, mins => g % 1440) AS created,
          CASE WHEN g % 365 > 20 THEN 'closed'  -- older than three weeks: done
               ELSE (ARRAY['closed','closed','closed','resolved','resolved','in_progress',
-                          'in_progress','dispatched','returned','open'])[1 + (g * 7919) % 10]
+                          'in_progress','dispatched','returned','open'])[1 + (g::bigint * 7919) % 10]
          END AS st) AS t
 """
 

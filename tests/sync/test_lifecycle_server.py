@@ -342,3 +342,42 @@ def test_leads_endpoints_are_computed_by_the_server(server, make_user, db_url):
     assert httpx.get(server.url + "/v1/leads/queues", headers=agent_h).status_code == 403
     audited = rows(db_url, "SELECT action FROM audit WHERE user_id = 'boss'")
     assert {"leads.queue", "leads.hotspot"} <= {r.action for r in audited}
+
+
+def test_the_command_line_adds_department_users_and_reminders(server, db_url, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from .sync_support import ROOT
+
+    def hotline(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "agent_tui.cli", *args,
+                               "--data-dir", str(tmp_path / "d")] if args[0] == "user" else
+                              [sys.executable, "-m", "agent_tui.cli", *args], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "HOTLINE_LANG": "en", "HOTLINE_DB": db_url})
+
+    made = hotline("user", "add", "lights", "--role", "department", "--department",
+                   "street_light_office")
+    assert made.returncode == 0, made.stderr
+    me = httpx.get(server.url + "/v1/me", headers=h(made.stdout.strip())).json()
+    assert me["department"] == "street_light_office"
+    bad = hotline("user", "add", "ghost", "--role", "department", "--department", "nowhere")
+    assert bad.returncode == 1 and "unknown department 'nowhere'" in bad.stderr
+    listed = [json.loads(x) for x in hotline("user", "list", "--json").stdout.splitlines()]
+    assert [(u["id"], u["role"], u["department"]) for u in listed] == [
+        ("lights", "department", "street_light_office")]
+    agent = Terminal(server.url, hotline("user", "add", "a1").stdout.strip())
+    late = wire_case()
+    agent.results(create(late))
+    execute(db_url, 'UPDATE "case" SET due_at = :d WHERE id = :i',
+            d=utcnow() - timedelta(days=10), i=late["id"])
+    first = hotline("server", "--remind", "--db", db_url)
+    again = hotline("server", "--remind", "--db", db_url)
+    assert first.returncode == again.returncode == 0, first.stderr
+    assert again.stdout.strip() == "reminders added: 0"
+    # One on a working day (the calendar's), none on a day off; never two.
+    count = len(rows(db_url, "SELECT id FROM caseevent WHERE kind = 'reminded'"))
+    assert first.stdout.strip() == f"reminders added: {count}" and count in (0, 1)
