@@ -43,7 +43,7 @@ def open_orders(db: Database, user: User, *, limit: int = 200, offset: int = 0
                 ) -> list[dict[str, Any]]:
     """The department's open orders (dispatched or in progress), the earliest deadline first,
     each with its latest step and its reminders (催办): how many, and the last one's time."""
-    reminders.remind_due(db)  # today's reminders are on the timeline before it reads
+    reminders.maybe_remind(db)  # today's reminders are on the timeline before it reads
     q = (select(Case).where(_mine(user.department), col(Case.status).in_([s.value for s in OPEN_WORK]))
          .order_by(col(Case.due_at).asc().nulls_last(), col(Case.created_at), col(Case.id))
          .limit(limit).offset(offset))

@@ -19,7 +19,7 @@ import time as clock
 import uuid
 from datetime import date, datetime, time
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
@@ -84,12 +84,16 @@ def remind_due(db: Database, at: datetime | None = None,
                 kind, data = step_event(CaseState.of(case), rules.SYSTEM, checked)
                 rows.append({"id": reminder_id(case.id, today), "case_id": case.id, "kind": str(kind),
                              "at": at, "agent": rules.SYSTEM.user, "note": "", "data": data})
+            have = set(s.execute(select(CaseEvent.id).where(
+                col(CaseEvent.id).in_([r["id"] for r in rows]))).scalars())
+            rows = [r for r in rows if r["id"] not in have]  # a run today already added these
             if not rows:
+                s.rollback()
                 continue
             ins = (pg_insert if db.is_pg else sqlite_insert)(CaseEvent.__table__)
+            # Another process may be adding the same ones right now: the id decides, once.
             new = [r[0] for r in s.execute(ins.on_conflict_do_nothing(index_elements=["id"])
-                                           .returning(CaseEvent.__table__.c.id), rows)] \
-                if db.is_pg else _insert_new_sqlite(s, rows)
+                                           .returning(CaseEvent.__table__.c.id), rows)]
             if not new:
                 s.rollback()
                 continue
@@ -100,15 +104,4 @@ def remind_due(db: Database, at: datetime | None = None,
             log_changes(s, [("case", c) for c in case_ids] + [("event", i) for i in new])
             s.commit()
             added += len(new)
-
-
-def _insert_new_sqlite(s, rows: list[dict]) -> list[str]:
-    """SQLite: the writer holds the database, so reading which ids exist then inserting the
-    others is atomic."""
-    ids = [r["id"] for r in rows]
-    have = set(s.execute(select(CaseEvent.id).where(col(CaseEvent.id).in_(ids))).scalars())
-    fresh = [r for r in rows if r["id"] not in have]
-    if fresh:
-        s.execute(insert(CaseEvent.__table__), fresh)
-    return [r["id"] for r in fresh]
 
