@@ -161,6 +161,8 @@ def test_a_department_accepts_returns_and_resolves_and_terminals_see_it(server, 
     assert r.status_code == 422 and "reason" in r.text
     r = httpx.post(url + f"{second.id}/resolve", headers=dept, json={"resolution": ""})
     assert r.status_code == 422 and "resolution" in r.text
+    r = httpx.post(url + f"{second.id}/resolve", headers=dept, json={"resolution": " \x1b "})
+    assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "resolution"], r.text
     r = httpx.post(url + f"{second.id}/extend", headers=dept,
                    json={"due_at": "2000-01-01T00:00:00Z", "note": "more time"})
     assert r.status_code == 422 and "due_at" in r.text

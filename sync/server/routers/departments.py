@@ -15,6 +15,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from models.domain.lifecycle import MAX_STEP_NOTE, Action, ReturnReason, Step
+from models.domain.messages import Problem, ValidationFailed
 from sync.protocol import ID_PATTERN, MAX_OFFSET, CaseWire, EventWire, WireTime
 
 from .. import departments
@@ -77,6 +78,11 @@ def _act(db, user, ref: str, step: Step) -> StepTaken:
         case, event = departments.act(db, user, ref, step)
     except departments.NotFound:
         raise _not_found(ref) from None
+    except ValidationFailed as exc:
+        if step.action is Action.RESOLVE:  # the body calls the resolution by its name
+            raise ValidationFailed([Problem("resolution" if p.field == "note" else p.field,
+                                            p.code, p.params) for p in exc.problems]) from None
+        raise
     return StepTaken(case=case, event=event)
 
 
