@@ -160,11 +160,53 @@ def step_latency(url: str, lead_token: str, steps: int) -> list[float]:
     return out
 
 
+def cli_step_latency(url: str, lead_token: str, steps: int) -> list[tuple[float, float]]:
+    """The same through the real commands, each its own process as a script would run them:
+    `hotline act` + `hotline sync` on A, then `hotline sync` on B until B's `hotline case
+    --json` shows the step. Returns (ms from `act` to visible, ms of `act` alone)."""
+    import json
+    import os
+    import subprocess
+
+    def hotline(home: Path, *args: str) -> str:
+        env = {**os.environ, "HOTLINE_DATA_DIR": str(home), "HOTLINE_LANG": "en",
+               "HOTLINE_AGENT": "bench-lead"}
+        done = subprocess.run([sys.executable, "-m", "agent_tui.cli", *args], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+        if done.returncode not in (0, 1):
+            raise SystemExit(f"hotline {' '.join(args)}: {done.returncode} {done.stderr[-500:]}")
+        return done.stdout
+
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        a, b = Path(tmp) / "a", Path(tmp) / "b"
+        for home in (a, b):
+            hotline(home, "sync", "--server", url, "--token", lead_token, "--remember")
+        number = hotline(a, "new", "--phone", "13912345678", "--description", "路灯不亮",
+                         "--address", "梦都大街1号", "--category", "street_light",
+                         "--department", "street_light_office").strip().split()[-1]
+        hotline(a, "sync")
+        hotline(b, "sync")
+        for i in range(steps):
+            t0 = time.perf_counter()
+            hotline(a, "act", number, "supervise", "--note", f"督办 {i}")
+            acted = time.perf_counter() - t0
+            hotline(a, "sync")
+            while True:
+                hotline(b, "sync")
+                events = json.loads(hotline(b, "case", number, "--json"))["events"]
+                if sum(1 for e in events if e.get("kind") == "supervised") == i + 1:
+                    break
+            out.append(((time.perf_counter() - t0) * 1000, acted * 1000))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--cli-steps", type=int, default=3, help="Steps through the real commands (0: skip).")
     ap.add_argument("--keep", action="store_true", help="Keep the database (its URL is printed).")
     args = ap.parse_args()
     reason = pg_reachable()
@@ -209,6 +251,13 @@ def main() -> None:
         lat = sorted(step_latency(srv.url, token, args.steps))
         print(f"\nstep from take_step (hotline act) to visible on a second terminal, {len(lat)} steps: "
               f"p50 {statistics.median(lat):.0f} ms, max {lat[-1]:.0f} ms")
+        if args.cli_steps:
+            cli = cli_step_latency(srv.url, token, args.cli_steps)
+            whole = sorted(x for x, _ in cli)
+            acts = sorted(y for _, y in cli)
+            print(f"the same with the commands (hotline act; hotline sync on A; hotline sync and "
+                  f"hotline case --json on B), {len(cli)} steps: p50 {statistics.median(whole):.0f} ms, "
+                  f"max {whole[-1]:.0f} ms; `hotline act` alone p50 {statistics.median(acts):.0f} ms")
     finally:
         if srv is not None:
             srv.stop()
