@@ -383,3 +383,32 @@ def test_the_command_line_adds_department_users_and_reminders(server, db_url, tm
     # One on a working day (the calendar's), none on a day off; never two.
     count = len(rows(db_url, "SELECT id FROM caseevent WHERE kind = 'reminded'"))
     assert first.stdout.strip() == f"reminders added: {count}" and count in (0, 1)
+
+
+def test_a_lead_answers_a_return_and_an_extension_request_by_push(server, make_user, db_url):
+    agent = Terminal(server.url, make_user("a1"))
+    lead = Terminal(server.url, make_user("boss", "lead"))
+    dept = h(make_user("lights", "department", department="street_light_office"))
+    returned, late = wire_case(), wire_case()
+    agent.results(create(returned), create(late))
+    url = server.url + "/v1/department/orders/"
+    assert httpx.post(url + f"{returned['id']}/return", headers=dept, json={
+        "reason": "insufficient_information", "note": "缺少具体位置"}).status_code == 200
+    # 派单异议审核: the lead sends it back to the same department, with a note.
+    [r] = lead.results(event(wire_event(returned["id"], "sent_back", note="位置已补充：梦都大街1号东侧"), 0))
+    assert r["outcome"] == "applied", r
+    open_ids = {o["case"]["id"] for o in httpx.get(server.url + "/v1/department/orders",
+                                                   headers=dept).json()}
+    assert returned["id"] in open_ids
+    # An extension: asked by the department, approved by the lead; the deadline moves.
+    asked = (utcnow() + timedelta(days=30)).replace(microsecond=0)
+    r = httpx.post(url + f"{late['id']}/extend", headers=dept,
+                   json={"due_at": asked.isoformat(), "note": "需要更换电缆"})
+    assert r.status_code == 200 and r.json()["case"]["extension_due_at"], r.text
+    [r] = lead.results(event(wire_event(late["id"], "extension_approved"), 0))
+    assert r["outcome"] == "applied", r
+    [stored] = rows(db_url, 'SELECT due_at, extension_due_at FROM "case" WHERE id = :i', i=late["id"])
+    assert stored.due_at == asked and stored.extension_due_at is None
+    # A second approval has nothing to approve: refused, naming why.
+    [r] = lead.results(event(wire_event(late["id"], "extension_approved"), 0))
+    assert r["outcome"] == "rejected" and "No extension request" in r["reason"], r
