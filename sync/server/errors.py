@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -103,7 +104,29 @@ async def _internal(request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
     """Starlette's own refusals (no such route, method not allowed), in our shape."""
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, f"http_{exc.status_code}")
-    return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:  # every method of the path, not only the first route's
+        headers["Allow"] = ", ".join(_methods(_request)) or headers.get("Allow", "")
+    return error_response(exc.status_code, code, str(exc.detail), headers=headers)
+
+
+def _methods(request: Request) -> list[str]:
+    """The methods the API documents for this path (a path may have one route per method, and
+    Starlette's 405 names only the first route's)."""
+    paths = getattr(request.app.state, "path_methods", None)
+    if paths is None:
+        paths = [(re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"),
+                  sorted(m.upper() for m in item if m in _HTTP_METHODS))
+                 for template, item in request.app.openapi().get("paths", {}).items()]
+        request.app.state.path_methods = paths
+    found: set[str] = set()
+    for pattern, methods in paths:
+        if pattern.match(request.url.path):
+            found |= set(methods)
+    return sorted(found)
+
+
+_HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
 async def _gap(_request: Request, exc: Gap) -> JSONResponse:
