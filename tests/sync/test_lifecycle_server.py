@@ -95,7 +95,8 @@ def test_two_terminals_stepping_one_case_at_once_converge_with_no_step_lost(
         t.join(60)
     _sync(a, server.url, tokens["a"])
     _sync(b, server.url, tokens["b"])
-    events = rows(db_url, "SELECT id, kind, note FROM caseevent WHERE case_id = :i", i=case.id)
+    events = rows(db_url, "SELECT id, kind, note, at, agent FROM caseevent WHERE case_id = :i",
+                  i=case.id)
     kinds = sorted(r.kind for r in events)
     # Every step landed once, except the second accept: by then the case was in progress, and
     # the server (the case's row locked, the steps taken in turn) refused it naming the state.
@@ -107,8 +108,9 @@ def test_two_terminals_stepping_one_case_at_once_converge_with_no_step_lost(
     assert (stored.status, stored.supervised_count) == ("in_progress", 2)
     # Both terminals hold the server's whole timeline and the same state after their pull.
     for store in (a, b):
-        local = {e.id for e in timeline(store, case.id)}
-        assert {r.id for r in events} <= local
+        local = {(e.id, e.kind, e.agent, e.at) for e in timeline(store, case.id)}
+        # The server's copy of each event (its author and receipt time) is the one they hold.
+        assert {(r.id, r.kind, r.agent, r.at) for r in events} <= local
         got = _local(store, case.id)
         assert (got.status, got.supervised_count) == ("in_progress", 2)
 
@@ -181,6 +183,16 @@ def test_a_department_accepts_returns_and_resolves_and_terminals_see_it(server, 
     assert kinds[-3:] == ["accepted", "progress", "resolved"], kinds
     returned = [e for e in timeline(t, second.id) if e.kind == "returned"]
     assert returned and returned[0].note == "属于城管" and returned[0].agent == "lights"
+    # A lead on this terminal re-dispatches it (改派): the terminal queues a dispatch, the server
+    # records it as the re-dispatch it is, and the terminal's timeline takes the server's copy.
+    take_step(t, second.id, Actor("a1", Role.AGENT), Step(Action.DISPATCH, lead_department="chengguan"))
+    _sync(t, server.url, agent_token)
+    [kind] = [r.kind for r in rows(db_url, "SELECT kind FROM caseevent WHERE case_id = :i AND "
+                                           "kind IN ('dispatched', 'redispatched')", i=second.id)]
+    assert kind == "redispatched"
+    assert "redispatched" in [e.kind for e in timeline(t, second.id)]
+    got2 = _local(t, second.id)
+    assert (got2.status, got2.lead_department) == ("dispatched", "chengguan")
     # Open orders no longer list them (resolved; returned waits for a lead).
     assert httpx.get(server.url + "/v1/department/orders", headers=dept).json() == []
 
