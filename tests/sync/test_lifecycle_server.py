@@ -424,3 +424,19 @@ def test_a_lead_answers_a_return_and_an_extension_request_by_push(server, make_u
     # A second approval has nothing to approve: refused, naming why.
     [r] = lead.results(event(wire_event(late["id"], "extension_approved"), 0))
     assert r["outcome"] == "rejected" and "No extension request" in r["reason"], r
+
+
+def test_a_co_handling_department_reports_progress_but_does_not_lead(server, make_user, db_url):
+    agent = Terminal(server.url, make_user("a1"))
+    case = wire_case(co_departments=["chengguan"])
+    assert agent.results(create(case))[0]["outcome"] == "applied"
+    co = h(make_user("urban", "department", department="chengguan"))
+    orders = httpx.get(server.url + "/v1/department/orders", headers=co).json()
+    assert [o["case"]["id"] for o in orders] == [case["id"]]
+    url = server.url + f"/v1/department/orders/{case['id']}/"
+    r = httpx.post(url + "accept", headers=co, json={})
+    assert r.status_code == 422 and "Role department may not take “Accept”" in r.json()["detail"]
+    r = httpx.post(url + "progress", headers=co, json={"note": "已清理占道摊点"})
+    assert r.status_code == 200 and r.json()["event"]["data"]["department"] == "chengguan"
+    [stored] = rows(db_url, 'SELECT status FROM "case" WHERE id = :i', i=case["id"])
+    assert stored.status == "dispatched"
