@@ -11,7 +11,7 @@ step taken from a state the case no longer has.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from models.domain.enums import EventKind
 from models.domain.lifecycle import Action, Actor, CaseState, Step, step_event
 from models.domain.messages import Problem, ValidationFailed
 from models.store.tables import Case, CaseEvent
+from sync.protocol import LATEST_TIME
 
 from . import rules
 from .received import BatchCatalogue
@@ -46,6 +47,7 @@ def take(session: Session, case: Case, actor: Actor, step: Step, at: datetime,
     the state and the allowed steps."""
     if step.action is Action.DISPATCH:
         step = _departments(step, catalogue)
+    _check_due(step, at)
     checked = rules.check(actor, case, step)
     state = CaseState.of(case)
     kind, data = step_event(state, actor, checked)
@@ -54,6 +56,24 @@ def take(session: Session, case: Case, actor: Actor, step: Step, at: datetime,
     data.update(extra or {})
     return record_event_in(session, case, EventKind(kind), actor.user, at, checked.note, data,
                            event_id=event_id, queue=False)
+
+
+def _check_due(step: Step, at: datetime) -> None:
+    """A deadline a step carries (supervise, extend) is an aware time from now to 2199: one
+    past year 9999 in a far zone would stop every PostgreSQL reader (issue 10)."""
+    due = step.due_at
+    if due is None:
+        return
+    if due.tzinfo is None:
+        raise ValidationFailed([Problem("due_at", "time.naive", {"field": "due_at"})])
+    try:
+        ok = at - timedelta(days=1) <= due <= LATEST_TIME
+    except OverflowError:
+        ok = False
+    if not ok:
+        raise ValidationFailed([Problem("due_at", "time.out_of_range", {
+            "field": "due_at", "value": str(due)[:40], "earliest": at.date().isoformat(),
+            "latest": LATEST_TIME.date().isoformat()})])
 
 
 def due_from(case: Case, at: datetime, catalogue: BatchCatalogue) -> datetime:

@@ -53,6 +53,16 @@ def test_an_illegal_pushed_step_is_rejected_and_the_rest_of_the_batch_applies(se
     kinds = sorted(r.kind for r in rows(db_url, "SELECT kind FROM caseevent WHERE case_id = :i",
                                         i=case["id"]))
     assert kinds == ["note"]  # the created event came with none here; only the note landed
+    # A deadline that no reader could read (year 10000 in UTC) or without a zone is refused.
+    lead = Terminal(server.url, make_user("boss", "lead"))
+    far, naive = lead.results(
+        event(wire_event(case["id"], "supervised", note="督办",
+                         data={"due_at": "9999-12-31T23:59:59-12:00"}), 0),
+        event(wire_event(case["id"], "supervised", note="督办",
+                         data={"due_at": "2030-01-01T00:00:00"}), 0))
+    assert far["outcome"] == naive["outcome"] == "rejected", (far, naive)
+    assert far["reason"].startswith("due_at:") and naive["reason"].startswith("due_at:")
+    assert lead.pull().status_code == 200
 
 
 def test_a_pushed_dispatch_names_unknown_departments_and_the_server_sets_the_deadline(
