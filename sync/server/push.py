@@ -12,7 +12,10 @@ unique constraint), the batch is redone with a savepoint per mutation so only th
 rejected.
 
 What the server stamps itself on a new case or event (author, time, derived status, version,
-counters) is `received`; who may change which case is `rules`. A case number already taken on
+counters) is `received`; who may change which case is `rules`. A lifecycle step (an event that
+records one) is checked by the lifecycle's rule against the case as the server has it and
+recorded by `steps.take`; the cases a batch steps or edits are locked in id order for the
+batch's transaction, so steps from two terminals on one case are taken in turn. A case number already taken on
 the server is not refused: the case is numbered `<number>-2` (or the next free suffix), applied,
 and the answer's reason says so; the terminal gets the new number on its next pull.
 
