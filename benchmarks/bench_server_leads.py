@@ -122,7 +122,8 @@ def timed(client: httpx.Client, path: str, runs: int, **params) -> tuple[float, 
         times.append((time.perf_counter() - t0) * 1000)
         if r.status_code != 200:
             raise SystemExit(f"{path}: {r.status_code} {r.text[:300]}")
-        size = len(r.json()) if isinstance(r.json(), list) else len(r.json().get("departments", []))
+        body = r.json()
+        size = len(body) if isinstance(body, list) else len(body.get("departments", []))
     times.sort()
     p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
     return statistics.median(times), p95, size
@@ -220,6 +221,7 @@ def main() -> None:
         upgrade(db)
         seed_reference(db)
         token = add_user(db, "bench-lead", "lead")
+        dept_token = add_user(db, "bench-lights", "department", department="street_light_office")
         db.dispose()
         print(f"filling {args.cases:,} cases and {5 * args.cases:,} events ...", flush=True)
         took = fill(url, args.cases)
@@ -248,6 +250,16 @@ def main() -> None:
             p50, p95, size = timed(client, path, args.runs, **params)
             print(f"{label:<44} {p50:8.1f} {p95:8.1f} {size:6d}", flush=True)
         client.close()
+        # A department's open orders (its own or co-handled, earliest deadline first) and the
+        # public Open311 list (the last 90 days, 1,000 requests, each with its latest step).
+        for label, path, headers in [
+                ("/v1/department/orders (street lights)", "/v1/department/orders",
+                 {"Authorization": f"Bearer {dept_token}"}),
+                ("/open311/v2/requests.json (1,000)", "/open311/v2/requests.json", {})]:
+            with httpx.Client(base_url=srv.url, timeout=60, headers=headers) as other:
+                timed(other, path, 2)
+                p50, p95, size = timed(other, path, args.runs)
+            print(f"{label:<44} {p50:8.1f} {p95:8.1f} {size:6d}", flush=True)
         lat = sorted(step_latency(srv.url, token, args.steps))
         print(f"\nstep from take_step (hotline act) to visible on a second terminal, {len(lat)} steps: "
               f"p50 {statistics.median(lat):.0f} ms, max {lat[-1]:.0f} ms")
