@@ -52,6 +52,8 @@ ACTIONS: tuple[Action, ...] = (
                                           "drafts"),
            bar=("case_list", "case_view", "queue", "lead", "drafts")),
     Action("note", "n", "key.note", ("case_view",), bar=("case_view",)),
+    Action("next_page", "right_square_bracket", "key.next_page", ("case_view",), bar=("case_view",)),
+    Action("prev_page", "left_square_bracket", "key.prev_page", ("case_view",)),
     Action("dismiss", "d", "key.dismiss", ("queue",), method="dismiss_item", bar=("queue",)),
     Action("reload", "r", "key.reload", ("queue", "lead"), bar=("queue", "lead")),
     Action("quit", "ctrl+q", "key.quit", (APP,), bar=(EVERY_SCREEN,), priority=True),

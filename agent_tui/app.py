@@ -91,6 +91,20 @@ class HotlineApp(App[None]):
         self.sub_title = f"{self.agent} · {worker.server}"
         self.intake.watch_sync(worker)
 
+    def _handle_exception(self, error: Exception) -> None:
+        """A worker that fails because the store's disk or file failed (a lookup, a list) is a
+        sentence saying what to do, not the end of the app: what is typed stays on screen."""
+        from .writes import store_trouble
+
+        cause = getattr(error, "error", None)  # a WorkerFailed carries the worker's exception
+        code, sentence = store_trouble(cause, self) if isinstance(cause, Exception) else ("", "")
+        if not code:
+            super()._handle_exception(error)
+            return
+        if sentence != getattr(self, "_store_said", ""):  # once, not for every lookup
+            self._store_said = sentence
+            self.notify(sentence, severity="error", timeout=30, markup=False)
+
     def on_case_saved(self) -> None:
         """A save or an attached call queued a change: send it now rather than at the timer."""
         if self.sync_worker is not None:

@@ -1,7 +1,14 @@
 """The demo's embedded central server: a SQLite database in the demo data dir, a demo agent and
 a shift lead with their tokens, and `python -m sync.server` on a free localhost port in a child
 process (so the TUI never competes with it for the interpreter, and it can be stopped and
-started again to show the offline queue draining by itself)."""
+started again to show the offline queue draining by itself).
+
+The server ends with its TUI however the TUI ends (Ctrl+Q, a crash, a closed terminal window, a
+SIGKILL): the child is started through this module (`python -m agent_tui.demo_server`), which
+asks Linux to send it SIGTERM when its parent dies (`prctl(PR_SET_PDEATHSIG)`, made in the child
+itself rather than in a `preexec_fn`, which is unsafe once threads run) and, on every platform,
+watches a pipe whose other end only the TUI holds: end of file means the TUI is gone. The
+database URL travels in the environment (HOTLINE_DB), not on a command line `ps` shows."""
 
 from __future__ import annotations
 
@@ -27,11 +34,20 @@ class DemoServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
         self.log = self.data_dir / "server.log"
+        self._lifeline: int | None = None  # the pipe's write end: closed, the server ends
 
     def prepare(self) -> dict[str, str]:
-        """Migrate the server database and make the demo users once; returns their tokens."""
-        from sync.server.auth import add_user
+        """Migrate the server database, make the demo users once, and publish the demo
+        knowledge articles there (again: changes nothing); returns the users' tokens.
+
+        The demo terminal's store holds the same articles from its own seed (`models.demo`), so
+        that `hotline demo --no-server` and the first seconds before a sync have them too; the
+        ids and content are the same, so its first pull takes the server's copies at the same
+        version, and from then on what the lead publishes or withdraws here reaches it."""
+        from models.kb.demo import DEMO_ARTICLES
+        from sync.server.auth import User, add_user
         from sync.server.db import Database
+        from sync.server.kb import import_folder
         from sync.server.migrate import upgrade
 
         path = self.data_dir / "demo-tokens.json"
@@ -42,6 +58,7 @@ class DemoServer:
             for user, role in USERS.items():
                 if user not in tokens:
                     tokens[user] = add_user(db, user, role)
+            import_folder(db, DEMO_ARTICLES, User("lead", "lead"))
         finally:
             db.dispose()
         path.write_text(json.dumps(tokens))
@@ -50,9 +67,16 @@ class DemoServer:
 
     def start(self, wait: float = 0.0) -> DemoServer:
         log = open(self.log, "ab")  # noqa: SIM115 - handed to the child
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sync.server", "--db", self.db_url, "--port", str(self.port)],
-            stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
+        watched, self._lifeline = os.pipe()  # not inheritable: only this process holds the write end
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "agent_tui.demo_server", str(os.getpid()), str(watched),
+                 "--port", str(self.port)],
+                stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
+                pass_fds=(watched,), env={**os.environ, "HOTLINE_DB": self.db_url})
+        finally:
+            os.close(watched)
+            log.close()
         if wait:
             self.wait_ready(wait)
         return self
@@ -72,6 +96,9 @@ class DemoServer:
         return self.proc is not None and self.proc.poll() is None
 
     def stop(self) -> None:
+        lifeline, self._lifeline = self._lifeline, None
+        if lifeline is not None:
+            os.close(lifeline)
         if self.running:
             self.proc.terminate()
             try:
@@ -115,3 +142,42 @@ def start_demo(ctx, agent_store, *, lead: bool = False) -> DemoServer:
         threading.Thread(target=seed_server, daemon=True).start()
     ctx.update(server=server.url, token=tokens["lead" if lead else "demo"])
     return server
+
+
+def end_with_parent(parent: int, lifeline: int, grace: float = 5.0) -> None:
+    """In the server's process: SIGTERM when `parent` dies (Linux), and when the pipe `lifeline`
+    reaches end of file (the parent's end closed, however it ended); gone `grace` seconds later
+    if a graceful stop hangs."""
+    import signal
+    import threading
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the watch began
+        os._exit(0)
+
+    def watch() -> None:
+        try:
+            while os.read(lifeline, 1):
+                pass
+        except OSError:
+            pass
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(grace)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="lifeline").start()
+
+
+if __name__ == "__main__":  # python -m agent_tui.demo_server PARENT_PID FD [server flags]
+    import runpy
+
+    end_with_parent(int(sys.argv[1]), int(sys.argv[2]))
+    sys.argv = ["python -m sync.server", *sys.argv[3:]]
+    runpy.run_module("sync.server", run_name="__main__", alter_sys=True)

@@ -2,16 +2,52 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from rich.text import Text
 
-from models.domain.text import clean_text
+from models.domain.text import clean_text, json_safe
+
+# One line of a table or a field never shows more than this (a pulled case's description may
+# run to megabytes: cleaning and measuring all of it for one cell would stall the screen).
+LINE_CHARS = 1_000
 
 
-def literal(value: str | None, *, one_line: bool = True) -> Text:
-    """Caller text as typed: never parsed as markup, no control characters."""
-    return Text(clean_text(value or "", multiline=not one_line), no_wrap=one_line, overflow="ellipsis")
+def literal(value: str | None, *, one_line: bool = True, style: str = "") -> Text:
+    """Caller text as typed: never parsed as markup, no control characters. One line is cut at
+    `LINE_CHARS` (long text is shown a page at a time: `agent_tui.widgets.paged_text`)."""
+    value = value or ""
+    if one_line and len(value) > LINE_CHARS:
+        value = value[:LINE_CHARS]
+    return Text(clean_text(value, multiline=not one_line), style=style, no_wrap=one_line,
+                overflow="ellipsis")
+
+
+def plain(value: object, *, one_line: bool = True) -> str:
+    """A stored value as a string fit for a terminal (for `click.echo` and f-strings)."""
+    return clean_text("" if value is None else str(value), multiline=not one_line)
+
+
+def highlighted(text: str, spans: Iterable[tuple[int, int]], style: str = "bold reverse") -> Text:
+    """Caller text with the spans of `text` styled: each piece cleaned on its own, so the spans
+    still fall on the characters they marked."""
+    out, at = Text(), 0
+    for a, b in sorted(spans):
+        if a < at:
+            continue
+        out.append(clean_text(text[at:a], trim=False))
+        out.append(clean_text(text[a:b], trim=False), style=style)
+        at = b
+    out.append(clean_text(text[at:], trim=False))
+    return out
+
+
+def json_text(value: Any) -> str:
+    """One JSON document for a terminal or a pipe: readable non-ASCII, no raw control."""
+    return json_safe(json.dumps(value, ensure_ascii=False))
 
 
 def short_time(at: datetime) -> str:

@@ -1,6 +1,6 @@
 """Options shared by every command that touches data (the CLI contract), and their context.
 
-`--data-dir`, `--server`, `--token`, `--lang`, `--agent` are taken by `hotline` itself and by
+`--data-dir`, `--server`, `--token` (or `--token-file`), `--lang`, `--agent` are taken by `hotline` itself and by
 each data command (`hotline --data-dir D import F` and `hotline import F --data-dir D` agree;
 the command's own flag wins). They are read once, with the environment and the settings file,
 into `agent_tui.settings.TerminalSettings` (imported when a command runs: `hotline --help`
@@ -20,7 +20,7 @@ import click
 if TYPE_CHECKING:
     from .settings import TerminalSettings
 
-FLAGS = ("data_dir", "server", "token", "lang", "agent")
+FLAGS = ("data_dir", "server", "token", "token_file", "lang", "agent")
 
 
 @dataclass
@@ -72,13 +72,17 @@ class Context:
 
 
 def flag_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The five flags, as click options (no envvar here: the settings read the environment)."""
+    """The common flags, as click options (no envvar here: the settings read the environment)."""
     options = [
         click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
                      help="Where the local store lives (default: the user data dir; env HOTLINE_DATA_DIR)."),
         click.option("--server", default=None, help="Central server URL (env HOTLINE_SERVER)."),
         click.option("--token", default=None, help="API token (env HOTLINE_TOKEN; "
-                     "remembered with `hotline sync --remember`)."),
+                     "remembered with `hotline sync --remember`). Visible to `ps`: prefer "
+                     "--token-file or the environment."),
+        click.option("--token-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                     help="Read the API token from this file (env HOTLINE_TOKEN_FILE), so it "
+                          "never appears on a command line."),
         click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
                      help="Language of the interface (env HOTLINE_LANG; default from the locale, "
                           "English fallback)."),
@@ -91,7 +95,7 @@ def flag_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The five flags on a command; passes `ctx: Context` to it. A flag given to `hotline`
+    """The common flags on a command; passes `ctx: Context` to it. A flag given to `hotline`
     itself (before the command's name) counts when the command does not give it again."""
 
     @flag_options

@@ -17,9 +17,12 @@ Where each value comes from, lowest precedence first (a later source wins):
    It lives in the data dir, so each store (the demo's too) has its own, and it cannot name the
    data dir it lives in. It never holds the token;
 3. the token file `DATA_DIR/token` (mode 0600, see `sync.client.credentials`), for the token;
-4. the environment: HOTLINE_DATA_DIR, HOTLINE_SERVER, HOTLINE_TOKEN, HOTLINE_LANG,
-   HOTLINE_AGENT, HOTLINE_KEYMAP (JSON);
-5. the flags: --data-dir, --server, --token, --lang, --agent.
+4. the environment: HOTLINE_DATA_DIR, HOTLINE_SERVER, HOTLINE_TOKEN_FILE (a file holding the
+   token), HOTLINE_TOKEN, HOTLINE_LANG, HOTLINE_AGENT, HOTLINE_KEYMAP (JSON);
+5. the flags: --data-dir, --server, --token-file, --token, --lang, --agent.
+
+A token never needs to be on a command line (where `ps` shows it to every local user): the
+environment, `--token-file FILE` or the remembered token file serve as well.
 
 The token is a `SecretStr`: printing the settings shows stars, never the token.
 """
@@ -146,8 +149,8 @@ class _TokenFile(InitSettingsSource):
 
 
 def load_settings(*, data_dir: Path | str | None = None, server: str | None = None,
-                  token: str | None = None, lang: str | None = None,
-                  agent: str | None = None) -> TerminalSettings:
+                  token: str | None = None, token_file: Path | str | None = None,
+                  lang: str | None = None, agent: str | None = None) -> TerminalSettings:
     """The settings for this run: the flags given here over the environment over the files.
 
     The data dir is settled first (flag, then HOTLINE_DATA_DIR, then the platform's user data
@@ -155,6 +158,10 @@ def load_settings(*, data_dir: Path | str | None = None, server: str | None = No
     from models.store import default_data_dir  # HOTLINE_DATA_DIR, else the platform's
 
     where = Path(data_dir) if data_dir else default_data_dir()
+    if not token:  # --token-file, else a token in the environment, else HOTLINE_TOKEN_FILE
+        token_file = token_file or (None if os.environ.get(ENV_PREFIX + "TOKEN")
+                                    else os.environ.get(ENV_PREFIX + "TOKEN_FILE"))
+        token = read_token_file(Path(token_file)) if token_file else None
     flags = {k: v for k, v in dict(server=server, token=token, lang=lang, agent=agent).items()
              if v}
     try:
@@ -165,6 +172,18 @@ def load_settings(*, data_dir: Path | str | None = None, server: str | None = No
                             f"{problems}") from None
     settings._token_explicit = bool(token or os.environ.get(ENV_PREFIX + "TOKEN"))
     return settings
+
+
+def read_token_file(path: Path) -> str:
+    """The token held in `path` (its first line; surrounding blanks ignored)."""
+    try:
+        lines = path.read_text(encoding="utf-8").strip().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"token file {path}: {exc.strerror if isinstance(exc, OSError) else 'not UTF-8 text'}"
+                            ) from None
+    if not lines or not lines[0].strip():
+        raise SettingsError(f"token file {path} is empty")
+    return lines[0].strip()
 
 
 def locale_language() -> str:

@@ -24,12 +24,31 @@ class WriteFailed(Message):
     (`error`: the store locked past its busy timeout, a full disk ...)."""
 
     def __init__(self, what: str, *, problems: Any = None, error: str = "",
-                 context: Any = None) -> None:
+                 context: Any = None, store_problem: str = "") -> None:
         super().__init__()
         self.what = what
         self.problems = problems
         self.error = error
         self.context = context  # what the asking screen needs to put things back
+        self.store_problem = store_problem  # full | read_only | damaged | locked, when the store failed
+
+
+def store_trouble(exc: BaseException, app: Any) -> tuple[str, str]:
+    """(code, the sentence in the agent's language) when `exc` is the store's disk or file
+    failing (models.store.errors), else ("", "")."""
+    from models.store.errors import explain
+
+    from .display import plain
+    from .i18n import STRINGS, t
+
+    store = getattr(app, "store", None)
+    path = getattr(store, "path", None)
+    problem = explain(exc, path) if path is not None else None
+    if problem is None:
+        return "", ""
+    key = f"store.{problem.code}"
+    return problem.code, (t(key, app.lang, path=plain(str(path))) if key in STRINGS
+                          else plain(str(problem)))
 
 
 def write_off_thread(node: DOMNode, what: str, write: Callable[[], Message], *,
@@ -44,7 +63,9 @@ def write_off_thread(node: DOMNode, what: str, write: Callable[[], Message], *,
             message = WriteFailed(what, problems=exc, context=context)
         except Exception as exc:  # noqa: BLE001 - said on screen; the call is kept as a draft
             log.warning("%s failed: %s", what, exc)
-            message = WriteFailed(what, error=f"{type(exc).__name__}: {exc}", context=context)
+            code, sentence = store_trouble(exc, node.app)
+            message = WriteFailed(what, error=sentence or f"{type(exc).__name__}: {exc}",
+                                  context=context, store_problem=code)
         node.post_message(message)
 
     node.run_worker(run, thread=True, group=f"write-{what}", name=what, exit_on_error=False)

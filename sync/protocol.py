@@ -203,6 +203,101 @@ class ConflictWire(_Wire):
     resolution: Any = None
 
 
+class KbArticleWire(_Wire):
+    """A published knowledge article as terminals pull it: its published version's content, or
+    `withdrawn: true` (the terminal takes it out of search; answers given from it keep naming
+    it)."""
+
+    id: str
+    group_id: str = ""
+    lang: str = "zh"
+    title: str = ""
+    answer: str = ""
+    body: str = ""
+    category: str = ""
+    tags: list[str] = Field(default_factory=list)
+    department: str = ""
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    version: int = 1
+    withdrawn: bool = False
+    updated_at: datetime | None = None
+    updated_by: str = ""
+
+
+class KbPhraseWire(_Wire):
+    """A quick phrase as terminals pull it (`withdrawn: true`: deleted on the server)."""
+
+    code: str
+    lang: str
+    label: str = ""
+    text: str = ""
+    version: int = 1
+    withdrawn: bool = False
+    updated_at: datetime | None = None
+
+
+MAX_KB_BATCH = 500  # articles per `POST /v1/kb/import`
+_KbLine = Annotated[str, StringConstraints(max_length=500)]
+_KbBound = Annotated[str, StringConstraints(max_length=40)]
+
+
+class KbArticleIn(_Wire):
+    """An article as a lead sends it (`PUT /v1/kb/articles/{id}`). The values are checked as
+    `hotline kb import` checks a file (`models.kb.importer.article_from_fields`): title and
+    answer required, lang zh or en (guessed from the text when empty), validity bounds ISO
+    dates (a whole day in the server's zone) or date-times with a zone, until not before from;
+    a bad value is a 422 naming it."""
+
+    title: _KbLine = ""
+    answer: str = Field(default="", max_length=20_000)
+    lang: str = Field(default="", max_length=16)
+    body: str = Field(default="", max_length=200_000)
+    category: _KbLine = ""
+    tags: list[Annotated[str, StringConstraints(max_length=100)]] = Field(
+        default_factory=list, max_length=100)
+    department: _KbLine = ""
+    valid_from: _KbBound | None = None
+    valid_until: _KbBound | None = None
+    translation_of: Id = ""
+    publish: bool = Field(default=False, description="publish the saved version too")
+
+
+class KbArticleItem(KbArticleIn):
+    id: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=ID_PATTERN)]
+
+
+class KbImportRequest(_Wire):
+    articles: list[KbArticleItem] = Field(max_length=MAX_KB_BATCH)
+    publish: bool = Field(default=True, description="publish what is saved (the default)")
+
+
+KbOutcome = Literal["added", "updated", "unchanged", "rejected"]
+
+
+class KbArticleState(_Wire):
+    """Where an article stands on the server after a write."""
+
+    id: str
+    outcome: KbOutcome = "unchanged"
+    version: int = 0  # the latest saved version
+    published_version: int = 0  # what terminals get (0: never published)
+    withdrawn: bool = False
+    reason: str = ""  # a rejected one: the field at fault and why
+    updated_at: datetime | None = None
+    updated_by: str = ""
+
+
+class KbImportResponse(_Wire):
+    results: list[KbArticleState]
+    cursor: int
+
+
+class KbPhraseIn(_Wire):
+    text: str = Field(min_length=1, max_length=2000)
+    label: _KbLine = ""
+
+
 class Ack(_Wire):
     seq: int
     outcome: Outcome
@@ -221,6 +316,13 @@ class PullResponse(_Wire):
     departments: list[DepartmentWire] = Field(default_factory=list)
     categories: list[CategoryWire] = Field(default_factory=list)
     conflicts: list[ConflictWire] = Field(default_factory=list)
+    kb_articles: list[KbArticleWire] = Field(
+        default_factory=list, description="knowledge articles published or withdrawn in the page")
+    kb_phrases: list[KbPhraseWire] = Field(
+        default_factory=list, description="quick phrases changed or deleted in the page")
+    head: int = Field(default=0, description=(
+        "the server's change cursor when the page was read: a client shows its progress as "
+        "how far `cursor` has come towards it"))
     server_time: datetime
     role: str = Field(default="", description="the role the server gives this token (agent, lead, admin, department)")
     department: str = Field(default="", description="a department user's department")

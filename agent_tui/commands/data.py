@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
+from ..display import json_text, literal
 from ..i18n import t
 from ..options import Context, common_options
 from .progress import byte_progress
@@ -34,7 +34,7 @@ def import_cmd(file: Path, mapping: str | None, tz: str | None, encoding: str, a
         return
     report = _read_into(ctx.store(), file, mapping, tz, encoding, ctx)
     if as_json:
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        click.echo(json_text(report.as_dict()))
         return
     click.echo(t("cli.imported", ctx.lang, path=file.name, imported=report.imported,
                  duplicates=report.duplicates, rejected=report.rejected_count, mapping=report.mapping))
@@ -98,7 +98,7 @@ def _import_to_server(file: Path, mapping: str | None, tz: str | None, encoding:
         summary = {**report.as_dict(), "server": ctx.server, "sent": sent.sent,
                    "applied": sent.applied, "refused": sent.rejected}
     if as_json:
-        click.echo(json.dumps(summary, ensure_ascii=False))
+        click.echo(json_text(summary))
         return
     click.echo(t("cli.imported_server", ctx.lang, path=file.name, server=ctx.server,
                  applied=sent.applied, refused=sent.rejected, rejected=report.rejected_count))
@@ -119,14 +119,14 @@ def cases_cmd(as_json: bool, limit: int | None, ctx: Context) -> None:
     store = ctx.store() if not ctx.server else None
     if as_json and ctx.server:
         for case in cases:
-            sys.stdout.write(json.dumps(case_record(case), ensure_ascii=False) + "\n")
+            sys.stdout.write(json_text(case_record(case)) + "\n")
         return
     if as_json:
         out = sys.stdout
         for n, case in enumerate(iter_all_cases(store)):
             if limit is not None and n >= limit:
                 break
-            out.write(json.dumps(case_record(case), ensure_ascii=False) + "\n")
+            out.write(json_text(case_record(case)) + "\n")
         return
     from rich.console import Console
     from rich.table import Table
@@ -140,9 +140,9 @@ def cases_cmd(as_json: bool, limit: int | None, ctx: Context) -> None:
         table.add_column(t(key, ctx.lang), no_wrap=True, overflow="ellipsis", min_width=width,
                          max_width=width)
     for case in (cases[: limit or 50] if ctx.server else recent_cases(store, limit or 50)):
-        table.add_row(Text(case.case_no), Text(case.created_at.astimezone().strftime("%m-%d %H:%M")),
-                      Text(Status(case.status).label(ctx.lang)), Text(case.caller_name),
-                      Text(case.title or case.description[:40]))
+        table.add_row(literal(case.case_no), Text(case.created_at.astimezone().strftime("%m-%d %H:%M")),
+                      Text(Status.label_for(case.status, ctx.lang)), literal(case.caller_name),
+                      literal(case.title or case.description[:200]))
     Console(markup=False, highlight=False).print(table)
 
 

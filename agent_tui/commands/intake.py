@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..display import plain
 from ..i18n import t
 from ..options import Context, common_options
 
@@ -50,7 +51,7 @@ def new_cmd(phone: str, name: str, description: str, address: str, category: str
         case = file_case(store, draft, ctx.agent)
     except ValidationFailed as exc:
         for message in exc.messages(ctx.lang):
-            click.echo(message, err=True)
+            click.echo(plain(message), err=True)
         sys.exit(2)
     click.echo(case.case_no)
 
@@ -62,6 +63,8 @@ def _file_batch(store, path: Path, ctx: Context) -> None:
     from models.domain.messages import ValidationFailed
     from models.domain.timeutil import DateParseError, DateParser
     from models.importing.mapping import normalise_header
+
+    from . import batch  # noqa: F401  (fields of any size; the form's limits refuse a row by line)
 
     parse_date = DateParser()
     filed = rejected = 0
@@ -96,10 +99,10 @@ def _file_batch(store, path: Path, ctx: Context) -> None:
             except ValidationFailed as exc:
                 reason = " ".join(exc.messages(ctx.lang))
             else:
-                click.echo(case.case_no)
+                click.echo(plain(case.case_no))
                 filed += 1
                 continue
-            click.echo(t("cli.rejected_row", ctx.lang, line=line, reason=reason), err=True)
+            click.echo(t("cli.rejected_row", ctx.lang, line=line, reason=plain(reason)), err=True)
             rejected += 1
     click.echo(t("cli.batch_summary", ctx.lang, path=path.name, filed=filed, rejected=rejected), err=True)
     if rejected:

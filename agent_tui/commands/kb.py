@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
+from ..display import json_text
 from ..i18n import add_strings, t
 from ..options import Context, common_options
 from .progress import count_progress
@@ -44,6 +44,19 @@ STRINGS: dict[str, tuple[str, str]] = {
                             "第 {version} 版，共 {latest} 版（当时的原文）"),
     "cli.kb.open_bound": ("open", "不限"),
     "cli.kb.indexed": ("indexed {n} articles", "已索引 {n} 篇知识"),
+    "cli.kb.pushing": ("Sending articles", "正在发送知识"),
+    "cli.kb.pushed": (
+        "{path} -> {server}: {added} added, {updated} updated (new version), {unchanged} unchanged, "
+        "{published} published, {rejected} rejected",
+        "{path} -> {server}：新增 {added} 篇，更新 {updated} 篇（新版本），未变 {unchanged} 篇，"
+        "发布 {published} 篇，拒收 {rejected} 个"),
+    "cli.kb.server_state": ("{id}: version {version}, published version {published}{withdrawn}",
+                            "{id}：第 {version} 版，已发布第 {published} 版{withdrawn}"),
+    "cli.kb.server_withdrawn": (", withdrawn", "，已撤回"),
+    "cli.kb.phrase_state": ("{code} ({plang}): version {version}{withdrawn}",
+                            "{code}（{plang}）：第 {version} 版{withdrawn}"),
+    "cli.kb.no_server": ("no server: give --server URL (or HOTLINE_SERVER)",
+                         "没有服务器：请用 --server URL（或 HOTLINE_SERVER）"),
 }
 add_strings(STRINGS)
 
@@ -74,7 +87,7 @@ def kb_import(path: Path, tz: str | None, as_json: bool, ctx: Context) -> None:
         report = import_articles(store, path, tz=zone(tz) if tz else None, by=ctx.agent,
                                  progress=progress)
     if as_json:
-        click.echo(json.dumps(report.as_dict(ctx.lang), ensure_ascii=False))
+        click.echo(json_text(report.as_dict(ctx.lang)))
         return
     click.echo(t("cli.kb.imported", ctx.lang, path=path.name, added=report.added,
                  updated=report.updated, unchanged=report.unchanged, rejected=report.rejected))
@@ -121,7 +134,7 @@ def kb_search(text: str, limit: int, as_json: bool, all_languages: bool, rebuild
     if as_json:
         out = sys.stdout
         for hit in hits:
-            out.write(json.dumps(_hit_record(hit), ensure_ascii=False) + "\n")
+            out.write(json_text(_hit_record(hit)) + "\n")
         return
     _print_hits(hits, ctx.lang)
 
@@ -214,7 +227,7 @@ def kb_show(article_id: str, version: int | None, as_json: bool, ctx: Context) -
                                              "department", "lang")},
                       version=version, latest_version=art.version)
     if as_json:
-        click.echo(json.dumps(record, ensure_ascii=False))
+        click.echo(json_text(record))
         return
     lang = ctx.lang
     lines = [f"{_clean(record['title'])}  [{_clean(art.id)} v{record['version']}]"]
@@ -252,9 +265,8 @@ def kb_phrases(as_json: bool, ctx: Context) -> None:
     phrases = sorted(book.listing(), key=lambda p: (p.code, p.lang != ctx.lang))
     if as_json:
         for p in phrases:
-            click.echo(json.dumps({"code": p.code, "lang": p.lang, "label": p.label_text(),
-                                   "text": p.text, "fields": p.fields(), "version": p.version},
-                                  ensure_ascii=False))
+            click.echo(json_text({"code": p.code, "lang": p.lang, "label": p.label_text(),
+                                   "text": p.text, "fields": p.fields(), "version": p.version}))
         return
     from rich.table import Table
     from rich.text import Text
@@ -292,8 +304,7 @@ def kb_gaps(days: int, csv_path: Path | None, limit: int, as_json: bool, ctx: Co
         rows = gaps.write_csv(csv_path, asked, missing)
         click.echo(t("cli.kb.gaps_written", ctx.lang, path=csv_path, rows=rows), err=True)
     if as_json:
-        click.echo(json.dumps({"days": days, "rows": gaps.csv_rows(asked, missing)},
-                              ensure_ascii=False))
+        click.echo(json_text({"days": days, "rows": gaps.csv_rows(asked, missing)}))
         return
     if csv_path is not None:
         return
@@ -320,3 +331,153 @@ def kb_gaps(days: int, csv_path: Path | None, limit: int, as_json: bool, ctx: Co
         table.add_row(Text(str(g.calls)), Text(_clean(g.category)), Text(_clean(g.topic)),
                       Text(_clean(" | ".join(g.questions))))
     console.print(table if missing else t("cli.kb.none", ctx.lang))
+
+
+# --- on the central server (a shift lead's or an admin's token) --------------------------------
+
+def _server_api(ctx: Context):
+    """The server API for the server and token this terminal uses; exit 2 without a server."""
+    from sync.client.engine import resolve_settings
+    from sync.client.http import ServerApi
+
+    server, token = resolve_settings(ctx.store(), ctx.server, ctx.token)
+    if not server:
+        click.echo(t("cli.kb.no_server", ctx.lang), err=True)
+        sys.exit(2)
+    return server, ServerApi(server, lambda: token)
+
+
+def _server_call(ctx: Context, fn):
+    """Run fn(api); a refusal is one line on stderr and exit 1 (4: the token was refused;
+    3: this terminal is too old)."""
+    from sync.client.http import AuthFailed, SyncError, TooOld
+
+    server, api = _server_api(ctx)
+    try:
+        return server, fn(api)
+    except AuthFailed as exc:
+        click.echo(_clean(f"the server refused the token: {exc}"), err=True)
+        sys.exit(4)
+    except TooOld as exc:
+        click.echo(_clean(f"this terminal is too old for the server: {exc}"), err=True)
+        sys.exit(3)
+    except SyncError as exc:
+        click.echo(_clean(f"{exc.status}: {exc}"), err=True)
+        sys.exit(1)
+    finally:
+        api.close()
+
+
+@kb_group.command("push")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--draft", is_flag=True, help="Save on the server without publishing.")
+@click.option("--tz", default=None, help="Zone of validity dates and times (default: local).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@common_options
+def kb_push(path: Path, draft: bool, tz: str | None, as_json: bool, ctx: Context) -> None:
+    """Send articles (the same folder of Markdown files or CSV as `kb import`) to the central
+    server and publish them there; every terminal gets them at its next sync. Needs a shift
+    lead's or an admin's token.
+
+    Bad files are reported by name and line and not sent; the server checks every value again
+    and names the field of any article it refuses. Sending again adds nothing: an unchanged
+    article keeps its version, a changed one gets the next. A file marked `withdrawn: true` is
+    not sent (withdraw with `hotline kb withdraw ID`).
+    """
+    from models.domain.timeutil import zone
+    from sync.client.kb import push_articles
+
+    def push(api):
+        with count_progress(t("cli.kb.pushing", ctx.lang)) as progress:
+            return push_articles(api, path, tz=zone(tz) if tz else None, publish=not draft,
+                                 progress=progress)
+
+    server, report = _server_call(ctx, push)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(ctx.lang), ensure_ascii=False))
+        return
+    click.echo(t("cli.kb.pushed", ctx.lang, path=path.name, server=server, added=report.added,
+                 updated=report.updated, unchanged=report.unchanged, published=report.published,
+                 rejected=len(report.problems) + len(report.rejected)))
+    lines = [p.text(ctx.lang) for p in report.problems] + [
+        f"{r.id}: {r.reason}" for r in report.rejected]
+    for line in lines[:20]:
+        click.echo("  " + _clean(line))
+    if len(lines) > 20:
+        click.echo(t("cli.kb.more_problems", ctx.lang, n=len(lines) - 20))
+
+
+def _print_state(state, as_json: bool, lang: str) -> None:
+    if as_json:
+        click.echo(state.model_dump_json())
+        return
+    click.echo(_clean(t("cli.kb.server_state", lang, id=state.id, version=state.version,
+                        published=state.published_version,
+                        withdrawn=t("cli.kb.server_withdrawn", lang) if state.withdrawn else "")))
+
+
+@kb_group.command("publish")
+@click.argument("article_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the article's state as JSON.")
+@common_options
+def kb_publish(article_id: str, as_json: bool, ctx: Context) -> None:
+    """Publish an article's latest version on the central server (and bring it back if it was
+    withdrawn). Needs a shift lead's or an admin's token."""
+    from sync.client import kb
+
+    _, state = _server_call(ctx, lambda api: kb.publish(api, article_id))
+    _print_state(state, as_json, ctx.lang)
+
+
+@kb_group.command("withdraw")
+@click.argument("article_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the article's state as JSON.")
+@common_options
+def kb_withdraw(article_id: str, as_json: bool, ctx: Context) -> None:
+    """Withdraw an article on the central server: it disappears from every terminal's search
+    at its next sync (answers already given from it keep naming it). Needs a shift lead's or
+    an admin's token."""
+    from sync.client import kb
+
+    _, state = _server_call(ctx, lambda api: kb.withdraw(api, article_id))
+    _print_state(state, as_json, ctx.lang)
+
+
+def _print_phrase(phrase, as_json: bool, lang: str) -> None:
+    if as_json:
+        click.echo(phrase.model_dump_json())
+        return
+    click.echo(_clean(t("cli.kb.phrase_state", lang, code=phrase.code, plang=phrase.lang,
+                        version=phrase.version,
+                        withdrawn=t("cli.kb.server_withdrawn", lang) if phrase.withdrawn else "")))
+
+
+@kb_group.command("phrase-set")
+@click.argument("code")
+@click.argument("phrase_lang", metavar="LANG", type=click.Choice(["zh", "en"]))
+@click.argument("text")
+@click.option("--label", default="", help="What the phrase list shows (default: the code).")
+@click.option("--json", "as_json", is_flag=True, help="Print the phrase as JSON.")
+@common_options
+def kb_phrase_set(code: str, phrase_lang: str, text: str, label: str, as_json: bool,
+                  ctx: Context) -> None:
+    """Save a quick phrase on the central server (CODE like ;gr, LANG zh or en; {name}
+    placeholders are filled in by the agent). Every terminal gets it at its next sync. Needs a
+    shift lead's or an admin's token."""
+    from sync.client import kb
+
+    _, phrase = _server_call(ctx, lambda api: kb.put_phrase(api, phrase_lang, code, text, label))
+    _print_phrase(phrase, as_json, ctx.lang)
+
+
+@kb_group.command("phrase-delete")
+@click.argument("code")
+@click.argument("phrase_lang", metavar="LANG", type=click.Choice(["zh", "en"]))
+@click.option("--json", "as_json", is_flag=True, help="Print the phrase as JSON.")
+@common_options
+def kb_phrase_delete(code: str, phrase_lang: str, as_json: bool, ctx: Context) -> None:
+    """Delete a quick phrase on the central server; terminals drop it at their next sync."""
+    from sync.client import kb
+
+    _, phrase = _server_call(ctx, lambda api: kb.delete_phrase(api, phrase_lang, code))
+    _print_phrase(phrase, as_json, ctx.lang)

@@ -4,12 +4,12 @@ and department integrations: a step is checked by the same rules as in the TUI
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
 import click
 
+from ..display import json_text
 from ..i18n import t
 from ..options import Context, common_options
 
@@ -164,9 +164,8 @@ def _event_record(event: Any) -> dict[str, Any]:
 
 
 def _json(record: dict[str, Any]) -> str:
-    from models.domain.text import json_safe
 
-    return json_safe(json.dumps(record, ensure_ascii=False))
+    return json_text(record)
 
 
 def _state_line(record: dict[str, Any], lang: str) -> str:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import csv
-import json
 import sys
 from pathlib import Path
 
 import click
 
+from ..display import json_text, plain
 from ..i18n import t
 from ..options import Context, common_options
 from .progress import count_progress
@@ -63,7 +63,7 @@ def route_cmd(text: str, address: str, location_kind: str | None, district: str,
         result = router.suggest(text, address=address, location_kind=location_kind,
                                 district=district, lang=ctx.lang, limit=limit)
         if as_json:
-            click.echo(json.dumps(suggestions_record(result, ctx.lang), ensure_ascii=False))
+            click.echo(json_text(suggestions_record(result, ctx.lang)))
         else:
             _print(result, ctx.lang)
     finally:
@@ -72,20 +72,28 @@ def route_cmd(text: str, address: str, location_kind: str | None, district: str,
 
 def _batch(router, path: Path, limit: int, lang: str) -> None:
     from ..route_text import suggestions_record
+    from .batch import dict_rows, form_limits, too_long
 
-    out = sys.stdout
+    out, limits, refused = sys.stdout, form_limits(), 0
     with open(path, encoding="utf-8-sig", newline="") as f:
-        reader = csv.DictReader(f)
-        if "query_id" not in (reader.fieldnames or []):
-            raise click.ClickException(t("route.batch_no_id", lang, path=path.name))
-        for row in reader:
-            text = " ".join(p for p in (row.get("title") or "", row.get("description") or "") if p)
-            kind = (row.get("location_kind") or "").strip() or None
-            result = router.suggest(text, address=row.get("address") or "",
-                                    location_kind=kind if kind in LOCATION_KINDS else None,
-                                    district=row.get("district") or "", lang=lang, limit=limit)
-            record = {"query_id": row["query_id"], **suggestions_record(result, lang)}
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        header = next(csv.reader(f), [])
+    if "query_id" not in header:
+        raise click.ClickException(t("route.batch_no_id", lang, path=path.name))
+    for line, row in dict_rows(path):
+        reason = too_long(row, limits)
+        if reason:
+            click.echo(t("cli.rejected_row", lang, line=line, reason=reason), err=True)
+            refused += 1
+            continue
+        text = " ".join(p for p in (row.get("title") or "", row.get("description") or "") if p)
+        kind = (row.get("location_kind") or "").strip() or None
+        result = router.suggest(text, address=row.get("address") or "",
+                                location_kind=kind if kind in LOCATION_KINDS else None,
+                                district=row.get("district") or "", lang=lang, limit=limit)
+        record = {"query_id": row["query_id"], **suggestions_record(result, lang)}
+        out.write(json_text(record) + "\n")
+    if refused:
+        sys.exit(1)
 
 
 def _print(result, lang: str) -> None:
@@ -96,26 +104,26 @@ def _print(result, lang: str) -> None:
 
     console = Console(markup=False, highlight=False)
     kind = LocationKind(result.location_kind).label(lang)
-    console.print(Text(t("route.place_cue", lang, kind=kind, cue=result.location_cue)
+    console.print(Text(t("route.place_cue", lang, kind=kind, cue=plain(result.location_cue))
                        if result.location_cue else t("route.place", lang, kind=kind)))
     console.print(Text(t("route.suggested", lang,
                          disposition=Disposition(result.disposition).label(lang)), style="bold"))
     console.print(Text(t("route.categories", lang), style="bold underline"))
     for c in result.categories:
-        line = Text(f"  {c.score:6.3f}  {c.name}")
+        line = Text(f"  {c.score:6.3f}  {plain(c.name)}")
         for r in c.reasons:
-            line.append(f"  · {r.text(lang)}", style="dim")
+            line.append(f"  · {plain(r.text(lang))}", style="dim")
         console.print(line)
     console.print(Text(t("route.departments", lang), style="bold underline"))
     for d in result.departments:
         role = t("route.role_lead" if d.role == "lead" else "route.role_co", lang)
-        console.print(Text(f"  {d.score:6.3f}  {d.name} [{role}]", style="bold red" if d.warning else ""))
+        console.print(Text(f"  {d.score:6.3f}  {plain(d.name)} [{role}]", style="bold red" if d.warning else ""))
         for r in d.reasons:
-            console.print(Text(f"          {'⚠ ' if r.warning else '· '}{r.text(lang)}",
+            console.print(Text(f"          {'⚠ ' if r.warning else '· '}{plain(r.text(lang))}",
                                style="red" if r.warning else "dim"))
     if result.dispositions:
         console.print(Text(t("route.dispositions", lang), style="bold underline"))
         for x in result.dispositions:
             console.print(Text(f"  {x.score:6.3f}  {Disposition(x.disposition).label(lang)}"))
             for r in x.reasons:
-                console.print(Text(f"          · {r.text(lang)}", style="dim"))
+                console.print(Text(f"          · {plain(r.text(lang))}", style="dim"))

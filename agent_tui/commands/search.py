@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +9,7 @@ from typing import Any
 
 import click
 
+from ..display import highlighted, json_text, literal, plain
 from ..options import Context, common_options
 from .progress import count_progress
 
@@ -56,35 +55,45 @@ def search_cmd(text: str, phone: str, address: str, limit: int, exclude: tuple[s
             with count_progress("search index") as progress:
                 catch_up(conn, progress)  # once, with a bar, not inside a query
     if batch is not None:
-        out = sys.stdout
-        for query_id, query in _batch_queries(batch, limit):
+        out, refused = sys.stdout, 0
+        for query_id, query in _batch_queries(batch, limit, ctx.lang):
+            if query is None:
+                refused += 1
+                continue
             hits = engine.search(query, limit=limit)
-            out.write(json.dumps({"query_id": query_id, "results": [_result(h) for h in hits]},
-                                 ensure_ascii=False) + "\n")
+            out.write(json_text({"query_id": query_id, "results": [_result(h) for h in hits]}) + "\n")
+        if refused:
+            sys.exit(1)
         return
     if not (text.strip() or phone.strip() or address.strip()):
         raise click.UsageError("give TEXT, --phone or --address (or --batch FILE)")
     hits = engine.search(Query(text=text, address=address, phone=phone,
                                exclude=frozenset(exclude)), limit=limit)
     if as_json:
-        click.echo(json.dumps({"results": [_result(h) for h in hits]}, ensure_ascii=False))
+        click.echo(json_text({"results": [_result(h) for h in hits]}))
         return
     _print_table(hits, ctx.lang)
 
 
-def _batch_queries(path: Path, limit: int) -> Iterator[tuple[str, Any]]:
+def _batch_queries(path: Path, limit: int, lang: str) -> Iterator[tuple[str, Any]]:
+    """(query_id, the query) per row; (query_id, None) for a row the form would refuse, said
+    on stderr with its line."""
     from models.search import Query
 
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        reader = csv.DictReader(f)
-        if not reader.fieldnames or "query_id" not in reader.fieldnames:
-            raise click.ClickException(f"{path.name}: a query_id column is needed "
-                                       f"(columns: {', '.join(reader.fieldnames or [])})")
-        for row in reader:
-            query_id = (row.get("query_id") or "").strip()
-            yield query_id, Query(text=row.get("description") or "", address=row.get("address") or "",
-                                  phone=row.get("caller_phone") or "",
-                                  exclude=frozenset({query_id}) if query_id else frozenset())
+    from ..i18n import t
+    from .batch import dict_rows, form_limits, too_long
+
+    limits = form_limits()
+    for line, row in dict_rows(path, need="query_id"):
+        query_id = row.get("query_id", "").strip()
+        reason = too_long(row, limits)
+        if reason:
+            click.echo(t("cli.rejected_row", lang, line=line, reason=reason), err=True)
+            yield query_id, None
+            continue
+        yield query_id, Query(text=row.get("description", ""), address=row.get("address", ""),
+                              phone=row.get("caller_phone", ""),
+                              exclude=frozenset({query_id}) if query_id else frozenset())
 
 
 def _result(hit) -> dict[str, Any]:
@@ -114,16 +123,14 @@ def _print_table(hits, lang: str) -> None:
                         (("得分" if zh else "Score"), 5), (("原因 / 摘要" if zh else "Why / snippet"), None)):
         table.add_column(head, no_wrap=width is not None, overflow="ellipsis", max_width=width)
     for hit in hits:
-        snippet = Text(hit.snippet.text)  # caller text: plain Text, never markup
-        for a, b in hit.snippet.spans:
-            snippet.stylize("bold reverse", a, b)
+        snippet = highlighted(hit.snippet.text, hit.snippet.spans)  # caller text, never markup
         try:
             status = Status(hit.status).label(lang)
         except ValueError:
             status = hit.status
-        table.add_row(Text(hit.case_id), Text(f"{hit.age_days:.0f}"), Text(status),
-                      Text(hit.department), Text(f"{hit.score:.0f}"),
-                      Text("; ".join(hit.why_text(lang))) + Text("\n") + snippet)
+        table.add_row(literal(hit.case_id), Text(f"{hit.age_days:.0f}"), literal(status),
+                      literal(hit.department), Text(f"{hit.score:.0f}"),
+                      Text(plain("; ".join(hit.why_text(lang)))) + Text("\n") + snippet)
     console = Console(markup=False, highlight=False)
     if not hits:
         console.print("没有相似的案件" if zh else "no similar cases")

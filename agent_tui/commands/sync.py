@@ -3,13 +3,12 @@ terminal's offline queue, headless."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
-from ..display import format_age
+from ..display import format_age, json_text, plain
 from ..options import Context, common_options
 
 
@@ -47,12 +46,14 @@ def server_cmd(config: Path | None, db_url: str | None, host: str | None, port: 
         settings = settings.model_copy(update={"db": _default_db(ctx)})
     if migrate_only:
         from sync.server.db import Database
+        from sync.server.kb import seed_phrases
         from sync.server.migrate import upgrade
         from sync.server.reference import seed_reference
 
         db = Database(settings.db)
         before, after = upgrade(db)
         seed_reference(db)
+        seed_phrases(db)
         click.echo(f"schema: {before or '(empty)'} -> {after}")
         return
     if remind:
@@ -160,8 +161,8 @@ def user_list_cmd(db_url: str, as_json: bool, ctx: Context) -> None:
     for u in found:
         expires = u["expires_at"].isoformat(timespec="seconds") if u["expires_at"] else ""
         if as_json:
-            click.echo(json.dumps({**u, "created_at": u["created_at"].isoformat(),
-                                   "expires_at": expires or None}, ensure_ascii=False))
+            click.echo(json_text({**u, "created_at": u["created_at"].isoformat(),
+                                   "expires_at": expires or None}))
         else:
             state = "disabled" if u["disabled"] else "enabled"
             role = f"{u['role']}:{u['department']}" if u["department"] else u["role"]
@@ -230,8 +231,8 @@ def user_remove_cmd(user_id: str, db_url: str, ctx: Context) -> None:
 def sync_cmd(attempts: int, timeout: float, remember: bool, as_json: bool, ctx: Context) -> None:
     """Push the local queue and pull updates once; exit 0 when the queue is empty afterwards.
 
-    Exit codes: 0 queue empty; 1 items still queued (server unreachable, or a rejection to read
-    with `hotline queue`); 2 no server configured; 3 this terminal is too old for the server;
+    Exit codes: 0 queue empty; 1 items still queued (server unreachable) or anything rejected in
+    this run (the reasons: `hotline queue --list`); 2 no server configured; 3 this terminal is too old for the server;
     4 the token was refused.
     """
     import time
@@ -250,30 +251,34 @@ def sync_cmd(attempts: int, timeout: float, remember: bool, as_json: bool, ctx: 
         store.set_meta(queue.SERVER, server)
         if ctx.token:
             write_token(ctx.data_dir, ctx.token)  # its own file, 0600: never in the store
+    from .progress import count_progress
+
     engine = SyncEngine(store, server, token)
     code, error = 0, ""
     try:
-        engine.run(attempts=attempts, deadline=time.monotonic() + timeout)
+        with count_progress("pull") as progress:  # a first sync of many articles takes a while
+            engine.run(attempts=attempts, deadline=time.monotonic() + timeout, progress=progress)
     except TooOld as exc:
         code, error = 3, f"this terminal is too old for the server: {exc}"
     except AuthFailed as exc:
         code, error = 4, f"the server refused the token ({exc}); get a new one with `hotline user token`"
     except SyncError as exc:
-        code, error = 1, f"{exc.status}: {exc}"
+        code, error = 1, f"{exc.status}: {plain(str(exc))}"
     finally:
         engine.close()
     info = queue.info(store)
-    if code == 0 and info.pending:
+    if code == 0 and (info.pending or engine.report.rejected):  # a rejection is to be read
         code = 1
     report = engine.report.as_dict()
     if as_json:
-        click.echo(json.dumps({"ok": code == 0, "exit": code, "error": error, "report": report,
-                               "queue": info.as_dict()}, ensure_ascii=False))
+        click.echo(json_text({"ok": code == 0, "exit": code, "error": error, "report": report,
+                               "queue": info.as_dict()}))
     else:
         r = engine.report
         click.echo(f"sent {r.sent}: applied {r.applied}, duplicates {r.duplicates}, rejected "
                    f"{r.rejected}, conflicts {r.conflicts}; pulled {r.pulled_cases} cases, "
-                   f"{r.pulled_events} events; queued {info.pending}", err=True)
+                   f"{r.pulled_events} events, {r.pulled_articles} articles, {r.pulled_phrases} phrases; "
+                   f"queued {info.pending}", err=True)
         if error:
             click.echo(error, err=True)
     sys.exit(code)
@@ -297,16 +302,16 @@ def queue_cmd(as_json: bool, as_list: bool, limit: int, ctx: Context) -> None:
         if as_list:
             data["items"] = [{"seq": r.seq, "name": r.name, "case_id": r.case_id, "state": r.state,
                               "reason": r.reason, "created_at": to_iso(r.created_at)} for r in rows]
-        click.echo(json.dumps(data, ensure_ascii=False))
+        click.echo(json_text(data))
         return
     click.echo(f"queued {info.pending}  oldest {format_age(info.oldest_age, precise=True)}  rejected {info.rejected}  "
                f"conflicts {info.conflicts}")
-    click.echo(f"server {info.server or '-'}  last sync {to_iso(info.last_ok_at) or 'never'}")
+    click.echo(f"server {plain(info.server) or '-'}  last sync {to_iso(info.last_ok_at) or 'never'}")
     if info.last_error:
-        click.echo(f"last error: {info.last_error} ({to_iso(info.last_error_at)})")
+        click.echo(f"last error: {plain(info.last_error)} ({to_iso(info.last_error_at)})")
     for r in rows:
-        click.echo(f"{r.seq:>7}  {r.state:<9} {r.name:<16} {r.case_id[:13]:<13} {to_iso(r.created_at)}"
-                   + (f"  {r.reason}" if r.reason else ""))
+        click.echo(f"{r.seq:>7}  {r.state:<9} {plain(r.name):<16} {plain(r.case_id)[:13]:<13} "
+                   f"{to_iso(r.created_at)}" + (f"  {plain(r.reason)}" if r.reason else ""))
 
 
 def start_sync_worker(store, ctx: Context):

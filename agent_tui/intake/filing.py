@@ -169,4 +169,7 @@ class CallFiler:
             screen.form.show_problems(failed.problems)
             return
         error = failed.error or " ".join(failed.problems.messages(screen.app.lang))
+        if failed.store_problem and shown:  # the disk or the file: drafts cannot be written either
+            screen.status(screen.app.t("intake.store_failed", problem=error), strong=True)
+            return
         screen.status(screen.app.t("intake.not_saved", error=error), strong=True)

@@ -25,6 +25,7 @@ from textual.widgets.select import InvalidSelectValueError
 from models.domain.enums import Disposition, LocationKind, Urgency
 
 from ..widgets.department_field import DepartmentField
+from ..widgets.description import DescriptionArea
 from ..widgets.form_fields import ChoiceField
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ class IntakeForm(Vertical):
             yield Static(t("intake.name"), classes="label2")
             yield Input(id="name", compact=True)
             yield Static(t("intake.description"), classes="label")
-            yield TextArea(id="description", compact=True, soft_wrap=True, classes="wide",
+            yield DescriptionArea(id="description", compact=True, soft_wrap=True, classes="wide",
                            tab_behavior="focus", placeholder=t("intake.description_placeholder"))
             yield Static(t("intake.address"), classes="label")
             yield Input(id="address", placeholder=t("intake.address_placeholder"), compact=True,
@@ -219,7 +220,7 @@ class IntakeForm(Vertical):
         """The due date this case would get, and a warning about the chosen lead department."""
         from models.routing.due import due_preview
 
-        from ..display import full_time
+        from ..display import full_time, plain
 
         draft = self.collect()
         line = Text()
@@ -233,7 +234,7 @@ class IntakeForm(Vertical):
                 if dept.code == draft.lead_department and dept.warning:
                     warning = next((r for r in dept.reasons if r.warning), None)
                     if warning is not None:
-                        line.append("  ⚠ " + warning.text(self.app.lang), style="bold red")
+                        line.append("  ⚠ " + plain(warning.text(self.app.lang)), style="bold red")
         self.query_one("#hint", Static).update(line)
 
 

@@ -72,7 +72,7 @@ class CaseListScreen(HotlineScreen[None]):
         table.clear()
         for case in cases:
             table.add_row(
-                Text(case.case_no), Text(short_time(case.created_at)),
+                literal(case.case_no), Text(short_time(case.created_at)),
                 Text(Status(case.status).label(app.lang)), literal(case.caller_name),
                 literal(case.title or case.description), key=case.id,
             )

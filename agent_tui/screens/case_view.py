@@ -18,8 +18,9 @@ from models.reference.catalogue import category_label, department_label
 from models.store.tables import Case, CaseEvent, Category, Department
 
 from ..actions import bindings
-from ..display import full_time, literal
+from ..display import full_time, literal, plain
 from ..widgets.key_bar import KeyBar
+from ..widgets.paged_text import TextPages
 from ..widgets.title_bar import TitleBar
 from ..writes import WriteFailed, write_off_thread
 from .base import HotlineScreen
@@ -43,6 +44,8 @@ class CaseViewScreen(HotlineScreen[None]):
     def __init__(self, case_id: str) -> None:
         super().__init__()
         self.case_id = case_id
+        self.pages = TextPages("")  # the description, a page at a time
+        self._shown: tuple = ()  # what the fields were drawn from (paging redraws them)
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -69,6 +72,10 @@ class CaseViewScreen(HotlineScreen[None]):
         if case is None:
             self.app.pop_screen()
             return
+        if self.pages.text != case.description:
+            self.pages = TextPages(case.description)
+        self._shown = (case, departments, category)
+        self.refresh_bindings()  # paging keys only for a text of several pages
         self.query_one("#case-fields", Static).update(self._fields(case, departments, category))
         self.query_one("#case-timeline", Static).update(self._timeline(timeline(self.app.store, case.id)))
 
@@ -83,14 +90,15 @@ class CaseViewScreen(HotlineScreen[None]):
         grid = Table.grid(padding=(0, 1))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column(ratio=1)
-        title = Text(self.app.t("case.title", case_no=case.case_no), style="bold")
+        title = Text(self.app.t("case.title", case_no=plain(case.case_no)), style="bold")
         title.append("  " + Status(case.status).label(lang), style="reverse")
         grid.add_row(Text(""), title)
         phone = (Text(self.app.t("case.withheld")) if case.caller_withheld or not case.caller_phone
                  else Text(Phone(case.caller_phone, False).display()))
         grid.add_row(label("caller_phone"), phone + Text("  ") + literal(case.caller_name))
         grid.add_row(label("address"), literal(case.address))
-        grid.add_row(label("description"), literal(case.description, one_line=False))
+        grid.add_row(label("description"), self.pages.render(self.app.t(
+            "case.page", n=f"{self.pages.index + 1:,}", total=f"{self.pages.count:,}")))
         grid.add_row(label("category"), literal(category_label(category, lang) if category else case.category))
         grid.add_row(label("location_kind"), Text(LocationKind.label_for(case.location_kind, lang)))
         grid.add_row(label("urgency"), Text(Urgency.label_for(case.urgency, lang)))
@@ -98,7 +106,7 @@ class CaseViewScreen(HotlineScreen[None]):
         depts = self._dept(case.lead_department, departments)
         if case.co_departments:
             depts += " + " + ", ".join(self._dept(c, departments) for c in case.co_departments)
-        grid.add_row(label("lead_department"), Text(depts))
+        grid.add_row(label("lead_department"), literal(depts, one_line=False))
         if case.due_at:
             grid.add_row(self.app.t("case.due"), Text(full_time(case.due_at)))
         if case.repeat_count:
@@ -125,6 +133,22 @@ class CaseViewScreen(HotlineScreen[None]):
             self.query_one("#case-body").focus()
             return
         self.app.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("next_page", "prev_page"):
+            return self.pages.count > 1
+        return True
+
+    def action_next_page(self) -> None:
+        self._turn(1)
+
+    def action_prev_page(self) -> None:
+        self._turn(-1)
+
+    def _turn(self, delta: int) -> None:
+        if self._shown and self.pages.turn(delta):
+            self.query_one("#case-fields", Static).update(self._fields(*self._shown))
+            self.query_one("#case-body", VerticalScroll).scroll_home(animate=False)
 
     def action_note(self) -> None:
         note = self.query_one("#note", Input)

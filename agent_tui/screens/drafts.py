@@ -11,7 +11,7 @@ from models.domain.phone import PhoneError, normalise_phone
 from models.domain.text import snippet
 
 from ..actions import bindings
-from ..display import short_time
+from ..display import plain, short_time
 from ..widgets.key_bar import KeyBar
 from ..widgets.title_bar import TitleBar
 from .base import HotlineScreen
@@ -39,8 +39,8 @@ class DraftsScreen(HotlineScreen[str | None]):
         for draft in drafts:
             case = draft.case_draft
             table.add_row(Text(short_time(draft.updated_at)),
-                          Text(_phone(case.caller_phone) + " " + case.caller_name),
-                          Text(snippet(case.description or case.address, 60)), key=draft.id)
+                          Text(plain(_phone(case.caller_phone) + " " + case.caller_name)),
+                          Text(plain(snippet(case.description or case.address, 60))), key=draft.id)
         if not drafts:
             self.query_one("#drafts-title", Static).update(Text(t("drafts.empty")))
         table.focus()

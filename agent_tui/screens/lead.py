@@ -117,7 +117,7 @@ class LeadScreen(HotlineScreen[None]):
                            ("col.department", 10), ("col.summary", None)):
             table.add_column(t(key), width=width)
         for case in rows:
-            table.add_row(Text(case.case_no), Text(Status.label_for(case.status, self.app.lang)),
+            table.add_row(literal(case.case_no), Text(Status.label_for(case.status, self.app.lang)),
                           Text(short_time(case.due_at) if case.due_at else ""),
                           literal(labels.get(case.lead_department, case.lead_department)),
                           literal(case.title or case.description), key=case.id)

@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from ..actions import bindings
-from ..display import literal, short_time
+from ..display import literal, plain, short_time
 from ..i18n import STRINGS
 from ..widgets.key_bar import KeyBar
 from ..widgets.title_bar import TitleBar
@@ -75,10 +75,10 @@ class QueueScreen(HotlineScreen[None]):
         info, items, numbers = message.info, message.items, message.numbers
         t = self.app.t
         counts = dict(pending=info.pending, rejected=info.rejected, conflicts=info.conflicts)
-        summary = Text(t("queue.summary", server=info.server, **counts) if info.server
+        summary = Text(t("queue.summary", server=plain(info.server), **counts) if info.server
                        else t("queue.summary_local", **counts))
         if info.last_error:
-            summary.append("\n" + t("queue.last_error", error=info.last_error), style="red")
+            summary.append("\n" + t("queue.last_error", error=plain(info.last_error)), style="red")
         self.query_one("#queue-summary", Static).update(summary)
         table = self.query_one(DataTable)
         table.clear()
@@ -87,7 +87,7 @@ class QueueScreen(HotlineScreen[None]):
             why = item.reason or (t(what) if what in STRINGS else item.name)
             table.add_row(Text(str(item.seq)), Text(short_time(item.created_at)),
                           Text(t(f"queue.state.{item.state}"), style=_STATE_STYLE.get(item.state, "")),
-                          Text(numbers.get(item.case_id, item.case_id[:8])), literal(why),
+                          literal(numbers.get(item.case_id, item.case_id[:8])), literal(why),
                           key=str(item.seq))
         self._states = {str(i.seq): i.state for i in items}
         self._cases = {str(i.seq): i.case_id for i in items}

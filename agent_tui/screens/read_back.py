@@ -12,6 +12,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from ..actions import bindings
+from ..display import literal
 from .base import HotlineModal
 
 
@@ -29,7 +30,7 @@ def spaced(address: str) -> Text:
             out.append(ch)
     if digits:
         out.append(digits)
-    return Text(" ".join(out), style="bold")
+    return literal(" ".join(out), one_line=False, style="bold")
 
 
 class ReadBackScreen(HotlineModal[bool]):
@@ -53,7 +54,7 @@ class ReadBackScreen(HotlineModal[bool]):
         with Vertical():
             yield Static(Text(self.app.t("readback.title"), style="bold"))
             yield Static(spaced(self.address), id="readback-address")
-            yield Static(Text(self.address), id="readback-plain")
+            yield Static(literal(self.address, one_line=False), id="readback-plain")
             yield Static(Text(self.app.t("readback.confirm")), id="readback-hint")
 
     def action_confirm(self) -> None:

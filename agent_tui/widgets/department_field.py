@@ -19,6 +19,7 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 from ..actions import bindings
+from ..display import literal, plain
 from ..screens.base import HotlineModal
 from .form_fields import OpensOnTyping
 
@@ -68,10 +69,10 @@ class DepartmentField(OpensOnTyping, Widget, can_focus=True):
 
     def render(self) -> Text:
         if not self.lead and not self.co:
-            return Text(self.hint or self.placeholder, no_wrap=True, overflow="ellipsis")
-        text = Text(self.labels.get(self.lead, self.lead), style="bold")
+            return literal(self.hint or self.placeholder)
+        text = literal(self.labels.get(self.lead, self.lead), style="bold")
         if self.co:
-            text.append(" + " + "、".join(self.labels.get(c, c) for c in self.co))
+            text.append(" + " + "、".join(plain(self.labels.get(c, c)) for c in self.co))
         text.no_wrap, text.overflow = True, "ellipsis"
         return text
 

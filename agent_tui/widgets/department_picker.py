@@ -27,6 +27,7 @@ from models.reference.catalogue import department_label
 from models.routing.pinyin import DepartmentLike, match_departments
 
 from ..actions import bindings
+from ..display import plain
 from ..i18n import t
 from ..keys import localise
 
@@ -149,13 +150,13 @@ class DepartmentPicker(Vertical, can_focus=False):
         mark = ("● " if entry.code == self.lead else "+ " if entry.code in self.co else "  ")
         text = Text(mark, style="bold")
         suggestion = entry.suggested
-        text.append(entry.name, style="bold red" if suggestion is not None and suggestion.warning
+        text.append(plain(entry.name), style="bold red" if suggestion is not None and suggestion.warning
                     else "bold" if suggestion is not None else "")
         if suggestion is not None:
             role = t("route.role_co" if suggestion.role == "co" else "route.role_lead", self.lang)
             text.append(f"  {t('picker.suggested', self.lang)}·{role}", style="cyan")
             for reason in suggestion.reasons[:2]:
-                text.append(f"  {'⚠ ' if reason.warning else '· '}{reason.text(self.lang)}",
+                text.append(f"  {'⚠ ' if reason.warning else '· '}{plain(reason.text(self.lang))}",
                             style="red" if reason.warning else "dim")
         # One line per department, cut by terminal cells (Chinese is two cells wide).
         text.truncate(max(self.size.width - 2, 20), overflow="ellipsis")
@@ -212,8 +213,8 @@ class DepartmentPicker(Vertical, can_focus=False):
     def _show_choice(self) -> None:
         line = Text()
         line.append(f"{t('picker.lead', self.lang)}: ", style="bold")
-        line.append(self._label(self.lead) if self.lead else t("picker.none", self.lang))
+        line.append(plain(self._label(self.lead)) if self.lead else t("picker.none", self.lang))
         line.append(f"   {t('picker.co', self.lang)}: ", style="bold")
-        line.append("、".join(self._label(c) for c in self.co) if self.co else t("picker.none", self.lang))
+        line.append("、".join(plain(self._label(c)) for c in self.co) if self.co else t("picker.none", self.lang))
         line.truncate(max(self.size.width - 2, 20), overflow="ellipsis")
         self.query_one("#picker-choice", Static).update(line)

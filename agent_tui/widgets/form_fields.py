@@ -21,6 +21,8 @@ from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 from textual.widgets.select import InvalidSelectValueError
 
+from ..display import literal
+
 __all__ = ["ChoiceField", "InvalidSelectValueError"]
 
 
@@ -111,7 +113,7 @@ class ChoiceField(OpensOnTyping, Widget, can_focus=True):
         return next((label.strip() for label, v in self._options if v == self.value), "")
 
     def render(self) -> Text:
-        text = Text(self.label or self.prompt, no_wrap=True, overflow="ellipsis")
+        text = literal(self.label or self.prompt)
         room = self.content_size.width - 2
         text.truncate(max(room, 1), overflow="ellipsis", pad=True)
         return text + Text(" ▾")
@@ -183,7 +185,7 @@ class ChoicePopup(ModalScreen[str | None]):
                  if not needle or needle in label.lower() or needle in v.lower()]
         listing = self.query_one(OptionList)
         listing.clear_options()
-        listing.add_options([Option(Text(label), id=v) for label, v in shown])
+        listing.add_options([Option(literal(label), id=v) for label, v in shown])
         values = [v for _, v in shown]
         listing.highlighted = values.index(self.current) if self.current in values else (0 if values else None)
 

@@ -14,6 +14,8 @@ from textual.widgets.data_table import ColumnKey
 
 from models.domain.enums import Status
 
+from ..display import highlighted, literal
+
 
 @dataclass
 class PriorCase:
@@ -88,9 +90,9 @@ class PriorCasesPanel(Vertical):
             return
         table.clear()
         for row in rows:
-            table.add_row(Text(row.case_no), Text(age(row.created_at, self.app.clock())),
+            table.add_row(literal(row.case_no), Text(age(row.created_at, self.app.clock())),
                           Text(Status.label_for(row.status, self.app.lang)),
-                          Text(department_label(row.department), overflow="ellipsis", no_wrap=True),
+                          literal(department_label(row.department)),
                           _highlighted(row.text, row.spans), key=row.case_id)
         self._rows = {row.case_id: row for row in rows}
         self._show_why(table)
@@ -137,7 +139,7 @@ class PriorCasesPanel(Vertical):
         """Why the highlighted case is shown (same caller, same address, the words that match)."""
         why = self.query("#prior-why")
         row = self._rows.get(self.selected or "")
-        text = Text(row.why, style="dim", no_wrap=True, overflow="ellipsis") if row and row.why else Text("")
+        text = literal(row.why, style="dim") if row and row.why else Text("")
         if why:
             why.first().update(text)
         elif row and row.why:
@@ -150,8 +152,8 @@ class PriorCasesPanel(Vertical):
 
 def _highlighted(text: str, spans: list[tuple[int, int]]) -> Text:
     """The snippet with its matching parts in bold: caller text, so never parsed as markup."""
-    out = Text(" ".join(text.split()) if not spans else text.replace("\n", " "),
-               overflow="ellipsis", no_wrap=True)
-    for start, end in spans:
-        out.stylize("bold reverse", start, end)
+    if not spans:
+        return literal(text)
+    out = highlighted(text.replace("\n", " "), spans)
+    out.no_wrap, out.overflow = True, "ellipsis"
     return out

@@ -18,6 +18,9 @@ def render_status(status, lang: str = "en") -> Text:
     text = Text()
     text.append("● ", style=_STYLE.get(status.state, ""))
     text.append(t(f"sync.{status.state}", lang), style=_STYLE.get(status.state, ""))
+    if getattr(status, "pulling", None):
+        done, total = status.pulling
+        text.append("  " + t("sync.pulling", lang, done=done, total=total), style="yellow")
     if status.queue:
         text.append("  " + t("sync.queued", lang, n=status.queue, age=format_age(status.oldest_age)))
     if status.state == "offline" and status.retry_in:

@@ -16,10 +16,17 @@ import re
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
-def clean_text(value: str | None, *, multiline: bool = True) -> str:
-    """Normalise line ends, drop control characters, trim; one line unless `multiline`."""
+def clean_text(value: str | None, *, multiline: bool = True, trim: bool = True) -> str:
+    """Normalise line ends, drop control characters, trim; one line unless `multiline`.
+
+    `trim=False` only drops the controls (and normalises line ends), keeping the length of
+    clean text: for pieces of a text shown one after another (a snippet's highlighted spans)."""
     if not value:
         return ""
+    if not trim:
+        if value.isprintable():
+            return value
+        return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
     if value.isprintable():  # the common case: one clean line
         return " ".join(value.split()) if not multiline and "  " in value else value.strip()
     text = value.replace("\r\n", "\n").replace("\r", "\n")

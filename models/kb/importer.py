@@ -184,6 +184,26 @@ def _article(meta: dict[str, Any], body: str, default_id: str | None,
         withdrawn=withdrawn is True or str(withdrawn).strip().lower() in ("true", "yes", "1"))
 
 
+# Which named value a problem is about (`missing` and `bad_date` carry their own `field`).
+_PROBLEM_FIELD = {"bad_lang": "lang", "bad_range": "valid_until", "bad_tags": "tags"}
+
+
+def problem_field(exc: BadArticle) -> str:
+    """The name of the value a BadArticle is about (`title`, `valid_until`, ...)."""
+    return str(exc.params.get("field") or _PROBLEM_FIELD.get(exc.code, "id"))
+
+
+def article_from_fields(article_id: str, fields: dict[str, Any],
+                        tz: tzinfo | None = None) -> ArticleInput:
+    """One article from named values (the central server's API): the same checks as a file's
+    front matter; raises BadArticle (`problem_field` names the value at fault). `withdrawn` is
+    not taken from the values (withdrawing is its own step)."""
+    meta = {k: v for k, v in fields.items() if k not in ("withdrawn", "body", "id")}
+    meta["id"] = article_id
+    body = fields.get("body") or ""
+    return _article(meta, str(body).strip(), None, lambda _key: 1, tz)
+
+
 def _lang(raw: Any, sample: str) -> str | None:
     if raw is None or str(raw).strip() == "":
         return "zh" if any("\u3400" <= ch <= "\u9fff" for ch in sample) else "en"
@@ -379,5 +399,5 @@ def _index(conn, changed: list[str]) -> None:
             raise
 
 
-__all__ = ["ADDED", "UPDATED", "BadArticle", "KbImportReport", "Problem", "import_articles",
-           "parse_markdown"]
+__all__ = ["ADDED", "UPDATED", "BadArticle", "KbImportReport", "Problem", "article_from_fields",
+           "import_articles", "parse_markdown", "problem_field"]

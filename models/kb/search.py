@@ -254,8 +254,8 @@ class KnowledgeSearch:
         import numpy as np
 
         q = self._query(conn, text, lang)
-        n_docs = max(float(conn.execute(
-            "SELECT value FROM kb_index_state WHERE key = 'docs'").fetchone()[0] or 0), 1.0)
+        row = conn.execute("SELECT value FROM kb_index_state WHERE key = 'docs'").fetchone()
+        n_docs = max(float(row[0] or 0) if row else 0.0, 1.0)  # no row: no article indexed yet
         terms = list(q.weights)
         postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for i in range(0, len(terms), 500):

@@ -39,7 +39,8 @@ def explain(exc: BaseException, path: Path) -> StoreProblem | None:
         return StoreProblem(
             f"The disk holding {path} is full: nothing more can be saved until space is freed. "
             "What is on screen is kept; free some space and save again.", code="full")
-    if "readonly" in text or "read-only" in text:
+    # A read-only disk under a WAL store: the -shm file cannot be made, so it cannot be opened.
+    if "readonly" in text or "read-only" in text or "unable to open database file" in text:
         return StoreProblem(
             f"The store {path} is read-only (its file, folder or disk): nothing can be saved. "
             "Check the permissions and the disk; what is on screen is kept.", code="read_only")

@@ -3,7 +3,9 @@
 First the acknowledgements (rows the server has processed leave the outbox, or are marked
 rejected/conflict); then server state: reference data, cases (synced; a case with changes still
 pending here keeps the local version until they are applied — the server logs the case again
-when they are), events (append-only: insert if missing). A kill at any point leaves either the
+when they are), events (append-only: insert if missing), knowledge articles and quick phrases
+(the server's versions; a withdrawn article leaves the knowledge index in the same transaction,
+`models.kb.synced`). A kill at any point leaves either the
 old cursor with the old data or the new cursor with the new data.
 """
 
@@ -13,6 +15,8 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.sqlite import insert
 
 from models.cases.indexing import after_change, before_change
+from models.kb.articles import ArticleInput
+from models.kb.synced import SyncedArticle, SyncedPhrase, apply_articles, apply_phrases
 from models.store import Store
 from models.store.tables import Case, CaseEvent, Category, Department
 from sync.protocol import PullResponse
@@ -66,7 +70,20 @@ def apply_pull(store: Store, resp: PullResponse) -> tuple[int, int]:
                     c: stmt.excluded[c] for c in ("kind", "at", "agent", "note", "data")}), rows)
             n_events = len(rows)
         after_change(s, before)  # the search index follows pulled cases and repeat calls
+        if resp.kb_articles or resp.kb_phrases:
+            _apply_kb(s.connection().connection.driver_connection, resp)
         s.execute(text("INSERT OR REPLACE INTO meta (key, value) VALUES (:k, :v)"),
                   {"k": queue.CURSOR, "v": str(resp.cursor)})
         s.commit()
     return n_cases, n_events
+
+
+def _apply_kb(conn, resp: PullResponse) -> None:
+    """Pulled articles and phrases, on the session's own connection (same transaction)."""
+    apply_articles(conn, [SyncedArticle(ArticleInput(
+        id=a.id, title=a.title, answer=a.answer, lang=a.lang, body=a.body, category=a.category,
+        tags=list(a.tags), department=a.department, valid_from=a.valid_from,
+        valid_until=a.valid_until, group_id=a.group_id, withdrawn=a.withdrawn),
+        a.version, a.updated_at, a.updated_by) for a in resp.kb_articles])
+    apply_phrases(conn, [SyncedPhrase(p.code, p.lang, p.label, p.text, p.version, p.withdrawn,
+                                      p.updated_at) for p in resp.kb_phrases])

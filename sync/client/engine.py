@@ -29,6 +29,8 @@ class SyncReport:
     conflicts: int = 0
     pulled_cases: int = 0
     pulled_events: int = 0
+    pulled_articles: int = 0
+    pulled_phrases: int = 0
     requests: int = 0
     retries: int = 0
     errors: list[str] = field(default_factory=list)
@@ -46,7 +48,8 @@ def resolve_settings(store: Store, server: str = "", token: str = "") -> tuple[s
 class SyncEngine:
     def __init__(self, store: Store, server: str, token: str | Callable[[], str] = "", *,
                  transport: httpx.BaseTransport | None = None, batch_size: int = MAX_BATCH,
-                 horizon_days: int | None = None, timeout: float = 15.0) -> None:
+                 horizon_days: int | None = None, timeout: float = 15.0,
+                 pull_limit: int | None = None) -> None:
         self.store = store
         if callable(token):
             self._token_source = token
@@ -59,6 +62,7 @@ class SyncEngine:
         self.horizon_days = horizon_days if horizon_days is not None else int(
             store.get_meta(queue.HORIZON, "30") or 30)
         self.client_id = store.client_id
+        self.pull_limit = pull_limit  # change-log rows per pull page (None: the server's default)
         self.report = SyncReport()
 
     def close(self) -> None:
@@ -105,17 +109,28 @@ class SyncEngine:
             if stop is not None and stop.is_set():
                 return
 
-    def pull_all(self, stop: threading.Event | None = None) -> None:
+    def pull_all(self, stop: threading.Event | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> None:
+        """Pull pages until caught up; `progress(done, total)` after each page, in change-log
+        versions from where this pull started to the server's head (a first sync of many
+        articles takes many pages)."""
+        start = None
         while True:
             cursor = int(self.store.get_meta(queue.CURSOR, "0") or 0)
             ack_from = self._first_pending()
             resp = self._call(self.api.pull, PullRequest(
                 client_id=self.client_id, cursor=cursor, horizon_days=self.horizon_days,
-                ack_from=ack_from))
+                ack_from=ack_from, **({"limit": self.pull_limit} if self.pull_limit else {})))
             cases, events = apply_pull(self.store, resp)
             self._remember_identity(resp)
             self.report.pulled_cases += cases
             self.report.pulled_events += events
+            self.report.pulled_articles += len(resp.kb_articles)
+            self.report.pulled_phrases += len(resp.kb_phrases)
+            if progress is not None:
+                start = cursor if start is None or resp.reset else start
+                head = max(resp.head, resp.cursor)
+                progress(resp.cursor - start, max(head - start, resp.cursor - start))
             if not resp.more or (stop is not None and stop.is_set()):
                 return
 
@@ -131,11 +146,12 @@ class SyncEngine:
         batch = queue.next_batch(self.store, 1)
         return batch[0].seq if batch else 0
 
-    def sync_once(self, stop: threading.Event | None = None) -> SyncReport:
+    def sync_once(self, stop: threading.Event | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> SyncReport:
         """Push everything, then pull until caught up. Raises SyncError on a failed request."""
         try:
             self.push_all(stop)
-            self.pull_all(stop)
+            self.pull_all(stop, progress)
         except SyncError as exc:
             queue.set_error(self.store, f"{exc.status}: {exc}")
             self.report.errors.append(str(exc))
@@ -145,13 +161,14 @@ class SyncEngine:
 
     def run(self, *, attempts: int = 5, deadline: float | None = None,
             backoff: Backoff | None = None, sleep: Callable[[float], None] = time.sleep,
-            stop: threading.Event | None = None) -> SyncReport:
+            stop: threading.Event | None = None,
+            progress: Callable[[int, int], None] | None = None) -> SyncReport:
         """sync_once, retried on Offline (network, timeouts, 5xx, 429) with full-jitter backoff
         and Retry-After, up to `attempts` passes or `deadline` (monotonic seconds)."""
         backoff = backoff or Backoff()
         while True:
             try:
-                return self.sync_once(stop)
+                return self.sync_once(stop, progress)
             except Offline as exc:
                 self.report.retries += 1
                 if self.report.retries >= attempts:

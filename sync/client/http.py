@@ -81,11 +81,17 @@ class ServerApi:
         self.client.close()
 
     def _post(self, path: str, body: BaseModel) -> dict:
+        return self.send("POST", path, body)
+
+    def send(self, method: str, path: str, body: BaseModel | None = None) -> dict:
+        """One request with a JSON body (or none), failures sorted as for push and pull."""
+        headers = {"Authorization": f"Bearer {self.token()}"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
         try:
-            response = self.client.post(
-                path, content=body.model_dump_json().encode(),
-                headers={"Authorization": f"Bearer {self.token()}",
-                         "Content-Type": "application/json"})
+            response = self.client.request(
+                method, path, headers=headers,
+                content=body.model_dump_json().encode() if body is not None else None)
         except httpx.TimeoutException as exc:
             raise Offline(f"timed out: {type(exc).__name__}") from exc
         except httpx.TransportError as exc:

@@ -40,6 +40,7 @@ class SyncStatus:
     last_error: str = ""
     last_ok: float | None = None  # time.time() of the last successful pass
     retry_in: float | None = None  # seconds to the next attempt while offline
+    pulling: tuple[int, int] | None = None  # (done, total) while a pull of several pages runs
 
 
 class SyncWorker:
@@ -136,7 +137,7 @@ class SyncWorker:
         if pending:
             self._refresh_counts(state=SENDING)
         try:
-            self.engine.sync_once(self._stop)
+            self.engine.sync_once(self._stop, self._pull_progress)
         except Offline as exc:
             delay = self.backoff.next_delay(exc.retry_after)
             self._next_attempt = time.monotonic() + delay
@@ -157,3 +158,10 @@ class SyncWorker:
         else:
             self.backoff.reset()
             self._refresh_counts(state=ONLINE, last_error="", retry_in=None, last_ok=time.time())
+        finally:
+            if self._status.pulling is not None:
+                self._publish(pulling=None)
+
+    def _pull_progress(self, done: int, total: int) -> None:
+        """A pull with more pages to come (a first sync of many articles) shows how far it is."""
+        self._publish(pulling=(done, total) if done < total else None)

@@ -10,6 +10,8 @@ one router per resource (`routers/`):
   `GET /v1/mutations`, `GET /v1/audit`, for shift leads and admins;
 - `departments`: `/v1/department/orders...`, a department's open orders and its steps
   (accept, return, progress, resolve, extend), for a department's token only;
+- `kb`: `/v1/kb/...`, the knowledge base kept by shift leads and admins (articles: save,
+  publish, withdraw, import; quick phrases), pulled by terminals;
 - `open311`: `/open311/v2/...`, Open311 GeoReport v2, read-only and public (what it publishes
   is a setting);
 - `/docs`, `/openapi.json`.
@@ -34,11 +36,12 @@ from .auth import Throttle
 from .db import Database
 from .errors import install_error_handlers
 from .gate import Gate
+from .kb import seed_phrases
 from .reference import seed_reference
-from .routers import cases, departments, leads, open311, server, sync
+from .routers import cases, departments, kb, leads, open311, server, sync
 from .settings import ServerSettings
 
-ROUTERS = (server.router, sync.router, cases.router, leads.router, departments.router,
+ROUTERS = (server.router, sync.router, cases.router, leads.router, departments.router, kb.router,
            open311.router)
 
 
@@ -50,6 +53,7 @@ def create_app(settings: ServerSettings | Database | str, *, min_protocol: int |
     if run_migrations:
         migrate.upgrade(db)
         seed_reference(db)
+        seed_phrases(db)
     app = FastAPI(title="Hotline central server", version="1", lifespan=_lifespan,
                   description="Sync protocol for hotline terminals, case API and Open311 GeoReport v2.")
     app.state.settings, app.state.db = settings, db  # read by sync.server.deps

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -101,32 +100,32 @@ async def _internal(request: Request, exc: Exception) -> JSONResponse:
                                            "on the server); it was not completed")
 
 
-async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
-    """Starlette's own refusals (no such route, method not allowed), in our shape."""
+async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    """Starlette's own refusals (no such route, method not allowed), in our shape. A 405's
+    `Allow` lists every method of the path (Starlette names only its first matching route's)."""
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, f"http_{exc.status_code}")
     headers = dict(exc.headers or {})
-    if exc.status_code == 405:  # every method of the path, not only the first route's
-        headers["Allow"] = ", ".join(_methods(_request)) or headers.get("Allow", "")
-    return error_response(exc.status_code, code, str(exc.detail), headers=headers)
+    if exc.status_code == 405:
+        allowed = _allowed_methods(request)
+        if allowed:
+            headers["Allow"] = ", ".join(allowed)
+    return error_response(exc.status_code, code, str(exc.detail), headers=headers or None)
 
 
-def _methods(request: Request) -> list[str]:
-    """The methods the API documents for this path (a path may have one route per method, and
-    Starlette's 405 names only the first route's)."""
-    paths = getattr(request.app.state, "path_methods", None)
-    if paths is None:
-        paths = [(re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"),
-                  sorted(m.upper() for m in item if m in _HTTP_METHODS))
-                 for template, item in request.app.openapi().get("paths", {}).items()]
-        request.app.state.path_methods = paths
-    found: set[str] = set()
-    for pattern, methods in paths:
-        if pattern.match(request.url.path):
-            found |= set(methods)
-    return sorted(found)
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method the OpenAPI document gives the request's path (compiled once per app)."""
+    import re
 
-
-_HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+    app = request.app
+    table = getattr(app.state, "allowed_methods", None)
+    if table is None:
+        table = []
+        for template, operations in app.openapi().get("paths", {}).items():
+            pattern = re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$")
+            table.append((pattern, sorted(m.upper() for m in operations if m.isalpha())))
+        app.state.allowed_methods = table
+    path = request.url.path
+    return sorted({m for pattern, methods in table if pattern.match(path) for m in methods})
 
 
 async def _gap(_request: Request, exc: Gap) -> JSONResponse:

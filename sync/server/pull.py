@@ -6,7 +6,8 @@ sees version N+1 without N. Pages end on a version boundary. A cursor ahead of t
 restored or replaced database) gets `reset` and a full snapshot from zero.
 
 Scope: the terminal's own cases always; other cases created within `horizon_days` (the local
-search replica); events of those cases; reference data; conflicts (its own; every one for leads).
+search replica); events of those cases; reference data; conflicts (its own; every one for leads);
+published and withdrawn knowledge articles and quick phrases (every terminal, `sync.server.kb`).
 A page that carries other users' cases is recorded in the audit log (`audit`, action `pull`).
 """
 
@@ -30,7 +31,7 @@ from sync.protocol import (
     PullResponse,
 )
 
-from . import audit, reminders
+from . import audit, kb, reminders
 from .auth import User
 from .db import Database, current_version
 from .push import Forbidden
@@ -71,6 +72,8 @@ def _page(db: Database, user: User, req: PullRequest) -> PullResponse:
             if user.role == "agent":
                 q = q.where(conflict.c.client_id == req.client_id)
             conflicts = [ConflictWire(**r._mapping) for r in s.execute(q)]
+        kb_articles = kb.pulled_articles(s, ids[kb.ARTICLE]) if kb.ARTICLE in ids else []
+        kb_phrases = kb.pulled_phrases(s, ids[kb.PHRASE]) if kb.PHRASE in ids else []
         acks = _acks(s, req, last_seq)
         acks_to = acks[-1].seq if len(acks) >= MAX_ACKS else last_seq
         return PullResponse(
@@ -79,7 +82,8 @@ def _page(db: Database, user: User, req: PullRequest) -> PullResponse:
             events=[EventWire.model_validate(e) for e in events],
             departments=[DepartmentWire.model_validate(d, from_attributes=True) for d in departments],
             categories=[CategoryWire.model_validate(c, from_attributes=True) for c in categories],
-            conflicts=conflicts, server_time=now(), role=user.role,
+            conflicts=conflicts, kb_articles=kb_articles, kb_phrases=kb_phrases, head=current,
+            server_time=now(), role=user.role,
             department=getattr(user, "department", "") or "")
 
 

@@ -10,6 +10,10 @@ metadata never sees them). Cases, events, departments and categories are `models
   by every server process on the database).
 - `audit`: who read which cases (the case API, pulls of other users' cases) and the terminals'
   sequence jumps after a restore; shift leads read it (`GET /v1/audit`).
+- `kb_article`, `kb_revision`, `kb_phrase`: the knowledge base as leads and admins keep it
+  (`sync.server.kb`): each article's latest saved content and version, which version is
+  published (what terminals pull), whether it is withdrawn; every version's content; the quick
+  phrases. The terminal's own tables of the same names are `models.kb.tables`.
 """
 
 from __future__ import annotations
@@ -131,4 +135,52 @@ audit = Table(
     Column("case_ids", JSON, nullable=False),
     Column("detail", JSON, nullable=False),
     Index("ix_audit_user_at", "user_id", "at"),
+)
+
+
+kb_article = Table(
+    "kb_article", server_meta,
+    Column("id", String(64), primary_key=True),
+    Column("group_id", String(64), nullable=False, index=True),
+    Column("lang", String(8), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("category", Text, nullable=False),
+    Column("tags", JSON, nullable=False),
+    Column("department", Text, nullable=False),
+    Column("valid_from", AwareDateTime(), nullable=True),
+    Column("valid_until", AwareDateTime(), nullable=True),
+    Column("version", Integer, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("published_version", Integer, nullable=False, default=0),
+    Column("withdrawn", Boolean, nullable=False, default=False),
+    Column("created_at", AwareDateTime(), nullable=False),
+    Column("updated_at", AwareDateTime(), nullable=False),
+    Column("updated_by", String(64), nullable=False),
+    Column("published_at", AwareDateTime(), nullable=True),
+    Column("published_by", String(64), nullable=False, default=""),
+)
+
+kb_revision = Table(
+    "kb_revision", server_meta,
+    Column("article_id", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("at", AwareDateTime(), nullable=False),
+    Column("by", String(64), nullable=False),
+    Column("content", JSON, nullable=False),
+    PrimaryKeyConstraint("article_id", "version"),
+)
+
+kb_phrase = Table(
+    "kb_phrase", server_meta,
+    Column("code", String(8), nullable=False),
+    Column("lang", String(8), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("withdrawn", Boolean, nullable=False, default=False),
+    Column("updated_at", AwareDateTime(), nullable=False),
+    Column("updated_by", String(64), nullable=False),
+    PrimaryKeyConstraint("code", "lang"),
 )

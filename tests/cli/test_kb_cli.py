@@ -135,3 +135,13 @@ def test_kb_help_documents_the_commands(tmp_path):
     assert "kb" in hotline("--help", data_dir=tmp_path).stdout
     sub = hotline("kb", "search", "--help", data_dir=tmp_path).stdout
     assert "--json" in sub and "--data-dir" in sub and "--lang" in sub
+
+
+def test_search_on_a_store_with_no_articles_says_so(tmp_path):
+    result = hotline("kb", "search", "暖气", data_dir=tmp_path / "empty", lang="zh")
+    assert result.returncode == 0 and "没有匹配的知识" in result.stdout
+    assert json_lines(hotline("kb", "search", "heating", "--json", data_dir=tmp_path / "empty").stdout) == []
+
+
+def json_lines(text: str) -> list:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]

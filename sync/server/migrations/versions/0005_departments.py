@@ -2,15 +2,15 @@
 `department`, its token bound to one department of the catalogue), and the indexes the
 department API, the reminders (催办) and the shift leads' queues read.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004_kb (the knowledge base, merged first; 0003 before it)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004_kb"
 branch_labels = None
 depends_on = None
 
