@@ -394,7 +394,7 @@ def kb_push(path: Path, draft: bool, tz: str | None, as_json: bool, ctx: Context
 
     server, report = _server_call(ctx, push)
     if as_json:
-        click.echo(json.dumps(report.as_dict(ctx.lang), ensure_ascii=False))
+        click.echo(json_text(report.as_dict(ctx.lang)))
         return
     click.echo(t("cli.kb.pushed", ctx.lang, path=path.name, server=server, added=report.added,
                  updated=report.updated, unchanged=report.unchanged, published=report.published,
