@@ -23,6 +23,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
 )
 
@@ -260,7 +261,7 @@ class KbArticleIn(_Wire):
     valid_from: _KbBound | None = None
     valid_until: _KbBound | None = None
     translation_of: Id = ""
-    publish: bool = Field(default=False, description="publish the saved version too")
+    publish: StrictBool = Field(default=False, description="publish the saved version too")
 
 
 class KbArticleItem(KbArticleIn):
@@ -269,7 +270,7 @@ class KbArticleItem(KbArticleIn):
 
 class KbImportRequest(_Wire):
     articles: list[KbArticleItem] = Field(max_length=MAX_KB_BATCH)
-    publish: bool = Field(default=True, description="publish what is saved (the default)")
+    publish: StrictBool = Field(default=True, description="publish what is saved (the default)")
 
 
 KbOutcome = Literal["added", "updated", "unchanged", "rejected"]

@@ -25,11 +25,13 @@ def _default_db(ctx: Context) -> str:
 @click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1; env HOTLINE_HOST).")
 @click.option("--port", type=int, default=None, help="TCP port (default 8345; env HOTLINE_PORT).")
 @click.option("--migrate-only", is_flag=True, help="Bring the database schema up to date and exit.")
+@click.option("--remind", is_flag=True, help="Add today's reminders (催办) to overdue orders and exit "
+              "(idempotent: one per case per working day; the server also adds them on requests).")
 @click.option("--log-level", default=None, help="Default info (env HOTLINE_LOG_LEVEL).",
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 @common_options
 def server_cmd(config: Path | None, db_url: str | None, host: str | None, port: int | None,
-               migrate_only: bool, log_level: str | None, ctx: Context) -> None:
+               migrate_only: bool, remind: bool, log_level: str | None, ctx: Context) -> None:
     """The central server (sync API, case API, Open311 under /open311/v2/, docs at /docs).
 
     The schema is migrated on start (Alembic); several servers may share one PostgreSQL.
@@ -54,6 +56,18 @@ def server_cmd(config: Path | None, db_url: str | None, host: str | None, port: 
         seed_phrases(db)
         click.echo(f"schema: {before or '(empty)'} -> {after}")
         return
+    if remind:
+        from sync.server.db import Database
+        from sync.server.migrate import upgrade
+        from sync.server.reminders import remind_due
+
+        db = Database(settings.db)
+        try:
+            upgrade(db)
+            click.echo(f"reminders added: {remind_due(db)}")
+        finally:
+            db.dispose()
+        return
     from sync.server.run import serve
 
     click.echo(f"hotline server on http://{settings.host}:{settings.port} (docs at /docs)", err=True)
@@ -62,7 +76,7 @@ def server_cmd(config: Path | None, db_url: str | None, host: str | None, port: 
 
 @click.group("user")
 def user_group() -> None:
-    """Users of the central server (roles: agent, lead, admin) and their API tokens.
+    """Users of the central server (roles: agent, lead, admin, department) and their API tokens.
 
     Every command takes the server's database with --db or HOTLINE_DB (default: server.db in
     the data dir)."""
@@ -83,17 +97,26 @@ def _user_db(db_url: str, ctx: Context):
 
 @user_group.command("add")
 @click.argument("user_id")
-@click.option("--role", type=click.Choice(["agent", "lead", "admin"]), default="agent", show_default=True)
+@click.option("--role", type=click.Choice(["agent", "lead", "admin", "department"]), default="agent",
+              show_default=True)
+@click.option("--department", default="", help="For --role department: the department (a catalogue "
+              "code, name or alias) whose orders the token sees and works.")
 @click.option("--db", "db_url", default="", envvar="HOTLINE_DB", help=_DB_HELP)
 @click.option("--expires-days", type=float, default=None, help="Token lifetime (default: no expiry).")
 @common_options
-def user_add_cmd(user_id: str, role: str, db_url: str, expires_days: float | None, ctx: Context) -> None:
-    """Create a user and print its API token (once: only a hash is stored)."""
+def user_add_cmd(user_id: str, role: str, department: str, db_url: str, expires_days: float | None,
+                 ctx: Context) -> None:
+    """Create a user and print its API token (once: only a hash is stored). A department's
+    user (--role department --department CODE) works its orders through /v1/department."""
     from sync.server.auth import add_user
 
     db = _user_db(db_url, ctx)
     try:
-        token = add_user(db, user_id, role, expires_days=expires_days)
+        if department:
+            from sync.server.reference import seed_reference
+
+            seed_reference(db)  # the catalogue the department is checked against
+        token = add_user(db, user_id, role, expires_days=expires_days, department=department)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
@@ -142,7 +165,8 @@ def user_list_cmd(db_url: str, as_json: bool, ctx: Context) -> None:
                                    "expires_at": expires or None}))
         else:
             state = "disabled" if u["disabled"] else "enabled"
-            click.echo(f"{u['id']:<20} {u['role']:<6} {state:<9} tokens {u['tokens']}"
+            role = f"{u['role']}:{u['department']}" if u["department"] else u["role"]
+            click.echo(f"{u['id']:<20} {role:<6} {state:<9} tokens {u['tokens']}"
                        + (f"  expires {expires}" if expires else "  no expiry" if u["tokens"] else ""))
 
 

@@ -90,9 +90,14 @@ def _order(key: str):
     return col(Case.created_at).desc()
 
 
-def queue_counts(session: Session, at: datetime) -> dict[str, int]:
+# Queues only a terminal has (its own outbox); the server computes the others.
+TERMINAL_ONLY = frozenset({"unsynced", "sync_problems"})
+
+
+def queue_counts(session: Session, at: datetime,
+                 keys: tuple[str, ...] | None = None) -> dict[str, int]:
     return {key: session.exec(select(func.count()).select_from(Case).where(_where(key, at))).one()
-            for key in QUEUES}
+            for key in (QUEUES if keys is None else keys)}
 
 
 def queue_cases(session: Session, key: str, at: datetime, limit: int = 200) -> list[Case]:

@@ -149,6 +149,7 @@ DOMAIN_STRINGS: dict[str, tuple[str, str]] = {  # key -> (en, zh)
         "{field} cannot be edited; status moves by lifecycle steps, identity and times are the system's.",
         "{field} 不能修改：状态随办理环节变化，编号和时间由系统生成。"),
     "problem.field.not_text": ("{field} must be text.", "{field} 必须是文字。"),
+    "problem.field.required": ("{field} is required.", "{field} 为必填项。"),
     "problem.field.not_number": ("{field} must be a number or empty.", "{field} 必须是数字或留空。"),
     "problem.field.not_list": ("{field} must be a list of department codes.", "{field} 必须是单位代码列表。"),
     "problem.step.not_allowed": (

@@ -62,8 +62,12 @@ def apply_pull(store: Store, resp: PullResponse) -> tuple[int, int]:
                                     .where(Case.__table__.c.id.in_(case_ids))).scalars())
             rows = [e.model_dump() for e in resp.events if e.case_id in present]
             if rows:
-                s.execute(insert(CaseEvent.__table__).on_conflict_do_nothing(
-                    index_elements=["id"]), rows)
+                # The server's copy wins: it stamped the author and time, and recorded the
+                # step as the case's state on the server made it (a dispatch of a returned
+                # case is a re-dispatch), so every terminal holds one timeline.
+                stmt = insert(CaseEvent.__table__)
+                s.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={
+                    c: stmt.excluded[c] for c in ("kind", "at", "agent", "note", "data")}), rows)
             n_events = len(rows)
         after_change(s, before)  # the search index follows pulled cases and repeat calls
         if resp.kb_articles or resp.kb_phrases:

@@ -8,6 +8,8 @@ one router per resource (`routers/`):
 - `cases`: `GET /v1/cases`, `GET /v1/cases/{id}`, cases on the server (any role, audited);
 - `leads`: `GET /v1/conflicts`, `POST /v1/conflicts/{id}/resolve`, `GET /v1/terminals`,
   `GET /v1/mutations`, `GET /v1/audit`, for shift leads and admins;
+- `departments`: `/v1/department/orders...`, a department's open orders and its steps
+  (accept, return, progress, resolve, extend), for a department's token only;
 - `kb`: `/v1/kb/...`, the knowledge base kept by shift leads and admins (articles: save,
   publish, withdraw, import; quick phrases), pulled by terminals;
 - `open311`: `/open311/v2/...`, Open311 GeoReport v2, read-only and public (what it publishes
@@ -36,10 +38,11 @@ from .errors import install_error_handlers
 from .gate import Gate
 from .kb import seed_phrases
 from .reference import seed_reference
-from .routers import cases, kb, leads, open311, server, sync
+from .routers import cases, departments, kb, leads, open311, server, sync
 from .settings import ServerSettings
 
-ROUTERS = (server.router, sync.router, cases.router, leads.router, kb.router, open311.router)
+ROUTERS = (server.router, sync.router, cases.router, leads.router, departments.router, kb.router,
+           open311.router)
 
 
 def create_app(settings: ServerSettings | Database | str, *, min_protocol: int | None = None,

@@ -36,7 +36,8 @@ log = logging.getLogger("hotline.server.auth")
 
 _TOKEN_ID = re.compile(r"[0-9a-f]{16}")  # what `_issue` makes: anything else is never looked up
 
-ROLES = ("agent", "lead", "admin")
+ROLES = ("agent", "lead", "admin", "department")
+STAFF = ("agent", "lead", "admin")  # the hotline's own people: terminals, the case API
 ANY = ROLES
 
 
@@ -44,6 +45,7 @@ ANY = ROLES
 class User:
     id: str
     role: str
+    department: str = ""  # a department user's department (a catalogue code), else ""
 
 
 class AuthError(Exception):
@@ -76,18 +78,43 @@ def _issue(conn, user_id: str, expires_at: datetime | None) -> str:
     return f"{token_id}.{secret}"
 
 
-def add_user(db: Database, user_id: str, role: str, *, expires_days: float | None = None) -> str:
-    """Create a user and return its first API token (shown once, stored hashed)."""
+def add_user(db: Database, user_id: str, role: str, *, expires_days: float | None = None,
+             department: str = "") -> str:
+    """Create a user and return its first API token (shown once, stored hashed). A user of
+    role `department` is bound to one department of the catalogue (`department`, a code, a
+    name or an alias); no other role has one."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if not user_id or len(user_id) > 64:
         raise ValueError("user id must be 1-64 characters")
+    if role == "department" and not department.strip():
+        raise ValueError("a department user needs --department CODE (a catalogue department)")
+    if role != "department" and department:
+        raise ValueError("only a user of role department has a department")
     expires = now() + timedelta(days=expires_days) if expires_days is not None else None
     with db.write_engine.begin() as conn:
+        code = _department_code(conn, department) if department else ""
         if conn.execute(select(users.c.id).where(users.c.id == user_id)).first():
             raise ValueError(f"user {user_id!r} already exists")
-        conn.execute(insert(users).values(id=user_id, role=role, created_at=now(), disabled=False))
+        conn.execute(insert(users).values(id=user_id, role=role, created_at=now(), disabled=False,
+                                          department=code))
         return _issue(conn, user_id, expires)
+
+
+def _department_code(conn, given: str) -> str:
+    """The catalogue code of a department given by code, name or alias; ValueError if unknown."""
+    from models.store.tables import Department
+
+    wanted = " ".join(given.strip().lower().split())
+    rows = conn.execute(select(Department.code, Department.name_zh, Department.name_en,
+                               Department.aliases)).all()
+    for code, zh, en, aliases in rows:
+        names = [code, zh, en, *(aliases or [])]
+        if any(n and " ".join(n.strip().lower().split()) == wanted for n in names):
+            return code
+    known = ", ".join(sorted(r[0] for r in rows)[:12])
+    raise ValueError(f"department: unknown department {given.strip()[:60]!r} "
+                     f"(the catalogue has {known or 'none yet: start the server once'}...)")
 
 
 def new_token(db: Database, user_id: str, *, revoke_old: bool = True,
@@ -155,7 +182,7 @@ def _check_token(conn, token: str) -> User:
         raise AuthError("malformed token")
     row = conn.execute(
         select(api_token.c.hash, api_token.c.expires_at, api_token.c.revoked, users.c.id,
-               users.c.role, users.c.disabled)
+               users.c.role, users.c.disabled, users.c.department)
         .join(users, users.c.id == api_token.c.user_id)
         .where(api_token.c.id == token_id)).first()
     # Compare even when the id is unknown, so timing does not tell whether an id exists.
@@ -168,7 +195,7 @@ def _check_token(conn, token: str) -> User:
         raise AuthError("token expired")
     if row.disabled:
         raise AuthError("user disabled")
-    return User(row.id, row.role)
+    return User(row.id, row.role, row.department or "")
 
 
 def list_users(db: Database) -> list[dict[str, Any]]:
@@ -185,7 +212,8 @@ def list_users(db: Database) -> list[dict[str, Any]]:
     out = []
     for r in rows:
         expiries = tokens.get(r.id, [])
-        out.append({"id": r.id, "role": r.role, "disabled": r.disabled, "created_at": r.created_at,
+        out.append({"id": r.id, "role": r.role, "department": r.department or "",
+                    "disabled": r.disabled, "created_at": r.created_at,
                     "tokens": len(expiries),
                     "expires_at": None if not expiries or None in expiries else max(expiries)})
     return out

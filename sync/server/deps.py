@@ -20,7 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from sync.protocol import MAX_PROTOCOL
 
-from .auth import ROLES, User
+from .auth import ROLES, STAFF, User
 from .db import Database
 from .errors import ApiError
 from .settings import ServerSettings
@@ -67,8 +67,23 @@ def _require(user: User, allowed: tuple[str, ...]) -> User:
 
 
 async def any_role(user: CurrentUser) -> User:
-    """A signed-in user with a known role (agent, lead or admin)."""
+    """One of the hotline's people (agent, lead or admin): terminals and the case API. A
+    department's token is refused here; it has its own API (`/v1/department`)."""
+    return _require(user, STAFF)
+
+
+async def signed_in(user: CurrentUser) -> User:
+    """Any signed-in user with a known role, a department's included."""
     return _require(user, ROLES)
+
+
+async def department_role(user: CurrentUser) -> User:
+    """A department's user, bound to one department (its token sees only that one's cases)."""
+    if user.role != "department" or not user.department:
+        raise ApiError(403, "forbidden", f"role {user.role!r} may not do this (needs a "
+                       "department's token: `hotline user add NAME --role department "
+                       "--department CODE`)")
+    return user
 
 
 async def lead_role(user: CurrentUser) -> User:
@@ -78,6 +93,8 @@ async def lead_role(user: CurrentUser) -> User:
 
 Agent = Annotated[User, Depends(any_role)]
 Lead = Annotated[User, Depends(lead_role)]
+AnyUser = Annotated[User, Depends(signed_in)]
+DepartmentUser = Annotated[User, Depends(department_role)]
 
 
 async def protocol_version(settings: Settings, x_hotline_protocol: Annotated[

@@ -31,7 +31,7 @@ from sync.protocol import (
     PullResponse,
 )
 
-from . import audit, kb
+from . import audit, kb, reminders
 from .auth import User
 from .db import Database, current_version
 from .push import Forbidden
@@ -41,7 +41,9 @@ MAX_ACKS = 1000
 
 
 def pull(db: Database, user: User, req: PullRequest, address: str = "") -> PullResponse:
-    """A page of changes; other users' cases in it are recorded in the audit log first."""
+    """A page of changes; other users' cases in it are recorded in the audit log first. Today's
+    reminders (催办) are added first (at most once a minute per process)."""
+    reminders.maybe_remind(db)
     response = _page(db, user, req)
     others = [c.id for c in response.cases if c.agent != user.id]
     if others:

@@ -12,7 +12,10 @@ unique constraint), the batch is redone with a savepoint per mutation so only th
 rejected.
 
 What the server stamps itself on a new case or event (author, time, derived status, version,
-counters) is `received`; who may change which case is `rules`. A case number already taken on
+counters) is `received`; who may change which case is `rules`. A lifecycle step (an event that
+records one) is checked by the lifecycle's rule against the case as the server has it and
+recorded by `steps.take`; the cases a batch steps or edits are locked in id order for the
+batch's transaction, so steps from two terminals on one case are taken in turn. A case number already taken on
 the server is not refused: the case is numbered `<number>-2` (or the next free suffix), applied,
 and the answer's reason says so; the terminal gets the new number on its next pull.
 
@@ -40,6 +43,7 @@ from models.cases import record_event_in
 from models.domain.case_shape import EDITABLE_FIELDS
 from models.domain.enums import EventKind
 from models.domain.ids import new_id
+from models.domain.lifecycle import step_of_event
 from models.domain.messages import Problem, ValidationFailed
 from models.domain.text import clean_text
 from models.domain.timeutil import now
@@ -57,7 +61,7 @@ from sync.protocol import (
     PushResponse,
 )
 
-from . import audit, received, rules
+from . import audit, received, rules, steps
 from .auth import User
 from .db import UNAVAILABLE, Database, current_version, log_changes
 from .tables import client, conflict, mutation
@@ -103,6 +107,7 @@ class _Batch:
     user: User
     client_id: str
     received: datetime  # the server's receipt time: what it stamps on new cases and events
+    is_pg: bool = False
     cases: dict[str, Case] = field(default_factory=dict)  # ORM rows of existing cases
     created: set[str] = field(default_factory=set)  # created in this batch, maybe not yet inserted
     new_cases: list[dict] = field(default_factory=list)  # buffered inserts (Core: fast)
@@ -142,6 +147,16 @@ def _prefetch(b: _Batch, muts: list[Mutation]) -> None:
         elif isinstance(m.payload.get("event"), dict):
             event_ids.append(m.payload["event"].get("id"))
     s = b.session
+    touched = sorted({m.case_id for m in muts if m.case_id and m.name != Mutations.CASE_CREATE
+                      and _queryable(m.case_id)})
+    if touched:
+        # Cases this batch steps or edits, locked in id order until commit: a step on a case
+        # another terminal (or a department) is stepping waits, then is checked against the
+        # state that one left (PostgreSQL; SQLite's writer holds the whole database).
+        q = select(Case).where(col(Case.id).in_(touched)).order_by(col(Case.id))
+        for case in s.execute(q.with_for_update() if b.is_pg else q).scalars():
+            b.cases[case.id] = case
+    ids -= set(touched)
     if ids:
         for case in s.execute(select(Case).where(col(Case.id).in_(ids))).scalars():
             b.cases[case.id] = case
@@ -271,17 +286,26 @@ def _event(b: _Batch, m: Mutation) -> str:
     case = _case(b, e.case_id) if len(e.case_id) <= MAX_ID else None
     if case is None or e.case_id != m.case_id:
         raise Rejected(f"unknown case {e.case_id[:MAX_ID]}")
-    problem = rules.refusal(b.user, case, e.kind)
-    if problem is not None:
-        raise Rejected(_problems([problem]))
     try:
         event = received.new_event(e, b.user, b.received)
     except ValidationFailed as exc:
         raise Rejected(_problems(exc.problems, prefix="event.")) from None
     if e.id in b.event_ids:
         raise Rejected(f"event {e.id} already exists")
-    record_event_in(b.session, case, EventKind(e.kind), event["agent"], event["at"],
-                    event["note"], event["data"], event_id=e.id, queue=False)
+    step = step_of_event(e.kind, event["data"], event["note"])
+    if step is None:  # no lifecycle step: created / imported (refused), repeat calls
+        problem = rules.refusal(b.user, case, e.kind)
+        if problem is not None:
+            raise Rejected(_problems([problem]))
+        record_event_in(b.session, case, EventKind(e.kind), event["agent"], event["at"],
+                        event["note"], event["data"], event_id=e.id, queue=False)
+    else:  # a step: checked against the case as the server has it (the row is locked)
+        taken = {"taken_at": event["data"]["taken_at"]} if "taken_at" in event["data"] else {}
+        try:
+            steps.take(b.session, case, rules.actor_of(b.user), step, event["at"], b.catalogue,
+                       event_id=e.id, extra=taken)
+        except ValidationFailed as exc:
+            raise Rejected(_problems(exc.problems)) from None
     b.event_ids.add(e.id)
     b.changes += [("case", case.id), ("event", e.id)]
     return "applied"
@@ -382,7 +406,7 @@ def _push(db: Database, user: User, req: PushRequest, protocol: int, *, safe: bo
         for i, m in enumerate(fresh):
             if m.seq != expected + i:
                 raise Gap(expected + i, m.seq)
-        b = _Batch(s, user, req.client_id, received)
+        b = _Batch(s, user, req.client_id, received, is_pg=db.is_pg)
         _prefetch(b, fresh)
         results = [_replayed(m, known.get(m.seq)) for m in old]
         records = []

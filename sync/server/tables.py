@@ -56,6 +56,7 @@ users = Table(
     Column("role", String(16), nullable=False),
     Column("created_at", AwareDateTime(), nullable=False),
     Column("disabled", Boolean, nullable=False, default=False),
+    Column("department", String(64), nullable=False, default="", server_default=""),
 )
 
 api_token = Table(

@@ -165,8 +165,13 @@ def test_an_agent_may_not_rewrite_close_or_supervise_anothers_case(server, make_
         event(wire_event(case["id"], note="I called the caller back"), 0),
         event(wire_event(case["id"], "repeat_call", data={"caller_phone": "13812345678"}), 0))
     assert [r["outcome"] for r in results] == ["rejected"] * 5 + ["applied"] * 2, results
-    assert "filed by alice" in results[0]["reason"] and "filed by alice" in results[1]["reason"]
-    assert "Only a shift lead" in results[3]["reason"]
+    assert "filed by alice" in results[0]["reason"]
+    # Steps are the lifecycle's rule (sync/server/rules.py asks models/domain/lifecycle.py):
+    # the refusal names the case's state and the steps this user may take.
+    assert results[1]["reason"] == ("action: A case that is Dispatched cannot take “Close”; it "
+                                    "allows: Note.")
+    assert "Role agent may not take “Resolve”" in results[2]["reason"]
+    assert "Role agent may not take “Supervise”" in results[3]["reason"]
     assert "comes only with the case" in results[4]["reason"]
     [stored] = rows(db_url, 'SELECT status, address, repeat_count FROM "case" WHERE id = :i',
                     i=case["id"])
@@ -174,12 +179,15 @@ def test_an_agent_may_not_rewrite_close_or_supervise_anothers_case(server, make_
     # Its own agent and a shift lead may.
     assert alice.results(fields(case["id"], 0, address=("梦都大街1号", "梦都大街2号")))[0][
         "outcome"] == "applied"
-    assert lead.results(event(wire_event(case["id"], "closed"), 0))[0]["outcome"] == "applied"
+    assert [r["outcome"] for r in lead.results(
+        event(wire_event(case["id"], "resolved", note="repaired"), 0),
+        event(wire_event(case["id"], "closed"), 0))] == ["applied", "applied"]
     [stored] = rows(db_url, 'SELECT status, address FROM "case" WHERE id = :i', i=case["id"])
     assert (stored.status, stored.address) == ("closed", "梦都大街2号")
     agents = {r.kind: r.agent for r in rows(
         db_url, "SELECT kind, agent FROM caseevent WHERE case_id = :i", i=case["id"])}
-    assert agents == {"note": "mallory", "repeat_call": "mallory", "closed": "boss"}
+    assert agents == {"note": "mallory", "repeat_call": "mallory", "resolved": "boss",
+                      "closed": "boss"}
 
 
 def test_satisfaction_comes_from_its_vocabulary(server, make_user, db_url):
@@ -188,6 +196,9 @@ def test_satisfaction_comes_from_its_vocabulary(server, make_user, db_url):
     good = wire_case()
     results = alice.results(create(case), create(good))
     assert results[0]["outcome"] == "rejected" and "satisfaction" in results[0]["reason"]
+    lead = Terminal(server.url, make_user("boss", "lead"))  # a callback follows a resolution
+    assert lead.results(event(wire_event(good["id"], "resolved", note="fixed"), 0))[0][
+        "outcome"] == "applied"
     results = alice.results(
         event(wire_event(good["id"], "callback", data={"satisfaction": "ecstatic"}), 0),
         fields(good["id"], 0, satisfaction=("", "ecstatic")),

@@ -34,24 +34,35 @@ def _schemathesis() -> list[str]:
     return [found]
 
 
-def test_schemathesis_finds_no_server_error_and_no_nonconforming_answer(db_url, tmp_path):
+# (user, role, department, operations): a shift lead over the whole API, and a department's
+# token over the department API and Open311 (the new writers).
+AS_LEAD = ("fuzz-lead", "lead", "", [])
+AS_DEPARTMENT = ("fuzz-dept", "department", "street_light_office",
+                 ["--include-path-regex", "^/(v1/department|open311)"])
+
+
+@pytest.mark.parametrize("who", [AS_LEAD, AS_DEPARTMENT], ids=["lead", "department"])
+def test_schemathesis_finds_no_server_error_and_no_nonconforming_answer(db_url, tmp_path, who):
     from sync.server.auth import add_user
+    from sync.server.reference import seed_reference
     from sync.server.run import ThreadedServer
     from sync.server.settings import ServerSettings
 
     from .sync_support import server_db
 
+    user, role, department, only = who
     # Its auth checks send bad tokens on purpose: the per-address throttle must not end the run.
     srv = ThreadedServer(db_url, settings=ServerSettings(auth_max_failures=100_000)).start()
     db = server_db(db_url)
     try:
-        token = add_user(db, "fuzz-lead", "lead")
+        seed_reference(db)
+        token = add_user(db, user, role, department=department)
     finally:
         db.dispose()
     report = tmp_path / "report"
     try:
         run = subprocess.run(
-            [*_schemathesis(), "run", srv.url + "/openapi.json",
+            [*_schemathesis(), "run", srv.url + "/openapi.json", *only,
              "-H", f"Authorization: Bearer {token}", "-H", "X-Hotline-Protocol: 1",
              "--checks", "all", "--exclude-checks", EXCLUDED, "--phases", "examples,coverage,fuzzing",
              "--max-examples", EXAMPLES, "--max-time", SECONDS, "--seed", "20261130",

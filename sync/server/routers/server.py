@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from sync.protocol import PROTOCOL_VERSION, Health
 
 from ..db import is_unavailable
-from ..deps import DB, Agent, Settings
+from ..deps import DB, AnyUser, Settings
 from ..errors import RETRY_AFTER_S, error_responses
 from ..jsonbody import WireRoute
 
@@ -46,5 +46,6 @@ async def healthz(request: Request, settings: Settings, db: DB) -> JSONResponse:
 
 @router.get("/v1/me", summary="The user the bearer token belongs to",
             responses=error_responses(401, 403, 422, 429, 503))
-def me(user: Agent) -> dict[str, str]:
-    return {"id": user.id, "role": user.role}
+def me(user: AnyUser) -> dict[str, str]:
+    who = {"id": user.id, "role": user.role}
+    return who | ({"department": user.department} if user.department else {})
