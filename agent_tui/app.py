@@ -24,7 +24,7 @@ from models.store.draft_writer import DraftWriter
 from . import actions
 from .i18n import t
 from .keys import localise
-from .services import SharedRouter, SharedSearch
+from .services import SharedKnowledge, SharedRouter, SharedSearch
 
 
 def _actions_provider():
@@ -55,6 +55,7 @@ class HotlineApp(App[None]):
         self.sync_worker: Any = None
         self.similar = SharedSearch(store)
         self.router = SharedRouter(store)
+        self.knowledge = SharedKnowledge(store)
         self.lang = lang
         self.agent = agent
         self.title = t("app.title", lang)

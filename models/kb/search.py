@@ -254,8 +254,8 @@ class KnowledgeSearch:
         import numpy as np
 
         q = self._query(conn, text, lang)
-        n_docs = max(float(conn.execute(
-            "SELECT value FROM kb_index_state WHERE key = 'docs'").fetchone()[0] or 0), 1.0)
+        docs = conn.execute("SELECT value FROM kb_index_state WHERE key = 'docs'").fetchone()
+        n_docs = max(float(docs[0] or 0) if docs else 0.0, 1.0)  # no row: no article yet
         terms = list(q.weights)
         postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for i in range(0, len(terms), 500):
