@@ -1,6 +1,7 @@
 """The Textual app: one store, one agent, one language; screens do the rest.
 
-The app owns navigation (F2 new call, F3 drafts, F4 cases, F6 lead review, F7 queue, F1 help:
+The app owns navigation (F2 new call, F3 drafts, F4 cases, F6 lead review, F7 queue,
+F9 knowledge, F1 help:
 `agent_tui.actions`), the user's key map, the command palette's list of actions, and the
 intake screen, which is always at the bottom of the stack.
 """
@@ -132,6 +133,17 @@ class HotlineApp(App[None]):
         from .screens.queue import QueueScreen
 
         self.go(QueueScreen())
+
+    def action_knowledge(self) -> None:
+        from .screens.knowledge import KnowledgeScreen
+
+        self.go(KnowledgeScreen())
+
+    def action_kb_gaps(self) -> None:
+        """`g` on the lead review: the knowledge gaps, over it (Escape goes back to it)."""
+        from .screens.kb_gaps import KbGapsScreen
+
+        self.push_screen(KbGapsScreen())
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

@@ -64,10 +64,10 @@ class ArticleStrip(Static):
         if not hit.valid:
             line.append(f"[{hit.status.label(self.app.lang)}]", style="bold reverse red")
             line.append(" ")
-        line.append_text(_marked(hit.title, hit.title_spans, "bold" if hit.valid else "dim bold"))
+        line.append_text(marked(hit.title, hit.title_spans, "bold" if hit.valid else "dim bold"))
         line.append(f" v{hit.version}", style="dim")
         line.append(" · ", style="dim")
-        line.append_text(_marked(hit.answer, hit.answer_spans, "dim" if not hit.valid else ""))
+        line.append_text(marked(hit.answer, hit.answer_spans, "dim" if not hit.valid else ""))
         return line
 
     def on_click(self, event: Click) -> None:
@@ -80,7 +80,7 @@ class ArticleStrip(Static):
                 self._draw()
 
 
-def _marked(text: str, spans: list[tuple[int, int]], style: str = "") -> Text:
+def marked(text: str, spans: list[tuple[int, int]], style: str = "") -> Text:
     """Article text literally (never markup), the matched parts reversed; one line."""
     flat = clean_text(text).replace("\n", " ")
     out = Text(flat, style=style)

@@ -33,6 +33,23 @@ def make_app(store, lang="zh"):
     return HotlineApp(store, lang=lang, agent="a01", clock=lambda: NOW)
 
 
+def gap_calls(store, at) -> None:
+    """A shift's calls: two answered from articles, three about something no article covers."""
+    from datetime import timedelta
+
+    from models.cases import file_case
+    from models.domain.case_shape import CaseDraft
+    from models.kb import AnsweredFrom
+
+    for n, text in enumerate(("暂住证到哪里办", "居住证怎么申请")):
+        file_case(store, CaseDraft(description=text, disposition="answered"), "a01",
+                  at=at - timedelta(hours=3 + n), lang="zh",
+                  answered_from=AnsweredFrom("residence-permit", 1, "居住证办理", "zh"))
+    for n, text in enumerate(("市图书馆周一开门吗", "市图书馆几点闭馆", "市图书馆借书证丢了怎么补")):
+        file_case(store, CaseDraft(description=text, disposition="answered"),
+                  "a01", at=at - timedelta(hours=1 + n))
+
+
 def strip_text(screen) -> str:
     return shown(screen.query_one(ArticleStrip))
 
@@ -112,3 +129,85 @@ async def test_the_keys_show_only_with_articles_and_the_article_goes_with_a_new_
         assert isinstance(app.screen, IntakeScreen)
         assert screen.query_one("#description", TextArea).text == ""
         assert isinstance(screen.query_one("#status"), Static)
+
+
+async def test_the_knowledge_screen_searches_in_both_languages_and_by_initials(kb_store):
+    from agent_tui.screens.knowledge import KnowledgeScreen
+
+    app = make_app(kb_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        intake = app.screen
+        await settle(pilot, 0.3)
+        await pilot.press("f9")
+        await settle(pilot, 0.3)
+        screen = app.screen
+        assert isinstance(screen, KnowledgeScreen)
+        assert len(screen.rows) == 52 and screen.rows[0].id in {r.id for r in screen.rows
+                                                                 if not r.id.endswith("-en")}
+        for query, first in (("医保卡丢了", "social-security-card-loss"), ("jzzbl", "residence-permit"),
+                             ("couch pickup", "bulky-item-pickup-en")):
+            await pilot.press("slash")
+            assert app.focused.id == "kb-query"
+            screen.query_one("#kb-query", Input).value = ""
+            await pilot.press(*query, "enter")
+            await settle(pilot, 0.3)
+            assert screen.rows[0].id == first, (query, [r.id for r in screen.rows[:3]])
+            assert app.focused.id == "kb-results"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ArticleScreen)
+        assert "Bulky item pickup" in shown(app.screen.query_one("#article-head"))
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is intake
+
+
+async def test_gaps_from_the_lead_review_cycle_periods_and_export_a_private_csv(demo_store):
+    import csv
+    import stat
+    from datetime import timedelta
+
+    from agent_tui.screens.kb_gaps import KbGapsScreen
+    from agent_tui.screens.lead import LeadScreen
+
+    from ..conftest import DEMO_END
+
+    gap_calls(demo_store, DEMO_END)
+    app = HotlineApp(demo_store, lang="zh", agent="a01", clock=lambda: DEMO_END + timedelta(hours=2))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f6")
+        await settle(pilot)
+        lead = app.screen
+        assert isinstance(lead, LeadScreen) and "知识缺口" in shown(lead.query_one("KeyBar"))
+        await pilot.press("g")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, KbGapsScreen) and screen.days == 7
+        assert "近 7 天" in shown(screen.query_one("#gaps-title"))
+        asked, missing = screen.shown.asked, screen.shown.missing
+        assert asked[0].article_id == "residence-permit" and asked[0].answers >= 2
+        assert any("图书馆" in g.topic for g in missing), [g.topic for g in missing]
+        assert screen.query_one("#gaps-missing").row_count == len(missing)
+        await pilot.press("p")
+        await settle(pilot)
+        assert screen.days == 30 and "近 30 天" in shown(screen.query_one("#gaps-title"))
+        assert sum(g.calls for g in screen.shown.missing) >= sum(g.calls for g in missing)
+        await pilot.press("p")
+        await settle(pilot)
+        assert screen.days == 1 and "今天" in shown(screen.query_one("#gaps-title"))
+        await pilot.press("p", "e")
+        await settle(pilot)
+        status = shown(screen.query_one("#gaps-status"))
+        [path] = list((demo_store.data_dir / "exports").glob("kb-gaps-7d-*.csv"))
+        assert str(path.name) in status.replace("\n", "")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        with open(path, encoding="utf-8-sig") as f:
+            rows = list(csv.DictReader(f))
+        assert len(rows) == len(asked) + len(missing)
+        assert {r["kind"] for r in rows} == {"answered_from_article", "no_article"}
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is lead
