@@ -211,3 +211,36 @@ async def test_gaps_from_the_lead_review_cycle_periods_and_export_a_private_csv(
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is lead
+
+
+async def test_quick_phrases_expand_on_tab_and_tab_still_moves_on_otherwise(kb_store):
+    from models.kb.phrases import save_phrase
+
+    with kb_store.raw() as conn:  # the store's list is the one used: an edited phrase
+        conn.execute("BEGIN IMMEDIATE")
+        save_phrase(conn, ";lib", "zh", "图书馆开放时间为每天9:00至21:00。")
+        conn.execute("COMMIT")
+    app = make_app(kb_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await settle(pilot, 0.3)
+        await pilot.press("tab")  # nothing typed: Tab moves on as always
+        assert app.focused.id == "name"
+        await pilot.press(*";xx", "tab")  # not a code any phrase has: moves on, text kept
+        assert app.focused.id == "description"
+        assert screen.query_one("#name", Input).value == ";xx"
+        await pilot.press(*"来电人问;gr", "tab")
+        description = screen.query_one("#description", TextArea)
+        assert app.focused is description
+        assert description.text == "来电人问您好，12345政务服务便民热线，工号a01为您服务，请问有什么可以帮您？"
+        await pilot.press("tab", *";ad", "tab")  # the address read-back, filled from the form
+        address = screen.query_one("#address", Input)
+        assert address.value == "跟您核对一下地址：{address}，对吗？"
+        address.value = "龙蟠中路28号"
+        screen.query_one("#notes", Input).focus()
+        await pilot.press(*";ad", "tab", *";lib", "tab")
+        assert screen.query_one("#notes", Input).value == (
+            "跟您核对一下地址：龙蟠中路28号，对吗？图书馆开放时间为每天9:00至21:00。")
+        assert app.focused.id == "notes"
+        await pilot.press("tab")
+        assert app.focused.id != "notes"
