@@ -184,8 +184,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "picker.key_co": ("Co-handling", "设为协办"),
     "picker.key_clear": ("Clear", "清除"),
     # the knowledge base: the intake's article strip, the F9 screen, an article, the gaps
-    "key.open_article": ("Article", "查看知识"),
-    "key.answer_from_article": ("Answer", "按知识答复"),
+    "key.open_article": ("Article", "知识"),
+    "key.answer_from_article": ("Answer", "答复"),
     "key.knowledge": ("Knowledge", "知识库"),
     "key.kb_search": ("Search", "搜索"),
     "key.expand_phrase": ("Quick phrase", "快捷短语"),

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 LOOKUP_DELAY = 0.25  # seconds of quiet before the lookups run
 PRIOR_LIMIT = 8  # rows in the prior-cases panel
 ARTICLE_LIMIT = 3  # knowledge articles offered while typing
+ARTICLE_SHARE, ARTICLE_FLOOR = 0.4, 10.0  # offered: 40 % of the best's score, and 10 points
 
 
 class LookupAnswer(Message):
@@ -128,6 +129,10 @@ class LookupController:
         app = self.screen.app
         text = draft.description.strip()
         hits = app.knowledge.search(text, limit=ARTICLE_LIMIT, at=app.clock()) if text else []
+        if hits:
+            from models.kb.search import close_to_best
+
+            hits = close_to_best(hits, ARTICLE_SHARE, ARTICLE_FLOOR)
         self.screen.post_message(ArticlesFound(generation, hits))
 
     def _labels(self) -> None:

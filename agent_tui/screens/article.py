@@ -94,8 +94,7 @@ class ArticleScreen(HotlineScreen[bool]):
         art, t = self.article, self.app.t
         answer = Text(t("kb.article.answer"), style="underline")
         body = Text(t("kb.article.body"), style="underline")
-        return Group(answer, literal(art.answer, one_line=False), Text(""), body,
-                     literal(art.body, one_line=False))
+        return Group(answer, _folded(art.answer), Text(""), body, _folded(art.body))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "answer":
@@ -107,6 +106,13 @@ class ArticleScreen(HotlineScreen[bool]):
 
     def action_back(self) -> None:
         self.dismiss(False)
+
+
+def _folded(text: str) -> Text:
+    """Article text literally, long lines folded (Chinese has no spaces to wrap at)."""
+    from models.domain.text import clean_text
+
+    return Text(clean_text(text), overflow="fold")
 
 
 def _validity(art, t) -> str:

@@ -124,8 +124,8 @@ class KbGapsScreen(HotlineScreen[None]):
         missing = self.query_one("#gaps-missing", DataTable)
         missing.clear()
         for i, g in enumerate(read.missing):
-            name = read.categories.get(g.category, g.category) or "-"
-            label = literal(f"{name} · {g.topic}" if g.topic else name)
+            name = read.categories.get(g.category, g.category)
+            label = literal(" · ".join(x for x in (name, g.topic) if x) or "-")
             missing.add_row(Text(str(g.calls), justify="right"), label, _examples(g.questions),
                             key=str(i))
         if not read.missing:

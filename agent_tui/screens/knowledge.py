@@ -48,7 +48,7 @@ class ArticlesListed(Message):
 
 class KnowledgeScreen(HotlineScreen[None]):
     DEFAULT_CSS = """
-    KnowledgeScreen #kb-query { dock: top; height: 1; margin: 0 1; }
+    KnowledgeScreen #kb-query { height: 1; margin: 0 1; }
     KnowledgeScreen #kb-count { height: 1; padding: 0 1; color: $text-muted; }
     KnowledgeScreen #kb-results { height: 1fr; }
     """
@@ -145,6 +145,7 @@ class KnowledgeScreen(HotlineScreen[None]):
 def _find(app: Any, query: str) -> list[ArticleRow]:
     """On a thread: the search's hits, or every article when nothing is asked."""
     from models.kb.articles import list_articles, status
+    from models.kb.search import close_to_best
     from models.reference.views import department_labels
 
     labels = department_labels(app.store, app.lang)
@@ -152,7 +153,7 @@ def _find(app: Any, query: str) -> list[ArticleRow]:
     if query:
         return [ArticleRow(h.id, h.title, h.answer, h.status, labels.get(h.department, h.department),
                            list(h.title_spans), list(h.answer_spans))
-                for h in app.knowledge.search(query, limit=LIMIT, at=at, lang=None)]
+                for h in close_to_best(app.knowledge.search(query, limit=LIMIT, at=at))]
     with app.store.raw() as conn:
         articles = list_articles(conn)
     articles.sort(key=lambda a: (a.lang != app.lang, a.category, a.title))

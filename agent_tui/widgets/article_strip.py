@@ -23,7 +23,8 @@ ROWS = 2  # lines at most (the similar cases keep the rest of the panel)
 
 class ArticleStrip(Static):
     DEFAULT_CSS = """
-    ArticleStrip { height: auto; max-height: 2; padding: 0 1; display: none; }
+    ArticleStrip { height: auto; max-height: 2; padding: 0 1; display: none;
+                   text-wrap: nowrap; text-overflow: ellipsis; }
     ArticleStrip.-shown { display: block; }
     """
 
@@ -54,12 +55,14 @@ class ArticleStrip(Static):
 
     def _draw(self) -> None:
         lines = [self._line(i, hit) for i, hit in enumerate(self.hits)]
-        self.update(Text("\n").join(lines) if lines else Text(""))
+        text = Text("\n").join(lines) if lines else Text("")
+        text.no_wrap, text.overflow = True, "ellipsis"  # one line an article, cut at the edge
+        self.update(text)
 
     def _line(self, i: int, hit: Any) -> Text:
         t = self.app.t
         line = Text(no_wrap=True, overflow="ellipsis")
-        line.append("▶ " if i == self.index and len(self.hits) > 1 else "  ", style="bold")
+        line.append("▶ " if i == self.index else "▷ ", style="bold" if i == self.index else "dim")
         line.append(t("kb.strip.label") + " ", style="bold")
         if not hit.valid:
             line.append(f"[{hit.status.label(self.app.lang)}]", style="bold reverse red")
