@@ -1,7 +1,8 @@
 """The intake screen, where an agent lives during a call: the form (`intake.form`), the prior
-cases beside it and the knowledge articles under them, the status line. What works behind it has its own home: the lookups
-(`intake.lookup`), the draft keeper (`intake.draft_keeper`) and saving (`intake.filing`), all
-off the UI thread, their answers coming back as typed messages handled here.
+cases beside it and the knowledge articles under them (`widgets.article_strip`), the status
+line. What works behind it has its own home: the lookups (`intake.lookup`), the draft keeper
+(`intake.draft_keeper`) and saving (`intake.filing`), all off the UI thread, their answers
+coming back as typed messages handled here.
 
 Tab or Enter moves on (Enter is a new line inside the description); keys typed ahead of the
 screen land in the right field; Ctrl+S saves from any field. Navigation is the app's.
