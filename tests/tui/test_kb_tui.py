@@ -244,3 +244,20 @@ async def test_quick_phrases_expand_on_tab_and_tab_still_moves_on_otherwise(kb_s
         assert app.focused.id == "notes"
         await pilot.press("tab")
         assert app.focused.id != "notes"
+
+
+async def test_a_quick_phrase_works_in_the_case_views_note_too(kb_store):
+    from models.cases import file_case
+    from models.domain.case_shape import CaseDraft
+
+    case = file_case(kb_store, CaseDraft(description="Street light out", disposition="answered"),
+                     "a01")
+    app = make_app(kb_store, "en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, 0.3)
+        app.push_screen(CaseViewScreen(case.id))
+        await settle(pilot)
+        await pilot.press("n", *"Called back;cl", "tab")
+        note = app.screen.query_one("#note", Input)
+        assert note.value == "Called backThank you for calling. Have a good day. Goodbye."
+        assert app.focused is note
