@@ -219,6 +219,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kb.article.category": ("Category", "类别"),
     "kb.article.tags": ("Tags", "标签"),
     "kb.article.id": ("Article", "编号"),
+    "kb.article.translations": ("Also in", "其他语言"),
     "kb.article.gone": ("The article {id} is no longer on this terminal", "本机已无知识 {id}"),
     "kb.gaps.title": ("Knowledge gaps · {period}", "知识缺口 · {period}"),
     "kb.gaps.period.1": ("today", "今天"),

@@ -36,6 +36,7 @@ class ArticleScreen(HotlineScreen[bool]):
         self.article_id = article_id
         self.answerable = answerable  # opened during a call: Ctrl+T answers from it
         self.article = None
+        self.translations: list = []
         self.state = None
 
     def compose(self) -> ComposeResult:
@@ -46,10 +47,11 @@ class ArticleScreen(HotlineScreen[bool]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        from models.kb.articles import get_article, status
+        from models.kb.articles import get_article, status, translations
 
-        with self.app.store.raw() as conn:  # one row by its key
+        with self.app.store.raw() as conn:  # one row by its key, and its translations
             self.article = get_article(conn, self.article_id)
+            self.translations = translations(conn, self.article) if self.article else []
         if self.article is None or self.article.withdrawn:
             self.query_one("#article-head", Static).update(
                 Text(self.app.t("kb.article.gone", id=self.article_id), style="bold"))
@@ -82,6 +84,9 @@ class ArticleScreen(HotlineScreen[bool]):
         if art.category or art.tags:
             grid.add_row(t("kb.article.category"),
                          literal(" · ".join(x for x in (art.category, ", ".join(art.tags)) if x)))
+        if self.translations:
+            grid.add_row(t("kb.article.translations"),
+                         literal(", ".join(f"{a.lang}: {a.id}" for a in self.translations)))
         return Group(title, grid)
 
     def _owner(self) -> Text:
