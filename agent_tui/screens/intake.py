@@ -192,6 +192,7 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
         self.fill(draft)
         self.query_one(PriorCasesPanel).clear()
         self.query_one(ArticleStrip).clear()
+        self.refresh_bindings()  # no article: Ctrl+G / Ctrl+T leave the key bar
         self.form.show_suggestions(None)
         self.query_one("#phone").focus()
 

@@ -126,6 +126,7 @@ async def test_the_keys_show_only_with_articles_and_the_article_goes_with_a_new_
         await pilot.press("f2")
         await settle(pilot, 0.4)
         assert screen.answered is None and not screen.query_one(ArticleStrip).display
+        assert "Answer" not in shown(screen.query_one("KeyBar"))
         assert isinstance(app.screen, IntakeScreen)
         assert screen.query_one("#description", TextArea).text == ""
         assert isinstance(screen.query_one("#status"), Static)
