@@ -188,6 +188,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "key.answer_from_article": ("Answer", "答复"),
     "key.knowledge": ("Knowledge", "知识库"),
     "key.kb_search": ("Search", "搜索"),
+    "key.article_next": ("Next", "下一篇"),
+    "key.article_previous": ("Previous", "上一篇"),
     "key.expand_phrase": ("Quick phrase", "快捷短语"),
     "key.kb_gaps": ("KB gaps", "知识缺口"),
     "key.kb_period": ("Period", "时段"),

@@ -1,8 +1,9 @@
 """One knowledge article, read-only: its state (an article not in force says so first), the
 short answer the agent reads out, the details, validity, version, owner, category and tags.
 
-Opened from the intake's article strip (Ctrl+G), Ctrl+T here answers the call from it (the
-screen closes with True); from the knowledge screen (F9) it is for reading. Escape goes back.
+Opened from the intake's article strip (Ctrl+G), `n` / `p` step through the articles the strip
+offers and Ctrl+T answers the call from the one shown (the screen closes with its id); from the
+knowledge screen (F9) it is for reading. Escape goes back.
 Article text comes from imports and the server: shown literally, never as markup.
 """
 
@@ -22,7 +23,7 @@ from ..widgets.title_bar import TitleBar
 from .base import HotlineScreen
 
 
-class ArticleScreen(HotlineScreen[bool]):
+class ArticleScreen(HotlineScreen[str]):
     DEFAULT_CSS = """
     ArticleScreen #article-body { height: 1fr; padding: 0 1; }
     ArticleScreen #article-head { height: auto; }
@@ -31,10 +32,12 @@ class ArticleScreen(HotlineScreen[bool]):
     SCOPE = "article"
     BINDINGS = bindings(SCOPE)
 
-    def __init__(self, article_id: str, *, answerable: bool = False) -> None:
+    def __init__(self, article_id: str, *, answerable: bool = False,
+                 offered: list[str] | None = None) -> None:
         super().__init__()
         self.article_id = article_id
         self.answerable = answerable  # opened during a call: Ctrl+T answers from it
+        self.offered = offered or [article_id]  # the strip's articles, `n` / `p` go through
         self.article = None
         self.translations: list = []
         self.state = None
@@ -47,6 +50,9 @@ class ArticleScreen(HotlineScreen[bool]):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        self.show_article()
+
+    def show_article(self) -> None:
         from models.kb.articles import get_article, status, translations
 
         with self.app.store.raw() as conn:  # one row by its key, and its translations
@@ -55,6 +61,8 @@ class ArticleScreen(HotlineScreen[bool]):
         if self.article is None or self.article.withdrawn:
             self.query_one("#article-head", Static).update(
                 Text(self.app.t("kb.article.gone", id=self.article_id), style="bold"))
+            self.query_one("#article-text", Static).update("")
+            self.refresh_bindings()
             return
         self.state = status(self.article, self.app.clock())
         self.query_one("#article-head", Static).update(self._head())
@@ -104,13 +112,22 @@ class ArticleScreen(HotlineScreen[bool]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "answer":
             return self.answerable and self.article is not None and not self.article.withdrawn
+        if action == "step":
+            return len(self.offered) > 1
         return True
 
     def action_answer(self) -> None:
-        self.dismiss(True)
+        self.dismiss(self.article_id)
+
+    def action_step(self, by: int) -> None:
+        """The next (or previous) article the strip offers."""
+        at = self.offered.index(self.article_id) if self.article_id in self.offered else 0
+        self.article_id = self.offered[(at + by) % len(self.offered)]
+        self.show_article()
+        self.query_one("#article-body").scroll_home(animate=False)
 
     def action_back(self) -> None:
-        self.dismiss(False)
+        self.dismiss("")
 
 
 def _folded(text: str) -> Text:

@@ -232,13 +232,14 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
     def on_article_strip_open(self, event: ArticleStrip.Open) -> None:
         from .article import ArticleScreen
 
-        hit = event.hit
+        offered = {h.id: h for h in self.query_one(ArticleStrip).hits}
 
-        def answer(chosen: bool | None) -> None:
-            if chosen:
-                self.answer_from(hit)
+        def answer(chosen: str | None) -> None:
+            if chosen in offered:
+                self.answer_from(offered[chosen])
 
-        self.app.push_screen(ArticleScreen(hit.id, answerable=True), answer)
+        self.app.push_screen(ArticleScreen(event.hit.id, answerable=True, offered=list(offered)),
+                             answer)
 
     def action_answer_from_article(self) -> None:
         hit = self.query_one(ArticleStrip).selected

@@ -262,3 +262,26 @@ async def test_a_quick_phrase_works_in_the_case_views_note_too(kb_store):
         note = app.screen.query_one("#note", Input)
         assert note.value == "Called backThank you for calling. Have a good day. Goodbye."
         assert app.focused is note
+
+
+async def test_n_steps_to_the_next_offered_article_and_ctrl_t_answers_from_that_one(kb_store):
+    app = make_app(kb_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.press("enter", "enter", *"暖气什么时候开始烧")
+        await settle(pilot, 0.4)
+        assert [h.id for h in screen.query_one(ArticleStrip).hits] == ["heating-season",
+                                                                       "heating-not-warm"]
+        assert "[尚未生效]" in strip_text(screen)  # the season's article is for next winter
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        article = app.screen
+        assert "供暖季起止时间" in shown(article.query_one("#article-head"))
+        await pilot.press("n")
+        await settle(pilot)
+        assert "暖气不热怎么办" in shown(article.query_one("#article-head"))
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.answered.article_id == "heating-not-warm"
+        assert screen.query_one("#disposition").value == "answered"
