@@ -222,7 +222,7 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("open_article", "answer_from_article"):
             return self.query_one(ArticleStrip).selected is not None
-        return True
+        return super().check_action(action, parameters)  # the form's keys decide theirs
 
     def action_open_article(self) -> None:
         hit = self.query_one(ArticleStrip).selected
