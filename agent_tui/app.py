@@ -1,7 +1,7 @@
 """The Textual app: one store, one agent, one language; screens do the rest.
 
 The app owns navigation (F2 new call, F3 drafts, F4 cases, F6 lead review, F7 queue, F8
-callback queue, F1 help:
+callback queue, F9 knowledge, F1 help:
 `agent_tui.actions`), the user's key map, the command palette's list of actions, and the
 intake screen, which is always at the bottom of the stack.
 """
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from textual import work
+from textual.actions import SkipAction
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
@@ -25,7 +26,8 @@ from models.store.draft_writer import DraftWriter
 from . import actions
 from .i18n import t
 from .keys import localise
-from .services import SharedRouter, SharedSearch
+from .phrases import PhraseExpander, params_for
+from .services import SharedKnowledge, SharedRouter, SharedSearch
 
 
 def _actions_provider():
@@ -56,6 +58,8 @@ class HotlineApp(App[None]):
         self.sync_worker: Any = None
         self.similar = SharedSearch(store)
         self.router = SharedRouter(store)
+        self.knowledge = SharedKnowledge(store)
+        self.phrases = PhraseExpander()  # `;gr` then Tab in any text field
         self.lang = lang
         self.agent = agent
         self.title = t("app.title", lang)
@@ -78,8 +82,27 @@ class HotlineApp(App[None]):
         # After the first frame: loading the ORM, the catalogue and the sync client on a thread
         # would otherwise compete for the interpreter with drawing the form.
         self.intake.load_reference()
+        self._load_phrases()
         if self.start_sync is not None:
             self._start_sync()
+
+    @work(thread=True, group="phrases")
+    def _load_phrases(self) -> None:
+        from models.kb.phrases import Phrasebook
+
+        book = Phrasebook.load(self.store)
+        self.call_from_thread(self.phrases.loaded, book)
+
+    # --- quick phrases: Tab after a `;code` ---------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "expand_phrase":  # on only where it would expand: Tab moves on otherwise
+            return self.phrases.code_at_cursor(self.focused, self.lang) is not None
+        return True
+
+    def action_expand_phrase(self) -> None:
+        screen = self.screen
+        if not self.phrases.expand(self.focused, self.lang, lambda: params_for(screen, self)):
+            raise SkipAction()
 
     @work(thread=True, group="sync-start")
     def _start_sync(self) -> None:
@@ -160,6 +183,17 @@ class HotlineApp(App[None]):
 
         role = self.store.get_meta(ROLE) or Role.AGENT.value
         return Actor(self.agent, Role(role), self.store.get_meta(DEPARTMENT) or "")
+
+    def action_knowledge(self) -> None:
+        from .screens.knowledge import KnowledgeScreen
+
+        self.go(KnowledgeScreen())
+
+    def action_kb_gaps(self) -> None:
+        """`g` on the lead review: the knowledge gaps, over it (Escape goes back to it)."""
+        from .screens.kb_gaps import KbGapsScreen
+
+        self.push_screen(KbGapsScreen())
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

@@ -57,3 +57,24 @@ class SharedSearch:
                 return self._engine.search(query, limit=limit)
             finally:
                 self._engine.close()  # the connection belongs to this worker's thread
+
+
+class SharedKnowledge:
+    """Knowledge search (`models.kb.KnowledgeSearch`), made on first use; each worker thread
+    gets its own sqlite connection inside, closed after its search."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._engine: Any = None
+        self._lock = threading.Lock()
+
+    def search(self, text: str, **kwargs: Any) -> list[Any]:
+        with self._lock:
+            if self._engine is None:
+                from models.kb import KnowledgeSearch
+
+                self._engine = KnowledgeSearch(self.store)
+            try:
+                return self._engine.search(text, **kwargs)
+            finally:
+                self._engine.close()  # the connection belongs to this worker's thread

@@ -74,10 +74,13 @@ def check_call(store: Any, draft: CaseDraft) -> DraftChecked:
                         checked.values["address"])
 
 
-def file_call(store: Any, draft: CaseDraft, agent: str, draft_id: str | None) -> CaseFiled:
+def file_call(store: Any, draft: CaseDraft, agent: str, draft_id: str | None,
+              answered_from: Any = None, lang: str = "en") -> CaseFiled:
+    """`answered_from`: the article the call was answered from (`models.kb.AnsweredFrom`)."""
     from models.cases import file_case
 
-    case = file_case(store, draft, agent)  # checked again: the catalogue may have changed
+    # checked again: the catalogue may have changed
+    case = file_case(store, draft, agent, answered_from=answered_from, lang=lang)
     return CaseFiled(case.id, case.case_no, draft_id, awaiting_dispatch=case.status == "open")
 
 
@@ -99,6 +102,7 @@ class CallFiler:
     def __init__(self, screen: Any) -> None:
         self.screen = screen
         self._refocus: str | None = None
+        self._answered: Any = None  # the article of the call last handed to its write
 
     def save(self) -> None:
         screen = self.screen
@@ -141,8 +145,12 @@ class CallFiler:
         """The call leaves the form for its write; the form is the next call's meanwhile."""
         screen = self.screen
         store, agent, draft_id = screen.app.store, screen.app.agent, screen.keeper.hand_off()
+        # The article the agent answered from counts only if the call is still answered directly.
+        answered = screen.answered if draft.disposition == "answered" else None
+        lang = screen.app.lang
+        self._answered = answered
         if what == "save":
-            write = lambda: file_call(store, draft, agent, draft_id)  # noqa: E731
+            write = lambda: file_call(store, draft, agent, draft_id, answered, lang)  # noqa: E731
         else:
             write = lambda: attach_call(store, case_id, draft, agent, draft_id)  # noqa: E731
         screen.reset_form()
@@ -165,6 +173,7 @@ class CallFiler:
         shown = failed.what == "check" or screen.collect().is_blank()
         if failed.what != "check" and shown:
             screen.resume(*failed.context)
+            screen.answered = self._answered  # the call comes back still answered from it
         if failed.problems is not None and shown:
             screen.form.show_problems(failed.problems)
             return

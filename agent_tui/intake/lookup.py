@@ -3,7 +3,7 @@ and the routing suggestions, each found by its own thread worker.
 
 A change to a field the lookups read restarts a short quiet timer; then the three workers run
 side by side and each posts a typed message (`CallerHistoryFound`, `PriorCasesFound`,
-`SuggestionsReady`) to the screen, so the panel and the hints update as each answer arrives.
+`SuggestionsReady`, `ArticlesFound`) to the screen, so the panel and the hints update as each answer arrives.
 The workers touch no widget. Every message carries the lookup's generation: an answer to an
 older state of the form (a slow search overtaken by typing) is dropped by `is_current`.
 """
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 LOOKUP_DELAY = 0.25  # seconds of quiet before the lookups run
 PRIOR_LIMIT = 8  # rows in the prior-cases panel
+ARTICLE_LIMIT = 3  # knowledge articles offered while typing
+ARTICLE_SHARE, ARTICLE_FLOOR = 0.4, 10.0  # offered: 40 % of the best's score, and 10 points
 
 
 class LookupAnswer(Message):
@@ -53,6 +55,14 @@ class SuggestionsReady(LookupAnswer):
         self.suggestions = suggestions
 
 
+class ArticlesFound(LookupAnswer):
+    """Knowledge articles that may answer the description (`models.kb.KbHit`), best first."""
+
+    def __init__(self, generation: int, hits: list[Any]) -> None:
+        super().__init__(generation)
+        self.hits = hits
+
+
 class LookupController:
     """Runs the lookups for `screen` (a Textual node whose app has the store and engines)."""
 
@@ -73,7 +83,7 @@ class LookupController:
         draft = draft if draft is not None else self.screen.collect()
         self.generation += 1
         for kind, find in (("history", self._history), ("prior", self._prior),
-                           ("routing", self._routing)):
+                           ("routing", self._routing), ("articles", self._articles)):
             self.screen.run_worker(lambda find=find, g=self.generation: find(g, draft),
                                    thread=True, exclusive=True, group=f"lookup-{kind}")
 
@@ -116,6 +126,17 @@ class LookupController:
                 location_kind=draft.location_kind,
                 district=draft.district, lang=app.lang)
         self.screen.post_message(SuggestionsReady(generation, suggestions))
+
+    def _articles(self, generation: int, draft: CaseDraft) -> None:
+        """The articles that answer what the caller asks (in force or not: the strip says)."""
+        app = self.screen.app
+        text = draft.description.strip()
+        hits = app.knowledge.search(text, limit=ARTICLE_LIMIT, at=app.clock()) if text else []
+        if hits:
+            from models.kb.search import close_to_best
+
+            hits = close_to_best(hits, ARTICLE_SHARE, ARTICLE_FLOOR)
+        self.screen.post_message(ArticlesFound(generation, hits))
 
     def _labels(self) -> None:
         """Department names for the panel: a lookup may come before the catalogue has loaded."""

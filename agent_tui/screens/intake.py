@@ -1,10 +1,16 @@
 """The intake screen, where an agent lives during a call: the form (`intake.form`), the prior
-cases beside it, the status line. What works behind it has its own home: the lookups
-(`intake.lookup`), the draft keeper (`intake.draft_keeper`) and saving (`intake.filing`), all
-off the UI thread, their answers coming back as typed messages handled here.
+cases beside it and the knowledge articles under them (`widgets.article_strip`), the status
+line. What works behind it has its own home: the lookups (`intake.lookup`), the draft keeper
+(`intake.draft_keeper`) and saving (`intake.filing`), all off the UI thread, their answers
+coming back as typed messages handled here.
 
 Tab or Enter moves on (Enter is a new line inside the description); keys typed ahead of the
 screen land in the right field; Ctrl+S saves from any field. Navigation is the app's.
+
+Ctrl+G opens the selected article; Ctrl+T answers from it: its short answer goes into the
+notes, the disposition becomes "answered directly" (no department, no work order), and the
+article and its version are recorded on the case when it is saved (`models.cases.file_case`,
+`answered_from=`).
 """
 
 from __future__ import annotations
@@ -15,12 +21,13 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from ..actions import bindings
 from ..intake.draft_keeper import DRAFT_DELAY, DraftKeeper, DraftLoaded
 from ..intake.form import LOOKUP_FIELDS, FormKeys, IntakeForm, ReferenceLoaded, read_reference
 from ..intake.lookup import LOOKUP_DELAY, LookupController
+from ..widgets.article_strip import ArticleStrip
 from ..widgets.key_bar import KeyBar
 from ..widgets.prior_cases import PriorCasesPanel
 from ..widgets.title_bar import TitleBar
@@ -28,9 +35,15 @@ from .base import HotlineScreen
 
 if TYPE_CHECKING:  # saving's modules load with the first save, not on the cold start
     from models.domain.case_shape import CaseDraft
+    from models.kb.answers import AnsweredFrom
 
     from ..intake.filing import CallAttached, CallFiler, CaseFiled, DraftChecked
-    from ..intake.lookup import CallerHistoryFound, PriorCasesFound, SuggestionsReady
+    from ..intake.lookup import (
+        ArticlesFound,
+        CallerHistoryFound,
+        PriorCasesFound,
+        SuggestionsReady,
+    )
     from ..writes import WriteFailed
 
 __all__ = ["DRAFT_DELAY", "LOOKUP_DELAY", "IntakeScreen"]
@@ -44,7 +57,9 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
     IntakeScreen.-wide #intake-body { layout: horizontal; }
     IntakeScreen #form { height: auto; padding: 0 1; }
     IntakeScreen.-wide #form { width: 72; }
-    IntakeScreen.-wide PriorCasesPanel { border-top: none; border-left: solid $primary-darken-2; }
+    IntakeScreen #side { height: 1fr; }
+    IntakeScreen.-wide #side { border-left: solid $primary-darken-2; }
+    IntakeScreen.-wide PriorCasesPanel { border-top: none; }
     IntakeScreen #status-row { height: 1; }
     IntakeScreen #status { width: 1fr; height: 1; padding: 0 1; color: $text-muted; }
     IntakeScreen SyncStatusLine { width: auto; }
@@ -56,12 +71,15 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
         super().__init__()
         self.keeper = DraftKeeper(self)
         self.lookups = LookupController(self)
+        self.answered: AnsweredFrom | None = None  # the article this call was answered from
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
         with Vertical(id="intake-body"):
             yield IntakeForm(id="form")
-            yield PriorCasesPanel(id="prior-panel")
+            with Vertical(id="side"):
+                yield PriorCasesPanel(id="prior-panel")
+                yield ArticleStrip(id="articles")
         with Horizontal(id="status-row"):
             yield Static(Text(self.app.t("intake.ready")), id="status")
         yield KeyBar()
@@ -121,6 +139,7 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
         return self.form.collect()
 
     def fill(self, draft: CaseDraft, draft_id: str | None = None) -> None:
+        self.answered = None  # another call (or the same one restored): not answered from here
         self.form.fill(draft)
         self.keeper.shown(draft_id, draft)  # what the form now shows is what the draft holds
 
@@ -172,6 +191,8 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
             draft = CaseDraft()
         self.fill(draft)
         self.query_one(PriorCasesPanel).clear()
+        self.query_one(ArticleStrip).clear()
+        self.refresh_bindings()  # no article: Ctrl+G / Ctrl+T leave the key bar
         self.form.show_suggestions(None)
         self.query_one("#phone").focus()
 
@@ -191,6 +212,63 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
     def on_suggestions_ready(self, ready: SuggestionsReady) -> None:
         if self.lookups.is_current(ready):
             self.form.show_suggestions(ready.suggestions)
+
+    def on_articles_found(self, found: ArticlesFound) -> None:
+        if self.lookups.is_current(found):
+            self.query_one(ArticleStrip).show(found.hits)
+            self.refresh_bindings()  # Ctrl+G / Ctrl+T come and go with the articles
+
+    # --- answering from an article ------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("open_article", "answer_from_article"):
+            return self.query_one(ArticleStrip).selected is not None
+        return super().check_action(action, parameters)  # the form's keys decide theirs
+
+    def action_open_article(self) -> None:
+        hit = self.query_one(ArticleStrip).selected
+        if hit is not None:
+            self.on_article_strip_open(ArticleStrip.Open(hit))
+
+    def on_article_strip_open(self, event: ArticleStrip.Open) -> None:
+        from .article import ArticleScreen
+
+        offered = {h.id: h for h in self.query_one(ArticleStrip).hits}
+
+        def answer(chosen: str | None) -> None:
+            if chosen in offered:
+                self.answer_from(offered[chosen])
+
+        self.app.push_screen(ArticleScreen(event.hit.id, answerable=True, offered=list(offered)),
+                             answer)
+
+    def action_answer_from_article(self) -> None:
+        hit = self.query_one(ArticleStrip).selected
+        if hit is not None:
+            self.answer_from(hit)
+
+    def answer_from(self, hit) -> None:
+        """The article's short answer into the notes; answered directly; remembered for the save.
+        An article not in force is not answered from (the agent checks it first)."""
+        from models.domain.enums import Disposition
+        from models.kb.answers import AnsweredFrom
+
+        from ..widgets.department_field import DepartmentField
+        from ..widgets.form_fields import ChoiceField
+
+        t = self.app.t
+        if not hit.valid:
+            self.status(t("kb.not_in_force", id=hit.id, state=hit.status.label(self.app.lang)),
+                        strong=True)
+            return
+        notes = self.query_one("#notes", Input)
+        answer = t("kb.answer_prefix") + " ".join(hit.answer.split())
+        if answer not in notes.value:
+            notes.value = f"{notes.value.rstrip()} {answer}".strip()
+        self.query_one("#disposition", ChoiceField).value = Disposition.ANSWERED.value
+        self.query_one("#departments", DepartmentField).set_choice("", [])
+        self.answered = AnsweredFrom(hit.id, hit.version, hit.title, hit.lang)
+        self.form.show_hint()
+        self.status(t("kb.answered_with", id=hit.id, version=hit.version), strong=True)
 
     def on_prior_cases_panel_open(self, event: PriorCasesPanel.Open) -> None:
         from .case_view import CaseViewScreen

@@ -7,13 +7,14 @@ case is validated and stored the same way whoever files it.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
 from models.domain import validation
 from models.domain.case_shape import CaseDraft
 from models.domain.deadlines import add_working_days
-from models.domain.enums import EventKind, Status
+from models.domain.enums import Disposition, EventKind, Status
 from models.domain.ids import new_id
 from models.domain.timeutil import now
 from models.domain.validation import CheckedCase
@@ -24,21 +25,33 @@ from models.store.tables import Case, CaseEvent
 
 from .callers import remember_caller
 
+if TYPE_CHECKING:
+    from models.kb.answers import AnsweredFrom
+
 
 def check_draft(session: Session, draft: CaseDraft) -> CheckedCase:
     """The rules of intake (`models.domain.validation`) against this store's catalogue."""
     return validation.check_draft(draft, SessionCatalogue(session))
 
 
-def file_case(store: Store, draft: CaseDraft, agent: str, at: datetime | None = None) -> Case:
-    """Validate and save a new case with its first events, in one local transaction."""
+def file_case(store: Store, draft: CaseDraft, agent: str, at: datetime | None = None, *,
+              answered_from: AnsweredFrom | None = None, lang: str = "en") -> Case:
+    """Validate and save a new case with its first events, in one local transaction.
+
+    `answered_from`: the knowledge article (and version) whose short answer the agent gave;
+    on a case answered directly it is recorded in the same transaction: on the created event
+    (data `kb_article`, `kb_version`; its note, in `lang`, is the timeline's line) and as a
+    `kb_answer` row (`models.kb.answers`: the gap review counts it, search learns the question).
+    On any other disposition the article did not answer the call and nothing is recorded."""
     with store.writer() as session:
-        case = file_case_in(session, store, draft, agent, at or now())
+        case = file_case_in(session, store, draft, agent, at or now(),
+                            answered_from=answered_from, lang=lang)
         session.commit()
         return case
 
 
-def file_case_in(session: Session, store: Store, draft: CaseDraft, agent: str, at: datetime) -> Case:
+def file_case_in(session: Session, store: Store, draft: CaseDraft, agent: str, at: datetime, *,
+                 answered_from: AnsweredFrom | None = None, lang: str = "en") -> Case:
     """`file_case` inside the caller's transaction (batch filing, demo seeding)."""
     checked = check_draft(session, draft)
     case = Case(
@@ -49,10 +62,12 @@ def file_case_in(session: Session, store: Store, draft: CaseDraft, agent: str, a
         case.due_at = add_working_days(at, checked.due_days)
     session.add(case)
     session.flush()
+    answered = answered_from if case.disposition == Disposition.ANSWERED else None
+    data = {"disposition": case.disposition, "lead_department": case.lead_department,
+            "co_departments": case.co_departments}
     events = [CaseEvent(id=new_id(), case_id=case.id, kind=EventKind.CREATED, at=at,
-                        agent=agent, data={"disposition": case.disposition,
-                                           "lead_department": case.lead_department,
-                                           "co_departments": case.co_departments})]
+                        agent=agent, data={**data, **answered.data()} if answered else data,
+                        note=answered.note(lang) if answered else "")]
     if checked.notes:
         events.append(CaseEvent(id=new_id(), case_id=case.id, kind=EventKind.NOTE, at=at,
                                 agent=agent, note=checked.notes))
@@ -61,4 +76,10 @@ def file_case_in(session: Session, store: Store, draft: CaseDraft, agent: str, a
     if case.caller_phone:
         remember_caller(session, case.caller_phone, case.caller_name, at)
     index_session(session)  # findable by similar-case search as soon as this commits
+    if answered is not None:
+        from models.kb.answers import record_answer_in
+
+        record_answer_in(session.connection().connection.driver_connection, case.id,
+                         case.description, answered.article_id, answered.version, agent=agent,
+                         lang=answered.lang, at=at)
     return case

@@ -354,4 +354,7 @@ DOMAIN_STRINGS: dict[str, tuple[str, str]] = {  # key -> (en, zh)
     # the lead's gap review: the labels of the `kind` codes (models/kb/gaps.py)
     "kb.gap.answered_from": ("answered from an article", "已用知识答复"),
     "kb.gap.no_article": ("no article matched", "无匹配知识"),
+    # the created event of a case answered from an article (its timeline)
+    "kb.answered_from_note": ("answered from article {id} v{version}: {title}",
+                              "依据知识 {id} 第 {version} 版答复：{title}"),
 }

@@ -15,13 +15,13 @@ No front end here: no Textual, no FastAPI, no httpx.
 
 from __future__ import annotations
 
-from .answers import record_answer, record_answer_in
+from .answers import AnsweredFrom, record_answer, record_answer_in
 from .articles import ArticleInput, ArticleStatus, status, status_at
 from .importer import KbImportReport, import_articles
 from .search import KbHit, KnowledgeSearch, search_articles
 
 __all__ = [
-    "ArticleInput", "ArticleStatus", "KbHit", "KbImportReport", "KnowledgeSearch",
+    "AnsweredFrom", "ArticleInput", "ArticleStatus", "KbHit", "KbImportReport", "KnowledgeSearch",
     "import_articles", "record_answer", "record_answer_in", "search_articles", "status",
     "status_at",
 ]

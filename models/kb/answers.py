@@ -10,13 +10,35 @@ review counts these rows.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from datetime import datetime
 
+from models.domain.i18n import t
 from models.domain.ids import new_id
 from models.domain.text import clean_text
 from models.domain.timeutil import now, to_db_text
 
 from . import index
+
+
+@dataclass(frozen=True)
+class AnsweredFrom:
+    """The article (and the version of it) whose short answer an agent gave on a call: what
+    `models.cases.file_case` records on the case it files (`answered_from=`)."""
+
+    article_id: str
+    version: int
+    title: str = ""
+    lang: str = ""  # the article's language
+
+    def note(self, lang: str = "en") -> str:
+        """The line on the case's timeline, in the agent's language."""
+        return t("kb.answered_from_note", lang, id=self.article_id, version=self.version,
+                 title=clean_text(self.title, multiline=False))
+
+    def data(self) -> dict[str, str | int]:
+        """The created event's data keys that name it (flat, as the wire wants)."""
+        return {"kb_article": self.article_id, "kb_version": int(self.version)}
 
 
 def record_answer_in(conn: sqlite3.Connection, case_id: str, question: str, article_id: str,

@@ -444,6 +444,15 @@ def _asked_before(conn: sqlite3.Connection, article_id: str, own: set[str]) -> i
     return n
 
 
+def close_to_best(hits: list[KbHit], share: float = 0.3, floor: float = 0.0) -> list[KbHit]:
+    """The hits worth showing a person: those scoring at least `share` of the best (and
+    `floor`); the long tail of one shared character is left out."""
+    if not hits:
+        return []
+    line = max(hits[0].score * share, floor)
+    return [h for h in hits if h.score >= line]
+
+
 def search_articles(store, text: str, **kwargs) -> list[KbHit]:
     """One search on a store (opens and closes its own connection)."""
     engine = KnowledgeSearch(store)

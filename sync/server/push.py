@@ -215,12 +215,12 @@ def _create(b: _Batch, m: Mutation) -> str:
                            f"{e.kind!r} as its own event (case.event.v1)")
         try:
             event = received.new_event(e, b.user, b.received, imported=imported)
+            if e.kind == EventKind.CREATED and not imported:
+                event["data"] = received.created_event_data(case, event["data"])
         except ValidationFailed as exc:
             raise Rejected(_problems(exc.problems, prefix="event.")) from None
         if e.id in b.event_ids or any(x["id"] == e.id for x in events):
             raise Rejected(f"event {e.id} already exists")
-        if e.kind == EventKind.CREATED and not imported:
-            event["data"] = received.created_event_data(case, event["data"])
         events.append(event)
     number = _free_number(b, case["case_no"])
     if number != case["case_no"]:

@@ -159,7 +159,25 @@ def new_event(e: EventWire, user: User, received: datetime, *, imported: bool = 
 
 def created_event_data(case: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     """A new case's `created` event says what intake decided: from the stored case, not the
-    terminal (the terminal's clock, `taken_at`, stays)."""
-    return {**{k: v for k, v in data.items() if k == "taken_at"},
+    terminal (the terminal's clock, `taken_at`, stays; so does the knowledge article a call
+    answered directly was answered from, `kb_article` and `kb_version`, checked). Raises
+    ValidationFailed naming `data.kb_article` or `data.kb_version`."""
+    return {**{k: v for k, v in data.items() if k == "taken_at"}, **_answered_from(case, data),
             "disposition": case["disposition"], "lead_department": case["lead_department"],
             "co_departments": case["co_departments"]}
+
+
+def _answered_from(case: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """The article (id, version) an answered call names; none on any other disposition."""
+    if case["disposition"] != Disposition.ANSWERED or not ({"kb_article", "kb_version"} & set(data)):
+        return {}
+    problems: list[Problem] = []
+    article, version = data.get("kb_article"), data.get("kb_version")
+    problem = check_id("data.kb_article", article)
+    if problem is not None:
+        problems.append(problem)
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version < 2**31:
+        problems.append(Problem("data.kb_version", "field.not_number", {"field": "data.kb_version"}))
+    if problems:
+        raise ValidationFailed(problems)
+    return {"kb_article": article, "kb_version": version}

@@ -18,6 +18,7 @@ def test_every_action_has_its_words_and_a_scope_that_exists():
     from agent_tui.i18n import STRINGS
 
     scopes = {"app", "intake", "case_list", "case_view", "queue", "lead", "drafts", "help",
+              "knowledge", "article", "kb_gaps",
               "read_back", "quit_confirm", "picker_screen", "picker", "callbacks", "step_dialog"}
     for action in actions.ACTIONS:
         assert action.label in STRINGS, action.id
