@@ -44,6 +44,12 @@ ACTIONS: tuple[Action, ...] = (
     Action("accept", "enter", "key.accept", ("intake",), method="accept_suggestion",
            bar=("intake",), priority=True),
     Action("save", "ctrl+s", "key.save", ("intake",), bar=("intake",), priority=True),
+    # the knowledge article under the similar cases: open it, answer the call from it (shown
+    # only while an article is offered, so right after Save: the bar keeps them at 80 columns)
+    Action("open_article", "ctrl+g", "key.open_article", ("intake",), bar=("intake",),
+           priority=True),
+    Action("answer_from_article", "ctrl+t", "key.answer_from_article", ("intake",),
+           bar=("intake",), priority=True),
     Action("new_call", "f2", "key.new_call", (APP,), bar=("intake",)),
     Action("drafts", "f3", "key.drafts", (APP,), bar=("intake",)),
     Action("cases", "f4", "key.cases", (APP,)),
@@ -53,10 +59,6 @@ ACTIONS: tuple[Action, ...] = (
     Action("callbacks", "f8", "key.callbacks", (APP,)),
     Action("open_prior", "ctrl+o", "key.open", ("intake",)),
     # the knowledge base: the articles under the similar cases, the F9 screen, quick phrases
-    Action("open_article", "ctrl+g", "key.open_article", ("intake",), bar=("intake",),
-           priority=True),
-    Action("answer_from_article", "ctrl+t", "key.answer_from_article", ("intake",),
-           bar=("intake",), priority=True),
     Action("knowledge", "f9", "key.knowledge", (APP,)),
     # Tab expands a quick phrase code (`;gr`) before the cursor; enabled only then, so
     # otherwise Tab moves on as it always does
@@ -67,7 +69,6 @@ ACTIONS: tuple[Action, ...] = (
     Action("article_next", "n", "key.article_next", ("article",), method="step(1)",
            bar=("article",)),
     Action("article_previous", "p", "key.article_previous", ("article",), method="step(-1)"),
-    Action("kb_gaps", "g", "key.kb_gaps", ("lead",), method="app.kb_gaps", bar=("lead",)),
     Action("kb_period", "p", "key.kb_period", ("kb_gaps",), method="period", bar=("kb_gaps",)),
     Action("kb_export", "e", "key.kb_export", ("kb_gaps",), method="export", bar=("kb_gaps",)),
     Action("filter", "slash", "key.filter", ("case_list",), bar=("case_list",)),
@@ -103,6 +104,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("assign", "a", "key.assign", ("lead",), bar=("lead",)),
     Action("export", "x", "key.export", ("lead",), bar=("lead",)),
     Action("period", "p", "key.period", ("lead",), bar=("lead",)),
+    Action("kb_gaps", "g", "key.kb_gaps", ("lead",), method="app.kb_gaps", bar=("lead",)),
     Action("dismiss", "d", "key.dismiss", ("queue",), method="dismiss_item", bar=("queue",)),
     Action("reload", "r", "key.reload", ("queue", "lead"), bar=("queue", "lead")),
     Action("quit", "ctrl+q", "key.quit", (APP,), bar=(EVERY_SCREEN,), priority=True),

@@ -182,7 +182,11 @@ async def test_gaps_from_the_lead_review_cycle_periods_and_export_a_private_csv(
         await pilot.press("f6")
         await settle(pilot)
         lead = app.screen
-        assert isinstance(lead, LeadScreen) and "知识缺口" in shown(lead.query_one("KeyBar"))
+        # at 80 columns the lead's own keys fill the bar; g is bound and listed under F1
+        from agent_tui import actions
+
+        assert isinstance(lead, LeadScreen)
+        assert "kb_gaps" in {a.id for a, _binding, enabled in actions.reachable(lead) if enabled}
         await pilot.press("g")
         await settle(pilot)
         screen = app.screen
