@@ -1,16 +1,9 @@
-"""The intake screen, where an agent lives during a call: the form (`intake.form`), the prior
-cases beside it and the knowledge articles under them (`widgets.article_strip`), the status
-line. What works behind it has its own home: the lookups (`intake.lookup`), the draft keeper
-(`intake.draft_keeper`) and saving (`intake.filing`), all off the UI thread, their answers
-coming back as typed messages handled here.
-
-Tab or Enter moves on (Enter is a new line inside the description); keys typed ahead of the
-screen land in the right field; Ctrl+S saves from any field. Navigation is the app's.
-
-Ctrl+G opens the selected article; Ctrl+T answers from it: its short answer goes into the
-notes, the disposition becomes "answered directly" (no department, no work order), and the
-article and its version are recorded on the case when it is saved (`models.cases.file_case`,
-`answered_from=`).
+"""The intake screen, where an agent lives during a call: a composition of the form
+(`intake.form`), the prior cases beside it, the knowledge articles under them and the status
+line. What works behind it has its own home, off the UI thread, its answers coming back as
+typed messages handled here: the lookups (`intake.lookup`), the draft keeper
+(`intake.draft_keeper`), saving (`intake.filing`) and answering from an article
+(`intake.answering`). Navigation is the app's.
 """
 
 from __future__ import annotations
@@ -21,9 +14,10 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from ..actions import bindings
+from ..intake.answering import ArticleAnswerer
 from ..intake.draft_keeper import DRAFT_DELAY, DraftKeeper, DraftLoaded
 from ..intake.form import LOOKUP_FIELDS, FormKeys, IntakeForm, ReferenceLoaded, read_reference
 from ..intake.lookup import LOOKUP_DELAY, LookupController
@@ -71,7 +65,7 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
         super().__init__()
         self.keeper = DraftKeeper(self)
         self.lookups = LookupController(self)
-        self.answered: AnsweredFrom | None = None  # the article this call was answered from
+        self.answerer = ArticleAnswerer(self)
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -87,6 +81,15 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
     @property
     def form(self) -> IntakeForm:
         return self.query_one(IntakeForm)
+
+    @property
+    def answered(self) -> AnsweredFrom | None:
+        """The article this call was answered from (the save records it)."""
+        return self.answerer.answered
+
+    @answered.setter
+    def answered(self, value: AnsweredFrom | None) -> None:
+        self.answerer.answered = value
 
     @cached_property
     def filer(self) -> CallFiler:
@@ -218,57 +221,20 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
             self.query_one(ArticleStrip).show(found.hits)
             self.refresh_bindings()  # Ctrl+G / Ctrl+T come and go with the articles
 
-    # --- answering from an article ------------------------------------------------------------
+    # --- answering from an article (`intake.answering`) -------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("open_article", "answer_from_article"):
-            return self.query_one(ArticleStrip).selected is not None
+            return self.answerer.offered()
         return super().check_action(action, parameters)  # the form's keys decide theirs
 
     def action_open_article(self) -> None:
-        hit = self.query_one(ArticleStrip).selected
-        if hit is not None:
-            self.on_article_strip_open(ArticleStrip.Open(hit))
+        self.answerer.open_selected()
 
     def on_article_strip_open(self, event: ArticleStrip.Open) -> None:
-        from .article import ArticleScreen
-
-        offered = {h.id: h for h in self.query_one(ArticleStrip).hits}
-
-        def answer(chosen: str | None) -> None:
-            if chosen in offered:
-                self.answer_from(offered[chosen])
-
-        self.app.push_screen(ArticleScreen(event.hit.id, answerable=True, offered=list(offered)),
-                             answer)
+        self.answerer.open(event.hit)
 
     def action_answer_from_article(self) -> None:
-        hit = self.query_one(ArticleStrip).selected
-        if hit is not None:
-            self.answer_from(hit)
-
-    def answer_from(self, hit) -> None:
-        """The article's short answer into the notes; answered directly; remembered for the save.
-        An article not in force is not answered from (the agent checks it first)."""
-        from models.domain.enums import Disposition
-        from models.kb.answers import AnsweredFrom
-
-        from ..widgets.department_field import DepartmentField
-        from ..widgets.form_fields import ChoiceField
-
-        t = self.app.t
-        if not hit.valid:
-            self.status(t("kb.not_in_force", id=hit.id, state=hit.status.label(self.app.lang)),
-                        strong=True)
-            return
-        notes = self.query_one("#notes", Input)
-        answer = t("kb.answer_prefix") + " ".join(hit.answer.split())
-        if answer not in notes.value:
-            notes.value = f"{notes.value.rstrip()} {answer}".strip()
-        self.query_one("#disposition", ChoiceField).value = Disposition.ANSWERED.value
-        self.query_one("#departments", DepartmentField).set_choice("", [])
-        self.answered = AnsweredFrom(hit.id, hit.version, hit.title, hit.lang)
-        self.form.show_hint()
-        self.status(t("kb.answered_with", id=hit.id, version=hit.version), strong=True)
+        self.answerer.answer_selected()
 
     def on_prior_cases_panel_open(self, event: PriorCasesPanel.Open) -> None:
         from .case_view import CaseViewScreen
