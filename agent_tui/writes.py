@@ -32,6 +32,12 @@ class WriteFailed(Message):
         self.context = context  # what the asking screen needs to put things back
         self.store_problem = store_problem  # full | read_only | damaged | locked, when the store failed
 
+    def sentence(self, app: Any, failed_key: str = "step.failed") -> str:
+        """What to tell the agent: the rules' reasons, or `failed_key` naming the error."""
+        if self.problems is not None:
+            return " ".join(self.problems.messages(app.lang))
+        return app.t(failed_key, error=self.error)
+
 
 def store_trouble(exc: BaseException, app: Any) -> tuple[str, str]:
     """(code, the sentence in the agent's language) when `exc` is the store's disk or file

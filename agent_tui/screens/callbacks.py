@@ -156,9 +156,7 @@ class CallbackScreen(HotlineScreen[None]):
         self.load()
 
     def on_write_failed(self, message: WriteFailed) -> None:
-        text = (" ".join(message.problems.messages(self.app.lang)) if message.problems is not None
-                else self.app.t("step.failed", error=message.error))
-        self._status(text, error=True)
+        self._status(message.sentence(self.app), error=True)
 
     def _status(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#cb-status", Static)

@@ -292,12 +292,8 @@ class CaseViewScreen(HotlineScreen[None]):
 
     def on_write_failed(self, message: WriteFailed) -> None:
         self._progress("")
-        if message.problems is not None:
-            text = " ".join(message.problems.messages(self.app.lang))
-        elif message.what == "note":
-            text = self.app.t("case.note_failed", error=message.error)
-        else:
-            text = self.app.t("step.failed", error=message.error)
+        text = message.sentence(self.app, "case.note_failed" if message.what == "note"
+                                else "step.failed")
         if message.what == "note":
             self.notify(text, severity="error", markup=False)
         else:

@@ -472,9 +472,7 @@ class LeadScreen(HotlineScreen[None]):
         self.action_reload()
 
     def on_write_failed(self, message: WriteFailed) -> None:
-        text = (" ".join(message.problems.messages(self.app.lang)) if message.problems is not None
-                else self.app.t("step.failed", error=message.error))
-        self._status(text, error=True)
+        self._status(message.sentence(self.app), error=True)
 
     def _days(self, period: str) -> int:
         return self.custom_days if period == "custom" else PERIODS[period]
