@@ -138,7 +138,21 @@ class LeadScreen(HotlineScreen[None]):
 
         with self.app.store.session() as s:
             counts = queue_counts(s, self.app.clock())
+        api = self._server_api()
+        if api is not None:  # online: the server's counts cover every terminal's cases
+            from sync.client import leads
+            from sync.client.http import SyncError
+
+            try:
+                counts.update(leads.queue_counts(api))
+            except SyncError:
+                pass  # the local counts stand; the heading says whose data a view shows
         self.post_message(CountsLoaded(counts))
+
+    def _server_api(self) -> Any:
+        """The server's API while this terminal is online, else None."""
+        worker = self.app.sync_worker
+        return worker.engine.api if self._online() and worker.engine is not None else None
 
     def on_counts_loaded(self, message: CountsLoaded) -> None:
         self.counts = message.counts
@@ -186,7 +200,7 @@ class LeadScreen(HotlineScreen[None]):
                 elif view == "hot_spots":
                     rows = lead_review.hot_spots(s, at)
                 else:
-                    rows = lead_review.queue_cases(s, view, at)
+                    rows, source = self._queue(s, view, at, source)
                     if view == "callbacks_due":
                         extra = lead_review.callback_assignees(s, [c.id for c in rows])
         labels = department_labels(self.app.store, self.app.lang)
@@ -196,6 +210,21 @@ class LeadScreen(HotlineScreen[None]):
             extra = {code: label.strip() for label, code in
                      category_choices(self.app.store, self.app.lang)}
         self.post_message(ViewLoaded(view, rows, labels, source, extra))
+
+    def _queue(self, session: Any, view: str, at: datetime, source: str) -> tuple[list, str]:
+        """A queue's cases: the server's (every terminal's) while online, else this store's."""
+        from models.cases import lead_review
+        from sync.client import leads
+
+        api = self._server_api()
+        if api is not None and leads.served(view):
+            from sync.client.http import SyncError
+
+            try:
+                return leads.queue_cases(api, view), "lead.online"
+            except SyncError:
+                pass  # offline since, or an older server: the local copy below
+        return lead_review.queue_cases(session, view, at), source
 
     def _terminals(self) -> tuple[list[dict[str, Any]], str]:
         """Every terminal's sync health from the server, the stale first; offline, this

@@ -1,6 +1,7 @@
 """The lead's terminal against a real server: the role comes from the server (so the case view
-offers a lead's steps), a step taken in the TUI reaches the server, and the terminals view reads
-every terminal's sync health from the server, the silent ones first."""
+offers a lead's steps), a step taken in the TUI reaches the server, the queues are the server's
+(every terminal's cases), and the terminals view reads every terminal's sync health from the
+server, the silent ones first."""
 
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ async def test_lead_online_role_steps_and_terminals(server, make_user, terminal)
     other = terminal("t2", "T02")  # an agent's terminal that synced once, then went silent
     file_case(other, CaseDraft(caller_phone="13900000001", description="路灯不亮",
                                address="梦都大街", category="路灯", lead_department="路灯所"), "a01")
+    waiting = file_case(other, CaseDraft(caller_phone="13900000003", description="楼道灯坏了",
+                                         address="大杨村3号"), "a01")  # no department: awaiting
     SyncWorker(other, server.url, agent_token).engine.sync_once()
     store = terminal("lead", "L01")
     case = file_case(store, CaseDraft(caller_phone="13900000002", description="马蜂窝",
@@ -64,6 +67,13 @@ async def test_lead_online_role_steps_and_terminals(server, make_user, terminal)
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, LeadScreen)
+        screen.query_one("#lead-views", OptionList).highlighted = VIEWS.index("awaiting_dispatch")
+        await settle(pilot)
+        assert "server data" in shown(screen.query_one("#lead-head", Static))
+        table = screen.query_one("#lead-table", DataTable)
+        assert waiting.case_no in [table.get_row_at(i)[1].plain for i in range(table.row_count)]
+        assert screen.counts["awaiting_dispatch"] == table.row_count == 1
+
         screen.query_one("#lead-views", OptionList).highlighted = VIEWS.index("terminals")
         await settle(pilot)
         assert "server data" in shown(screen.query_one("#lead-head", Static))
