@@ -17,6 +17,7 @@ from models.store.tables import Case, CaseEvent
 
 from ..conftest import DEMO_END
 from .test_intake import shown
+from .test_lead import settle
 
 
 def clock():
@@ -56,19 +57,6 @@ def queued(store, case_id: str) -> list[Outbox]:
 
 def text_of(widget: Static) -> str:
     return shown(widget)
-
-
-async def settle(pilot) -> None:
-    """Until no worker runs (an exclusive worker cancels the one it replaces)."""
-    from textual.worker import WorkerCancelled
-
-    for _ in range(3):
-        await pilot.pause()
-        try:
-            await pilot.app.workers.wait_for_complete()
-        except WorkerCancelled:
-            continue
-    await pilot.pause()
 
 
 async def open_case(pilot, case_id: str) -> CaseViewScreen:
