@@ -17,7 +17,7 @@ from . import queue
 from .apply import apply_pull
 from .backoff import Backoff
 from .credentials import stored_token
-from .http import AuthFailed, Offline, ServerApi, SyncError, TooOld
+from .http import AuthFailed, Offline, SequenceGap, ServerApi, SyncError, TooOld
 
 
 @dataclass
@@ -85,9 +85,17 @@ class SyncEngine:
         if not batch:
             return 0
         qi = queue.info(self.store)
-        resp = self._call(self.api.push, PushRequest(
-            client_id=self.client_id, mutations=batch, queue_depth=qi.pending,
-            oldest_at=qi.oldest_at))
+        request = PushRequest(client_id=self.client_id, mutations=batch, queue_depth=qi.pending,
+                              oldest_at=qi.oldest_at)
+        try:
+            resp = self._call(self.api.push, request)
+        except SequenceGap as gap:
+            # The server expects a seq this terminal no longer holds: its database was restored
+            # from an older backup (docs/sync-protocol.md). Everything below the oldest pending
+            # row was settled on the server's word, so say so (`resume_from`) and send them.
+            if not 0 < gap.expected < batch[0].seq:
+                raise
+            resp = self._call(self.api.push, request.model_copy(update={"resume_from": batch[0].seq}))
         queue.apply_results(self.store, resp.results)
         r = self.report
         r.sent += len(batch)

@@ -206,3 +206,36 @@ def test_a_terminal_resumes_after_the_server_is_restored_from_a_backup(
                              headers=h(lead)).json()) == 1
     finally:
         srv.stop()
+
+
+def test_the_sync_engine_resumes_by_itself_after_a_restore(db_url, make_user, terminal, tmp_path,
+                                                          request):
+    """The same restore, with the terminal's own engine: it reads the 409, says `resume_from`
+    its oldest pending seq, and its held cases reach the server; nothing is left queued."""
+    from sync.server.run import ThreadedServer
+
+    token = make_user("a1")
+    a = terminal("a")
+    pg = request.getfixturevalue("pg_databases") if db_url.startswith("postgresql") else None
+    srv = ThreadedServer(db_url).start()
+    file_cases(a, 3)
+    SyncEngine(a, srv.url, token).run()
+    srv.stop()
+    backup = _backup(db_url, tmp_path, pg)
+    srv = ThreadedServer(db_url).start()
+    file_cases(a, 2, start=3)
+    SyncEngine(a, srv.url, token).run()
+    srv.stop()
+    _restore(db_url, backup)
+    held = file_cases(a, 2, start=5)
+    srv = ThreadedServer(db_url).start()
+    try:
+        engine = SyncEngine(a, srv.url, token)
+        engine.run()
+        assert engine.report.applied == 2 and engine.report.rejected == 0
+        on_server = {row.id for row in rows(db_url, 'SELECT id FROM "case"')}
+        assert set(held) <= on_server
+        with a.session() as s:
+            assert s.execute(text("SELECT count(*) FROM outbox WHERE state = 'pending'")).scalar() == 0
+    finally:
+        srv.stop()
