@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-USERS = {"demo": "agent", "lead": "lead"}
+USERS = {"demo": "agent", "lead": "lead", "history": "admin"}  # history: imports the seed
 
 
 class DemoServer:
@@ -109,9 +109,11 @@ class DemoServer:
         self.proc = None
 
 
-def start_demo(ctx, agent_store, *, lead: bool = False) -> DemoServer:
+def start_demo(ctx, agent_store, *, lead: bool = False, fresh: bool = False) -> DemoServer:
     """Start the embedded server for `hotline demo`, point `ctx` at it (as the demo agent, or
-    the lead with its own store in `lead/`), and send the seeded demo cases in the background."""
+    the lead with its own store in `lead/`), and send the seeded demo cases in the background.
+    `fresh`: the store was seeded just now, its queue holds only the seed (handed over as
+    imported history, see `take_seed`)."""
     import threading
 
     from sync.client import queue
@@ -120,6 +122,10 @@ def start_demo(ctx, agent_store, *, lead: bool = False) -> DemoServer:
     server = DemoServer(ctx.data_dir)
     tokens = server.prepare()
     server.start()
+    if fresh:
+        seed = take_seed(agent_store)
+        threading.Thread(target=send_seed, args=(server, tokens["history"], seed),
+                         daemon=True).start()
     agent_store.set_meta(queue.SERVER, server.url)
     write_token(agent_store.data_dir, tokens["demo"])
     if lead:
@@ -142,6 +148,57 @@ def start_demo(ctx, agent_store, *, lead: bool = False) -> DemoServer:
         threading.Thread(target=seed_server, daemon=True).start()
     ctx.update(server=server.url, token=tokens["lead" if lead else "demo"])
     return server
+
+
+def take_seed(store) -> list[dict]:
+    """The demo's seeded cases as imported history, taken out of the terminal's queue.
+
+    The seed is weeks of a floor's work: departments returned and resolved cases, agents called
+    back. Pushed as the demo agent, the server would refuse the departments' steps (the agent may
+    not take them), so the seed goes to the server the way a city moves its history in: an
+    admin's import, which keeps each case's states and events (`sync/server/received.py`). The
+    terminal's next own push finds the server expecting an earlier seq and resumes
+    (`resume_from`)."""
+    from sqlmodel import select
+
+    from models.store.outbox import PENDING, Outbox, case_payload, event_payload
+    from models.store.tables import Case, CaseEvent
+
+    with store.writer() as s:
+        rows = s.exec(select(Outbox).where(Outbox.state == PENDING)).all()
+        case_ids = sorted({r.case_id for r in rows})
+        events: dict[str, list] = {}
+        for e in s.exec(select(CaseEvent).where(CaseEvent.case_id.in_(case_ids))):  # type: ignore[attr-defined]
+            events.setdefault(e.case_id, []).append(e)
+        seed = [{"case": case_payload(c) | {"source": "import:demo"},
+                 "events": [event_payload(e) for e in sorted(events.get(c.id, []), key=lambda e: e.at)]}
+                for c in s.exec(select(Case).where(Case.id.in_(case_ids)))]  # type: ignore[attr-defined]
+        for row in rows:
+            s.delete(row)
+        s.commit()
+    return seed
+
+
+def send_seed(server: DemoServer, token: str, seed: list[dict]) -> None:
+    """`take_seed`'s cases to the demo server with the history importer's token, in batches."""
+    from models.domain.ids import new_id
+    from models.domain.mutations import Mutations
+    from sync.client.http import ServerApi, SyncError
+    from sync.protocol import MAX_BATCH, Mutation, PushRequest
+
+    if not seed or not server.wait_ready(30):
+        return
+    api, client_id = ServerApi(server.url, lambda: token), new_id()
+    try:
+        for start in range(0, len(seed), MAX_BATCH):
+            batch = [Mutation(seq=start + i + 1, name=Mutations.CASE_CREATE,
+                              case_id=p["case"]["id"], payload=p)
+                     for i, p in enumerate(seed[start:start + MAX_BATCH])]
+            api.push(PushRequest(client_id=client_id, mutations=batch))
+    except SyncError:  # the demo goes on; what arrived is what the lead sees
+        pass
+    finally:
+        api.close()
 
 
 def end_with_parent(parent: int, lifeline: int, grace: float = 5.0) -> None:

@@ -61,7 +61,7 @@ def demo_cmd(count: int, seed_only: bool, lead: bool, no_server: bool, ctx: Cont
         return
     from ..demo_server import start_demo
 
-    demo = start_demo(ctx, store, lead=lead)
+    demo = start_demo(ctx, store, lead=lead, fresh=bool(added))
     try:
         run_tui(ctx)
     finally:

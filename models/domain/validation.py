@@ -56,6 +56,8 @@ TITLE_LENGTH = 30  # a title made from the description's first line
 # Times: nothing before 1970 and nothing more than a day ahead of the clock that checks it.
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(days=1)
+# A deadline (an open case's due date) lies ahead; past 2199 it is a wrong value or an attack.
+LATEST_DEADLINE = datetime(2199, 12, 31, 23, 59, 59, tzinfo=UTC)
 # A terminal's own clock is kept for the record (`taken_at`) when it is within this window of
 # the server's receipt time; outside it, the terminal's clock is wrong and its time is dropped.
 TERMINAL_CLOCK_PAST = timedelta(days=90)
@@ -176,9 +178,12 @@ def check_record(values: dict[str, Any], *, now: datetime | None = None,
                                    and _SOURCE.fullmatch(values["source"])):
         problems.append(Problem("source", "source.unknown", {"value": str(values["source"])[:80]}))
     at = now or datetime.now(UTC)
-    for name in ("created_at", "updated_at", "due_at", "resolved_at"):
+    for name in ("created_at", "updated_at", "resolved_at"):
         if values.get(name) is not None:
             _append(problems, check_time(name, values[name], now=at))
+    for name in ("due_at", "extension_due_at"):  # deadlines: in the future, within reason
+        if values.get(name) is not None:
+            _append(problems, check_time(name, values[name], now=at, latest=LATEST_DEADLINE))
     if "satisfaction" in values:
         _satisfaction(values["satisfaction"], problems)
     for name in _NUMBER_FIELDS:
@@ -318,12 +323,13 @@ def check_event(kind: str, note: Any, data: Any, *, imported: bool = False
 
 
 def check_time(name: str, value: Any, *, now: datetime | None = None,
-               earliest: datetime = EARLIEST) -> Problem | None:
-    """A problem when `value` is not an aware time between `earliest` (1970) and a day past
-    `now`: a time outside it is a wrong clock or an attack (year 9999 stops PostgreSQL readers)."""
+               earliest: datetime = EARLIEST, latest: datetime | None = None) -> Problem | None:
+    """A problem when `value` is not an aware time between `earliest` (1970) and `latest` (a
+    day past `now`): a time outside it is a wrong clock or an attack (year 9999 stops PostgreSQL
+    readers)."""
     if not isinstance(value, datetime) or value.tzinfo is None:
         return Problem(name, "time.naive", {"field": name})
-    latest = (now or datetime.now(UTC)) + FUTURE_SLACK
+    latest = latest or (now or datetime.now(UTC)) + FUTURE_SLACK
     try:
         ok = earliest <= value <= latest
     except OverflowError:

@@ -144,3 +144,19 @@ def test_every_problem_the_rules_raise_reads_in_both_languages(store):
         assert en and zh and en != zh, problem
         if problem.code.endswith(".unknown") and problem.params["value"]:
             assert str(problem.params["value"]) in en and str(problem.params["value"]) in zh
+
+
+def test_a_deadline_may_lie_ahead_but_not_past_2199():
+    """An open case's due date is in the future (an import of open history carries it); a far
+    one is a wrong value or an attack, named by its field."""
+    from datetime import UTC, datetime, timedelta
+
+    from models.domain.validation import check_record
+
+    at = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    assert check_record({"due_at": at + timedelta(days=10)}, now=at, imported=True) == []
+    assert check_record({"extension_due_at": at + timedelta(days=30)}, now=at) == []
+    [far] = check_record({"due_at": datetime(3000, 1, 1, tzinfo=UTC)}, now=at)
+    assert far.field == "due_at"
+    [late] = check_record({"created_at": at + timedelta(days=10)}, now=at)
+    assert late.field == "created_at"  # other times still end a day past the server's clock
