@@ -341,3 +341,40 @@ def test_the_tui_status_line_shows_a_long_pull(server, make_user, terminal):
     assert render_status(SyncStatus(state="online", pulling=(done, total)), "en").plain == \
         f"● online  pulling {done}/{total}"
     assert render_status(SyncStatus(state="online", pulling=(3, 7)), "zh").plain == "● 在线  正在接收 3/7"
+
+
+def test_the_demo_seed_reaches_the_demo_server_whole(tmp_path, terminal):
+    """The demo's seeded history (departments' returns and resolutions, agents' callbacks)
+    goes to the demo server as imported history: every case arrives with its state, nothing is
+    rejected, and the demo agent's own next change still syncs (the engine resumes past the
+    seed's seqs)."""
+    import sqlite3
+
+    from agent_tui.demo_server import DemoServer, send_seed, take_seed
+    from models.cases import file_case
+    from models.demo import seed_demo
+    from models.domain.case_shape import CaseDraft
+
+    srv = DemoServer(tmp_path / "demo")
+    (tmp_path / "demo").mkdir()
+    tokens = srv.prepare()
+    srv.start(wait=30)
+    try:
+        t = terminal("demo")
+        added = seed_demo(t, 120)
+        seed = take_seed(t)
+        send_seed(srv, tokens["history"], seed)
+        mine = file_case(t, CaseDraft(caller_phone="13900000009", description="路灯不亮",
+                                      address="梦都大街"), "demo")
+        engine = _sync(t, srv.url, tokens["demo"])
+    finally:
+        srv.stop()
+    assert len(seed) == added == 120
+    assert engine.report.rejected == 0 and engine.report.applied >= 1
+    with sqlite3.connect(tmp_path / "demo" / "server.db") as db:
+        on_server = dict(db.execute('SELECT status, count(*) FROM "case" GROUP BY status'))
+        assert db.execute('SELECT count(*) FROM "case" WHERE id = ?', (mine.id,)).fetchone()[0] == 1
+        assert db.execute("SELECT count(*) FROM mutation WHERE outcome = 'rejected'").fetchone()[0] == 0
+    with t.raw() as conn:
+        local = dict(conn.execute('SELECT status, count(*) FROM "case" GROUP BY status'))
+    assert on_server == local and on_server.get("returned", 0) > 0
