@@ -146,17 +146,11 @@ def _backup(db_url: str, tmp_path, pg_databases=None) -> str:
     return copy
 
 
-def test_a_terminal_resumes_after_the_server_is_restored_from_a_backup(
-        db_url, make_user, terminal, tmp_path, request):
-    """The server's database goes back to a backup that knows this terminal up to seq 3 while
-    the terminal has had seqs 4-5 settled since and holds 6-7: the server answers 409 "expected
-    seq 4" for ever, until the terminal says it holds nothing below 6 (`resume_from`). Then the
-    jump is recorded for leads and 6-7 are applied."""
-    from sync.protocol import Mutation, PushRequest
+def _synced_then_restored(a, db_url: str, token: str, tmp_path, request) -> list[str]:
+    """Terminal `a` syncs seqs 1-3, the server is backed up, seqs 4-5 are synced and settled,
+    the backup is restored; `a` then files seqs 6-7 (returned: their case ids), never sent."""
     from sync.server.run import ThreadedServer
 
-    token, lead = make_user("a1"), make_user("boss", "lead")
-    a = terminal("a")
     pg = request.getfixturevalue("pg_databases") if db_url.startswith("postgresql") else None
     srv = ThreadedServer(db_url).start()
     file_cases(a, 3)
@@ -168,7 +162,21 @@ def test_a_terminal_resumes_after_the_server_is_restored_from_a_backup(
     SyncEngine(a, srv.url, token).run()  # seqs 4-5 applied and settled on the terminal
     srv.stop()
     _restore(db_url, backup)
-    held = file_cases(a, 2, start=5)  # seqs 6-7, never sent
+    return file_cases(a, 2, start=5)
+
+
+def test_a_terminal_resumes_after_the_server_is_restored_from_a_backup(
+        db_url, make_user, terminal, tmp_path, request):
+    """The server's database goes back to a backup that knows this terminal up to seq 3 while
+    the terminal has had seqs 4-5 settled since and holds 6-7: the server answers 409 "expected
+    seq 4" for ever, until the terminal says it holds nothing below 6 (`resume_from`). Then the
+    jump is recorded for leads and 6-7 are applied."""
+    from sync.protocol import Mutation, PushRequest
+    from sync.server.run import ThreadedServer
+
+    token, lead = make_user("a1"), make_user("boss", "lead")
+    a = terminal("a")
+    held = _synced_then_restored(a, db_url, token, tmp_path, request)
     with a.session() as s:
         outbox = [(r[0], r[1], r[2]) for r in s.execute(text(
             "SELECT seq, name, payload FROM outbox WHERE state = 'pending' ORDER BY seq"))]
@@ -216,18 +224,7 @@ def test_the_sync_engine_resumes_by_itself_after_a_restore(db_url, make_user, te
 
     token = make_user("a1")
     a = terminal("a")
-    pg = request.getfixturevalue("pg_databases") if db_url.startswith("postgresql") else None
-    srv = ThreadedServer(db_url).start()
-    file_cases(a, 3)
-    SyncEngine(a, srv.url, token).run()
-    srv.stop()
-    backup = _backup(db_url, tmp_path, pg)
-    srv = ThreadedServer(db_url).start()
-    file_cases(a, 2, start=3)
-    SyncEngine(a, srv.url, token).run()
-    srv.stop()
-    _restore(db_url, backup)
-    held = file_cases(a, 2, start=5)
+    held = _synced_then_restored(a, db_url, token, tmp_path, request)
     srv = ThreadedServer(db_url).start()
     try:
         engine = SyncEngine(a, srv.url, token)
