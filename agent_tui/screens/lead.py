@@ -231,21 +231,15 @@ class LeadScreen(HotlineScreen[None]):
         terminal's own queue from the local outbox."""
         from sync.client.queue import info as queue_info
 
-        worker = self.app.sync_worker
-        if self._online() and worker.engine is not None:
+        api = self._server_api()
+        if api is not None:
+            from sync.client import leads
             from sync.client.http import SyncError
 
             try:
-                try:
-                    found = worker.engine.api.get("/v1/leads/terminals")
-                except SyncError as exc:
-                    if "404" not in str(exc) and "not_found" not in str(exc).lower():
-                        raise
-                    found = worker.engine.api.get("/v1/terminals")
-                rows = [dict(r) for r in found] if isinstance(found, list) else []
-                return sorted(rows, key=_staleness), "lead.online"
+                return sorted(leads.terminals(api), key=_staleness), "lead.online"
             except SyncError:
-                pass
+                pass  # offline since: this terminal's own queue below
         mine = queue_info(self.app.store)
         return [{"client_id": self.app.store.client_id, "user_id": self.app.agent,
                  "last_push_at": mine.last_ok_at, "last_pull_at": None,

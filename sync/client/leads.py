@@ -26,3 +26,9 @@ def queue_cases(api: Any, key: str, limit: int = 200) -> list[Case]:
     model on the way in), for the same screen code that shows the local ones."""
     found = api.get(f"/v1/leads/queues/{key}", limit=limit)
     return [Case.model_validate(CaseWire.model_validate(r).model_dump()) for r in found]
+
+
+def terminals(api: Any) -> list[dict[str, Any]]:
+    """Every terminal's sync health as the server last saw it (`/v1/terminals`)."""
+    found = api.get("/v1/terminals")
+    return [dict(r) for r in found] if isinstance(found, list) else []
