@@ -27,6 +27,7 @@ from . import actions
 from .i18n import t
 from .keys import localise
 from .phrases import PhraseExpander, params_for
+from .reads import StoreTrouble, store_read
 from .services import SharedKnowledge, SharedRouter, SharedSearch
 
 
@@ -87,6 +88,7 @@ class HotlineApp(App[None]):
             self._start_sync()
 
     @work(thread=True, group="phrases")
+    @store_read
     def _load_phrases(self) -> None:
         from models.kb.phrases import Phrasebook
 
@@ -115,19 +117,12 @@ class HotlineApp(App[None]):
         self.sub_title = f"{self.agent} · {worker.server}"
         self.intake.watch_sync(worker)
 
-    def _handle_exception(self, error: Exception) -> None:
-        """A worker that fails because the store's disk or file failed (a lookup, a list) is a
-        sentence saying what to do, not the end of the app: what is typed stays on screen."""
-        from .writes import store_trouble
-
-        cause = getattr(error, "error", None)  # a WorkerFailed carries the worker's exception
-        code, sentence = store_trouble(cause, self) if isinstance(cause, Exception) else ("", "")
-        if not code:
-            super()._handle_exception(error)
-            return
-        if sentence != getattr(self, "_store_said", ""):  # once, not for every lookup
-            self._store_said = sentence
-            self.notify(sentence, severity="error", timeout=30, markup=False)
+    def on_store_trouble(self, trouble: StoreTrouble) -> None:
+        """A read (a lookup, a list) found the store's disk or file failing: said once, not for
+        every lookup; what is typed stays on screen (agent_tui.reads)."""
+        if trouble.sentence != getattr(self, "_store_said", ""):
+            self._store_said = trouble.sentence
+            self.notify(trouble.sentence, severity="error", timeout=30, markup=False)
 
     def on_case_saved(self) -> None:
         """A save or an attached call queued a change: send it now rather than at the timer."""
@@ -211,6 +206,7 @@ class HotlineApp(App[None]):
         self._take_rings()
 
     @work(thread=True, exclusive=True, group="rings")
+    @store_read
     def _take_rings(self) -> None:
         from models.store.drafts import take_rings
 

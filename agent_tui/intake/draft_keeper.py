@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 from textual.timer import Timer
 
+from ..reads import guarded
+
 if TYPE_CHECKING:
     from models.domain.case_shape import CaseDraft
 
@@ -89,4 +91,4 @@ class DraftKeeper:
             if row is not None:
                 screen.post_message(DraftLoaded(row.id, row.case_draft))
 
-        screen.run_worker(read, thread=True, group="draft-load")
+        screen.run_worker(lambda: guarded(screen.app, read), thread=True, group="draft-load")

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 from textual.timer import Timer
 
+from ..reads import guarded
+
 if TYPE_CHECKING:
     from models.domain.case_shape import CaseDraft
 
@@ -84,8 +86,9 @@ class LookupController:
         self.generation += 1
         for kind, find in (("history", self._history), ("prior", self._prior),
                            ("routing", self._routing), ("articles", self._articles)):
-            self.screen.run_worker(lambda find=find, g=self.generation: find(g, draft),
-                                   thread=True, exclusive=True, group=f"lookup-{kind}")
+            self.screen.run_worker(
+                lambda find=find, g=self.generation: guarded(self.screen.app, find, g, draft),
+                thread=True, exclusive=True, group=f"lookup-{kind}")
 
     def is_current(self, answer: LookupAnswer) -> bool:
         return answer.generation == self.generation

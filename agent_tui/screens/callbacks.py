@@ -17,6 +17,7 @@ from models.domain.phone import Phone
 
 from ..actions import bindings
 from ..display import clip_words, literal, plain, short_time
+from ..reads import store_read
 from ..widgets.key_bar import KeyBar
 from ..widgets.title_bar import TitleBar
 from ..writes import WriteFailed
@@ -58,6 +59,7 @@ class CallbackScreen(HotlineScreen[None]):
         self.query_one("#cb-list").focus()
 
     @work(thread=True, exclusive=True, group="callbacks")
+    @store_read
     def load(self) -> None:
         from models.cases.lead_review import callback_assignees, queue_cases
         from models.reference.views import department_labels

@@ -13,6 +13,7 @@ from models.store.tables import Case
 
 from ..actions import bindings
 from ..display import literal, short_time
+from ..reads import store_read
 from ..widgets.key_bar import KeyBar
 from ..widgets.title_bar import TitleBar
 from .base import HotlineScreen
@@ -59,6 +60,7 @@ class CaseListScreen(HotlineScreen[None]):
         self._load(text)
 
     @work(thread=True, exclusive=True, group="case-list")
+    @store_read
     def _load(self, text: str) -> None:
         from models.cases import count_cases, recent_cases
 

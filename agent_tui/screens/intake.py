@@ -21,6 +21,7 @@ from ..intake.answering import ArticleAnswerer
 from ..intake.draft_keeper import DRAFT_DELAY, DraftKeeper, DraftLoaded
 from ..intake.form import LOOKUP_FIELDS, FormKeys, IntakeForm, ReferenceLoaded, read_reference
 from ..intake.lookup import LOOKUP_DELAY, LookupController
+from ..reads import guarded
 from ..widgets.article_strip import ArticleStrip
 from ..widgets.key_bar import KeyBar
 from ..widgets.prior_cases import PriorCasesPanel
@@ -113,7 +114,7 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
             self.post_message(read_reference(app))
             app.router.refresh()
 
-        self.run_worker(load, thread=True, group="reference")
+        self.run_worker(lambda: guarded(app, load), thread=True, group="reference")
 
     def on_reference_loaded(self, loaded: ReferenceLoaded) -> None:
         from ..display import full_time

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Static
 
 from ..actions import bindings
 from ..display import literal
+from ..reads import guarded
 from ..widgets.key_bar import KeyBar
 from ..widgets.title_bar import TitleBar
 from .base import HotlineScreen
@@ -107,7 +108,7 @@ class KbGapsScreen(HotlineScreen[None]):
                                        gaps.missing(app.store, days, at=at, limit=LIMIT),
                                        categories))
 
-        self.run_worker(read, thread=True, exclusive=True, group="kb-gaps")
+        self.run_worker(lambda: guarded(app, read), thread=True, exclusive=True, group="kb-gaps")
 
     def on_gaps_read(self, read: GapsRead) -> None:
         if read.days != self.days:

@@ -19,6 +19,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
 from ..actions import bindings
+from ..reads import guarded
 from ..widgets.article_strip import marked
 from ..widgets.key_bar import KeyBar
 from ..widgets.title_bar import TitleBar
@@ -105,7 +106,7 @@ class KnowledgeScreen(HotlineScreen[None]):
         def find() -> None:
             self.post_message(ArticlesListed(query, _find(app, query)))
 
-        self.run_worker(find, thread=True, exclusive=True, group="kb-search")
+        self.run_worker(lambda: guarded(app, find), thread=True, exclusive=True, group="kb-search")
 
     def on_articles_listed(self, listed: ArticlesListed) -> None:
         if listed.query != self.query_text:

@@ -35,6 +35,7 @@ from models.domain.lifecycle import Action, ReturnReason, Step
 
 from ..actions import bindings
 from ..display import clip_words, format_age, literal, short_status
+from ..reads import store_read
 from ..widgets.key_bar import KeyBar
 from ..widgets.title_bar import TitleBar
 from ..writes import WriteFailed, write_off_thread
@@ -133,6 +134,7 @@ class LeadScreen(HotlineScreen[None]):
         self._load_view(self.view, self.period, self.spot)
 
     @work(thread=True, exclusive=True, group="lead-counts")
+    @store_read
     def _load_counts(self) -> None:
         from models.cases.lead_review import queue_counts
 
@@ -182,6 +184,7 @@ class LeadScreen(HotlineScreen[None]):
             self._load_view(self.view, self.period, self.spot)
 
     @work(thread=True, exclusive=True, group="lead-view")
+    @store_read
     def _load_view(self, view: str, period: str, spot: Any) -> None:
         from models.cases import lead_review
         from models.reference.views import department_labels

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Static
 from ..actions import bindings
 from ..display import literal, plain, short_time
 from ..i18n import STRINGS
+from ..reads import guarded
 from ..widgets.key_bar import KeyBar
 from ..widgets.title_bar import TitleBar
 from ..writes import WriteFailed, write_off_thread
@@ -68,7 +69,8 @@ class QueueScreen(HotlineScreen[None]):
 
     def action_reload(self) -> None:
         store = self.app.store
-        self.run_worker(lambda: self.post_message(read_queue(store)), thread=True,
+        self.run_worker(lambda: guarded(self.app, lambda: self.post_message(read_queue(store))),
+                        thread=True,
                         exclusive=True, group="queue")
 
     def on_queue_loaded(self, message: QueueLoaded) -> None:

@@ -141,3 +141,26 @@ async def test_damaged_store_mid_run(tmp_path):
         said = await _save_and_read(pilot)
         _kept(app)
     assert "damaged" in said and "backup" in said, said
+
+
+async def test_lookups_on_a_damaged_store_say_so_once(tmp_path):
+    """The lookups read while the agent types: on a damaged store they end cleanly (no worker
+    fails, the app runs on) and the agent reads one notice saying what to do."""
+    store = _store(tmp_path / "data")
+    app = HotlineApp(store, lang="en", agent="a01")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await _type_a_call(pilot)
+        await pilot.app.workers.wait_for_complete()
+        store.close()
+        for name in ("hotline.db-wal", "hotline.db-shm"):
+            (store.data_dir / name).unlink(missing_ok=True)
+        store.path.write_bytes(os.urandom(store.path.stat().st_size))
+        for _ in range(2):  # two rounds of lookups: one notice
+            app.screen.lookups.now()
+            await pilot.app.workers.wait_for_complete()  # raises if a worker failed
+            await pilot.pause(0.1)
+        said = [n.message for n in app._notifications]
+        _kept(app)
+        assert app.is_running
+    assert len(said) == 1 and "damaged" in said[0] and "backup" in said[0], said
