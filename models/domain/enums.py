@@ -4,6 +4,7 @@ translation catalogue's `enum.<Vocabulary>.<value>` (`models.domain.strings`).""
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 
 from .i18n import t
 
@@ -36,6 +37,7 @@ class Labelled(StrEnum):
         raise NotImplementedError
 
     @classmethod
+    @cache  # asked once per pushed event and field: the members never change
     def values(cls) -> frozenset[str]:
         return frozenset(member.value for member in cls)
 

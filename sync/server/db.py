@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import ColumnElement, Table, any_, bindparam, insert, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, create_engine
@@ -94,6 +96,75 @@ class Database:
             self.write_engine.dispose()
 
 
+def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert `rows` (dicts with the same keys) into `table` in the session's transaction.
+
+    On PostgreSQL, many rows go in one COPY: an executemany sends one INSERT per row, and its
+    per-row parameter handling was most of a push's time. The values pass through the columns'
+    own bind processors first (aware times checked, JSON encoded), so what is stored is what an
+    INSERT stores; the driver's errors come out as SQLAlchemy's (a unique key broken is an
+    IntegrityError, a database away an OperationalError). SQLite, and rows whose keys differ or
+    leave out a column with a Python-side default, take the ordinary executemany."""
+    if not rows:
+        return
+    keys = list(rows[0])
+    defaults = _copy_defaults(session, table, keys, len(rows))
+    if defaults is None or any(len(r) != len(keys) or r.keys() != rows[0].keys() for r in rows):
+        session.execute(insert(table), rows)
+        return
+    conn = session.connection()
+    dialect = conn.dialect
+    # The processors SQLAlchemy itself applies to these columns' values on this dialect.
+    procs = [(k, table.c[k].type._cached_bind_processor(dialect)) for k in keys]
+    fixed = [v if (p := table.c[k].type._cached_bind_processor(dialect)) is None else p(v)
+             for k, v in defaults.items()]
+    quote = dialect.identifier_preparer.quote
+    statement = (f"COPY {dialect.identifier_preparer.format_table(table)} "
+                 f"({', '.join(quote(k) for k in [*keys, *defaults])}) FROM STDIN")
+    driver = conn.connection.driver_connection
+    try:
+        with driver.cursor() as cur, cur.copy(statement) as copy:
+            for r in rows:
+                copy.write_row([*(r[k] if p is None else p(r[k]) for k, p in procs), *fixed])
+    except dialect.loaded_dbapi.Error as exc:  # as SQLAlchemy raises it: IntegrityError, ...
+        gone = dialect.is_disconnect(exc, conn.connection.dbapi_connection, None)
+        if gone:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error,
+                                  connection_invalidated=gone, dialect=dialect) from exc
+
+
+COPY_FROM = 20  # fewer rows than this: an executemany costs less than a COPY's round trips
+
+
+def _copy_defaults(session: Session, table: Table, keys: list[str], count: int
+                   ) -> dict[str, Any] | None:
+    """The Python-side defaults an INSERT would add for the columns `keys` leaves out, or None
+    when these rows are not for a COPY (too few, not PostgreSQL, a default only SQLAlchemy can
+    compute)."""
+    if count < COPY_FROM or session.get_bind().dialect.name != "postgresql":
+        return None
+    if any(k not in table.c for k in keys):
+        return None
+    defaults = {}
+    for c in table.c:
+        if c.key in keys or c.default is None:
+            continue
+        if not c.default.is_scalar:
+            return None
+        defaults[c.key] = c.default.arg
+    return defaults
+
+
+def among(column: ColumnElement, values: Iterable[Any], is_pg: bool) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL `column = ANY(:array)`, one parameter: a statement with
+    hundreds of parameters is parsed anew by the driver each time, as slowly as it runs."""
+    values = list(values)
+    if is_pg:
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
 def bump_clock(session: Session) -> int:
     """Take the clock's row lock and the next version (call late: the lock is held to commit)."""
     return session.execute(text(
@@ -109,6 +180,6 @@ def log_changes(session: Session, changes: Iterable[tuple[str, str]]) -> int:
     seen: dict[tuple[str, str], None] = dict.fromkeys(changes)
     version = bump_clock(session)
     if seen:
-        session.execute(insert(changelog), [
+        bulk_insert(session, changelog, [
             {"version": version, "entity": e, "entity_id": i} for e, i in seen])
     return version

@@ -63,7 +63,7 @@ from sync.protocol import (
 
 from . import audit, received, rules, steps
 from .auth import User
-from .db import UNAVAILABLE, Database, current_version, log_changes
+from .db import UNAVAILABLE, Database, among, bulk_insert, current_version, log_changes
 from .tables import client, conflict, mutation
 
 
@@ -153,23 +153,24 @@ def _prefetch(b: _Batch, muts: list[Mutation]) -> None:
         # Cases this batch steps or edits, locked in id order until commit: a step on a case
         # another terminal (or a department) is stepping waits, then is checked against the
         # state that one left (PostgreSQL; SQLite's writer holds the whole database).
-        q = select(Case).where(col(Case.id).in_(touched)).order_by(col(Case.id))
+        q = select(Case).where(among(col(Case.id), touched, b.is_pg)).order_by(col(Case.id))
         for case in s.execute(q.with_for_update() if b.is_pg else q).scalars():
             b.cases[case.id] = case
     ids -= set(touched)
     if ids:
-        for case in s.execute(select(Case).where(col(Case.id).in_(ids))).scalars():
+        for case in s.execute(select(Case).where(among(col(Case.id), ids, b.is_pg))).scalars():
             b.cases[case.id] = case
     if numbers:
-        b.case_nos |= set(s.execute(select(Case.case_no).where(col(Case.case_no).in_(numbers)))
-                          .scalars())
+        b.case_nos |= set(s.execute(select(Case.case_no).where(
+            among(col(Case.case_no), numbers, b.is_pg))).scalars())
     ext = [e for e in create_ext if _queryable(e)]
     if ext:
-        b.external_ids |= set(s.execute(select(Case.external_id).where(col(Case.external_id).in_(ext)))
-                              .scalars())
+        b.external_ids |= set(s.execute(select(Case.external_id).where(
+            among(col(Case.external_id), ext, b.is_pg))).scalars())
     ev = [e for e in event_ids if _queryable(e)]
     if ev:
-        b.event_ids |= set(s.execute(select(CaseEvent.id).where(col(CaseEvent.id).in_(ev))).scalars())
+        b.event_ids |= set(s.execute(select(CaseEvent.id).where(
+            among(col(CaseEvent.id), ev, b.is_pg))).scalars())
 
 
 def _queryable(value: Any) -> bool:
@@ -255,12 +256,12 @@ def _free_number(b: _Batch, number: str) -> str:
 
 
 def _flush_new(b: _Batch) -> None:
-    """Insert the buffered new cases and their events (one executemany each)."""
+    """Insert the buffered new cases and their events (one COPY or executemany each)."""
     if b.new_cases:
-        b.session.execute(insert(Case.__table__), b.new_cases)
+        bulk_insert(b.session, Case.__table__, b.new_cases)
         b.new_cases = []
     if b.new_events:
-        b.session.execute(insert(CaseEvent.__table__), b.new_events)
+        bulk_insert(b.session, CaseEvent.__table__, b.new_events)
         b.new_events = []
 
 
@@ -491,8 +492,7 @@ def _commit(b: _Batch, req: PushRequest, records: list[dict], last_seq: int, rec
     s = b.session
     _flush_new(b)
     s.flush()
-    if records:
-        s.execute(insert(mutation), records)
+    bulk_insert(s, mutation, records)
     s.execute(update(client).where(client.c.client_id == req.client_id).values(
         last_seq=last_seq, last_push_at=received, queue_depth=req.queue_depth,
         oldest_at=req.oldest_at, protocol=protocol))
