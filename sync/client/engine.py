@@ -6,12 +6,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import httpx
 
 from models.store import Store
-from sync.protocol import MAX_BATCH, PullRequest, PushRequest
+from sync.protocol import MAX_BATCH, Mutation, PullRequest, PushRequest, PushResponse
 
 from . import queue
 from .apply import apply_pull
@@ -84,18 +85,54 @@ class SyncEngine:
         batch = queue.next_batch(self.store, self.batch_size)
         if not batch:
             return 0
-        qi = queue.info(self.store)
-        request = PushRequest(client_id=self.client_id, mutations=batch, queue_depth=qi.pending,
-                              oldest_at=qi.oldest_at)
+        resp = self._send(self._request(batch, 0))
+        self._settle(batch, resp)
+        return len(batch)
+
+    def push_all(self, stop: threading.Event | None = None) -> None:
+        """Send every pending row, batch after batch. While the server applies one batch, this
+        terminal settles the batch before it and reads the next (its own store, in this
+        thread): the two sides work at once instead of in turn. A batch is sent only after the
+        server answered the one before, so the server still sees them in order; a batch the
+        server applied but this terminal had not settled yet is sent again next time and
+        answered as duplicates."""
+        batch = queue.next_batch(self.store, self.batch_size)
+        if not batch:
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix="hotline-push") as sender:
+            request, done = self._request(batch, 0), None
+            while True:
+                answer = sender.submit(self._send, request)
+                if done is not None:
+                    self._settle(*done)
+                nxt = queue.next_batch(self.store, self.batch_size, after=batch[-1].seq)
+                request = self._request(nxt, batch[-1].seq) if nxt else None
+                done = (batch, answer.result())
+                if not nxt or (stop is not None and stop.is_set()):
+                    break
+                batch = nxt
+            self._settle(*done)
+
+    def _request(self, batch: list[Mutation], after: int) -> PushRequest:
+        """The request for `batch`, with what the terminal holds from it on (rows up to `after`
+        are being settled: they are no longer waiting)."""
+        depth, oldest = queue.waiting_after(self.store, after)
+        return PushRequest(client_id=self.client_id, mutations=batch, queue_depth=depth,
+                           oldest_at=oldest)
+
+    def _send(self, request: PushRequest) -> PushResponse:
         try:
-            resp = self._call(self.api.push, request)
+            return self._call(self.api.push, request)
         except SequenceGap as gap:
             # The server expects a seq this terminal no longer holds: its database was restored
             # from an older backup (docs/sync-protocol.md). Everything below the oldest pending
             # row was settled on the server's word, so say so (`resume_from`) and send them.
-            if not 0 < gap.expected < batch[0].seq:
+            first = request.mutations[0].seq
+            if not 0 < gap.expected < first:
                 raise
-            resp = self._call(self.api.push, request.model_copy(update={"resume_from": batch[0].seq}))
+            return self._call(self.api.push, request.model_copy(update={"resume_from": first}))
+
+    def _settle(self, batch: list[Mutation], resp: PushResponse) -> None:
         queue.apply_results(self.store, resp.results)
         r = self.report
         r.sent += len(batch)
@@ -110,12 +147,6 @@ class SyncEngine:
                 r.rejected += 1
             elif outcome == "conflict":
                 r.conflicts += 1
-        return len(batch)
-
-    def push_all(self, stop: threading.Event | None = None) -> None:
-        while self.push_batch():
-            if stop is not None and stop.is_set():
-                return
 
     def pull_all(self, stop: threading.Event | None = None,
                  progress: Callable[[int, int], None] | None = None) -> None:

@@ -82,11 +82,21 @@ def items(store: Store, limit: int = 200, states: tuple[str, ...] = (PENDING, RE
                            .order_by(col(Outbox.seq)).limit(limit)).all())
 
 
-def next_batch(store: Store, limit: int) -> list[Mutation]:
+def waiting_after(store: Store, after: int = 0) -> tuple[int, datetime | None]:
+    """How many rows wait to be sent after seq `after`, and since when (the oldest one)."""
+    with store.session() as s:
+        count, oldest = s.execute(text(
+            "SELECT count(*), min(created_at) FROM outbox WHERE state = 'pending' AND seq > :a"),
+            {"a": after}).one()
+    return count, _time(oldest or "")
+
+
+def next_batch(store: Store, limit: int, after: int = 0) -> list[Mutation]:
+    """The oldest pending rows after seq `after`, at most `limit`, in order."""
     with store.session() as s:
         rows = s.execute(text(
             "SELECT seq, name, case_id, payload, created_at FROM outbox WHERE state = 'pending' "
-            "ORDER BY seq LIMIT :n"), {"n": limit}).all()
+            "AND seq > :a ORDER BY seq LIMIT :n"), {"n": limit, "a": after}).all()
     import json
 
     return [Mutation(seq=r.seq, name=r.name, case_id=r.case_id, payload=json.loads(r.payload),
