@@ -139,7 +139,7 @@ def sign_in(db: Database, token: str, address: str, throttle: Throttle = Throttl
     has failed too often lately, else AuthError (logged and counted) for a bad token."""
     at = now()
     address = address[:64]
-    with db.engine.connect() as conn:
+    with db.lookup_engine.connect() as conn:
         row = conn.execute(select(auth_failure.c.failures, auth_failure.c.window_start)
                            .where(auth_failure.c.address == address)).first()
         if row is not None and row.failures >= throttle.max_failures:

@@ -70,13 +70,16 @@ class Database:
                     "keepalives_count": 3})
             self.write_engine = self.engine
             self.read_engine = self.engine.execution_options(isolation_level="REPEATABLE READ")
+            # Single reads that need no transaction (the sign-in on every request): no BEGIN
+            # and ROLLBACK round trips around them. Same pool.
+            self.lookup_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         else:
             path = self.url.removeprefix("sqlite:///")
             if path and path != ":memory:":
                 private_dir(Path(path).parent, narrow=False)  # holds every caller: 0700/0600
             busy = int(timeout_s * 1000)
             self.engine = make_engine(path, writer=False, busy_timeout_ms=busy)
-            self.read_engine = self.engine
+            self.read_engine = self.lookup_engine = self.engine
             self.write_engine = make_engine(path, writer=True, busy_timeout_ms=busy)
 
     def ping(self) -> None:

@@ -122,7 +122,7 @@ class _Batch:
     @property
     def catalogue(self) -> received.BatchCatalogue:
         if self._catalogue is None:
-            self._catalogue = received.BatchCatalogue(self.session)
+            self._catalogue = received.cached_catalogue(self.session)
         return self._catalogue
 
 

@@ -21,6 +21,7 @@ the import limits; the author is still the importing admin, version 1 and counte
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -76,6 +77,26 @@ class BatchCatalogue:
 
     def department(self, text: str) -> str | None:
         return self.departments.get(_norm(text))
+
+
+CATALOGUE_TTL_S = 30.0
+_catalogues: dict[str, tuple[float, BatchCatalogue]] = {}
+
+
+def cached_catalogue(session: Session) -> BatchCatalogue:
+    """The catalogue of this session's database, read at most once every CATALOGUE_TTL_S per
+    process: every push of a new case validates against it, and it changes only when the
+    reference data is seeded (an empty one is never kept, so a fresh database's seed is seen
+    at once). Two round trips and the name maps saved on a push of one case."""
+    key = str(session.get_bind().url)
+    at = time.monotonic()
+    kept = _catalogues.get(key)
+    if kept is not None and at - kept[0] < CATALOGUE_TTL_S:
+        return kept[1]
+    catalogue = BatchCatalogue(session)
+    if catalogue.categories and catalogue.departments:
+        _catalogues[key] = (at, catalogue)
+    return catalogue
 
 
 def _norm(text: str) -> str:
