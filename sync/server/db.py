@@ -118,8 +118,8 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     conn = session.connection()
     dialect = conn.dialect
     # The processors SQLAlchemy itself applies to these columns' values on this dialect.
-    procs = [(k, table.c[k].type._cached_bind_processor(dialect)) for k in keys]
-    fixed = [v if (p := table.c[k].type._cached_bind_processor(dialect)) is None else p(v)
+    procs = [(k, _bind_processor(table.c[k].type, dialect)) for k in keys]
+    fixed = [v if (p := _bind_processor(table.c[k].type, dialect)) is None else p(v)
              for k, v in defaults.items()]
     quote = dialect.identifier_preparer.quote
     statement = (f"COPY {dialect.identifier_preparer.format_table(table)} "
@@ -186,3 +186,8 @@ def log_changes(session: Session, changes: Iterable[tuple[str, str]]) -> int:
         bulk_insert(session, changelog, [
             {"version": version, "entity": e, "entity_id": i} for e, i in seen])
     return version
+
+
+def _bind_processor(column_type, dialect):
+    """What SQLAlchemy applies to a value of `column_type` on `dialect` (JSON to text ...)."""
+    return column_type.dialect_impl(dialect).bind_processor(dialect)

@@ -316,3 +316,31 @@ def test_offline_errors_surface_in_the_queue(terminal):
     info = queue.info(a)
     assert info.pending == 1 and info.last_error.startswith("offline")
     assert time.time() > 0
+
+
+def test_a_full_batch_arrives_field_for_field(server, make_user, terminal, db_url):
+    """25 cases in one push (on PostgreSQL a batch that size is written with COPY): a second
+    terminal pulls every field as the first saved it, JSON lists and times included."""
+    from sqlmodel import select
+
+    from models.store.tables import Case
+
+    a, b = terminal("a"), terminal("b")
+    ta, tb = make_user("agent-a"), make_user("agent-b")
+    for i in range(25):
+        file_case(a, draft(i, co_departments=["chengguan"] if i % 2 else [],
+                           caller_name=f"王女士{i}", notes=f"第{i}次来电"), "agent-a")
+    saved = local_mutations(a)
+    assert _engine(a, server, ta)[0].run().applied == 25
+    check_exactly_once(db_url, a.client_id, saved)
+    _engine(b, server, tb)[0].run()
+    fields = ("case_no", "created_at", "description", "address", "caller_phone", "caller_name",
+              "category", "lead_department", "co_departments", "status", "due_at", "version")
+
+    def rows(store):
+        with store.session() as s:
+            return {c.id: tuple(getattr(c, f) for f in fields) for c in s.exec(select(Case))}
+
+    theirs, ours = rows(b), rows(a)
+    assert len(ours) == 25 and theirs == ours
+    assert sum(1 for r in ours.values() if r[fields.index("co_departments")] == ["chengguan"]) == 12
