@@ -80,8 +80,12 @@ class HotlineApp(App[None]):
         self.set_interval(self.RING_POLL, self._poll_rings)
 
     def on_ready(self) -> None:
-        # After the first frame: loading the ORM, the catalogue and the sync client on a thread
-        # would otherwise compete for the interpreter with drawing the form.
+        # Once the form is on screen (the refresh after Ready draws it): loading the ORM, the
+        # catalogue and the sync client on threads would otherwise compete for the interpreter
+        # with drawing it. Keys typed meanwhile already go to the form.
+        self.call_after_refresh(self._warm_up)
+
+    def _warm_up(self) -> None:
         self.intake.load_reference()
         self._load_phrases()
         if self.start_sync is not None:

@@ -57,13 +57,13 @@ class Context:
     def update(self, **changes: Any) -> None:
         """Change settings for this run (the demo points the terminal at its own server). A
         token given here counts as given on the command line."""
-        from pydantic import SecretStr
+        from dataclasses import replace
+
+        from .settings import SecretStr
 
         if "token" in changes:
-            changes["token"] = SecretStr(changes["token"])
-        self.settings = self.settings.model_copy(update=changes)
-        if "token" in changes:
-            self.settings._token_explicit = True
+            changes.update(token=SecretStr(changes["token"]), _token_explicit=True)
+        self.settings = replace(self.settings, **changes)
 
     def store(self):
         from models.store import open_store

@@ -25,76 +25,65 @@ A token never needs to be on a command line (where `ps` shows it to every local 
 environment, `--token-file FILE` or the remembered token file serve as well.
 
 The token is a `SecretStr`: printing the settings shows stars, never the token.
+
+Plain Python on purpose (no pydantic-settings): these are read before the intake form is drawn,
+and pydantic's import alone cost `hotline tui` about a quarter of its cold start
+(benchmarks/bench_intake.py). The layering and the checks are those pydantic-settings made.
 """
 
 from __future__ import annotations
 
 import getpass
+import json
 import locale
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-
-from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator
-from pydantic_settings import (
-    BaseSettings,
-    InitSettingsSource,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
 
 SETTINGS_FILE = "settings.toml"
 ENV_PREFIX = "HOTLINE_"
 _FILE_KEYS = {"server", "lang", "agent", "keymap"}  # what the settings file may set
+_ENV_KEYS = ("server", "token", "lang", "agent", "keymap")  # HOTLINE_<KEY>, any case
 
 
 class SettingsError(Exception):
     """The settings file or the environment holds something unusable (said without values)."""
 
 
-class TerminalSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore",
-                                      validate_default=False)
+class SecretStr:
+    """A string that prints as stars (the token): repr and str never show it."""
 
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        return self._value
+
+    def __str__(self) -> str:
+        return "**********" if self._value else ""
+
+    def __repr__(self) -> str:
+        return f"SecretStr('{self}')"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SecretStr) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass
+class TerminalSettings:
     data_dir: Path
     server: str = ""
-    token: SecretStr = SecretStr("")
+    token: SecretStr = field(default_factory=lambda: SecretStr(""))
     lang: Literal["en", "zh"] | None = None  # None: from the locale (see `language`)
     agent: str = ""  # "": the login name (see `agent_id`)
-    keymap: dict[str, str] = Field(default_factory=dict)
-
-    _token_explicit: bool = PrivateAttr(default=False)  # from the environment or a flag
-
-    @field_validator("lang", mode="before")
-    @classmethod
-    def _lang(cls, value: Any) -> Any:
-        """`zh_CN.UTF-8` and the like count as Chinese, anything else set as English."""
-        if isinstance(value, str) and value:
-            return "zh" if value.lower().startswith("zh") else "en"
-        return value or None
-
-    @field_validator("keymap")
-    @classmethod
-    def _known_actions(cls, keymap: dict[str, str]) -> dict[str, str]:
-        from .actions import BY_ID
-
-        unknown = sorted(set(keymap) - set(BY_ID))
-        if unknown:
-            raise ValueError(f"no such action: {', '.join(unknown)} "
-                             f"(known: {', '.join(sorted(BY_ID))})")
-        return {action: keys.replace(" ", "") for action, keys in keymap.items()}
-
-    @classmethod
-    def settings_customise_sources(
-        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        assert isinstance(init_settings, InitSettingsSource)
-        data_dir = Path(init_settings.init_kwargs["data_dir"])
-        return (init_settings, env_settings, _TokenFile(settings_cls, data_dir),
-                _SettingsFile(settings_cls, data_dir / SETTINGS_FILE))
+    keymap: dict[str, str] = field(default_factory=dict)
+    _token_explicit: bool = field(default=False, repr=False)  # from the environment or a flag
 
     # --- what the rest of the terminal reads ---------------------------------------------------
     @property
@@ -122,30 +111,94 @@ class TerminalSettings(BaseSettings):
         return self.data_dir / SETTINGS_FILE
 
 
-class _SettingsFile(TomlConfigSettingsSource):
+def _settings_file(path: Path) -> dict[str, Any]:
     """DATA_DIR/settings.toml; a key it may not hold is an error, not silently ignored."""
+    if not path.is_file():
+        return {}
+    import tomllib
 
-    def __init__(self, settings_cls: type[BaseSettings], path: Path) -> None:
-        super().__init__(settings_cls, toml_file=path)
-        self.path = path
-        if "token" in self.toml_data:
-            raise SettingsError(f"{path}: the token does not belong in the settings file; "
-                                "`hotline sync --remember --token ...` keeps it in its own "
-                                "file that only you can read")
-        unknown = sorted(set(self.toml_data) - _FILE_KEYS)
-        if unknown:
-            raise SettingsError(f"{path}: unknown setting {', '.join(unknown)} "
-                                f"(known: {', '.join(sorted(_FILE_KEYS))})")
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    if "token" in data:
+        raise SettingsError(f"{path}: the token does not belong in the settings file; "
+                            "`hotline sync --remember --token ...` keeps it in its own "
+                            "file that only you can read")
+    unknown = sorted(set(data) - _FILE_KEYS)
+    if unknown:
+        raise SettingsError(f"{path}: unknown setting {', '.join(unknown)} "
+                            f"(known: {', '.join(sorted(_FILE_KEYS))})")
+    return data
 
 
-class _TokenFile(InitSettingsSource):
+def _token_file(data_dir: Path) -> dict[str, Any]:
     """DATA_DIR/token, read through `sync.client.credentials`."""
+    from sync.client.credentials import read_token
 
-    def __init__(self, settings_cls: type[BaseSettings], data_dir: Path) -> None:
-        from sync.client.credentials import read_token
+    token = read_token(data_dir) if data_dir.is_dir() else ""
+    return {"token": token} if token else {}
 
-        token = read_token(data_dir) if data_dir.is_dir() else ""
-        super().__init__(settings_cls, {"token": token} if token else {})
+
+def _environment() -> dict[str, Any]:
+    """HOTLINE_SERVER and the rest (names in any case); the key map as JSON."""
+    found = {name.lower(): value for name, value in os.environ.items()
+             if name.lower().startswith(ENV_PREFIX.lower())}
+    values = {key: found[ENV_PREFIX.lower() + key] for key in _ENV_KEYS
+              if ENV_PREFIX.lower() + key in found}
+    if "keymap" in values:
+        try:
+            values["keymap"] = json.loads(values["keymap"])
+        except ValueError:
+            raise SettingsError(f"{ENV_PREFIX}KEYMAP: not JSON") from None
+    return values
+
+
+def _merged(layers: list[dict[str, Any]]) -> dict[str, Any]:
+    """Later layers win; the key maps of all layers add up (an action's keys from the last)."""
+    values: dict[str, Any] = {}
+    for layer in layers:
+        for key, value in layer.items():
+            if key == "keymap" and isinstance(value, dict) and isinstance(values.get(key), dict):
+                value = {**values[key], **value}
+            values[key] = value
+    return values
+
+
+def _checked(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The values as the settings hold them, and the problems found ("field: what")."""
+    problems: list[str] = []
+    lang = values.get("lang")
+    if isinstance(lang, str) and lang:  # `zh_CN.UTF-8` and the like: Chinese, anything else: en
+        values["lang"] = "zh" if lang.lower().startswith("zh") else "en"
+    elif "lang" in values:
+        values["lang"] = lang or None
+        if lang:
+            problems.append("lang: Input should be 'en' or 'zh'")
+    for key in ("server", "agent", "token"):
+        if key in values and not isinstance(values[key], str):
+            problems.append(f"{key}: Input should be a valid string")
+    if "token" in values:
+        values["token"] = SecretStr(values["token"])
+    if "keymap" in values:
+        problems += _keymap_problems(values["keymap"])
+        if not problems:
+            values["keymap"] = {a: keys.replace(" ", "") for a, keys in values["keymap"].items()}
+    return values, problems
+
+
+def _keymap_problems(keymap: Any) -> list[str]:
+    if not isinstance(keymap, dict):
+        return ["keymap: Input should be a valid dictionary"]
+    wrong = [f"keymap.{a}: Input should be a valid string" for a, keys in keymap.items()
+             if not isinstance(keys, str)]
+    if wrong:
+        return wrong
+    from .actions import BY_ID
+
+    unknown = sorted(set(keymap) - set(BY_ID))
+    if unknown:
+        return [f"keymap: Value error, no such action: {', '.join(unknown)} "
+                f"(known: {', '.join(sorted(BY_ID))})"]
+    return []
 
 
 def load_settings(*, data_dir: Path | str | None = None, server: str | None = None,
@@ -164,14 +217,13 @@ def load_settings(*, data_dir: Path | str | None = None, server: str | None = No
         token = read_token_file(Path(token_file)) if token_file else None
     flags = {k: v for k, v in dict(server=server, token=token, lang=lang, agent=agent).items()
              if v}
-    try:
-        settings = TerminalSettings(data_dir=where, **flags)
-    except ValidationError as exc:  # said field by field, without the values (a token is one)
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+    layers = [_settings_file(where / SETTINGS_FILE), _token_file(where), _environment(), flags]
+    values, problems = _checked(_merged(layers))
+    if problems:  # said field by field, without the values (a token is one)
         raise SettingsError(f"settings ({where / SETTINGS_FILE}, environment, flags): "
-                            f"{problems}") from None
-    settings._token_explicit = bool(token or os.environ.get(ENV_PREFIX + "TOKEN"))
-    return settings
+                            f"{'; '.join(problems)}")
+    return TerminalSettings(data_dir=where, **values,
+                            _token_explicit=bool(token or os.environ.get(ENV_PREFIX + "TOKEN")))
 
 
 def read_token_file(path: Path) -> str:

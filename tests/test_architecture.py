@@ -23,6 +23,8 @@ from models.domain.i18n import catalogue
     ("models.search", ("textual", "fastapi", "httpx", "agent_tui", "sync", "rich", "numpy")),
     ("models.search.engine", ("textual", "fastapi", "httpx", "agent_tui", "sync", "rich")),
     ("agent_tui.cli", ("textual", "fastapi", "sqlmodel")),  # `hotline --help` stays light
+    # `hotline tui` reads its settings before the form is drawn: no pydantic on that path.
+    ("agent_tui.settings", ("pydantic", "pydantic_settings", "sqlalchemy", "textual")),
     # The intake form is drawn before pydantic, SQLAlchemy or the engines load (cold start).
     ("agent_tui.app", ("pydantic", "sqlalchemy", "sqlmodel", "httpx", "numpy", "fastapi")),
     ("agent_tui.screens.intake", ("pydantic", "sqlalchemy", "sqlmodel", "httpx", "numpy")),

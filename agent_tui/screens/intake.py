@@ -29,6 +29,8 @@ from ..widgets.title_bar import TitleBar
 from .base import HotlineScreen
 
 if TYPE_CHECKING:  # saving's modules load with the first save, not on the cold start
+    from textual.events import ScreenResume
+
     from models.domain.case_shape import CaseDraft
     from models.kb.answers import AnsweredFrom
 
@@ -64,6 +66,7 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
 
     def __init__(self) -> None:
         super().__init__()
+        self._resumed = False
         self.keeper = DraftKeeper(self)
         self.lookups = LookupController(self)
         self.answerer = ArticleAnswerer(self)
@@ -261,8 +264,15 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
     def on_draft_checked(self, checked: DraftChecked) -> None:
         self.filer.checked(checked)
 
-    def on_screen_resume(self) -> None:
-        self.filer.resumed()
+    def on_screen_resume(self, event: ScreenResume) -> None:
+        # The first resume comes straight after the mount, which styled every node: Textual's
+        # restyle of the whole screen (its handler runs after this one) would only repeat that
+        # work before the first frame.
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
+        if "filer" in self.__dict__:  # nothing saved yet, nothing to refocus after a save
+            self.filer.resumed()
 
     def on_case_filed(self, filed: CaseFiled) -> None:
         self.filer.landed(filed)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Static
-from textual.widgets.data_table import ColumnKey
+from textual.widgets import Static
 
 from ..display import clip_words, highlighted, literal, short_status
+
+if TYPE_CHECKING:  # imported with the first rows: the empty form does not draw a table
+    from textual.widgets import DataTable
 
 
 @dataclass
@@ -59,9 +62,11 @@ class PriorCasesPanel(Vertical):
 
     def _table(self, create: bool = True) -> DataTable | None:
         """The table is made with the first rows to show: the empty form comes up faster."""
-        found = self.query(DataTable)
+        found = self.query("#prior")
         if found or not create:
             return found.first() if found else None
+        from textual.widgets import DataTable
+
         table = DataTable(id="prior", cursor_type="row", show_header=False)
         for key, width in self.FIXED:
             table.add_column(key, width=width, key=key)
@@ -76,7 +81,7 @@ class PriorCasesPanel(Vertical):
 
     def on_resize(self) -> None:
         table = self._table(create=False)
-        column = table.columns.get(ColumnKey("text")) if table else None
+        column = table.columns.get("text") if table else None  # a ColumnKey matches its str
         if column is not None:
             column.width = self._text_width()
             table.refresh()

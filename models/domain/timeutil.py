@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
-from zoneinfo import ZoneInfo
 
 # Excel counts days from 1899-12-30 (its 1900 leap-year bug folded in).
 _EXCEL_EPOCH = datetime(1899, 12, 30)
@@ -36,7 +35,11 @@ def local_zone() -> tzinfo:
 
 
 def zone(name: str | None) -> tzinfo:
-    return ZoneInfo(name) if name else local_zone()
+    if not name:
+        return local_zone()
+    from zoneinfo import ZoneInfo  # only for a named zone: not on the TUI's start path
+
+    return ZoneInfo(name)
 
 
 class DateParseError(ValueError):
