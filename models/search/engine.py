@@ -24,6 +24,7 @@ import math
 import re
 import sqlite3
 import threading
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,13 +39,15 @@ from . import index
 from .address import EMPTY, Place, address_key
 from .normalise import STOPWORDS, normalise, word_form
 from .snippet import Snippet, make_snippet
-from .tokens import non_words, place_terms, strip_boilerplate, text_terms
+from .tokens import bulk_terms, non_words, place_spans, place_terms, strip_boilerplate, text_terms
 
 RARE_POSTINGS = 25_000  # postings of the rarest query terms read in full in stage 1
 PHASE_TWO = 400  # cases of the rare terms that take the common terms' weights
 FULL_RANKED = 30  # cases ranked in full (stage 2)
 MUST_KEEP = 100  # the caller's and the exact address's cases considered, newest first
 POSTINGS_BUDGET = 1_500_000  # postings read per query at most (beyond the 8 most specific terms)
+POSTINGS_CACHE_BYTES = 128_000_000  # common terms' postings kept in memory across searches
+CACHE_MIN_POSTINGS = 10_000  # a term is kept only when reading it costs something
 MAX_DOC_CHARS = 2_000  # text of a candidate compared in stage 2
 OPEN_STATUSES = frozenset({"open", "dispatched", "in_progress", "returned"})
 RECENT_DAYS = 7
@@ -141,6 +144,7 @@ class SimilarCaseSearch:
     def __init__(self, store_or_path) -> None:
         self.path = Path(getattr(store_or_path, "path", store_or_path))
         self._local = threading.local()
+        self._postings = _PostingCache(POSTINGS_CACHE_BYTES)
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -204,15 +208,16 @@ class SimilarCaseSearch:
             callers = [r for (r,) in conn.execute(
                 'SELECT rowid FROM "case" WHERE caller_phone = ? ORDER BY rowid DESC LIMIT ?',
                 (phone, MUST_KEEP))]
-        found = self._stage_one(conn, coef, idf, df, best_text, q_weight, street, must, callers,
-                                bool(qtf))
+        by_term = self._postings.read(conn, [*coef, *street, *must], st.get("generation", 0.0))
+        found = self._stage_one(by_term, coef, idf, df, best_text, q_weight, street, must,
+                                callers, bool(qtf))
         if not found:
             return []
         rows = _fetch_cases(conn, list(found))
         return self._rank(conn, rows, found, best_text, query, norm_text, prepared, qtf, idf,
                           n_docs, phone, place, limit)
 
-    def _stage_one(self, conn: sqlite3.Connection, coef: dict[str, float],
+    def _stage_one(self, by_term: dict[str, list[tuple]], coef: dict[str, float],
                    idf: dict[str, float], df: dict[str, int], best_text: float,
                    q_weight: float, street: list[str], must: list[str], callers: list[int],
                    has_text: bool) -> dict[int, _Text]:
@@ -227,10 +232,8 @@ class SimilarCaseSearch:
         the best FULL_RANKED go on to the full ranking."""
         import numpy as np
 
-        terms = [*coef, *street, *must]
-        if not terms and not callers:
+        if not (coef or street or must or callers):
             return {}
-        by_term = _read_postings(conn, terms)
         text_terms_ = sorted((t for t in coef if t in by_term), key=lambda t: df.get(t, 0))
         rare = _rarest(text_terms_, by_term)
         hit = _rare_candidates(rare, by_term, coef, idf, best_text, q_weight)
@@ -265,8 +268,8 @@ class SimilarCaseSearch:
         now = query.at or datetime.now(UTC)
         qset = set(qtf)
         q_weight = sum(idf[t] for t in qset) or 1.0
-        subjects = {row[0]: _doc_terms(row[4][:MAX_DOC_CHARS]) if row[4] else frozenset()
-                    for row in rows}
+        subjects = dict.fromkeys((row[0] for row in rows), frozenset())
+        subjects |= _subject_terms({row[0]: row[4][:MAX_DOC_CHARS] for row in rows if row[4]})
         if qset:  # the idf of subject terms the query does not have (one lookup for them all)
             unseen = set().union(*subjects.values()) - idf.keys()
             df = _document_frequencies(conn, list(unseen))
@@ -392,6 +395,56 @@ class _Ranker:
         return score
 
 
+class _PostingCache:
+    """The posting rows of common terms, kept across searches: at a million cases a search
+    reads some 600,000 postings of its common terms (问题, 路灯, street …), and reading them
+    again from the store was most of its time. Valid for one generation of the index (every
+    index write moves it on, `index._set_state`); the least recently used go beyond the budget.
+    Shared by the threads of one `SimilarCaseSearch` (a lock; the arrays are read-only)."""
+
+    def __init__(self, budget: int) -> None:
+        from collections import OrderedDict
+
+        self.budget = budget
+        self.rows: OrderedDict[str, list[tuple]] = OrderedDict()
+        self.size = 0
+        self.generation = -1.0
+        self.lock = threading.Lock()
+
+    def read(self, conn: sqlite3.Connection, terms: list[str],
+             generation: float) -> dict[str, list[tuple]]:
+        """Each term's posting rows, as `_read_postings`, from memory where it can (the
+        caller's snapshot is at `generation`: an older snapshot neither reads nor fills)."""
+        found: dict[str, list[tuple]] = {}
+        with self.lock:
+            if generation > self.generation:
+                self.rows.clear()
+                self.size, self.generation = 0, generation
+            usable = generation == self.generation
+            for t in terms if usable else ():
+                if t in self.rows:
+                    self.rows.move_to_end(t)
+                    found[t] = self.rows[t]
+        fresh = _read_postings(conn, [t for t in terms if t not in found])
+        if usable:
+            self._keep(fresh, generation)
+        return found | fresh
+
+    def _keep(self, fresh: dict[str, list[tuple]], generation: float) -> None:
+        with self.lock:
+            if generation != self.generation:
+                return
+            for t, rows in fresh.items():
+                size = sum(d.nbytes + w.nbytes for d, w in rows)
+                if size < CACHE_MIN_POSTINGS * 5 or size > self.budget or t in self.rows:
+                    continue
+                self.rows[t] = rows
+                self.size += size
+                while self.size > self.budget:
+                    _, old = self.rows.popitem(last=False)
+                    self.size -= sum(d.nbytes + w.nbytes for d, w in old)
+
+
 # --- stage 1's steps (numpy over whole posting rows: no Python per posting) ------------------
 def _read_postings(conn: sqlite3.Connection, terms: list[str]) -> dict[str, list[tuple]]:
     """Each term's posting rows (a term has one row per index segment): (rowids, weights)."""
@@ -484,6 +537,25 @@ def _doc_terms(doc: str) -> frozenset[str]:
     """A candidate's terms; cached, since the panel asks again with every keystroke."""
     prepared = index.prepare(doc)
     return frozenset(text_terms(prepared)) | frozenset(place_terms(prepared))
+
+
+def _subject_terms(subjects: dict[int, str]) -> dict[int, frozenset[str]]:
+    """Each candidate's subject terms, the same as `_doc_terms` of each, but all tokenised in
+    one pass (`bulk_terms` and the place patterns over the joined subjects): one numpy
+    pipeline per search, not one per candidate."""
+    if not subjects:
+        return {}
+    prepared = index._prepare_all(list(subjects.values()))
+    doc_idx, term_ids, terms = bulk_terms(prepared)
+    sets: list[set[str]] = [set() for _ in prepared]
+    for d, t in zip(doc_idx.tolist(), term_ids.tolist(), strict=True):
+        sets[d].add(terms[t])
+    starts = [0]  # where each subject begins in the joined text (no place spans a NUL)
+    for text in prepared:
+        starts.append(starts[-1] + len(text) + 1)
+    for at, term in place_spans("\x00".join(prepared)):
+        sets[bisect_right(starts, at) - 1].add(term)
+    return {r: frozenset(s) for r, s in zip(subjects, sets, strict=True)}
 
 
 def _subject_cover(tset: frozenset[str], qset: set[str], idf: dict[str, float],

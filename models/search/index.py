@@ -110,8 +110,12 @@ def state(conn: sqlite3.Connection) -> dict[str, float]:
 
 
 def _set_state(conn: sqlite3.Connection, **values: float) -> None:
+    """Set state values; every write to the index ends here, in its transaction, and moves the
+    index's `generation` on: what a searcher keeps in memory is valid for one generation."""
     conn.executemany("INSERT INTO search_state (key, value) VALUES (?, ?) ON CONFLICT(key) "
                      "DO UPDATE SET value = excluded.value", list(values.items()))
+    conn.execute("INSERT INTO search_state (key, value) VALUES ('generation', 1) "
+                 "ON CONFLICT(key) DO UPDATE SET value = value + 1")
 
 
 def backlog(conn: sqlite3.Connection) -> tuple[int, int]:
@@ -531,8 +535,9 @@ def _write(conn: sqlite3.Connection, seg: Segmenter, upto: int) -> int:
 
 def clear(conn: sqlite3.Connection) -> None:
     conn.execute("BEGIN IMMEDIATE")
-    for table in ("search_postings", "search_term", "search_state", "search_doclen"):
+    for table in ("search_postings", "search_term", "search_doclen"):
         conn.execute(f"DELETE FROM {table}")
+    conn.execute("DELETE FROM search_state WHERE key != 'generation'")  # it only moves on
     _set_state(conn, format=FORMAT)
     conn.execute("COMMIT")
 
