@@ -486,12 +486,15 @@ def _rare_candidates(rare: list[str], by_term: dict[str, list[tuple]], coef: dic
     contrib = np.concatenate([w * np.float32(coef[t]) for t in rare for _, w in by_term[t]])
     cov = np.concatenate([np.full(len(d), idf[t], dtype=np.float32)
                           for t in rare for d, _ in by_term[t]])
-    order = np.argsort(docs, kind="stable")
-    docs, contrib, cov = docs[order], contrib[order], cov[order]
-    first = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
-    hit = docs[first]
-    s = np.add.reduceat(contrib, first)
-    c = np.add.reduceat(cov, first)
+    if (docs[1:] > docs[:-1]).all():  # one term's rows, in order: each case once already
+        hit, s, c = docs, contrib, cov
+    else:
+        order = np.argsort(docs, kind="stable")
+        docs, contrib, cov = docs[order], contrib[order], cov[order]
+        first = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
+        hit = docs[first]
+        s = np.add.reduceat(contrib, first)
+        c = np.add.reduceat(cov, first)
     if len(hit) > PHASE_TWO:
         pre = A_BM25 * np.minimum(s / best_text, 1) + A_QCOV * c / q_weight
         keep = np.argpartition(pre, -PHASE_TWO)[-PHASE_TWO:]
