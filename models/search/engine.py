@@ -215,7 +215,7 @@ class SimilarCaseSearch:
             return []
         rows = _fetch_cases(conn, list(found))
         return self._rank(conn, rows, found, best_text, query, norm_text, prepared, qtf, idf,
-                          n_docs, phone, place, limit)
+                          n_docs, phone, place, limit, st.get("generation", 0.0))
 
     def _stage_one(self, by_term: dict[str, list[tuple]], coef: dict[str, float],
                    idf: dict[str, float], df: dict[str, int], best_text: float,
@@ -264,7 +264,7 @@ class SimilarCaseSearch:
     def _rank(self, conn: sqlite3.Connection, rows: list[tuple], text_scores: dict[int, _Text],
               best_text: float, query: Query, norm_text: str, prepared: str, qtf: Counter,
               idf: dict[str, float], n_docs: float, phone: str, place: Place,
-              limit: int) -> list[Hit]:
+              limit: int, generation: float | None = None) -> list[Hit]:
         now = query.at or datetime.now(UTC)
         qset = set(qtf)
         q_weight = sum(idf[t] for t in qset) or 1.0
@@ -278,7 +278,8 @@ class SimilarCaseSearch:
         ranker = _Ranker(
             now=now, qset=qset, q_weight=q_weight, idf=idf, best_text=best_text,
             text_scores=text_scores, subjects=subjects,
-            doclen=index.read_doclen(conn, [row[0] for row in rows]) if has_text else {},
+            doclen=(self._postings.doclen(conn, [row[0] for row in rows], generation)
+                    if has_text else {}),
             phone=phone, place=place, norm_text=norm_text,
             category=normalise(query.category).strip(),
             query_words=f" {' '.join(word_form(w) for w in _ASCII_WORD.findall(norm_text) if w not in STOPWORDS)} ",
@@ -408,6 +409,7 @@ class _PostingCache:
         self.budget = budget
         self.rows: OrderedDict[str, list[tuple]] = OrderedDict()
         self.size = 0
+        self.doclen_blocks: dict[int, object] = {}  # block -> distinct-term counts
         self.generation = -1.0
         self.lock = threading.Lock()
 
@@ -419,6 +421,7 @@ class _PostingCache:
         with self.lock:
             if generation > self.generation:
                 self.rows.clear()
+                self.doclen_blocks.clear()
                 self.size, self.generation = 0, generation
             usable = generation == self.generation
             for t in terms if usable else ():
@@ -429,6 +432,20 @@ class _PostingCache:
         if usable:
             self._keep(fresh, generation)
         return found | fresh
+
+    def doclen(self, conn: sqlite3.Connection, rowids: list[int],
+               generation: float | None) -> dict[int, int]:
+        """`index.read_doclen`, with the blocks kept (2 MB at a million cases)."""
+        with self.lock:
+            usable = generation == self.generation
+            known = dict(self.doclen_blocks) if usable else {}
+        before = set(known)
+        out = index.read_doclen(conn, rowids, known)
+        if usable:
+            with self.lock:
+                if generation == self.generation:
+                    self.doclen_blocks.update({b: known[b] for b in known.keys() - before})
+        return out
 
     def _keep(self, fresh: dict[str, list[tuple]], generation: float) -> None:
         with self.lock:
@@ -505,22 +522,57 @@ def _rare_candidates(rare: list[str], by_term: dict[str, list[tuple]], coef: dic
 def _text_scores(hit, text_terms_: list[str], by_term: dict[str, list[tuple]],
                  coef: dict[str, float], idf: dict[str, float]) -> tuple:
     """Every candidate's text score, coverage and distinct matched terms, over every chosen
-    term (a binary search in each posting row: the candidates are few, the rows long). The
-    terms go rarest first, as the sums always have (the floats stay the same)."""
+    term. Each posting row's matches among the candidates (`_row_matches`) are stacked and
+    summed down, rarest term first, as the sums always have been (the floats stay the same)."""
     import numpy as np
 
-    s = np.zeros(len(hit), dtype=np.float64)
-    c = np.zeros(len(hit), dtype=np.float64)
-    m = np.zeros(len(hit), dtype=np.int64)
+    n = len(hit)
+    rows, coefs, idfs, counted = [], [], [], []
     for t in text_terms_:
-        counted = not t.startswith(index.PLACE)  # places: not in the distinct-term count
-        for d, w in by_term[t]:
-            on, at = _member(d, hit)
-            s += np.where(on, w[at] * coef[t], 0.0)
-            c += on * idf[t]
-            if counted:
-                m += on
+        for row in by_term[t]:
+            rows.append(row)
+            coefs.append(coef[t])
+            idfs.append(idf[t])
+            counted.append(not t.startswith(index.PLACE))  # places: not in the distinct count
+    if not rows:
+        return np.zeros(n, dtype=np.float64), np.zeros(n, dtype=np.float64), np.zeros(
+            n, dtype=np.int64)
+    on, weights = _row_matches(hit, rows)
+    col = np.array
+    s = np.add.reduce(np.where(on, weights * col(coefs)[:, None], 0.0), axis=0)
+    c = np.add.reduce(on * col(idfs)[:, None], axis=0)
+    m = on[col(counted)].sum(axis=0, dtype=np.int64)
     return s, c, m
+
+
+def _row_matches(hit, rows: list[tuple]) -> tuple:
+    """For each posting row (rowids, weights), which candidates of `hit` it holds and their
+    weights: (rows x candidates) arrays. A long row is searched for the candidates (a binary
+    search each); the short ones, most rows of a long query, are searched for in the sorted
+    candidates all at once (one search for all their postings, not one call per row)."""
+    import numpy as np
+
+    n = len(hit)
+    on = np.zeros((len(rows), n), dtype=bool)
+    weights = np.zeros((len(rows), n), dtype=np.uint8)
+    short = [k for k, (d, _) in enumerate(rows) if len(d) <= n]
+    for k, (d, w) in enumerate(rows):
+        if len(d) > n:
+            found, at = _member(d, hit)
+            on[k] = found
+            weights[k] = w[at]
+    if short and n:
+        order = np.argsort(hit, kind="stable")
+        ordered = hit[order]
+        docs = np.concatenate([rows[k][0] for k in short]).astype(np.int64)
+        ws = np.concatenate([rows[k][1] for k in short])
+        which = np.repeat(np.array(short, dtype=np.int64), [len(rows[k][0]) for k in short])
+        at = np.minimum(np.searchsorted(ordered, docs), n - 1)
+        found = ordered[at] == docs
+        cand = order[at[found]]
+        on[which[found], cand] = True
+        weights[which[found], cand] = ws[found]
+    return on, weights
 
 
 def _query_weight(term: str, straddling: set[str]) -> float:
@@ -640,7 +692,8 @@ def _member(docs, cands):
 
     if not len(docs):
         return np.zeros(len(cands), dtype=bool), np.zeros(len(cands), dtype=np.int64)
-    at = np.minimum(np.searchsorted(docs, cands), len(docs) - 1)
+    # Keys in the rows' own type: int64 keys would make numpy copy the whole row to int64.
+    at = np.minimum(np.searchsorted(docs, cands.astype(docs.dtype)), len(docs) - 1)
     return docs[at] == cands, at
 
 

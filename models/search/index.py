@@ -355,10 +355,24 @@ def write_doclen(conn: sqlite3.Connection, rowids, counts) -> None:
                      (block, arr.tobytes()))
 
 
-def read_doclen(conn: sqlite3.Connection, rowids: list[int]) -> dict[int, int]:
+def read_doclen(conn: sqlite3.Connection, rowids: list[int], arrays: dict | None = None
+                ) -> dict[int, int]:
+    """Each case's distinct-term count; `arrays`, blocks already read (block -> counts), is
+    filled with the ones read here."""
+    arrays = {} if arrays is None else arrays
+    arrays.update(read_doclen_blocks(conn, sorted({r // DOCLEN_BLOCK for r in rowids}
+                                                  - arrays.keys())))
+    out = {}
+    for r in rowids:
+        arr = arrays.get(r // DOCLEN_BLOCK)
+        out[r] = int(arr[r % DOCLEN_BLOCK]) if arr is not None else 0
+    return out
+
+
+def read_doclen_blocks(conn: sqlite3.Connection, blocks: list[int]) -> dict:
+    """These blocks of search_doclen, as arrays (block -> counts)."""
     import numpy as np
 
-    blocks = sorted({r // DOCLEN_BLOCK for r in rowids})
     arrays = {}
     for i in range(0, len(blocks), 500):
         part = blocks[i:i + 500]
@@ -366,11 +380,7 @@ def read_doclen(conn: sqlite3.Connection, rowids: list[int]) -> dict[int, int]:
                 f"SELECT block, counts FROM search_doclen WHERE block IN "
                 f"({','.join('?' * len(part))})", part):
             arrays[block] = np.frombuffer(blob, dtype=np.uint16)
-    out = {}
-    for r in rowids:
-        arr = arrays.get(r // DOCLEN_BLOCK)
-        out[r] = int(arr[r % DOCLEN_BLOCK]) if arr is not None else 0
-    return out
+    return arrays
 
 
 def _prepare_all(texts: list[str]) -> list[str]:
