@@ -14,6 +14,9 @@ Two stages:
    the caller-history section's: here the same caller adds to a text match, it does not
    outrank a better one.
 
+A searcher keeps the postings of common terms in memory across searches (`_PostingCache`,
+up to POSTINGS_CACHE_BYTES), for one generation of the index: any write to the index drops them.
+
 `SimilarCaseSearch` is safe to call from worker threads: each thread gets its own SQLite
 connection (a connection never crosses threads), and every search reads one WAL snapshot.
 """

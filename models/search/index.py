@@ -8,7 +8,8 @@ Layout (tables made by migration step 4):
   postings lie. A term spread over `MERGE_AT` segments is merged back into one (the partial
   index on `segments` finds them without a scan), so reading a term stays one or a few rows;
 - `search_state`: the watermark (the highest case rowid indexed), the number of cases, each
-  field's total length (BM25F's average lengths), and the index's format.
+  field's total length (BM25F's average lengths), the index's format, and its generation
+  (moved on by every write to the index: what a searcher keeps in memory holds for one).
 
 The weight of a term in a case is BM25F's: each field (subject, description, address, places
 named in them) counts the term's occurrences, normalised by the field's length against its
