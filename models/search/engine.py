@@ -51,6 +51,7 @@ MUST_KEEP = 100  # the caller's and the exact address's cases considered, newest
 POSTINGS_BUDGET = 1_500_000  # postings read per query at most (beyond the 8 most specific terms)
 POSTINGS_CACHE_BYTES = 128_000_000  # common terms' postings kept in memory across searches
 CACHE_MIN_POSTINGS = 10_000  # a term is kept only when reading it costs something
+MAX_KEPT_FREQUENCIES = 200_000  # document frequencies kept (about 20 MB at most)
 MAX_DOC_CHARS = 2_000  # text of a candidate compared in stage 2
 OPEN_STATUSES = frozenset({"open", "dispatched", "in_progress", "returned"})
 RECENT_DAYS = 7
@@ -193,7 +194,8 @@ class SimilarCaseSearch:
         st = index.state(conn)
         n_docs = max(st.get("docs", 0.0), 1.0)
         signals = index.signal_terms(query.address)
-        df = _document_frequencies(conn, list(qtf) + signals)
+        generation = st.get("generation", 0.0)
+        df = self._postings.frequencies(conn, list(qtf) + signals, generation)
         straddling = non_words([t for t in qtf if len(t) == 2 and "\u3400" <= t[0]])
         idf = {t: _idf(n_docs, df.get(t, 0)) * _query_weight(t, straddling) for t in qtf}
         if len(qtf) > MAX_QUERY_TERMS:  # a long message: its most telling terms speak for it
@@ -211,14 +213,14 @@ class SimilarCaseSearch:
             callers = [r for (r,) in conn.execute(
                 'SELECT rowid FROM "case" WHERE caller_phone = ? ORDER BY rowid DESC LIMIT ?',
                 (phone, MUST_KEEP))]
-        by_term = self._postings.read(conn, [*coef, *street, *must], st.get("generation", 0.0))
+        by_term = self._postings.read(conn, [*coef, *street, *must], generation)
         found = self._stage_one(by_term, coef, idf, df, best_text, q_weight, street, must,
                                 callers, bool(qtf))
         if not found:
             return []
         rows = _fetch_cases(conn, list(found))
         return self._rank(conn, rows, found, best_text, query, norm_text, prepared, qtf, idf,
-                          n_docs, phone, place, limit, st.get("generation", 0.0))
+                          n_docs, phone, place, limit, generation)
 
     def _stage_one(self, by_term: dict[str, list[tuple]], coef: dict[str, float],
                    idf: dict[str, float], df: dict[str, int], best_text: float,
@@ -275,7 +277,7 @@ class SimilarCaseSearch:
         subjects |= _subject_terms({row[0]: row[4][:MAX_DOC_CHARS] for row in rows if row[4]})
         if qset:  # the idf of subject terms the query does not have (one lookup for them all)
             unseen = set().union(*subjects.values()) - idf.keys()
-            df = _document_frequencies(conn, list(unseen))
+            df = self._postings.frequencies(conn, list(unseen), generation)
             idf = idf | {t: _idf(n_docs, df.get(t, 0)) for t in unseen}
         has_text = bool(qset)
         ranker = _Ranker(
@@ -413,6 +415,7 @@ class _PostingCache:
         self.rows: OrderedDict[str, list[tuple]] = OrderedDict()
         self.size = 0
         self.doclen_blocks: dict[int, object] = {}  # block -> distinct-term counts
+        self.df: dict[str, int] = {}  # term -> cases holding it
         self.generation = -1.0
         self.lock = threading.Lock()
 
@@ -422,11 +425,7 @@ class _PostingCache:
         caller's snapshot is at `generation`: an older snapshot neither reads nor fills)."""
         found: dict[str, list[tuple]] = {}
         with self.lock:
-            if generation > self.generation:
-                self.rows.clear()
-                self.doclen_blocks.clear()
-                self.size, self.generation = 0, generation
-            usable = generation == self.generation
+            usable = self._sync(generation)
             for t in terms if usable else ():
                 if t in self.rows:
                     self.rows.move_to_end(t)
@@ -435,6 +434,32 @@ class _PostingCache:
         if usable:
             self._keep(fresh, generation)
         return found | fresh
+
+    def _sync(self, generation: float | None) -> bool:
+        """Under the lock: start over at a newer generation; whether the caller's snapshot
+        (at `generation`) may read and fill what is kept."""
+        if generation is not None and generation > self.generation:
+            self.rows.clear()
+            self.doclen_blocks.clear()
+            self.df.clear()
+            self.size, self.generation = 0, generation
+        return generation == self.generation
+
+    def frequencies(self, conn: sqlite3.Connection, terms: list[str],
+                    generation: float | None) -> dict[str, int]:
+        """`_document_frequencies`, with the answers kept (a term in no case: 0, left out)."""
+        with self.lock:
+            usable = self._sync(generation)
+            known = {t: self.df[t] for t in terms if t in self.df} if usable else {}
+        missing = [t for t in dict.fromkeys(terms) if t not in known]
+        fresh = _document_frequencies(conn, missing)
+        if usable and missing:
+            with self.lock:
+                if generation == self.generation:
+                    if len(self.df) > MAX_KEPT_FREQUENCIES:
+                        self.df.clear()
+                    self.df.update({t: fresh.get(t, 0) for t in missing})
+        return {t: n for t, n in (known | fresh).items() if n}
 
     def doclen(self, conn: sqlite3.Connection, rowids: list[int],
                generation: float | None) -> dict[int, int]:
