@@ -14,6 +14,9 @@ Two stages:
    the caller-history section's: here the same caller adds to a text match, it does not
    outrank a better one.
 
+A searcher keeps the postings of common terms in memory across searches (`_PostingCache`,
+up to POSTINGS_CACHE_BYTES), for one generation of the index: any write to the index drops them.
+
 `SimilarCaseSearch` is safe to call from worker threads: each thread gets its own SQLite
 connection (a connection never crosses threads), and every search reads one WAL snapshot.
 """
@@ -24,6 +27,7 @@ import math
 import re
 import sqlite3
 import threading
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,13 +42,16 @@ from . import index
 from .address import EMPTY, Place, address_key
 from .normalise import STOPWORDS, normalise, word_form
 from .snippet import Snippet, make_snippet
-from .tokens import non_words, place_terms, strip_boilerplate, text_terms
+from .tokens import bulk_terms, non_words, place_spans, place_terms, strip_boilerplate, text_terms
 
 RARE_POSTINGS = 25_000  # postings of the rarest query terms read in full in stage 1
 PHASE_TWO = 400  # cases of the rare terms that take the common terms' weights
 FULL_RANKED = 30  # cases ranked in full (stage 2)
 MUST_KEEP = 100  # the caller's and the exact address's cases considered, newest first
 POSTINGS_BUDGET = 1_500_000  # postings read per query at most (beyond the 8 most specific terms)
+POSTINGS_CACHE_BYTES = 128_000_000  # common terms' postings kept in memory across searches
+CACHE_MIN_POSTINGS = 10_000  # a term is kept only when reading it costs something
+MAX_KEPT_FREQUENCIES = 200_000  # document frequencies kept (about 20 MB at most)
 MAX_DOC_CHARS = 2_000  # text of a candidate compared in stage 2
 OPEN_STATUSES = frozenset({"open", "dispatched", "in_progress", "returned"})
 RECENT_DAYS = 7
@@ -141,6 +148,7 @@ class SimilarCaseSearch:
     def __init__(self, store_or_path) -> None:
         self.path = Path(getattr(store_or_path, "path", store_or_path))
         self._local = threading.local()
+        self._postings = _PostingCache(POSTINGS_CACHE_BYTES)
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -186,7 +194,8 @@ class SimilarCaseSearch:
         st = index.state(conn)
         n_docs = max(st.get("docs", 0.0), 1.0)
         signals = index.signal_terms(query.address)
-        df = _document_frequencies(conn, list(qtf) + signals)
+        generation = st.get("generation", 0.0)
+        df = self._postings.frequencies(conn, list(qtf) + signals, generation)
         straddling = non_words([t for t in qtf if len(t) == 2 and "\u3400" <= t[0]])
         idf = {t: _idf(n_docs, df.get(t, 0)) * _query_weight(t, straddling) for t in qtf}
         if len(qtf) > MAX_QUERY_TERMS:  # a long message: its most telling terms speak for it
@@ -204,15 +213,16 @@ class SimilarCaseSearch:
             callers = [r for (r,) in conn.execute(
                 'SELECT rowid FROM "case" WHERE caller_phone = ? ORDER BY rowid DESC LIMIT ?',
                 (phone, MUST_KEEP))]
-        found = self._stage_one(conn, coef, idf, df, best_text, q_weight, street, must, callers,
-                                bool(qtf))
+        by_term = self._postings.read(conn, [*coef, *street, *must], generation)
+        found = self._stage_one(by_term, coef, idf, df, best_text, q_weight, street, must,
+                                callers, bool(qtf))
         if not found:
             return []
         rows = _fetch_cases(conn, list(found))
         return self._rank(conn, rows, found, best_text, query, norm_text, prepared, qtf, idf,
-                          n_docs, phone, place, limit)
+                          n_docs, phone, place, limit, generation)
 
-    def _stage_one(self, conn: sqlite3.Connection, coef: dict[str, float],
+    def _stage_one(self, by_term: dict[str, list[tuple]], coef: dict[str, float],
                    idf: dict[str, float], df: dict[str, int], best_text: float,
                    q_weight: float, street: list[str], must: list[str], callers: list[int],
                    has_text: bool) -> dict[int, _Text]:
@@ -227,10 +237,8 @@ class SimilarCaseSearch:
         the best FULL_RANKED go on to the full ranking."""
         import numpy as np
 
-        terms = [*coef, *street, *must]
-        if not terms and not callers:
+        if not (coef or street or must or callers):
             return {}
-        by_term = _read_postings(conn, terms)
         text_terms_ = sorted((t for t in coef if t in by_term), key=lambda t: df.get(t, 0))
         rare = _rarest(text_terms_, by_term)
         hit = _rare_candidates(rare, by_term, coef, idf, best_text, q_weight)
@@ -261,21 +269,22 @@ class SimilarCaseSearch:
     def _rank(self, conn: sqlite3.Connection, rows: list[tuple], text_scores: dict[int, _Text],
               best_text: float, query: Query, norm_text: str, prepared: str, qtf: Counter,
               idf: dict[str, float], n_docs: float, phone: str, place: Place,
-              limit: int) -> list[Hit]:
+              limit: int, generation: float | None = None) -> list[Hit]:
         now = query.at or datetime.now(UTC)
         qset = set(qtf)
         q_weight = sum(idf[t] for t in qset) or 1.0
-        subjects = {row[0]: _doc_terms(row[4][:MAX_DOC_CHARS]) if row[4] else frozenset()
-                    for row in rows}
+        subjects = dict.fromkeys((row[0] for row in rows), frozenset())
+        subjects |= _subject_terms({row[0]: row[4][:MAX_DOC_CHARS] for row in rows if row[4]})
         if qset:  # the idf of subject terms the query does not have (one lookup for them all)
             unseen = set().union(*subjects.values()) - idf.keys()
-            df = _document_frequencies(conn, list(unseen))
+            df = self._postings.frequencies(conn, list(unseen), generation)
             idf = idf | {t: _idf(n_docs, df.get(t, 0)) for t in unseen}
         has_text = bool(qset)
         ranker = _Ranker(
             now=now, qset=qset, q_weight=q_weight, idf=idf, best_text=best_text,
             text_scores=text_scores, subjects=subjects,
-            doclen=index.read_doclen(conn, [row[0] for row in rows]) if has_text else {},
+            doclen=(self._postings.doclen(conn, [row[0] for row in rows], generation)
+                    if has_text else {}),
             phone=phone, place=place, norm_text=norm_text,
             category=normalise(query.category).strip(),
             query_words=f" {' '.join(word_form(w) for w in _ASCII_WORD.findall(norm_text) if w not in STOPWORDS)} ",
@@ -392,6 +401,95 @@ class _Ranker:
         return score
 
 
+class _PostingCache:
+    """The posting rows of common terms, kept across searches: at a million cases a search
+    reads some 600,000 postings of its common terms (问题, 路灯, street …), and reading them
+    again from the store was most of its time. Valid for one generation of the index (every
+    index write moves it on, `index._set_state`); the least recently used go beyond the budget.
+    Shared by the threads of one `SimilarCaseSearch` (a lock; the arrays are read-only)."""
+
+    def __init__(self, budget: int) -> None:
+        from collections import OrderedDict
+
+        self.budget = budget
+        self.rows: OrderedDict[str, list[tuple]] = OrderedDict()
+        self.size = 0
+        self.doclen_blocks: dict[int, object] = {}  # block -> distinct-term counts
+        self.df: dict[str, int] = {}  # term -> cases holding it
+        self.generation = -1.0
+        self.lock = threading.Lock()
+
+    def read(self, conn: sqlite3.Connection, terms: list[str],
+             generation: float) -> dict[str, list[tuple]]:
+        """Each term's posting rows, as `_read_postings`, from memory where it can (the
+        caller's snapshot is at `generation`: an older snapshot neither reads nor fills)."""
+        found: dict[str, list[tuple]] = {}
+        with self.lock:
+            usable = self._sync(generation)
+            for t in terms if usable else ():
+                if t in self.rows:
+                    self.rows.move_to_end(t)
+                    found[t] = self.rows[t]
+        fresh = _read_postings(conn, [t for t in terms if t not in found])
+        if usable:
+            self._keep(fresh, generation)
+        return found | fresh
+
+    def _sync(self, generation: float | None) -> bool:
+        """Under the lock: start over at a newer generation; whether the caller's snapshot
+        (at `generation`) may read and fill what is kept."""
+        if generation is not None and generation > self.generation:
+            self.rows.clear()
+            self.doclen_blocks.clear()
+            self.df.clear()
+            self.size, self.generation = 0, generation
+        return generation == self.generation
+
+    def frequencies(self, conn: sqlite3.Connection, terms: list[str],
+                    generation: float | None) -> dict[str, int]:
+        """`_document_frequencies`, with the answers kept (a term in no case: 0, left out)."""
+        with self.lock:
+            usable = self._sync(generation)
+            known = {t: self.df[t] for t in terms if t in self.df} if usable else {}
+        missing = [t for t in dict.fromkeys(terms) if t not in known]
+        fresh = _document_frequencies(conn, missing)
+        if usable and missing:
+            with self.lock:
+                if generation == self.generation:
+                    if len(self.df) > MAX_KEPT_FREQUENCIES:
+                        self.df.clear()
+                    self.df.update({t: fresh.get(t, 0) for t in missing})
+        return {t: n for t, n in (known | fresh).items() if n}
+
+    def doclen(self, conn: sqlite3.Connection, rowids: list[int],
+               generation: float | None) -> dict[int, int]:
+        """`index.read_doclen`, with the blocks kept (2 MB at a million cases)."""
+        with self.lock:
+            usable = generation == self.generation
+            known = dict(self.doclen_blocks) if usable else {}
+        before = set(known)
+        out = index.read_doclen(conn, rowids, known)
+        if usable:
+            with self.lock:
+                if generation == self.generation:
+                    self.doclen_blocks.update({b: known[b] for b in known.keys() - before})
+        return out
+
+    def _keep(self, fresh: dict[str, list[tuple]], generation: float) -> None:
+        with self.lock:
+            if generation != self.generation:
+                return
+            for t, rows in fresh.items():
+                size = sum(d.nbytes + w.nbytes for d, w in rows)
+                if size < CACHE_MIN_POSTINGS * 5 or size > self.budget or t in self.rows:
+                    continue
+                self.rows[t] = rows
+                self.size += size
+                while self.size > self.budget:
+                    _, old = self.rows.popitem(last=False)
+                    self.size -= sum(d.nbytes + w.nbytes for d, w in old)
+
+
 # --- stage 1's steps (numpy over whole posting rows: no Python per posting) ------------------
 def _read_postings(conn: sqlite3.Connection, terms: list[str]) -> dict[str, list[tuple]]:
     """Each term's posting rows (a term has one row per index segment): (rowids, weights)."""
@@ -429,16 +527,24 @@ def _rare_candidates(rare: list[str], by_term: dict[str, list[tuple]], coef: dic
     hit = np.zeros(0, dtype=np.int64)
     if not rare:
         return hit
+    if len(rare) == 1:
+        one = _one_term_candidates(by_term[rare[0]], coef[rare[0]], idf[rare[0]], best_text,
+                                   q_weight)
+        if one is not None:
+            return one
     docs = np.concatenate([d for t in rare for d, _ in by_term[t]]).astype(np.int64)
     contrib = np.concatenate([w * np.float32(coef[t]) for t in rare for _, w in by_term[t]])
     cov = np.concatenate([np.full(len(d), idf[t], dtype=np.float32)
                           for t in rare for d, _ in by_term[t]])
-    order = np.argsort(docs, kind="stable")
-    docs, contrib, cov = docs[order], contrib[order], cov[order]
-    first = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
-    hit = docs[first]
-    s = np.add.reduceat(contrib, first)
-    c = np.add.reduceat(cov, first)
+    if (docs[1:] > docs[:-1]).all():  # one term's rows, in order: each case once already
+        hit, s, c = docs, contrib, cov
+    else:
+        order = np.argsort(docs, kind="stable")
+        docs, contrib, cov = docs[order], contrib[order], cov[order]
+        first = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
+        hit = docs[first]
+        s = np.add.reduceat(contrib, first)
+        c = np.add.reduceat(cov, first)
     if len(hit) > PHASE_TWO:
         pre = A_BM25 * np.minimum(s / best_text, 1) + A_QCOV * c / q_weight
         keep = np.argpartition(pre, -PHASE_TWO)[-PHASE_TWO:]
@@ -446,25 +552,80 @@ def _rare_candidates(rare: list[str], by_term: dict[str, list[tuple]], coef: dic
     return hit
 
 
+def _one_term_candidates(rows: list[tuple], coef: float, idf: float, best_text: float,
+                         q_weight: float):
+    """`_rare_candidates` of one term whose rows are in rowid order (None otherwise): the
+    same cases, chosen from the same pre-scores, but each of the 256 possible weights scored
+    once and looked up (a common term's 100,000 postings: one gather, not five passes)."""
+    import numpy as np
+
+    docs = rows[0][0] if len(rows) == 1 else np.concatenate([d for d, _ in rows])
+    if len(docs) > 1 and not (docs[1:] > docs[:-1]).all():
+        return None
+    if len(docs) <= PHASE_TWO:
+        return docs.astype(np.int64)
+    weights = rows[0][1] if len(rows) == 1 else np.concatenate([w for _, w in rows])
+    s = np.arange(256, dtype=np.uint8) * np.float32(coef)  # as w * coef, each w once
+    c = np.full(256, idf, dtype=np.float32)
+    table = A_BM25 * np.minimum(s / best_text, 1) + A_QCOV * c / q_weight
+    keep = np.argpartition(table[weights], -PHASE_TWO)[-PHASE_TWO:]
+    return docs[keep].astype(np.int64)
+
+
 def _text_scores(hit, text_terms_: list[str], by_term: dict[str, list[tuple]],
                  coef: dict[str, float], idf: dict[str, float]) -> tuple:
     """Every candidate's text score, coverage and distinct matched terms, over every chosen
-    term (a binary search in each posting row: the candidates are few, the rows long). The
-    terms go rarest first, as the sums always have (the floats stay the same)."""
+    term. Each posting row's matches among the candidates (`_row_matches`) are stacked and
+    summed down, rarest term first, as the sums always have been (the floats stay the same)."""
     import numpy as np
 
-    s = np.zeros(len(hit), dtype=np.float64)
-    c = np.zeros(len(hit), dtype=np.float64)
-    m = np.zeros(len(hit), dtype=np.int64)
+    n = len(hit)
+    rows, coefs, idfs, counted = [], [], [], []
     for t in text_terms_:
-        counted = not t.startswith(index.PLACE)  # places: not in the distinct-term count
-        for d, w in by_term[t]:
-            on, at = _member(d, hit)
-            s += np.where(on, w[at] * coef[t], 0.0)
-            c += on * idf[t]
-            if counted:
-                m += on
+        for row in by_term[t]:
+            rows.append(row)
+            coefs.append(coef[t])
+            idfs.append(idf[t])
+            counted.append(not t.startswith(index.PLACE))  # places: not in the distinct count
+    if not rows:
+        return np.zeros(n, dtype=np.float64), np.zeros(n, dtype=np.float64), np.zeros(
+            n, dtype=np.int64)
+    on, weights = _row_matches(hit, rows)
+    col = np.array
+    s = np.add.reduce(np.where(on, weights * col(coefs)[:, None], 0.0), axis=0)
+    c = np.add.reduce(on * col(idfs)[:, None], axis=0)
+    m = on[col(counted)].sum(axis=0, dtype=np.int64)
     return s, c, m
+
+
+def _row_matches(hit, rows: list[tuple]) -> tuple:
+    """For each posting row (rowids, weights), which candidates of `hit` it holds and their
+    weights: (rows x candidates) arrays. A long row is searched for the candidates (a binary
+    search each); the short ones, most rows of a long query, are searched for in the sorted
+    candidates all at once (one search for all their postings, not one call per row)."""
+    import numpy as np
+
+    n = len(hit)
+    on = np.zeros((len(rows), n), dtype=bool)
+    weights = np.zeros((len(rows), n), dtype=np.uint8)
+    short = [k for k, (d, _) in enumerate(rows) if len(d) <= n]
+    for k, (d, w) in enumerate(rows):
+        if len(d) > n:
+            found, at = _member(d, hit)
+            on[k] = found
+            weights[k] = w[at]
+    if short and n:
+        order = np.argsort(hit, kind="stable")
+        ordered = hit[order]
+        docs = np.concatenate([rows[k][0] for k in short]).astype(np.int64)
+        ws = np.concatenate([rows[k][1] for k in short])
+        which = np.repeat(np.array(short, dtype=np.int64), [len(rows[k][0]) for k in short])
+        at = np.minimum(np.searchsorted(ordered, docs), n - 1)
+        found = ordered[at] == docs
+        cand = order[at[found]]
+        on[which[found], cand] = True
+        weights[which[found], cand] = ws[found]
+    return on, weights
 
 
 def _query_weight(term: str, straddling: set[str]) -> float:
@@ -484,6 +645,25 @@ def _doc_terms(doc: str) -> frozenset[str]:
     """A candidate's terms; cached, since the panel asks again with every keystroke."""
     prepared = index.prepare(doc)
     return frozenset(text_terms(prepared)) | frozenset(place_terms(prepared))
+
+
+def _subject_terms(subjects: dict[int, str]) -> dict[int, frozenset[str]]:
+    """Each candidate's subject terms, the same as `_doc_terms` of each, but all tokenised in
+    one pass (`bulk_terms` and the place patterns over the joined subjects): one numpy
+    pipeline per search, not one per candidate."""
+    if not subjects:
+        return {}
+    prepared = index._prepare_all(list(subjects.values()))
+    doc_idx, term_ids, terms = bulk_terms(prepared)
+    sets: list[set[str]] = [set() for _ in prepared]
+    for d, t in zip(doc_idx.tolist(), term_ids.tolist(), strict=True):
+        sets[d].add(terms[t])
+    starts = [0]  # where each subject begins in the joined text (no place spans a NUL)
+    for text in prepared:
+        starts.append(starts[-1] + len(text) + 1)
+    for at, term in place_spans("\x00".join(prepared)):
+        sets[bisect_right(starts, at) - 1].add(term)
+    return {r: frozenset(s) for r, s in zip(subjects, sets, strict=True)}
 
 
 def _subject_cover(tset: frozenset[str], qset: set[str], idf: dict[str, float],
@@ -506,9 +686,15 @@ def _e164(raw: str) -> str:
     return "" if phone.withheld else phone.e164
 
 
+@lru_cache(maxsize=1024)
+def _category_form(category: str) -> str:
+    """A category label as compared (the catalogue's few labels: normalised once)."""
+    return normalise(category).strip()
+
+
 def _same_category(query_category: str, case_category: str, norm_text: str) -> bool:
     """The agent chose this category, or the query text names it (e.g. 'Noise - Residential')."""
-    theirs = normalise(case_category).strip()
+    theirs = _category_form(case_category)
     if not theirs:
         return False
     if query_category:
@@ -565,7 +751,8 @@ def _member(docs, cands):
 
     if not len(docs):
         return np.zeros(len(cands), dtype=bool), np.zeros(len(cands), dtype=np.int64)
-    at = np.minimum(np.searchsorted(docs, cands), len(docs) - 1)
+    # Keys in the rows' own type: int64 keys would make numpy copy the whole row to int64.
+    at = np.minimum(np.searchsorted(docs, cands.astype(docs.dtype)), len(docs) - 1)
     return docs[at] == cands, at
 
 

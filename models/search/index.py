@@ -8,7 +8,8 @@ Layout (tables made by migration step 4):
   postings lie. A term spread over `MERGE_AT` segments is merged back into one (the partial
   index on `segments` finds them without a scan), so reading a term stays one or a few rows;
 - `search_state`: the watermark (the highest case rowid indexed), the number of cases, each
-  field's total length (BM25F's average lengths), and the index's format.
+  field's total length (BM25F's average lengths), the index's format, and its generation
+  (moved on by every write to the index: what a searcher keeps in memory holds for one).
 
 The weight of a term in a case is BM25F's: each field (subject, description, address, places
 named in them) counts the term's occurrences, normalised by the field's length against its
@@ -110,8 +111,12 @@ def state(conn: sqlite3.Connection) -> dict[str, float]:
 
 
 def _set_state(conn: sqlite3.Connection, **values: float) -> None:
+    """Set state values; every write to the index ends here, in its transaction, and moves the
+    index's `generation` on: what a searcher keeps in memory is valid for one generation."""
     conn.executemany("INSERT INTO search_state (key, value) VALUES (?, ?) ON CONFLICT(key) "
                      "DO UPDATE SET value = excluded.value", list(values.items()))
+    conn.execute("INSERT INTO search_state (key, value) VALUES ('generation', 1) "
+                 "ON CONFLICT(key) DO UPDATE SET value = value + 1")
 
 
 def backlog(conn: sqlite3.Connection) -> tuple[int, int]:
@@ -351,10 +356,24 @@ def write_doclen(conn: sqlite3.Connection, rowids, counts) -> None:
                      (block, arr.tobytes()))
 
 
-def read_doclen(conn: sqlite3.Connection, rowids: list[int]) -> dict[int, int]:
+def read_doclen(conn: sqlite3.Connection, rowids: list[int], arrays: dict | None = None
+                ) -> dict[int, int]:
+    """Each case's distinct-term count; `arrays`, blocks already read (block -> counts), is
+    filled with the ones read here."""
+    arrays = {} if arrays is None else arrays
+    arrays.update(read_doclen_blocks(conn, sorted({r // DOCLEN_BLOCK for r in rowids}
+                                                  - arrays.keys())))
+    out = {}
+    for r in rowids:
+        arr = arrays.get(r // DOCLEN_BLOCK)
+        out[r] = int(arr[r % DOCLEN_BLOCK]) if arr is not None else 0
+    return out
+
+
+def read_doclen_blocks(conn: sqlite3.Connection, blocks: list[int]) -> dict:
+    """These blocks of search_doclen, as arrays (block -> counts)."""
     import numpy as np
 
-    blocks = sorted({r // DOCLEN_BLOCK for r in rowids})
     arrays = {}
     for i in range(0, len(blocks), 500):
         part = blocks[i:i + 500]
@@ -362,11 +381,7 @@ def read_doclen(conn: sqlite3.Connection, rowids: list[int]) -> dict[int, int]:
                 f"SELECT block, counts FROM search_doclen WHERE block IN "
                 f"({','.join('?' * len(part))})", part):
             arrays[block] = np.frombuffer(blob, dtype=np.uint16)
-    out = {}
-    for r in rowids:
-        arr = arrays.get(r // DOCLEN_BLOCK)
-        out[r] = int(arr[r % DOCLEN_BLOCK]) if arr is not None else 0
-    return out
+    return arrays
 
 
 def _prepare_all(texts: list[str]) -> list[str]:
@@ -531,8 +546,9 @@ def _write(conn: sqlite3.Connection, seg: Segmenter, upto: int) -> int:
 
 def clear(conn: sqlite3.Connection) -> None:
     conn.execute("BEGIN IMMEDIATE")
-    for table in ("search_postings", "search_term", "search_state", "search_doclen"):
+    for table in ("search_postings", "search_term", "search_doclen"):
         conn.execute(f"DELETE FROM {table}")
+    conn.execute("DELETE FROM search_state WHERE key != 'generation'")  # it only moves on
     _set_state(conn, format=FORMAT)
     conn.execute("COMMIT")
 

@@ -347,6 +347,31 @@ def test_an_edit_moves_the_case_in_the_index(store):
     assert [h.id for h in _search(store, text="马蜂窝")] == [case.id]
 
 
+def test_one_searcher_keeps_postings_only_while_the_index_is_unchanged(store, monkeypatch):
+    """The postings a searcher keeps in memory (a common term's, at scale) are dropped by any
+    write to the index: filing, an edit, a rebuild; the same searcher sees each change."""
+    from models.cases.edits import edit_case
+    from models.search import engine
+
+    monkeypatch.setattr(engine, "CACHE_MIN_POSTINGS", 0)  # every term kept, as common ones are
+    searcher = SimilarCaseSearch(store)
+
+    def found(text: str) -> set[str]:
+        return {h.id for h in searcher.search(Query(text=text, at=AT))}
+
+    first = _file(store, "路灯不亮已经一个星期")
+    assert found("路灯") == {first.id}
+    assert "路灯" in searcher._postings.rows
+    second = _file(store, "路灯坏了，晚上很黑")
+    assert found("路灯") == {first.id, second.id}
+    edit_case(store, first.id, {"description": "树上有个马蜂窝", "title": "马蜂窝"}, "a01")
+    assert found("路灯") == {second.id}
+    assert found("马蜂窝") == {first.id}
+    with store.raw() as conn:
+        rebuild(conn)
+    assert found("路灯") == {second.id}
+
+
 def test_a_repeat_calls_note_is_searchable_with_its_case(store):
     case = _file(store, "小区门口有积水")
     attach_repeat_call(store, case.id, "a02", phone="", note="下水道堵塞，化粪池也满了", at=AT)
