@@ -10,6 +10,7 @@ transaction on SQLite in WAL mode).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -117,8 +118,11 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         return
     conn = session.connection()
     dialect = conn.dialect
-    # The processors SQLAlchemy itself applies to these columns' values on this dialect.
-    procs = [(k, _bind_processor(table.c[k].type, dialect)) for k in keys]
+    # The processors SQLAlchemy itself applies to these columns' values on this dialect, by
+    # position; the values are picked in C (itemgetter) and only those columns converted.
+    procs = [(i, p) for i, k in enumerate(keys)
+             if (p := _bind_processor(table.c[k].type, dialect)) is not None]
+    pick = itemgetter(*keys) if len(keys) > 1 else (lambda r: (r[keys[0]],))
     fixed = [v if (p := _bind_processor(table.c[k].type, dialect)) is None else p(v)
              for k, v in defaults.items()]
     quote = dialect.identifier_preparer.quote
@@ -128,7 +132,10 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     try:
         with driver.cursor() as cur, cur.copy(statement) as copy:
             for r in rows:
-                copy.write_row([*(r[k] if p is None else p(r[k]) for k, p in procs), *fixed])
+                values = [*pick(r), *fixed]
+                for i, p in procs:
+                    values[i] = p(values[i])
+                copy.write_row(values)
     except dialect.loaded_dbapi.Error as exc:  # as SQLAlchemy raises it: IntegrityError, ...
         gone = dialect.is_disconnect(exc, conn.connection.dbapi_connection, None)
         if gone:
