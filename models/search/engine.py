@@ -249,7 +249,7 @@ class SimilarCaseSearch:
         if not len(hit):
             return {}
         s, c, m = _text_scores(hit, text_terms_, by_term, coef, idf)
-        pre = W_TEXT * (A_BM25 * np.minimum(s / best_text, 1) + A_QCOV * c / q_weight)
+        pre = W_TEXT * _text_pre_score(s, c, best_text, q_weight)
         for t in must:
             for d, _ in by_term.get(t, []):
                 pre += _member(d, hit)[0] * W_ADDRESS
@@ -480,17 +480,30 @@ class _PostingCache:
             if generation != self.generation:
                 return
             for t, rows in fresh.items():
-                size = sum(d.nbytes + w.nbytes for d, w in rows)
+                size = _nbytes(rows)
                 if size < CACHE_MIN_POSTINGS * 5 or size > self.budget or t in self.rows:
                     continue
                 self.rows[t] = rows
                 self.size += size
                 while self.size > self.budget:
                     _, old = self.rows.popitem(last=False)
-                    self.size -= sum(d.nbytes + w.nbytes for d, w in old)
+                    self.size -= _nbytes(old)
 
 
 # --- stage 1's steps (numpy over whole posting rows: no Python per posting) ------------------
+def _text_pre_score(s, c, best_text: float, q_weight: float):
+    """Stage 1's text pre-score of candidates with text score `s` and coverage `c` (arrays):
+    one formula for the rare terms' pick, the one-term shortcut and the candidates' order."""
+    import numpy as np
+
+    return A_BM25 * np.minimum(s / best_text, 1) + A_QCOV * c / q_weight
+
+
+def _nbytes(rows: list[tuple]) -> int:
+    """Memory of a term's posting rows (rowids and weights), as the cache counts it."""
+    return sum(d.nbytes + w.nbytes for d, w in rows)
+
+
 def _read_postings(conn: sqlite3.Connection, terms: list[str]) -> dict[str, list[tuple]]:
     """Each term's posting rows (a term has one row per index segment): (rowids, weights)."""
     import numpy as np
@@ -546,7 +559,7 @@ def _rare_candidates(rare: list[str], by_term: dict[str, list[tuple]], coef: dic
         s = np.add.reduceat(contrib, first)
         c = np.add.reduceat(cov, first)
     if len(hit) > PHASE_TWO:
-        pre = A_BM25 * np.minimum(s / best_text, 1) + A_QCOV * c / q_weight
+        pre = _text_pre_score(s, c, best_text, q_weight)
         keep = np.argpartition(pre, -PHASE_TWO)[-PHASE_TWO:]
         hit = hit[keep]
     return hit
@@ -567,7 +580,7 @@ def _one_term_candidates(rows: list[tuple], coef: float, idf: float, best_text: 
     weights = rows[0][1] if len(rows) == 1 else np.concatenate([w for _, w in rows])
     s = np.arange(256, dtype=np.uint8) * np.float32(coef)  # as w * coef, each w once
     c = np.full(256, idf, dtype=np.float32)
-    table = A_BM25 * np.minimum(s / best_text, 1) + A_QCOV * c / q_weight
+    table = _text_pre_score(s, c, best_text, q_weight)
     keep = np.argpartition(table[weights], -PHASE_TWO)[-PHASE_TWO:]
     return docs[keep].astype(np.int64)
 
