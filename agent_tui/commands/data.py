@@ -10,7 +10,7 @@ import click
 from ..display import json_text, literal, plain
 from ..i18n import t
 from ..options import Context, common_options
-from .progress import byte_progress
+from .progress import byte_progress, count_progress
 
 
 @click.command("import")
@@ -63,9 +63,11 @@ def _read_into(store, file: Path, mapping: str | None, tz: str | None, encoding:
     with store.writer() as session:
         ensure_catalogue(session)
     try:
-        with byte_progress(t("cli.importing", ctx.lang) + f" {file.name}") as progress:
+        with (byte_progress(t("cli.importing", ctx.lang) + f" {file.name}") as progress,
+              count_progress(t("cli.building_indexes", ctx.lang)) as index_progress):
             return import_csv(store, file, mapping, tz=tz, encoding=encoding, progress=progress,
-                              accept_departments=accept_departments)
+                              accept_departments=accept_departments,
+                              index_progress=index_progress)
     except (ImportError_, MappingError) as exc:
         raise click.ClickException(str(exc)) from exc
 
