@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from typing import Any
 from sqlmodel import select
 
 from models.domain.enums import Status
+from models.domain.ids import new_ids
 from models.reference.catalogue import department_code_for, department_from_import
 from models.reference.matching import match_department
 from models.reference.pending import record as record_pending
@@ -46,7 +48,6 @@ from .parse import (
     _Batch,
     _parse,
     _Plan,
-    _uuid7s,
 )
 
 __all__ = ["ImportError_", "ImportReport", "Rejected", "import_csv"]
@@ -107,7 +108,8 @@ class _Lookups:
                     if name:
                         self.categories.setdefault(name.strip().lower(), c.code)
 
-    def department(self, name: str) -> str:
+    def department(self, name: str, rows: int = 1) -> str:
+        """The catalogue code of a department name `rows` rows give."""
         key = name.strip().lower()
         if not key:
             return ""
@@ -126,7 +128,7 @@ class _Lookups:
                 self.pending[code] = [name.strip(), 0]
         held = self.pending.get(code)
         if held is not None:
-            held[1] += 1
+            held[1] += rows
         return code
 
     def category(self, name: str) -> str:
@@ -288,11 +290,14 @@ def _worth_deferring(conn, batch, total: int) -> bool:
 def _insert_batch(conn, rows: list[list], lookups: _Lookups) -> tuple[int, list[int], list | None]:
     """Give the rows their ids, categories and departments, and insert them in one transaction.
     Returns (rows inserted, their rowids, which rows went in: None when all did)."""
-    ids = _uuid7s(len(rows))
-    for row, case_id in zip(rows, ids, strict=True):
+    # Each distinct name once per batch (a batch names a few dozen), then one pass of lookups.
+    categories = {raw: lookups.category(raw) for raw in {r[_CATEGORY] for r in rows}}
+    named = Counter(r[_DEPARTMENT] for r in rows)
+    departments = {raw: lookups.department(raw, times) for raw, times in named.items()}
+    for row, case_id in zip(rows, new_ids(len(rows)), strict=True):
         row[0] = case_id
-        row[_CATEGORY] = lookups.category(row[_CATEGORY])
-        row[_DEPARTMENT] = lookups.department(row[_DEPARTMENT])
+        row[_CATEGORY] = categories[row[_CATEGORY]]
+        row[_DEPARTMENT] = departments[row[_DEPARTMENT]]
     conn.execute("BEGIN IMMEDIATE")
     try:
         before = conn.execute('SELECT coalesce(max(rowid), 0) FROM "case"').fetchone()[0]
