@@ -35,7 +35,9 @@ def import_cmd(file: Path, mapping: str | None, tz: str | None, encoding: str, a
     if ctx.server:
         _import_to_server(file, mapping, tz, encoding, as_json, ctx)
         return
-    report = _read_into(ctx.store(), file, mapping, tz, encoding, ctx, accept_departments)
+    store = ctx.store()
+    report = _read_into(store, file, mapping, tz, encoding, ctx, accept_departments)
+    _learn(store, ctx)
     if as_json:
         click.echo(json_text(report.as_dict()))
         return
@@ -51,6 +53,19 @@ def import_cmd(file: Path, mapping: str | None, tz: str | None, encoding: str, a
         click.echo(t("cli.departments_matched", ctx.lang, n=len(report.departments_matched)))
     if report.departments_pending:
         click.echo(t("cli.departments_pending", ctx.lang, n=len(report.departments_pending)))
+
+
+def _learn(store, ctx: Context) -> None:
+    """The routing model learns the imported history now, with a bar, so that the first
+    suggestion after an import does not wait for it (the search index is already current)."""
+    from models.routing import Router
+
+    router = Router.for_store(store)
+    try:
+        with count_progress(t("route.learning", ctx.lang)) as progress:
+            router.refresh(progress)
+    finally:
+        router.close()
 
 
 def _read_into(store, file: Path, mapping: str | None, tz: str | None, encoding: str,
