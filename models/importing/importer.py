@@ -240,7 +240,7 @@ def _write_all(conn, parsed, report: ImportReport, lookups: _Lookups, tick, tota
                index_progress: Progress | None) -> None:
     """Write each batch (its own transaction), index what it added, and add new departments.
     A big file writes without the case table's secondary indexes and builds them at the end."""
-    seg = search_index.Segmenter(conn, merge=False)
+    seg = search_index.Segmenter(conn)
     top = 0
     deferred = False
     try:
@@ -271,7 +271,7 @@ def _write_batch(conn, batch, seg, top: int, report: ImportReport, lookups: _Loo
             seg.add_postings(rowids, batch.postings, keep)
         if seg.full:
             _flush(conn, seg, top)
-            seg = search_index.Segmenter(conn, merge=False)
+            seg = search_index.Segmenter(conn)
     return top, seg
 
 
@@ -328,7 +328,6 @@ def _finish(conn, seg, top: int, lookups: _Lookups, report: ImportReport) -> Non
             search_index.flush_with_gaps(seg, top)
         else:  # nothing new; still index what others added meanwhile, if it is little
             search_index.index_new_cases(conn)
-        search_index.merge_crowded(conn)  # once for the whole file (the segments were left)
         _record_departments(conn, lookups, report)
         conn.execute("COMMIT")
     except BaseException:

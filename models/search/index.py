@@ -227,17 +227,13 @@ def _ids_of(table: dict[str, int], terms: list[str]):
 
 class Segmenter:
     """Gathers the postings of many cases and writes them as one segment per term (`flush`,
-    inside the caller's write transaction), sorted by term and by rowid. `merge=False` leaves
-    crowded terms to one `merge_crowded` at the end of a bulk write (an import of a million rows
-    writes twenty segments: merged at each, the common terms would be rewritten again and
-    again)."""
+    inside the caller's write transaction), sorted by term and by rowid."""
 
-    def __init__(self, conn: sqlite3.Connection, merge: bool = True) -> None:
+    def __init__(self, conn: sqlite3.Connection) -> None:
         import numpy as np
 
         self.np = np
         self.conn = conn
-        self.merge = merge
         st = state(conn)
         self.tokenizer = Tokenizer.from_state(st)
         self.docs = st.get("docs", 0.0)
@@ -338,8 +334,7 @@ class Segmenter:
         self.rowids.clear()
         self.distinct.clear()
         self.postings = 0
-        if self.merge:
-            merge_crowded(conn)
+        merge_crowded(conn)
         return n_docs
 
 
@@ -414,47 +409,22 @@ def _place_tokens(texts: list[str]):
     return np.searchsorted(seps, at).astype(np.int64), term_idx, list(ids)
 
 
-MERGE_CHUNK_POSTINGS = 2_000_000  # postings merged per step (~10 MB): the common terms are big
-
-
-def merge_crowded(conn: sqlite3.Connection) -> int:
-    """Terms in MERGE_AT segments or more: their segments become one (sorted by rowid). A few
-    statements per step of terms, not per term: a big import leaves tens of thousands crowded.
-    Returns how many terms were merged."""
-    crowded = conn.execute(
-        f"SELECT term, df FROM search_term WHERE segments >= {MERGE_AT} ORDER BY term").fetchall()
-    step: list[str] = []
-    size = 0
-    for term, df in crowded:
-        step.append(term)
-        size += df
-        if size >= MERGE_CHUNK_POSTINGS or len(step) >= 500:
-            _merge_terms(conn, step)
-            step, size = [], 0
-    if step:
-        _merge_terms(conn, step)
-    if crowded:
-        _set_state(conn)  # the rows of these terms changed: a searcher's cache starts over
-    return len(crowded)
-
-
-def _merge_terms(conn: sqlite3.Connection, terms: list[str]) -> None:
+def merge_crowded(conn: sqlite3.Connection) -> None:
+    """Terms in MERGE_AT segments or more: their segments become one (sorted by rowid)."""
     import numpy as np
 
-    marks = ",".join("?" * len(terms))
-    parts: dict[str, list] = {t: [] for t in terms}
-    for term, docs, weights in conn.execute(
-            f"SELECT term, docs, weights FROM search_postings WHERE term IN ({marks})", terms):
-        parts[term].append((docs, weights))
-    merged = []
-    for term, rows in parts.items():
-        docs = np.concatenate([np.frombuffer(d, dtype=np.uint32) for d, _ in rows])
-        weights = np.concatenate([np.frombuffer(w, dtype=np.uint8) for _, w in rows])
+    crowded = [t for (t,) in conn.execute(
+        f"SELECT term FROM search_term WHERE segments >= {MERGE_AT}")]
+    for term in crowded:
+        rows = conn.execute("SELECT docs, weights FROM search_postings WHERE term = ?",
+                            (term,)).fetchall()
+        docs = np.concatenate([np.frombuffer(r[0], dtype=np.uint32) for r in rows])
+        weights = np.concatenate([np.frombuffer(r[1], dtype=np.uint8) for r in rows])
         order = np.argsort(docs, kind="stable")
-        merged.append((term, docs[order].tobytes(), weights[order].tobytes()))
-    conn.execute(f"DELETE FROM search_postings WHERE term IN ({marks})", terms)
-    conn.executemany("INSERT INTO search_postings (term, docs, weights) VALUES (?, ?, ?)", merged)
-    conn.execute(f"UPDATE search_term SET segments = 1 WHERE term IN ({marks})", terms)
+        conn.execute("DELETE FROM search_postings WHERE term = ?", (term,))
+        conn.execute("INSERT INTO search_postings (term, docs, weights) VALUES (?, ?, ?)",
+                     (term, docs[order].tobytes(), weights[order].tobytes()))
+        conn.execute("UPDATE search_term SET segments = 1 WHERE term = ?", (term,))
 
 
 def _docs(rows: Iterable[tuple]) -> list[Doc]:
