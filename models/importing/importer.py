@@ -240,7 +240,7 @@ def _write_all(conn, parsed, report: ImportReport, lookups: _Lookups, tick, tota
                index_progress: Progress | None) -> None:
     """Write each batch (its own transaction), index what it added, and add new departments.
     A big file writes without the case table's secondary indexes and builds them at the end."""
-    seg = search_index.Segmenter(conn)
+    seg = search_index.Segmenter(conn, reserve=search_index.SEGMENT_RESERVE)
     top = 0
     deferred = False
     try:
@@ -271,7 +271,7 @@ def _write_batch(conn, batch, seg, top: int, report: ImportReport, lookups: _Loo
             seg.add_postings(rowids, batch.postings, keep)
         if seg.full:
             _flush(conn, seg, top)
-            seg = search_index.Segmenter(conn)
+            seg = search_index.Segmenter(conn, buffer=seg.buffer)
     return top, seg
 
 

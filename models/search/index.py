@@ -55,8 +55,13 @@ MERGE_AT = 8  # segments per term before they are merged into one (keep in step 
 SMALL_BACKLOG = 500  # cases: filing one case indexes at most this many; more is left to catch_up
 PULL_BACKLOG = 5_000  # cases: a pulled page (or an edit) indexes at most this many new ones
 CHUNK = 20_000  # cases read per step when catching up
-SEGMENT_POSTINGS = 1_500_000  # postings gathered in memory before they are written (~15 MB)
-SEGMENT_TERMS = 120_000  # distinct terms gathered before they are written (~20 MB of strings)
+# A segment: postings gathered in memory before they are written, 8 bytes each (32 MB). A
+# million-row import writes six, so no term reaches MERGE_AT segments within it (with 1.5
+# million, sixteen segments, merging the common terms again and again was a third of its
+# index writing).
+SEGMENT_POSTINGS = 4_000_000
+SEGMENT_RESERVE = SEGMENT_POSTINGS + 600_000  # room for the batch that fills it (a catch-up chunk)
+SEGMENT_TERMS = 300_000  # distinct terms gathered before they are written (~30 MB of strings)
 
 # Term prefixes for the non-text signals, so that they ride the same postings.
 ADDRESS, STREET, PLACE = "@a:", "@s:", "@w:"
@@ -218,6 +223,46 @@ class Tokenizer:
                         np.minimum(distinct, 65535).astype(np.uint16))
 
 
+# A posting gathered in memory is one uint64, term id (24 bits) | rowid (32) | weight (8): one
+# in-place sort orders a segment by term and rowid, with no permutation array and no copies
+# (8 bytes a posting where three arrays and a lexsort took about 30 at the flush).
+_TERM_SHIFT, _ROWID_SHIFT = 40, 8
+
+
+def _pack(term_ids, rowids, weights):
+    import numpy as np
+
+    u = np.uint64
+    return ((term_ids.astype(u) << u(_TERM_SHIFT)) | (rowids.astype(u) << u(_ROWID_SHIFT))
+            | weights.astype(u))
+
+
+def _unpack(keys):
+    """(term ids, rowids, weights) of packed postings."""
+    import numpy as np
+
+    u = np.uint64
+    return ((keys >> u(_TERM_SHIFT)).astype(np.int64),
+            ((keys >> u(_ROWID_SHIFT)) & u(0xFFFFFFFF)).astype(np.uint32),
+            (keys & u(0xFF)).astype(np.uint8))
+
+
+def _unpack_docs(keys):
+    """(rowids, weights) of packed postings, taken in place (`keys` is spent): a million-row
+    import's segment holds millions, and shifted copies of them were the flush's peak memory."""
+    import sys
+
+    import numpy as np
+
+    if sys.byteorder != "little":  # the views below read the low bytes first
+        _, rowid, weight = _unpack(keys)
+        return rowid, weight
+    weight = keys.view(np.uint8)[0::8].copy()  # the low byte of each key
+    np.right_shift(keys, np.uint64(_ROWID_SHIFT), out=keys)
+    rowid = keys.view(np.uint32)[0::2].copy()  # then the low 32 bits: the rowid
+    return rowid, weight
+
+
 def _ids_of(table: dict[str, int], terms: list[str]):
     import numpy as np
 
@@ -229,7 +274,7 @@ class Segmenter:
     """Gathers the postings of many cases and writes them as one segment per term (`flush`,
     inside the caller's write transaction), sorted by term and by rowid."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, *, buffer=None, reserve: int = 0) -> None:
         import numpy as np
 
         self.np = np
@@ -240,7 +285,11 @@ class Segmenter:
         self.lengths = {f: st.get("len_" + f, 0.0) for f in FIELDS}
         self.term_ids: dict[str, int] = {}
         self.terms: list[str] = []
-        self.parts: list[tuple] = []  # (term ids, rowids, weights) arrays
+        # The packed postings (`_pack`) in one array, kept for the next segment: a bulk
+        # writer passes the last one's on (`buffer`) or reserves room up front (`reserve`),
+        # so that no copy of millions of postings is made while they gather.
+        self.buffer = (buffer if buffer is not None
+                       else np.empty(reserve, dtype=np.uint64))
         self.rowids: list = []  # rowid arrays of the docs added
         self.distinct: list = []  # their distinct-term counts
         self.postings = 0
@@ -277,9 +326,22 @@ class Segmenter:
             self.lengths[f] += float(lengths[k].sum())
         if len(doc):
             gids = self._global_ids(p.terms)[term]
-            self.parts.append((gids.astype(np.int32), rowids[doc].astype(np.uint32), weight))
-            self.postings += len(doc)
+            self._gather(_pack(gids, rowids[doc], weight))
         self.rowids.append(rowids)
+
+    @property
+    def packed(self):
+        """The postings gathered so far, packed (a view of the buffer)."""
+        return self.buffer[:self.postings]
+
+    def _gather(self, packed) -> None:
+        end = self.postings + len(packed)
+        if end > len(self.buffer):
+            grown = self.np.empty(max(end, 2 * len(self.buffer)), dtype=self.np.uint64)
+            grown[:self.postings] = self.packed
+            self.buffer = grown
+        self.buffer[self.postings:end] = packed
+        self.postings = end
 
     def _global_ids(self, local_terms: list[str]):
         ids = self.term_ids
@@ -300,19 +362,18 @@ class Segmenter:
         np = self.np
         conn = self.conn
         n_docs = self.pending
-        if self.parts:
-            term = np.concatenate([p[0] for p in self.parts])
-            rowid = np.concatenate([p[1] for p in self.parts])
-            weight = np.concatenate([p[2] for p in self.parts])
-            self.parts.clear()
-            order = np.lexsort((rowid, term))
-            term, rowid, weight = term[order], rowid[order], weight[order]
-            cut = np.flatnonzero(np.diff(term)) + 1
-            starts = np.concatenate(([0], cut)).tolist()
-            ends = np.concatenate((cut, [len(term)])).tolist()
-            firsts = term[starts].tolist()
+        if self.postings:
+            keys = self.packed
+            keys.sort()  # by term, then rowid: in place, no permutation to apply
+            # Where each term id's postings start (ids are 0..len(terms)-1; an id whose
+            # postings were all dropped has an empty range).
+            bounds = np.searchsorted(keys, np.arange(len(self.terms) + 1, dtype=np.uint64)
+                                     << np.uint64(_TERM_SHIFT)).tolist()
+            rowid, weight = _unpack_docs(keys)
+            del keys
             terms = self.terms
-            groups = sorted(zip((terms[t] for t in firsts), starts, ends, strict=True))
+            groups = sorted((terms[t], bounds[t], bounds[t + 1]) for t in range(len(terms))
+                            if bounds[t] < bounds[t + 1])
             conn.executemany(
                 "INSERT INTO search_postings (term, docs, weights) VALUES (?, ?, ?)",
                 ((t, rowid[a:b].tobytes(), weight[a:b].tobytes()) for t, a, b in groups))
@@ -464,11 +525,9 @@ def flush_with_gaps(seg: Segmenter, upto: int) -> int:
 
 def _refilter(seg: Segmenter, watermark: int, upto: int) -> int:
     """Rare: a concurrent writer indexed part of what `seg` gathered. Drop those postings."""
-    parts = []
-    for term, rowid, weight in seg.parts:
-        keep = rowid > watermark
-        parts.append((term[keep], rowid[keep], weight[keep]))
-    seg.parts = parts
+    kept = seg.packed[_unpack(seg.packed)[1] > watermark]
+    seg.postings = 0
+    seg._gather(kept)
     seg.rowids = [r[r > watermark] for r in seg.rowids]
     gaps = _gap_docs(seg.conn, watermark, upto, seg.rowids)
     seg.add(gaps)
@@ -589,9 +648,9 @@ def reindex(conn: sqlite3.Connection, before: dict[int, Doc]) -> int:
     gone = Segmenter(conn)
     gone.add(old)  # the old postings, as they were made: which terms, and the field lengths
     removed: dict[str, list[int]] = {}
-    for term_ids, rowids, _w in gone.parts:
-        for t, r in zip(term_ids.tolist(), rowids.tolist(), strict=True):
-            removed.setdefault(gone.terms[t], []).append(r)
+    term_ids, rowids, _w = _unpack(gone.packed)
+    for t, r in zip(term_ids.tolist(), rowids.tolist(), strict=True):
+        removed.setdefault(gone.terms[t], []).append(r)
     terms = list(removed)
     for i in range(0, len(terms), 500):
         part = terms[i:i + 500]
