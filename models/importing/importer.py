@@ -29,7 +29,6 @@ from typing import Any
 from sqlmodel import select
 
 from models.domain.enums import Status
-from models.domain.ids import new_ids
 from models.reference.catalogue import department_code_for, department_from_import
 from models.reference.matching import match_department
 from models.reference.pending import record as record_pending
@@ -288,14 +287,13 @@ def _worth_deferring(conn, batch, total: int) -> bool:
 
 
 def _insert_batch(conn, rows: list[list], lookups: _Lookups) -> tuple[int, list[int], list | None]:
-    """Give the rows their ids, categories and departments, and insert them in one transaction.
+    """Give the rows their categories and departments, and insert them in one transaction.
     Returns (rows inserted, their rowids, which rows went in: None when all did)."""
     # Each distinct name once per batch (a batch names a few dozen), then one pass of lookups.
     categories = {raw: lookups.category(raw) for raw in {r[_CATEGORY] for r in rows}}
     named = Counter(r[_DEPARTMENT] for r in rows)
     departments = {raw: lookups.department(raw, times) for raw, times in named.items()}
-    for row, case_id in zip(rows, new_ids(len(rows)), strict=True):
-        row[0] = case_id
+    for row in rows:
         row[_CATEGORY] = categories[row[_CATEGORY]]
         row[_DEPARTMENT] = departments[row[_DEPARTMENT]]
     conn.execute("BEGIN IMMEDIATE")

@@ -18,6 +18,7 @@ from typing import BinaryIO
 
 from models.domain.case_shape import CaseRecord
 from models.domain.enums import Status
+from models.domain.ids import new_ids
 from models.domain.phone import PhoneError, normalise_phone
 from models.domain.text import clean_text
 from models.domain.timeutil import DateParseError, DateParser, now, to_db_text, zone
@@ -66,8 +67,22 @@ _DEFAULTS = {name: f.get_default(call_default_factory=True)
 _DEFAULT_VALUES = tuple(json.dumps(v) if isinstance(v, list) else v for v in _DEFAULTS.values()) + (
     "imported",)
 _COLUMNS = (*_FILLED, *_DEFAULTS, "sync_state")
+
+
+def _sql_literal(value) -> str:
+    """One of the shape's own defaults as SQL (never caller text: that is always bound)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool | int | float):
+        return str(int(value)) if isinstance(value, bool) else repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+# The defaults are written into the statement itself: a row carries (and the reading process
+# pickles, and SQLite binds) only the values the file gives.
 _INSERT = (f'INSERT OR IGNORE INTO "case" ({", ".join(_COLUMNS)}) '
-           f'VALUES ({", ".join("?" * len(_COLUMNS))})')
+           f'VALUES ({", ".join("?" * len(_FILLED))}, '
+           f'{", ".join(_sql_literal(v) for v in _DEFAULT_VALUES)})')
 
 
 # Positions in an insert row of the values this process resolves (the parser leaves the source's
@@ -138,6 +153,8 @@ def _parse_stream(text, plan: _Plan, name: str, counter) -> Iterator[str | _Batc
         batch, rejected, read = rows.next_batch(records)
         if not (batch or rejected or read):
             return
+        for row, case_id in zip(batch, new_ids(len(batch)), strict=True):
+            row[0] = case_id  # here: the importing process has the store's work to do
         # The batch's search postings are made here, in the reading process when there is one.
         docs = [search_index.Doc(i, r[_TITLE], r[_DESCRIPTION], r[_ADDRESS])
                 for i, r in enumerate(batch)]
@@ -251,8 +268,7 @@ class _RowChecker:
                 clean_text(g_title(row), multiline=False), description, address,
                 clean_text(g_district(row), multiline=False), g_category(row), g_department(row),
                 statuses[status_raw] if status_raw else ("resolved" if resolved else "open"),
-                resolved, clean_text(g_resolution(row)), g_satisfaction(row).strip(), lat, lon, "",
-                *_DEFAULT_VALUES])
+                resolved, clean_text(g_resolution(row)), g_satisfaction(row).strip(), lat, lon, ""])
             if len(batch) >= BATCH:
                 break
         return batch, rejected, read
