@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 from .address import address_key
 from .normalise import normalise
-from .tokens import bulk_terms, place_spans, strip_boilerplate
+from .tokens import bulk_terms, place_groups, strip_boilerplate
 
 FORMAT = 4  # 1: pairs and words over one text; 2: BM25F fields, dictionary words, places;
 # 3: + each case's distinct-term count; 4: that count without place terms
@@ -398,15 +398,21 @@ def _place_tokens(texts: list[str]):
     import numpy as np
 
     joined = "\x00".join(texts)
-    spans = place_spans(joined)
-    if not spans:
+    starts, counts, names = [], [], []
+    for at, group in place_groups(joined):
+        starts.append(at)
+        counts.append(len(group))
+        names += group
+    if not names:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), []
-    names = [t for _, t in spans]
     ids = {t: i for i, t in enumerate(dict.fromkeys(names))}
     term_idx = np.fromiter(map(ids.__getitem__, names), dtype=np.int64, count=len(names))
-    at = np.fromiter((p for p, _ in spans), dtype=np.int64, count=len(spans))
-    seps = np.flatnonzero(np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32) == 0)
-    return np.searchsorted(seps, at).astype(np.int64), term_idx, list(ids)
+    if joined.count("\x00") != len(texts) - 1:  # a text of its own has a NUL
+        seps = np.flatnonzero(np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32) == 0)
+    else:  # the separators' places, from the lengths
+        seps = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1) - 1
+    doc = np.searchsorted(seps, np.array(starts, dtype=np.int64))
+    return np.repeat(doc, counts).astype(np.int64), term_idx, list(ids)
 
 
 def merge_crowded(conn: sqlite3.Connection) -> None:
