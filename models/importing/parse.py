@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO
 
@@ -158,9 +159,9 @@ def _parse_stream(text, plan: _Plan, name: str, counter) -> Iterator[str | _Batc
         if not (batch or rejected or read):
             return
         # The batch's search postings are made here, in the reading process when there is one.
-        docs = [search_index.Doc(i, r[_TITLE], r[_DESCRIPTION], r[_ADDRESS])
-                for i, r in enumerate(batch)]
-        yield _Batch(batch, rejected, read, counter.pos, tokenize(docs) if docs else None)
+        postings = tokenize.columns(*(list(map(itemgetter(k), batch))
+                                      for k in (_TITLE, _DESCRIPTION, _ADDRESS))) if batch else None
+        yield _Batch(batch, rejected, read, counter.pos, postings)
 
 
 def _read_header(records: Iterator[tuple[int, list[str]]], plan: _Plan,

@@ -161,14 +161,22 @@ class Tokenizer:
         return cls(st.get("docs", 0.0), {f: st.get("len_" + f, 0.0) for f in FIELDS})
 
     def __call__(self, docs: Sequence[Doc]) -> Postings:
+        return self.columns([d.title for d in docs], [d.description for d in docs],
+                            [d.address for d in docs], [d.notes for d in docs])
+
+    def columns(self, titles: list[str], descriptions: list[str], addresses: list[str],
+                notes: list[str] | None = None) -> Postings:
+        """`__call__` of the docs given as columns (an import's batch: no Doc per row)."""
         import numpy as np
 
-        n = len(docs)
+        n = len(descriptions)
         fields = {
-            "title": [title_field(d.title, d.description) for d in docs],
-            "description": [d.description + "\n" + d.notes if d.notes else d.description
-                            for d in docs],
-            "address": [d.address for d in docs],
+            "title": ([title_field(t, d) for t, d in zip(titles, descriptions, strict=True)]
+                      if any(titles) else titles),
+            "description": ([d + "\n" + e if e else d for d, e in zip(descriptions, notes,
+                                                                      strict=True)]
+                            if notes and any(notes) else descriptions),
+            "address": addresses,
         }
         prepared = {f: _prepare_all(texts) for f, texts in fields.items()}
         # Places named in the subject and the text (the address field's own place is already
@@ -196,12 +204,17 @@ class Tokenizer:
             norm = 1 - b + b * length[uniq % n] / avg
             keys.append(uniq)
             values.append(weight * tf / norm)
-        signal = [(i, t) for i, d in enumerate(docs) for t in signal_terms(d.address)]
-        if signal:
-            idx = np.fromiter((i for i, _ in signal), dtype=np.int64, count=len(signal))
-            gids = _ids_of(term_ids, [t for _, t in signal])
-            keys.append(gids * n + idx)
-            values.append(np.full(len(signal), 1e9))  # saturates: weight 255
+        addresses = fields["address"]
+        signal = dict.fromkeys(addresses)  # each address's terms once per chunk
+        for address in signal:
+            signal[address] = signal_terms(address)
+        per_doc = list(map(signal.__getitem__, addresses))
+        names = [t for terms in per_doc for t in terms]
+        if names:
+            counts = np.fromiter(map(len, per_doc), dtype=np.int64, count=n)
+            gids = _ids_of(term_ids, names)
+            keys.append(gids * n + np.repeat(np.arange(n, dtype=np.int64), counts))
+            values.append(np.full(len(names), 1e9))  # saturates: weight 255
         if keys:
             uniq, inverse = np.unique(np.concatenate(keys), return_inverse=True)
             tfc = np.bincount(inverse, weights=np.concatenate(values))

@@ -235,7 +235,7 @@ def bulk_terms(norms: list[str]):
     n = len(norms)
     joined = "\x00".join(norms) + "\x00"
     cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    lengths = np.fromiter((len(t) + 1 for t in norms), dtype=np.int64, count=n)
+    lengths = np.fromiter(map(len, norms), dtype=np.int64, count=n) + 1
     doc_of = np.repeat(np.arange(n, dtype=np.int32), lengths)
     docs, codes = _han_codes(cp, doc_of)
     uniq, inverse = np.unique(codes, return_inverse=True)
