@@ -181,9 +181,10 @@ class Tokenizer:
         prepared = {f: _prepare_all(texts) for f, texts in fields.items()}
         # Places named in the subject and the text (the address field's own place is already
         # its address and street terms).
-        prepared["places"] = [t + "\n" + d if t else d
-                              for t, d in zip(prepared["title"], prepared["description"],
-                                              strict=True)]
+        prepared["places"] = ([t + "\n" + d if t else d
+                               for t, d in zip(prepared["title"], prepared["description"],
+                                               strict=True)]
+                              if any(prepared["title"]) else prepared["description"])
         term_ids: dict[str, int] = {}
         keys, values = [], []
         lengths = np.zeros((len(FIELDS), n), dtype=np.float32)
@@ -401,7 +402,10 @@ def _prepare_all(texts: list[str]) -> list[str]:
     """`prepare` of many texts at once (one pass of each step over the joined chunk)."""
     if not any(texts):
         return texts
-    joined = prepare("\x00".join(t.replace("\x00", " ") for t in texts))
+    joined = "\x00".join(texts)
+    if joined.count("\x00") != len(texts) - 1:  # a text of its own holds a NUL
+        joined = "\x00".join(t.replace("\x00", " ") for t in texts)
+    joined = prepare(joined)
     out = joined.split("\x00")
     return out if len(out) == len(texts) else [prepare(t) for t in texts]
 

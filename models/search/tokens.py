@@ -314,7 +314,7 @@ def _latin_words(joined: str, cp, doc_of, terms: list[str]):
     starts = np.flatnonzero(alnum & ~before)
     found = _WORD_RE.findall(joined)
     distinct = dict.fromkeys(found)
-    index = {t: i for i, t in enumerate(terms)}
+    index: dict[str, int] = {}  # (no word form is one of the Han terms already in `terms`)
     for w in distinct:
         if w in STOPWORDS:
             distinct[w] = -1
