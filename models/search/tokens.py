@@ -239,7 +239,7 @@ def bulk_terms(norms: list[str]):
     doc_of = np.repeat(np.arange(n, dtype=np.int32), lengths)
     docs, codes = _han_codes(cp, doc_of)
     uniq, inverse = np.unique(codes, return_inverse=True)
-    terms = [_unpack(int(c)) for c in uniq]
+    terms = _unpacked(uniq)
     term_ids = inverse.astype(np.int64)
     latin = _latin_words(joined, cp, doc_of, terms)
     if latin is not None:
@@ -337,15 +337,23 @@ def _isin_sorted(values, table):
     return table[pos] == values
 
 
-def _unpack(code: int) -> str:
-    tag = code >> 60
-    if (code >> 48) & 0xFFF:  # a four-character word: its first character fills the top bits
-        tag = 4
-    if tag == 1:
-        return chr((code >> 16) & 0xFFFF) + chr(code & 0xFFFF)
-    if tag == 2:
-        return chr(code & 0xFFFF)
-    if tag == 3:
-        return chr((code >> 32) & 0xFFFF) + chr((code >> 16) & 0xFFFF) + chr(code & 0xFFFF)
-    return (chr((code >> 48) & 0xFFFF) + chr((code >> 32) & 0xFFFF) + chr((code >> 16) & 0xFFFF)
-            + chr(code & 0xFFFF))
+def _unpacked(codes) -> list[str]:
+    """The term of each packed code (`_han_codes`: tag 1 a pair, 2 a lone character, 3 a word
+    of three, no tag a word of four, its first character in the top bits), in numpy: the
+    codes' characters as one string, cut by each term's length."""
+    import numpy as np
+
+    if not len(codes):
+        return []
+    mask = np.uint64(0xFFFF)
+    tag = codes >> np.uint64(60)
+    four = ((codes >> np.uint64(48)) & np.uint64(0xFFF)) != 0
+    size = np.where(four, 4, np.select([tag == 1, tag == 2, tag == 3], [2, 1, 3], 4))
+    chars = np.zeros((len(codes), 4), dtype=np.uint32)  # each term's characters, left-aligned
+    for k in range(4):  # character k of a term of `size` characters sits at bits 16*(size-1-k)
+        shift = (np.maximum(size - 1 - k, 0) * 16).astype(np.uint64)
+        chars[:, k] = np.where(size > k, (codes >> shift) & mask, 0)
+    flat = chars[np.arange(4) < size[:, None]]
+    text = flat.tobytes().decode("utf-32-le")
+    ends = np.cumsum(size).tolist()
+    return [text[e - z:e] for e, z in zip(ends, size.tolist(), strict=True)]
