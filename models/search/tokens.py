@@ -300,10 +300,10 @@ def _dictionary_words(han, nxt, c64, doc_of, doc_parts: list, code_parts: list) 
 
 
 def _latin_words(joined: str, cp, doc_of, terms: list[str]):
-    """Latin words and numbers: found by the regular expression over the whole chunk (in order,
-    so the k-th word starts at the k-th word start), mapped through a table of distinct words
-    (new word forms appended to `terms`). (docs, term ids) of the kept words, or None when the
-    chunk has none."""
+    """Latin words and numbers: the runs of [a-z0-9] in the chunk (`_WORD_RE`'s words, in
+    order), each distinct word mapped once (new word forms appended to `terms`, in the order
+    the words first occur). (docs, term ids) of the kept words, or None when the chunk has
+    none."""
     import numpy as np
 
     alnum = ((cp >= 97) & (cp <= 122)) | ((cp >= 48) & (cp <= 57))
@@ -311,23 +311,55 @@ def _latin_words(joined: str, cp, doc_of, terms: list[str]):
         return None
     before = np.zeros_like(alnum)
     before[1:] = alnum[:-1]
+    after = np.zeros_like(alnum)
+    after[:-1] = alnum[1:]
     starts = np.flatnonzero(alnum & ~before)
-    found = _WORD_RE.findall(joined)
-    distinct = dict.fromkeys(found)
+    ends = np.flatnonzero(alnum & ~after) + 1
+    codes = _word_codes(joined, cp, starts, ends)
+    uniq, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    ids = np.empty(len(uniq), dtype=np.int64)
     index: dict[str, int] = {}  # (no word form is one of the Han terms already in `terms`)
-    for w in distinct:
+    for u in np.argsort(first, kind="stable").tolist():
+        at = int(first[u])
+        w = joined[int(starts[at]):int(ends[at])]
         if w in STOPWORDS:
-            distinct[w] = -1
+            ids[u] = -1
             continue
         form = word_form(w)
         i = index.get(form)
         if i is None:
             i = index[form] = len(terms)
             terms.append(form)
-        distinct[w] = i
-    ids = np.fromiter(map(distinct.__getitem__, found), dtype=np.int64, count=len(found))
+        ids[u] = i
+    ids = ids[inverse.reshape(-1)]
     keep = ids >= 0
     return doc_of[starts[keep]], ids[keep]
+
+
+_SHORT_WORD = 12  # letters of a word whose code is exact: 37**12 < 2**63
+
+
+def _word_codes(joined: str, cp, starts, ends):
+    """A 64-bit code per word, one-to-one: a word of up to 12 characters read as a number in
+    base 37 (0-9 -> 1-10, a-z -> 11-36: no digit is 0, so no two words share a code); a longer
+    one (rare) 2**63 plus its place among the distinct long words."""
+    import numpy as np
+
+    lengths = ends - starts
+    code = np.zeros(len(starts), dtype=np.uint64)
+    for k in range(_SHORT_WORD):
+        on = np.flatnonzero(lengths > k)
+        if not len(on):
+            break
+        c = cp[starts[on] + k].astype(np.int64)
+        code[on] = code[on] * np.uint64(37) + np.where(c <= 57, c - 47, c - 86).astype(np.uint64)
+    long = np.flatnonzero(lengths > _SHORT_WORD)
+    if len(long):
+        words = [joined[a:b] for a, b in zip(starts[long].tolist(), ends[long].tolist(),
+                                             strict=True)]
+        place = {w: i for i, w in enumerate(dict.fromkeys(words))}
+        code[long] = np.uint64(1 << 63) + np.array([place[w] for w in words], dtype=np.uint64)
+    return code
 
 
 def _isin_sorted(values, table):
