@@ -217,6 +217,12 @@ class Tokenizer:
                         np.minimum(distinct, 65535).astype(np.uint16))
 
 
+# Each address's signal terms, once per process (addresses repeat across an import: a building
+# calls again and again); started over when full (some 15 MB).
+SIGNALS_KEPT = 65_536
+_SIGNALS: dict[str, list[str]] = {}
+
+
 def _signal_postings(addresses: list[str], term_ids: dict[str, int], keys: list,
                      values: list) -> None:
     """Append the address and street terms of a chunk's cases (`signal_terms`) to its
@@ -224,9 +230,14 @@ def _signal_postings(addresses: list[str], term_ids: dict[str, int], keys: list,
     import numpy as np
 
     n = len(addresses)
-    signal = dict.fromkeys(addresses)  # each address's terms once per chunk
+    kept, signal = _SIGNALS, dict.fromkeys(addresses)
     for address in signal:
-        signal[address] = signal_terms(address)
+        terms = kept.get(address)
+        if terms is None:
+            if len(kept) >= SIGNALS_KEPT:
+                kept.clear()
+            terms = kept[address] = signal_terms(address)
+        signal[address] = terms
     per_doc = list(map(signal.__getitem__, addresses))
     names = [t for terms in per_doc for t in terms]
     if names:
@@ -262,7 +273,7 @@ def _ids_of(table: dict[str, int], terms: list[str]):
     """The chunk-wide ids of distinct terms, new ones numbered on in their order."""
     import numpy as np
 
-    new = dict.fromkeys(t for t in terms if t not in table)  # (signal terms repeat)
+    new = dict.fromkeys([t for t in terms if t not in table])  # (signal terms repeat)
     table.update(zip(new, range(len(table), len(table) + len(new)), strict=True))
     out = list(map(table.__getitem__, terms))
     return np.array(out, dtype=np.int64) if out else np.zeros(0, dtype=np.int64)

@@ -317,20 +317,23 @@ def _latin_words(joined: str, cp, doc_of, terms: list[str]):
     ends = np.flatnonzero(alnum & ~after) + 1
     codes = _word_codes(joined, cp, starts, ends)
     uniq, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
-    ids = np.empty(len(uniq), dtype=np.int64)
+    order = np.argsort(first, kind="stable")  # the distinct words as they first occur
+    at = first[order]
     index: dict[str, int] = {}  # (no word form is one of the Han terms already in `terms`)
-    for u in np.argsort(first, kind="stable").tolist():
-        at = int(first[u])
-        w = joined[int(starts[at]):int(ends[at])]
+    found = []
+    for a, b in zip(starts[at].tolist(), ends[at].tolist(), strict=True):
+        w = joined[a:b]
         if w in STOPWORDS:
-            ids[u] = -1
+            found.append(-1)
             continue
         form = word_form(w)
         i = index.get(form)
         if i is None:
             i = index[form] = len(terms)
             terms.append(form)
-        ids[u] = i
+        found.append(i)
+    ids = np.empty(len(uniq), dtype=np.int64)
+    ids[order] = found
     ids = ids[inverse.reshape(-1)]
     keep = ids >= 0
     return doc_of[starts[keep]], ids[keep]
