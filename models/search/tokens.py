@@ -30,22 +30,22 @@ from functools import cache, lru_cache
 from .normalise import HAN, STOPWORDS, word_form
 
 # --- boilerplate --------------------------------------------------------------------------------
-_BOILERPLATE = re.compile(
-    rf"尊敬的[{HAN}a-z0-9]{{0,8}}?(?:领导|书记|市长|县长|区长|主任|局长|政府|同志|市委)们?"
-    r"|(?:您|你|大家|领导)们?好"
-    r"|(?:恳请|请求|请|希望|望|盼望|盼)(?:有关|相关|各级|上级|职能)?(?:部门|领导|政府)?"
-    r"(?:能够|能|给予|尽快|及时|早日|帮忙|予以|认真|切实|高度)*"
-    r"(?:重视|关注|处理|解决|核实|调查|回复|答复|帮助|协调|过问|督促|查处|整治)"
-    r"|有关部门|相关部门|职能部门|有关领导"
-    r"|此致|敬礼|谢谢|感谢|辛苦了"
-    r"|(?:坐等|等待|期待|盼)(?:回复|答复|处理|解决)"
-    r"|x000d"
-)
-# The same pattern behind a look-ahead at the first characters its alternatives can start with:
-# the regex engine then rejects most positions with one test instead of trying every
-# alternative (three times faster over a chunk; the matches are the same).
-_BOILERPLATE = re.compile("(?=[尊您你大领恳请希望盼有相职此敬谢感辛坐等期x])(?:"
-                          + _BOILERPLATE.pattern + ")")
+# Greetings, pleas and thanks. Every alternative begins with a plain character (the groups of
+# first words written out, in their order: the same matches), so that the regex engine skips
+# through a chunk to the characters one can begin with (six times faster than trying them all
+# at every place).
+_PLEA = (r"(?:有关|相关|各级|上级|职能)?(?:部门|领导|政府)?"
+         r"(?:能够|能|给予|尽快|及时|早日|帮忙|予以|认真|切实|高度)*"
+         r"(?:重视|关注|处理|解决|核实|调查|回复|答复|帮助|协调|过问|督促|查处|整治)")
+_BOILERPLATE = re.compile("|".join([
+    rf"尊敬的[{HAN}a-z0-9]{{0,8}}?(?:领导|书记|市长|县长|区长|主任|局长|政府|同志|市委)们?",
+    *(w + "们?好" for w in ("您", "你", "大家", "领导")),
+    *(w + _PLEA for w in ("恳请", "请求", "请", "希望", "望", "盼望", "盼")),
+    "有关部门|相关部门|职能部门|有关领导",
+    "此致|敬礼|谢谢|感谢|辛苦了",
+    *(w + "(?:回复|答复|处理|解决)" for w in ("坐等", "等待", "期待", "盼")),
+    "x000d",
+]))
 
 
 def strip_boilerplate(norm: str) -> str:
@@ -61,11 +61,12 @@ _PLACE_SUFFIX = (
     "工业园|开发区|产业园|园区"
 )
 # A place: 2-4 Han characters (the name, and whatever stands before it), a suffix, maybe a number.
-# (The look-ahead, implied by the rest, lets the engine test one character class where a place
-# cannot start instead of trying each suffix after each length of name.)
+# (Written for speed, the same matches: the name's first character first, so that the engine
+# skips to Han text; then a look-ahead, implied by the rest, that tests one character class
+# where a place cannot start instead of trying each suffix after each length of name.)
 _SUFFIX_STARTS = "".join(sorted({s[0] for s in _PLACE_SUFFIX.split("|")}))
-_PLACE_RE = re.compile(rf"(?=[{HAN}]{{2,4}}?[{_SUFFIX_STARTS}])"
-                       rf"([{HAN}]{{2,4}})({_PLACE_SUFFIX})(?![灯费况线过途人面])"
+_PLACE_RE = re.compile(rf"([{HAN}](?=[{HAN}]{{1,3}}?[{_SUFFIX_STARTS}])[{HAN}]{{1,3}})"
+                       rf"({_PLACE_SUFFIX})(?![灯费况线过途人面])"
                        r"(?:(\d+)(?:号楼|号|栋|幢|座|单元))?")
 _CODED = re.compile(r"(?<![a-z0-9])([a-z]\d{0,2})(市|县|区)")  # the data's anonymised A市, A6区
 # Where a coded place can end: 市, 县 or 区 after a letter or digit (found by its first
