@@ -4,7 +4,8 @@
     python benchmarks/bench_reader.py --csv FILE [--map nyc311] [--repeat 5] [--baseline DIR]
 
 Runs `parse._parse` (rows checked, then tokenised into search postings: what
-`models.importing.reader` does) over one CSV in child processes, alternating this checkout's
+`models.importing.reader` does, after its process set-up, `reader.quiet_gc`, where the code
+has one) over one CSV in child processes, alternating this checkout's
 code with the baseline's (`--baseline DIR`), and prints each run's CPU seconds and µs per row
 (the load average beside them: the machine is shared). Every run also hashes all it yields
 (the rows, every value; the rejected lines and reasons; the postings' arrays, term lists,
@@ -31,7 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 CHILD = """
 import hashlib, json, sys, time
 import models
+from models.importing import reader
 from models.importing.parse import _parse, _Plan
+getattr(reader, "quiet_gc", lambda: None)()  # what the reading process does first, if anything
 plan = _Plan({csv!r}, {encoding!r}, {mapping!r}, None, {{}})
 h, rows, cpu = hashlib.sha256(), 0, 0.0
 items = _parse(plan)

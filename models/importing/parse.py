@@ -237,7 +237,7 @@ class _DbTimes(dict):
         try:
             value = _db_time(self.parse(raw))
         except DateParseError as exc:
-            value = exc
+            value = exc.with_traceback(None)  # (kept: no cycle through this frame)
         if len(self) >= self.KEEP:
             self.clear()
         self[raw] = value
