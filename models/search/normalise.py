@@ -56,9 +56,14 @@ def normalise(text: str) -> str:
     """NFKC, lower case, Simplified Chinese: the form every comparison is made in."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", _narrowed(text) if len(text) >= 4096 else text).lower()
+    text = nfkc(text).lower()
     traditional, table = _t2s()
     return text.translate(table) if traditional.search(text) else text
+
+
+def nfkc(text: str) -> str:
+    """unicodedata's NFKC, faster for a long text (`_narrowed` first)."""
+    return unicodedata.normalize("NFKC", _narrowed(text) if len(text) >= 512 else text)
 
 
 def _narrowed(text: str) -> str:
