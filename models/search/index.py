@@ -202,7 +202,7 @@ class Tokenizer:
             self.lengths[field] += float(length.sum())
             avg = max(self.lengths[field] / max(self.docs, 1.0), 1.0)
             gids = _ids_of(term_ids, local_terms)[local_ids]
-            uniq, tf = np.unique(gids * n + doc_idx, return_counts=True)
+            uniq, tf = _counted(gids * n + doc_idx)
             norm = 1 - b + b * length[uniq % n] / avg
             keys.append(uniq)
             values.append(weight * tf / norm)
@@ -245,6 +245,19 @@ def _signal_postings(addresses: list[str], term_ids: dict[str, int], keys: list,
         gids = _ids_of(term_ids, names)
         keys.append(gids * n + np.repeat(np.arange(n, dtype=np.int64), counts))
         values.append(np.full(len(names), 1e9))
+
+
+def _counted(keys):
+    """np.unique(keys, return_counts=True) of non-negative int64 keys, faster: sorted as 32-bit
+    integers when they fit (half the time), without np.unique's extra passes."""
+    import numpy as np
+
+    ordered = np.sort(keys.astype(np.int32) if keys.max() < 2**31 else keys)
+    first = np.empty(len(ordered), dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    at = np.flatnonzero(first)
+    return ordered[at].astype(np.int64), np.diff(np.append(at, len(ordered)))
 
 
 def _merged(keys: list, values: list, n: int):
