@@ -180,6 +180,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cli.pending_accepted": ("{name} added to the catalogue as {code}",
                              "{name} 已加入单位目录（{code}）"),
     "cli.importing": ("Importing", "正在导入"),
+    "cli.building_indexes": ("Building the case indexes", "正在建立案件索引"),
     "cli.case_saved": ("{case_no}", "{case_no}"),
     "cli.batch_summary": ("{path}: filed {filed}, rejected {rejected}", "{path}：受理 {filed} 件，拒收 {rejected} 件"),
     "cli.demo_seeded": ("Demo data: {n} cases in {path}", "演示数据：{n} 件工单，位于 {path}"),

@@ -5,7 +5,8 @@
 The CSV is `bench_search.make_csv`'s (Chinese and English cases with places, callers and
 details; not counted). Each import runs in a fresh process on a fresh store; the figure is
 end to end: `import_csv` (rows written and indexed) plus the first `SimilarCaseSearch.search`
-(which would catch the index up first if anything were missing). Peak RSS is the importing
+(which would catch the index up first if anything were missing); then, apart ("learn s"), the
+routing model's learning of the imported history, which `hotline import` does in its run. Peak RSS is the importing
 process's and the CSV reader process's (reported apart and as a sum, the conservative total).
 
 `--baseline DIR` runs the same steps with the code of another checkout (DIR, e.g. the main
@@ -46,10 +47,20 @@ t_first = time.perf_counter() - t
 t = time.perf_counter()
 engine.search(Query(text="hornet nest in the street tree"), limit=10)
 t_second = time.perf_counter() - t
+import_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+t = time.perf_counter()
+try:  # `hotline import` then learns the history for routing (older code: not in its run)
+    from models.routing import Router
+    router = Router.for_store(store)
+    router.refresh()
+    router.close()
+except ImportError:
+    pass
+t_learn = time.perf_counter() - t
 ru = resource.getrusage
-print(json.dumps(dict(imported=r.imported, import_s=t_import, first_s=t_first,
+print(json.dumps(dict(imported=r.imported, import_s=t_import, first_s=t_first, learn_s=t_learn,
       second_ms=t_second * 1000, hits=len(hits),
-      rss_mb=ru(resource.RUSAGE_SELF).ru_maxrss / 1024,
+      rss_mb=import_rss, learn_rss_mb=ru(resource.RUSAGE_SELF).ru_maxrss / 1024,
       reader_rss_mb=ru(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)))
 """
 
@@ -76,7 +87,7 @@ def main() -> None:
     sizes = sorted({max(args.rows // 10, 1000), args.rows})
     tmp = Path(tempfile.mkdtemp(prefix="hotline-bench-import-"))
     print(f"{'code':9} {'rows':>10} {'import s':>9} {'first query':>12} {'end to end':>11} "
-          f"{'rows/s':>8} {'RSS MB':>7} {'reader MB':>10} {'sum MB':>7}")
+          f"{'rows/s':>8} {'RSS MB':>7} {'reader MB':>10} {'sum MB':>7} {'learn s':>8}")
     for rows in sizes:
         path = tmp / f"cases_{rows}.csv"
         make_csv(path, rows)
@@ -91,7 +102,8 @@ def main() -> None:
             total = r["import_s"] + r["first_s"]
             print(f"{label:9} {rows:>10,} {r['import_s']:>9.1f} {r['first_s'] * 1000:>10.0f}ms "
                   f"{total:>10.1f}s {rows / total:>8,.0f} {r['rss_mb']:>7.0f} "
-                  f"{r['reader_rss_mb']:>10.0f} {r['rss_mb'] + r['reader_rss_mb']:>7.0f}",
+                  f"{r['reader_rss_mb']:>10.0f} {r['rss_mb'] + r['reader_rss_mb']:>7.0f} "
+                  f"{r['learn_s']:>8.1f} {r['learn_rss_mb']:>9.0f}",
                   flush=True)
         path.unlink()
     shutil.rmtree(tmp)

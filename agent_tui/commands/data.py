@@ -10,7 +10,7 @@ import click
 from ..display import json_text, literal, plain
 from ..i18n import t
 from ..options import Context, common_options
-from .progress import byte_progress
+from .progress import byte_progress, count_progress
 
 
 @click.command("import")
@@ -35,7 +35,9 @@ def import_cmd(file: Path, mapping: str | None, tz: str | None, encoding: str, a
     if ctx.server:
         _import_to_server(file, mapping, tz, encoding, as_json, ctx)
         return
-    report = _read_into(ctx.store(), file, mapping, tz, encoding, ctx, accept_departments)
+    store = ctx.store()
+    report = _read_into(store, file, mapping, tz, encoding, ctx, accept_departments)
+    _learn(store, ctx)
     if as_json:
         click.echo(json_text(report.as_dict()))
         return
@@ -53,6 +55,19 @@ def import_cmd(file: Path, mapping: str | None, tz: str | None, encoding: str, a
         click.echo(t("cli.departments_pending", ctx.lang, n=len(report.departments_pending)))
 
 
+def _learn(store, ctx: Context) -> None:
+    """The routing model learns the imported history now, with a bar, so that the first
+    suggestion after an import does not wait for it (the search index is already current)."""
+    from models.routing import Router
+
+    router = Router.for_store(store)
+    try:
+        with count_progress(t("route.learning", ctx.lang)) as progress:
+            router.refresh(progress)
+    finally:
+        router.close()
+
+
 def _read_into(store, file: Path, mapping: str | None, tz: str | None, encoding: str,
                ctx: Context, accept_departments: bool = False):
     """The file's cases into `store` (which gets the catalogue first), with a progress bar."""
@@ -63,9 +78,11 @@ def _read_into(store, file: Path, mapping: str | None, tz: str | None, encoding:
     with store.writer() as session:
         ensure_catalogue(session)
     try:
-        with byte_progress(t("cli.importing", ctx.lang) + f" {file.name}") as progress:
+        with (byte_progress(t("cli.importing", ctx.lang) + f" {file.name}") as progress,
+              count_progress(t("cli.building_indexes", ctx.lang)) as index_progress):
             return import_csv(store, file, mapping, tz=tz, encoding=encoding, progress=progress,
-                              accept_departments=accept_departments)
+                              accept_departments=accept_departments,
+                              index_progress=index_progress)
     except (ImportError_, MappingError) as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,11 +29,12 @@ from typing import Any
 from sqlmodel import select
 
 from models.domain.enums import Status
+from models.domain.ids import new_ids
 from models.reference.catalogue import department_code_for, department_from_import
 from models.reference.matching import match_department
 from models.reference.pending import record as record_pending
 from models.search import index as search_index
-from models.store import Store
+from models.store import Store, deferred_indexes
 from models.store.tables import Category, Department
 
 from .mapping import Mapping
@@ -46,13 +48,13 @@ from .parse import (
     _Batch,
     _parse,
     _Plan,
-    _uuid7s,
 )
 
 __all__ = ["ImportError_", "ImportReport", "Rejected", "import_csv"]
 
 PARALLEL_BYTES = 8 << 20  # files at least this big are read by a second process
 CACHE_KB = 12_288  # SQLite page cache while importing: the case table's indexes take writes all over
+DEFER_INDEXES_ROWS = 50_000  # files of this many rows or more write without secondary indexes
 MAX_REJECTS_KEPT = 1000  # the summary keeps the first ones; the count is always exact
 
 Progress = Callable[[int, int], None]  # (bytes read, total bytes)
@@ -106,7 +108,8 @@ class _Lookups:
                     if name:
                         self.categories.setdefault(name.strip().lower(), c.code)
 
-    def department(self, name: str) -> str:
+    def department(self, name: str, rows: int = 1) -> str:
+        """The catalogue code of a department name `rows` rows give."""
         key = name.strip().lower()
         if not key:
             return ""
@@ -125,7 +128,7 @@ class _Lookups:
                 self.pending[code] = [name.strip(), 0]
         held = self.pending.get(code)
         if held is not None:
-            held[1] += 1
+            held[1] += rows
         return code
 
     def category(self, name: str) -> str:
@@ -191,6 +194,7 @@ def import_csv(
     progress: Progress | None = None,
     parallel: bool | None = None,
     accept_departments: bool = False,
+    index_progress: Progress | None = None,
 ) -> ImportReport:
     """Import a CSV file; the search index is current when this returns.
 
@@ -198,7 +202,9 @@ def import_csv(
     in a second process (default: for files of PARALLEL_BYTES or more). Department names are
     matched to the catalogue (`models.reference.matching`); the rest wait in the pending list
     for a lead (`models.reference.pending`), unless `accept_departments` (a city importing its
-    own agency list) adds them to the catalogue at once."""
+    own agency list) adds them to the catalogue at once. A big file is written without the
+    case table's secondary indexes, built again at the end: `index_progress(built, of)` is
+    called after each."""
     path = Path(path)
     total = path.stat().st_size
     if parallel is None:
@@ -223,44 +229,75 @@ def import_csv(
         # adds exactly them. The last commit is synced before this returns.
         conn.execute("PRAGMA wal_autocheckpoint = 8192")
         conn.execute("PRAGMA synchronous = NORMAL")
-        _write_all(conn, parsed, report, lookups, tick)
+        _write_all(conn, parsed, report, lookups, tick, total, index_progress)
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
     tick(total)
     return report
 
 
-def _write_all(conn, parsed, report: ImportReport, lookups: _Lookups, tick) -> None:
-    """Write each batch (its own transaction), index what it added, and add new departments."""
+def _write_all(conn, parsed, report: ImportReport, lookups: _Lookups, tick, total: int,
+               index_progress: Progress | None) -> None:
+    """Write each batch (its own transaction), index what it added, and add new departments.
+    A big file writes without the case table's secondary indexes and builds them at the end."""
     seg = search_index.Segmenter(conn)
     top = 0
-    for batch in parsed:
-        report.rows += batch.rows_read
-        for rej in batch.rejected:
-            report.reject(rej.line, rej.reason)
-        rows = batch.rows
-        if rows:
-            inserted, rowids, keep = _insert_batch(conn, rows, lookups)
-            report.imported += inserted
-            report.duplicates += len(rows) - inserted
-            if rowids:
-                top = max(top, rowids[-1])
-                seg.add_postings(rowids, batch.postings, keep)
-            if seg.full:
-                _flush(conn, seg, top)
-                seg = search_index.Segmenter(conn)
-        tick(batch.pos)
-    _finish(conn, seg, top, lookups, report)
+    deferred = False
+    try:
+        for batch in parsed:
+            if not deferred and report.rows == 0 and _worth_deferring(conn, batch, total):
+                deferred = deferred_indexes.set_aside(conn, "case") > 0
+            top, seg = _write_batch(conn, batch, seg, top, report, lookups)
+            tick(batch.pos)
+        _finish(conn, seg, top, lookups, report)
+    finally:  # a bad file stops the import halfway: the rows written so far keep their indexes
+        if deferred:
+            deferred_indexes.restore(conn, "case", index_progress)
+
+
+def _write_batch(conn, batch, seg, top: int, report: ImportReport, lookups: _Lookups):
+    """One batch's rows in their own transaction, their postings gathered (and written as a
+    segment when enough are). Returns the highest rowid written and the segmenter."""
+    report.rows += batch.rows_read
+    for rej in batch.rejected:
+        report.reject(rej.line, rej.reason)
+    rows = batch.rows
+    if rows:
+        inserted, rowids, keep = _insert_batch(conn, rows, lookups)
+        report.imported += inserted
+        report.duplicates += len(rows) - inserted
+        if rowids:
+            top = max(top, rowids[-1])
+            seg.add_postings(rowids, batch.postings, keep)
+        if seg.full:
+            _flush(conn, seg, top)
+            seg = search_index.Segmenter(conn)
+    return top, seg
+
+
+def _worth_deferring(conn, batch, total: int) -> bool:
+    """Set the indexes aside when the file's rows (estimated from the first batch's bytes)
+    are many, and the table's are few beside them: building an index again costs about a
+    sixth of inserting the same rows into it (`models.store.deferred_indexes`), but it also
+    covers the rows already there."""
+    if not batch.rows_read or not batch.pos:
+        return False
+    expected = batch.rows_read * total / batch.pos
+    have = conn.execute('SELECT coalesce(max(rowid), 0) FROM "case"').fetchone()[0]
+    return expected >= DEFER_INDEXES_ROWS and have < 3 * expected
 
 
 def _insert_batch(conn, rows: list[list], lookups: _Lookups) -> tuple[int, list[int], list | None]:
     """Give the rows their ids, categories and departments, and insert them in one transaction.
     Returns (rows inserted, their rowids, which rows went in: None when all did)."""
-    ids = _uuid7s(len(rows))
-    for row, case_id in zip(rows, ids, strict=True):
+    # Each distinct name once per batch (a batch names a few dozen), then one pass of lookups.
+    categories = {raw: lookups.category(raw) for raw in {r[_CATEGORY] for r in rows}}
+    named = Counter(r[_DEPARTMENT] for r in rows)
+    departments = {raw: lookups.department(raw, times) for raw, times in named.items()}
+    for row, case_id in zip(rows, new_ids(len(rows)), strict=True):
         row[0] = case_id
-        row[_CATEGORY] = lookups.category(row[_CATEGORY])
-        row[_DEPARTMENT] = lookups.department(row[_DEPARTMENT])
+        row[_CATEGORY] = categories[row[_CATEGORY]]
+        row[_DEPARTMENT] = departments[row[_DEPARTMENT]]
     conn.execute("BEGIN IMMEDIATE")
     try:
         before = conn.execute('SELECT coalesce(max(rowid), 0) FROM "case"').fetchone()[0]

@@ -10,9 +10,7 @@ import gc
 import hashlib
 import io
 import json
-import os
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -86,23 +84,6 @@ _EXTERNAL = _COLUMNS.index("external_id")
 def _db_time(dt: datetime) -> str:
     """`to_db_text`, faster: a million rows call it twice each."""
     return dt.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
-
-
-def _uuid7s(n: int) -> list[str]:
-    """n UUIDv7 strings, time-ordered (a 12-bit counter within the millisecond), random bits from
-    one read of the OS's generator: uuid6.uuid7() reads it once per id."""
-    ms = time.time_ns() // 1_000_000
-    rand = os.urandom(8 * n)
-    out = []
-    counter = int.from_bytes(rand[:2], "big") & 0x3FF
-    for i in range(n):
-        counter += 1
-        if counter > 0xFFF:
-            counter, ms = 0, ms + 1
-        tail = (int.from_bytes(rand[8 * i:8 * i + 8], "big") & 0x3FFFFFFFFFFFFFFF) | (2 << 62)
-        h = f"{ms:012x}7{counter:03x}{tail:016x}"
-        out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
-    return out
 
 
 @dataclass

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from models.domain.timeutil import local_zone
 
-from . import migrations
+from . import deferred_indexes, migrations
 from .errors import empty_store, explain
 from .files import narrow_siblings, private_dir, private_file
 from .sqlite import connect, make_engine
@@ -56,6 +56,7 @@ class Store:
             conn = connect(self.path)
             try:
                 self.migrated_from, self.version = migrations.migrate(conn)
+                deferred_indexes.mend(conn)  # a bulk import that crashed halfway
             finally:
                 conn.close()
             narrow_siblings(self.path)

@@ -108,3 +108,19 @@ def test_hotline_import_leaves_the_search_index_current(nyc_dir):
     assert (watermark, docs) == (top, count) == (top, 1000)
     out = hotline("search", "Blocked Driveway", "--json", "--limit", "3", data_dir=nyc_dir)
     assert json.loads(out.stdout)["results"] and "search index" not in out.stderr
+
+
+def test_hotline_import_leaves_the_routing_model_learned(nyc_dir):
+    """The same run learns the imported history: the routing statistics have read up to the
+    last case, so the first suggestion (in the TUI or `hotline route`) has nothing to learn."""
+    import sqlite3
+
+    conn = sqlite3.connect(nyc_dir / "routing.db")
+    try:
+        learned = int(conn.execute("SELECT value FROM state WHERE key = 'case_rowid'"
+                                   ).fetchone()[0])
+    finally:
+        conn.close()
+    assert learned == 1000
+    out = hotline("route", "Blocked Driveway", "--json", data_dir=nyc_dir)
+    assert json.loads(out.stdout)["departments"]  # answered from what the import taught

@@ -47,3 +47,21 @@ def test_a_saved_case_travels_as_the_wire_model_with_every_value(store):
     wire = CaseWire.model_validate(case_payload(case))
     for name in CaseRecord.model_fields:
         assert getattr(wire, name) == getattr(case, name), name
+
+
+def test_bulk_ids_are_uuid7_time_ordered_and_distinct():
+    """An import's ids (made many at once): valid version-7 UUIDs of RFC 4122's variant, unique,
+    in the order they were made, across a millisecond's 4,096-counter boundary."""
+    import time
+    import uuid
+
+    from models.domain.ids import new_ids
+
+    ids = new_ids(10_000)  # more than one millisecond's counter holds
+    parsed = [uuid.UUID(i) for i in ids]
+    assert all(u.version == 7 and u.variant == uuid.RFC_4122 for u in parsed)
+    assert [str(u) for u in parsed] == ids
+    assert len(set(ids)) == len(ids) and ids == sorted(ids)
+    ms = parsed[0].int >> 80
+    assert abs(ms - time.time_ns() // 1_000_000) < 60_000  # the timestamp is now
+    assert new_ids(0) == []

@@ -208,3 +208,81 @@ def test_report_as_json_is_serialisable(store, tmp_path):
     report = import_csv(store, write(tmp_path, "description\nx\n\ny\n"))
     data = json.loads(json.dumps(report.as_dict()))
     assert data["imported"] == 2 and data["rejected"] == 0
+
+
+def _case_indexes(store) -> dict[str, str]:
+    with store.raw() as conn:
+        return dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                                 "AND tbl_name = 'case' AND sql IS NOT NULL").fetchall())
+
+
+def _big_file(tmp_path, rows: int) -> str:
+    path = tmp_path / "big.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["case_id", "created_at", "caller_phone", "description"])
+        for i in range(rows):
+            w.writerow([f"B{i}", "2026-03-10 09:00:00", f"1380000{i % 1000:04d}", f"路灯不亮 {i}"])
+    return str(path)
+
+
+def test_a_big_import_sets_the_indexes_aside_and_builds_them_again(store, tmp_path, monkeypatch):
+    """The case table's secondary indexes are dropped for a big file and rebuilt at its end,
+    each one reported; the store ends with exactly the indexes it had, and the queries that use
+    them answer."""
+    from models.importing import importer
+
+    before = _case_indexes(store)
+    monkeypatch.setattr(importer, "DEFER_INDEXES_ROWS", 1000)
+    built = []
+    report = import_csv(store, _big_file(tmp_path, 12_000), parallel=False,
+                        index_progress=lambda done, of: built.append((done, of)))
+    assert report.imported == 12_000
+    assert _case_indexes(store) == before and len(before) >= 10
+    assert built[-1] == (len(before), len(before))
+    with store.raw() as conn:
+        assert conn.execute("SELECT count(*) FROM meta WHERE key LIKE 'deferred_indexes:%'"
+                            ).fetchone()[0] == 0
+        plan = " ".join(r[3] for r in conn.execute(
+            'EXPLAIN QUERY PLAN SELECT id FROM "case" WHERE caller_phone = ?', ("+8613800000007",)))
+        assert "ix_case_caller_phone" in plan
+        assert conn.execute('SELECT count(*) FROM "case" WHERE caller_phone = ?',
+                            ("+8613800000007",)).fetchone()[0] == 12
+
+
+def test_a_small_import_keeps_the_indexes_in_place(store, tmp_path, monkeypatch):
+    from models.importing import importer
+
+    monkeypatch.setattr(importer, "DEFER_INDEXES_ROWS", 1000)
+    built = []
+    import_csv(store, _big_file(tmp_path, 500), parallel=False,
+               index_progress=lambda done, of: built.append(done))
+    assert built == []  # never set aside
+
+
+def test_indexes_a_crash_left_aside_are_built_on_the_next_open(store, tmp_path):
+    """A process that died between setting the indexes aside and building them again: the next
+    open of the store builds them; a note whose process is alive (an import running) is left."""
+    import subprocess
+
+    from models.store import deferred_indexes, open_store
+
+    before = _case_indexes(store)
+    import_csv(store, _big_file(tmp_path, 300), parallel=False)
+    with store.raw() as conn:
+        deferred_indexes.set_aside(conn, "case")
+    assert _case_indexes(store) == {}
+    assert _case_indexes(open_store(store.data_dir)) == {}  # this process noted it: still running
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    with store.raw() as conn:
+        note = json.loads(conn.execute("SELECT value FROM meta WHERE key = 'deferred_indexes:case'"
+                                       ).fetchone()[0])
+        note["pid"] = gone.pid  # a process that has ended
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'deferred_indexes:case'",
+                     (json.dumps(note),))
+    reopened = open_store(store.data_dir)
+    assert _case_indexes(reopened) == before
+    with reopened.raw() as conn:
+        assert conn.execute("SELECT count(*) FROM meta WHERE key = 'deferred_indexes:case'"
+                            ).fetchone()[0] == 0

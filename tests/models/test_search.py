@@ -400,3 +400,43 @@ def test_a_pulled_update_moves_the_case_in_the_index(store, tmp_path):
     assert _search(store, text="路灯") == []
     assert [h.case_id for h in _search(store, text="彩钢房")] == ["p3"]
     assert _index_state(store)["current"]
+
+
+def _postings_by_term(store) -> dict[str, tuple[bytes, bytes]]:
+    """Every term's postings, its segments joined in rowid order."""
+    import numpy as np
+
+    out: dict[str, list] = {}
+    with store.raw() as conn:
+        for term, docs, weights in conn.execute("SELECT term, docs, weights FROM search_postings"):
+            out.setdefault(term, []).append((docs, weights))
+    joined = {}
+    for term, parts in out.items():
+        docs = np.concatenate([np.frombuffer(d, dtype=np.uint32) for d, _ in parts])
+        weights = np.concatenate([np.frombuffer(w, dtype=np.uint8) for _, w in parts])
+        order = np.argsort(docs, kind="stable")
+        joined[term] = (docs[order].tobytes(), weights[order].tobytes())
+    return joined
+
+
+def test_an_import_in_many_segments_ends_merged_and_as_a_rebuild_would_index(
+        store, tmp_path, monkeypatch):
+    """An import leaves crowded terms to one merge at its end: afterwards no term lies in
+    MERGE_AT segments or more, and every term's postings are those a rebuild writes."""
+    monkeypatch.setattr(search_index, "SEGMENT_POSTINGS", 2_000)  # many small segments
+    path = tmp_path / "in.csv"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("case_id,created_at,address,description\n")
+        for i in range(6_000):
+            f.write(f"m{i},2026-03-01 10:00:00,湖南路{i % 50}号,湖南路的路灯不亮 第{i % 7}次 lamp out\n")
+    import_csv(store, path, parallel=False)
+    with store.raw() as conn:
+        worst = conn.execute("SELECT max(segments), max(cnt) FROM search_term JOIN (SELECT term, "
+                             "count(*) AS cnt FROM search_postings GROUP BY term) USING (term)"
+                             ).fetchone()
+        assert worst[0] == worst[1] and worst[0] < search_index.MERGE_AT
+    imported = _postings_by_term(store)
+    with store.raw() as conn:
+        search_index.rebuild(conn)
+    assert imported == _postings_by_term(store) and len(imported) > 50
+    assert len(_search(store, text="路灯不亮", limit=10)) == 10
