@@ -3,8 +3,8 @@
 Both paths give exactly the same terms (tests/models/test_search.py compares them):
 - `text_terms(norm)`: one normalised text (a query, a filed case), in plain Python;
 - `bulk_terms(norms)`: thousands of normalised texts at once (an import, a rebuild), in numpy:
-  the chunk is one array of code points, and bigrams, lone characters and dictionary words are
-  found by array arithmetic, not by a Python loop per token.
+  the chunk is one array of code points, and bigrams, lone characters, dictionary words and
+  Latin words are found by array arithmetic, not by a Python loop per token.
 
 Terms:
 - Chinese: every overlapping character pair (路灯不亮 → 路灯 灯不 不亮: any two-character word
