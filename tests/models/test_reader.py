@@ -4,6 +4,9 @@ were made by the code before them). Speed: benchmarks/bench_reader.py."""
 
 from __future__ import annotations
 
+import pytest
+
+from models.domain.timeutil import DateParseError
 from models.importing.parse import _parse, _Plan
 from models.search.normalise import normalise
 from models.search.tokens import place_spans
@@ -131,3 +134,18 @@ def test_places_of_a_joined_chunk_are_each_texts_places():
     assert sorted(place_spans(joined)) == sorted(expected)
     assert ("@w:b区" in {t for _, t in place_spans(texts[1])}
             and "@w:c123区" not in {t for _, t in place_spans(texts[3])})
+
+
+def test_the_us_12_hour_dates_fast_form_reads_as_strptime_does():
+    from datetime import datetime
+
+    from models.domain.timeutil import _US_12H, DateParser
+
+    parse = DateParser()
+    parse("03/01/2011 02:27:57 PM")  # the parser now tries this format first
+    for text in ("12/31/2011 12:00:00 AM", "12/31/2011 12:00:00 PM", "02/29/2012 11:59:59 PM",
+                 "01/02/2011 01:02:03 am", "1/2/2011 1:02:03 PM", "01/02/2011  01:02:03 PM"):
+        assert parse._parse(text) == datetime.strptime(text, _US_12H)
+    for text in ("02/29/2011 11:59:59 PM", "13/01/2011 01:00:00 PM", "01/01/2011 00:00:00 AM"):
+        with pytest.raises(DateParseError):
+            parse(text)
