@@ -71,7 +71,12 @@ def _compile_spec(spec: Any, index: dict[str, int]) -> Getter | None:
         i = index.get(normalise_header(spec))
         if i is None:
             return None
-        return lambda row, i=i: row[i].strip()
+
+        def column(row: list[str], i: int = i) -> str:
+            return row[i].strip()
+
+        column.index = i  # a plain column: a batch's checker reads it as a column, all at once
+        return column
     if isinstance(spec, dict) and "first" in spec:
         parts = [g for g in (_compile_spec(s, index) for s in spec["first"]) if g]
         if not parts:

@@ -7,13 +7,22 @@ stdout.
 
 from __future__ import annotations
 
+import gc
 import pickle
 import sys
+
+
+def quiet_gc() -> None:
+    """The cyclic garbage collector off for this process: what it makes is batches, each freed
+    (by reference counting) once sent, and the parse keeps no cycles; the collector would only
+    go over each batch's objects again (`parse._no_gc`)."""
+    gc.disable()
 
 
 def main() -> None:
     from .parse import _parse
 
+    quiet_gc()
     out = sys.stdout.buffer
     plan = pickle.load(sys.stdin.buffer)
     try:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable
+
+from models.search.normalise import nfkc
 
 # An agency named in an official reply: an optional place prefix, a name, and the suffix a
 # Chinese government body carries. Companies, owners' committees and venues are not agencies.
@@ -32,6 +33,7 @@ _BAD_CHARS = re.compile(r"[0-9\u4e00-\u9fa5]*[一二三四五六七八九十百�
                         r"[有没不未无请让使得能会要想说看做]")
 _TAIL = re.compile(r"[\s\d年月日号时分秒:：.\-/、，。！!]*$")
 _NAME_CHARS = re.compile(r"(?:[A-Z]\d{0,2}|[\u4e00-\u9fa5]){1,18}$")
+_NAME_SPAN = 18 * 3  # the most characters _NAME_CHARS can match: where its search starts
 
 
 def _clean(candidate: str) -> str:
@@ -62,7 +64,7 @@ def _candidates(text: str) -> list[tuple[int, str]]:
         # The longest suffix wins ("街道办事处", not "街道"): skip a match a longer one continues.
         if _SUFFIX.match(text, end) and text[end:end + 1] not in ("局", "委"):
             continue
-        before = _NAME_CHARS.search(text, 0, match.start())
+        before = _NAME_CHARS.search(text, max(match.start() - _NAME_SPAN, 0), match.start())
         if before is None or before.end() != match.start():
             head = ""
         else:
@@ -76,7 +78,7 @@ def _candidates(text: str) -> list[tuple[int, str]]:
 def agency_from_reply(text: str) -> str:
     """The handling agency a reply names: its signature when it signs with one, else the name
     it gives most often (first on ties); "" when it names no government body."""
-    text = "".join(unicodedata.normalize("NFKC", text).split())
+    text = "".join(nfkc(text).split())
     found = _candidates(text)
     if not found:
         return ""

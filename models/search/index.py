@@ -37,10 +37,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 from .address import address_key
 from .normalise import normalise
-from .tokens import bulk_terms, place_spans, strip_boilerplate
+from .tokens import bulk_terms, place_groups, strip_boilerplate
 
 FORMAT = 4  # 1: pairs and words over one text; 2: BM25F fields, dictionary words, places;
 # 3: + each case's distinct-term count; 4: that count without place terms
@@ -166,21 +167,30 @@ class Tokenizer:
         return cls(st.get("docs", 0.0), {f: st.get("len_" + f, 0.0) for f in FIELDS})
 
     def __call__(self, docs: Sequence[Doc]) -> Postings:
+        return self.columns([d.title for d in docs], [d.description for d in docs],
+                            [d.address for d in docs], [d.notes for d in docs])
+
+    def columns(self, titles: list[str], descriptions: list[str], addresses: list[str],
+                notes: list[str] | None = None) -> Postings:
+        """`__call__` of the docs given as columns (an import's batch: no Doc per row)."""
         import numpy as np
 
-        n = len(docs)
+        n = len(descriptions)
         fields = {
-            "title": [title_field(d.title, d.description) for d in docs],
-            "description": [d.description + "\n" + d.notes if d.notes else d.description
-                            for d in docs],
-            "address": [d.address for d in docs],
+            "title": ([title_field(t, d) for t, d in zip(titles, descriptions, strict=True)]
+                      if any(titles) else titles),
+            "description": ([d + "\n" + e if e else d for d, e in zip(descriptions, notes,
+                                                                      strict=True)]
+                            if notes and any(notes) else descriptions),
+            "address": addresses,
         }
         prepared = {f: _prepare_all(texts) for f, texts in fields.items()}
         # Places named in the subject and the text (the address field's own place is already
         # its address and street terms).
-        prepared["places"] = [t + "\n" + d if t else d
-                              for t, d in zip(prepared["title"], prepared["description"],
-                                              strict=True)]
+        prepared["places"] = ([t + "\n" + d if t else d
+                               for t, d in zip(prepared["title"], prepared["description"],
+                                               strict=True)]
+                              if any(prepared["title"]) else prepared["description"])
         term_ids: dict[str, int] = {}
         keys, values = [], []
         lengths = np.zeros((len(FIELDS), n), dtype=np.float32)
@@ -197,27 +207,16 @@ class Tokenizer:
             self.lengths[field] += float(length.sum())
             avg = max(self.lengths[field] / max(self.docs, 1.0), 1.0)
             gids = _ids_of(term_ids, local_terms)[local_ids]
-            uniq, tf = np.unique(gids * n + doc_idx, return_counts=True)
+            uniq, tf = _counted(gids * n + doc_idx)
             norm = 1 - b + b * length[uniq % n] / avg
             keys.append(uniq)
             values.append(weight * tf / norm)
-        signal = [(i, t) for i, d in enumerate(docs) for t in signal_terms(d.address)]
-        if signal:
-            idx = np.fromiter((i for i, _ in signal), dtype=np.int64, count=len(signal))
-            gids = _ids_of(term_ids, [t for _, t in signal])
-            keys.append(gids * n + idx)
-            values.append(np.full(len(signal), 1e9))  # saturates: weight 255
-        if keys:
-            uniq, inverse = np.unique(np.concatenate(keys), return_inverse=True)
-            tfc = np.bincount(inverse, weights=np.concatenate(values))
-            w = np.clip(np.rint(255 * tfc / (tfc + K1)), 1, 255).astype(np.uint8)
-            doc, term = (uniq % n).astype(np.int32), (uniq // n).astype(np.int32)
-        else:
-            doc = term = np.zeros(0, dtype=np.int32)
-            w = np.zeros(0, dtype=np.uint8)
+        _signal_postings(fields["address"], term_ids, keys, values)
+        doc, term, w = _merged(keys, values, n)
         # Distinct text terms: a place's name variants (阳光小区, 在阳光小区 …) and the address's
         # signal terms are left out, so that they do not make a case look longer than it is.
-        is_text = np.array([not t.startswith("@") for t in term_ids], dtype=bool)
+        is_text = ~np.fromiter(map(str.startswith, term_ids, repeat("@")), dtype=bool,
+                               count=len(term_ids))
         distinct = np.bincount(doc[is_text[term]] if len(doc) else doc, minlength=n)
         return Postings(doc, term, w, list(term_ids), lengths,
                         np.minimum(distinct, 65535).astype(np.uint16))
@@ -263,10 +262,78 @@ def _unpack_docs(keys):
     return rowid, weight
 
 
-def _ids_of(table: dict[str, int], terms: list[str]):
+# Each address's signal terms, once per process (addresses repeat across an import: a building
+# calls again and again); started over when full (some 15 MB).
+SIGNALS_KEPT = 65_536
+_SIGNALS: dict[str, list[str]] = {}
+
+
+def _signal_postings(addresses: list[str], term_ids: dict[str, int], keys: list,
+                     values: list) -> None:
+    """Append the address and street terms of a chunk's cases (`signal_terms`) to its
+    postings, at the weight that saturates (255)."""
     import numpy as np
 
-    out = [table.setdefault(t, len(table)) for t in terms]
+    n = len(addresses)
+    kept, signal = _SIGNALS, dict.fromkeys(addresses)
+    for address in signal:
+        terms = kept.get(address)
+        if terms is None:
+            if len(kept) >= SIGNALS_KEPT:
+                kept.clear()
+            terms = kept[address] = signal_terms(address)
+        signal[address] = terms
+    per_doc = list(map(signal.__getitem__, addresses))
+    names = [t for terms in per_doc for t in terms]
+    if names:
+        counts = np.fromiter(map(len, per_doc), dtype=np.int64, count=n)
+        gids = _ids_of(term_ids, names)
+        keys.append(gids * n + np.repeat(np.arange(n, dtype=np.int64), counts))
+        values.append(np.full(len(names), 1e9))
+
+
+def _counted(keys):
+    """np.unique(keys, return_counts=True) of non-negative int64 keys, faster: sorted as 32-bit
+    integers when they fit (half the time), without np.unique's extra passes."""
+    import numpy as np
+
+    ordered = np.sort(keys.astype(np.int32) if keys.max() < 2**31 else keys)
+    first = np.empty(len(ordered), dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    at = np.flatnonzero(first)
+    return ordered[at].astype(np.int64), np.diff(np.append(at, len(ordered)))
+
+
+def _merged(keys: list, values: list, n: int):
+    """(doc, term, weight) arrays of a chunk: each (term * n + doc) key's field scores summed
+    and saturated into a byte. (The keys come as one sorted run per field: a stable sort
+    merges them at a fraction of np.unique's cost; the sums are the same, added in the same
+    order.)"""
+    import numpy as np
+
+    if not keys:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0, np.uint8)
+    every = np.concatenate(keys)
+    order = np.argsort(every, kind="stable")
+    ordered = every[order]
+    first = np.ones(len(ordered), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    uniq = ordered[first]
+    inverse = np.empty(len(ordered), dtype=np.int64)
+    inverse[order] = np.cumsum(first) - 1
+    tfc = np.bincount(inverse, weights=np.concatenate(values))
+    w = np.clip(np.rint(255 * tfc / (tfc + K1)), 1, 255).astype(np.uint8)
+    return (uniq % n).astype(np.int32), (uniq // n).astype(np.int32), w
+
+
+def _ids_of(table: dict[str, int], terms: list[str]):
+    """The chunk-wide ids of distinct terms, new ones numbered on in their order."""
+    import numpy as np
+
+    new = dict.fromkeys([t for t in terms if t not in table])  # (signal terms repeat)
+    table.update(zip(new, range(len(table), len(table) + len(new)), strict=True))
+    out = list(map(table.__getitem__, terms))
     return np.array(out, dtype=np.int64) if out else np.zeros(0, dtype=np.int64)
 
 
@@ -449,7 +516,10 @@ def _prepare_all(texts: list[str]) -> list[str]:
     """`prepare` of many texts at once (one pass of each step over the joined chunk)."""
     if not any(texts):
         return texts
-    joined = prepare("\x00".join(t.replace("\x00", " ") for t in texts))
+    joined = "\x00".join(texts)
+    if joined.count("\x00") != len(texts) - 1:  # a text of its own holds a NUL
+        joined = "\x00".join(t.replace("\x00", " ") for t in texts)
+    joined = prepare(joined)
     out = joined.split("\x00")
     return out if len(out) == len(texts) else [prepare(t) for t in texts]
 
@@ -459,15 +529,21 @@ def _place_tokens(texts: list[str]):
     import numpy as np
 
     joined = "\x00".join(texts)
-    spans = place_spans(joined)
-    if not spans:
+    starts, counts, names = [], [], []
+    for at, group in place_groups(joined):
+        starts.append(at)
+        counts.append(len(group))
+        names += group
+    if not names:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), []
-    names = [t for _, t in spans]
     ids = {t: i for i, t in enumerate(dict.fromkeys(names))}
     term_idx = np.fromiter(map(ids.__getitem__, names), dtype=np.int64, count=len(names))
-    at = np.fromiter((p for p, _ in spans), dtype=np.int64, count=len(spans))
-    seps = np.flatnonzero(np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32) == 0)
-    return np.searchsorted(seps, at).astype(np.int64), term_idx, list(ids)
+    if joined.count("\x00") != len(texts) - 1:  # a text of its own has a NUL
+        seps = np.flatnonzero(np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32) == 0)
+    else:  # the separators' places, from the lengths
+        seps = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1) - 1
+    doc = np.searchsorted(seps, np.array(starts, dtype=np.int64))
+    return np.repeat(doc, counts).astype(np.int64), term_idx, list(ids)
 
 
 def merge_crowded(conn: sqlite3.Connection) -> None:
