@@ -47,6 +47,7 @@ from .parse import (
     _Batch,
     _parse,
     _Plan,
+    gc_paused,
 )
 
 __all__ = ["ImportError_", "ImportReport", "Rejected", "import_csv"]
@@ -228,7 +229,8 @@ def import_csv(
         # adds exactly them. The last commit is synced before this returns.
         conn.execute("PRAGMA wal_autocheckpoint = 8192")
         conn.execute("PRAGMA synchronous = NORMAL")
-        _write_all(conn, parsed, report, lookups, tick, total, index_progress)
+        with gc_paused():  # the unpickled batches, as in the reading process (`parse.gc_paused`)
+            _write_all(conn, parsed, report, lookups, tick, total, index_progress)
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
     tick(total)

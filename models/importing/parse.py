@@ -154,7 +154,7 @@ def _parse_stream(text, plan: _Plan, name: str, counter) -> Iterator[str | _Batc
     rows = _RowChecker(get, width, mapping.name, zone(plan.tz or mapping.tz or None))
     tokenize = search_index.Tokenizer.from_state(plan.index_state)
     while True:
-        with _no_gc():
+        with gc_paused():
             batch, rejected, read = rows.next_batch(records)
             if not (batch or rejected or read):
                 return
@@ -166,11 +166,12 @@ def _parse_stream(text, plan: _Plan, name: str, counter) -> Iterator[str | _Batc
 
 
 @contextmanager
-def _no_gc() -> Iterator[None]:
-    """The cyclic garbage collector off while a batch is made: a batch makes some 200,000
-    objects that all live until it is sent, and the collector, run every 700 of them, went
-    over them again and again (a third of the reading process's CPU). Cycles made meanwhile
-    (few) are collected when it is back on, before the batch is handed over."""
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while batches are made (here) or written (the
+    importing process): a batch makes some 200,000 objects that all live until it is sent or
+    written, and the collector, run every 700 of them, went over them again and again (a third
+    of the reading process's CPU, a tenth of the importing one's). Cycles made meanwhile (few)
+    are collected once it is back on."""
     was = gc.isenabled()
     gc.disable()
     try:

@@ -15,7 +15,7 @@ import sys
 def quiet_gc() -> None:
     """The cyclic garbage collector off for this process: what it makes is batches, each freed
     (by reference counting) once sent, and the parse keeps no cycles; the collector would only
-    go over each batch's objects again (`parse._no_gc`)."""
+    go over each batch's objects again (`parse.gc_paused`)."""
     gc.disable()
 
 
