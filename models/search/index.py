@@ -56,11 +56,11 @@ MERGE_AT = 8  # segments per term before they are merged into one (keep in step 
 SMALL_BACKLOG = 500  # cases: filing one case indexes at most this many; more is left to catch_up
 PULL_BACKLOG = 5_000  # cases: a pulled page (or an edit) indexes at most this many new ones
 CHUNK = 20_000  # cases read per step when catching up
-# A segment: postings gathered in memory before they are written, 8 bytes each (32 MB). A
-# million-row import writes six, so no term reaches MERGE_AT segments within it (with 1.5
+# A segment: postings gathered in memory before they are written, 8 bytes each (28 MB). A
+# million-row import writes seven, so no term reaches MERGE_AT segments within it (with 1.5
 # million, sixteen segments, merging the common terms again and again was a third of its
 # index writing).
-SEGMENT_POSTINGS = 4_000_000
+SEGMENT_POSTINGS = 3_500_000
 SEGMENT_RESERVE = SEGMENT_POSTINGS + 600_000  # room for the batch that fills it (a catch-up chunk)
 SEGMENT_TERMS = 300_000  # distinct terms gathered before they are written (~30 MB of strings)
 
@@ -263,8 +263,8 @@ def _unpack_docs(keys):
 
 
 # Each address's signal terms, once per process (addresses repeat across an import: a building
-# calls again and again); started over when full (some 15 MB).
-SIGNALS_KEPT = 65_536
+# calls again and again); started over when full (about 2 MB).
+SIGNALS_KEPT = 8_192
 _SIGNALS: dict[str, list[str]] = {}
 
 
