@@ -250,7 +250,7 @@ def _write_all(conn, parsed, report: ImportReport, lookups: _Lookups, tick, tota
                 deferred = deferred_indexes.set_aside(conn, "case") > 0
             top, seg = _write_batch(conn, batch, seg, top, report, lookups)
             tick(batch.pos)
-        _finish(conn, seg, top, lookups, report)
+        _finish(conn, seg, top, lookups, report, compact=deferred)
     finally:  # a bad file stops the import halfway: the rows written so far keep their indexes
         if deferred:
             deferred_indexes.restore(conn, "case", index_progress)
@@ -319,15 +319,19 @@ def _insert_batch(conn, rows: list[list], lookups: _Lookups) -> tuple[int, list[
     return inserted, rowids, keep
 
 
-def _finish(conn, seg, top: int, lookups: _Lookups, report: ImportReport) -> None:
+def _finish(conn, seg, top: int, lookups: _Lookups, report: ImportReport,
+            compact: bool = False) -> None:
     """The last transaction: the index's last segment (or what others added meanwhile, if it
-    is little), and the departments the file named that the catalogue did not have."""
+    is little), and the departments the file named that the catalogue did not have. A big
+    import (`compact`) then joins each term's segments into one: searches read them faster."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         if seg.pending:
             search_index.flush_with_gaps(seg, top)
         else:  # nothing new; still index what others added meanwhile, if it is little
             search_index.index_new_cases(conn)
+        if compact:
+            search_index.merge_crowded(conn, at=2)
         _record_departments(conn, lookups, report)
         conn.execute("COMMIT")
     except BaseException:

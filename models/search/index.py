@@ -546,22 +546,50 @@ def _place_tokens(texts: list[str]):
     return np.repeat(doc, counts).astype(np.int64), term_idx, list(ids)
 
 
-def merge_crowded(conn: sqlite3.Connection) -> None:
-    """Terms in MERGE_AT segments or more: their segments become one (sorted by rowid)."""
+MERGE_CHUNK_POSTINGS = 2_000_000  # postings merged per step (~10 MB): the common terms are big
+
+
+def merge_crowded(conn: sqlite3.Connection, at: int = MERGE_AT) -> int:
+    """Terms in `at` segments or more: their segments become one (sorted by rowid), a few
+    statements per step of terms. A bulk import ends with `at=2`: a term in one segment is read
+    in one row, and the search's first stage takes a lone segment as it is (its rowids are
+    sorted), where several must be joined and sorted in every query (1,000,000 imported cases,
+    seven segments a term: mean 6.7-8.6 ms a query against 3.8-5.6 ms merged, p95 12.5-15.0
+    against 5.9-8.9). Returns how many terms were merged."""
+    where = f"segments >= {int(at)}"
+    crowded = conn.execute(f"SELECT term, df FROM search_term WHERE {where}").fetchall()
+    step: list[str] = []
+    size = 0
+    for term, df in crowded:
+        step.append(term)
+        size += df
+        if size >= MERGE_CHUNK_POSTINGS or len(step) >= 500:
+            _merge_terms(conn, step)
+            step, size = [], 0
+    if step:
+        _merge_terms(conn, step)
+    if crowded and at < MERGE_AT:
+        _set_state(conn)  # (within a flush the generation has just moved on)
+    return len(crowded)
+
+
+def _merge_terms(conn: sqlite3.Connection, terms: list[str]) -> None:
     import numpy as np
 
-    crowded = [t for (t,) in conn.execute(
-        f"SELECT term FROM search_term WHERE segments >= {MERGE_AT}")]
-    for term in crowded:
-        rows = conn.execute("SELECT docs, weights FROM search_postings WHERE term = ?",
-                            (term,)).fetchall()
-        docs = np.concatenate([np.frombuffer(r[0], dtype=np.uint32) for r in rows])
-        weights = np.concatenate([np.frombuffer(r[1], dtype=np.uint8) for r in rows])
+    marks = ",".join("?" * len(terms))
+    parts: dict[str, list] = {t: [] for t in terms}
+    for term, docs, weights in conn.execute(
+            f"SELECT term, docs, weights FROM search_postings WHERE term IN ({marks})", terms):
+        parts[term].append((docs, weights))
+    merged = []
+    for term, rows in parts.items():
+        docs = np.concatenate([np.frombuffer(d, dtype=np.uint32) for d, _ in rows])
+        weights = np.concatenate([np.frombuffer(w, dtype=np.uint8) for _, w in rows])
         order = np.argsort(docs, kind="stable")
-        conn.execute("DELETE FROM search_postings WHERE term = ?", (term,))
-        conn.execute("INSERT INTO search_postings (term, docs, weights) VALUES (?, ?, ?)",
-                     (term, docs[order].tobytes(), weights[order].tobytes()))
-        conn.execute("UPDATE search_term SET segments = 1 WHERE term = ?", (term,))
+        merged.append((term, docs[order].tobytes(), weights[order].tobytes()))
+    conn.execute(f"DELETE FROM search_postings WHERE term IN ({marks})", terms)
+    conn.executemany("INSERT INTO search_postings (term, docs, weights) VALUES (?, ?, ?)", merged)
+    conn.execute(f"UPDATE search_term SET segments = 1 WHERE term IN ({marks})", terms)
 
 
 def _docs(rows: Iterable[tuple]) -> list[Doc]:

@@ -229,11 +229,13 @@ def _big_file(tmp_path, rows: int) -> str:
 def test_a_big_import_sets_the_indexes_aside_and_builds_them_again(store, tmp_path, monkeypatch):
     """The case table's secondary indexes are dropped for a big file and rebuilt at its end,
     each one reported; the store ends with exactly the indexes it had, and the queries that use
-    them answer."""
+    them answer; the search index's segments are joined into one per term."""
     from models.importing import importer
+    from models.search import index as search_index
 
     before = _case_indexes(store)
     monkeypatch.setattr(importer, "DEFER_INDEXES_ROWS", 1000)
+    monkeypatch.setattr(search_index, "SEGMENT_POSTINGS", 20_000)  # several segments
     built = []
     report = import_csv(store, _big_file(tmp_path, 12_000), parallel=False,
                         index_progress=lambda done, of: built.append((done, of)))
@@ -248,6 +250,11 @@ def test_a_big_import_sets_the_indexes_aside_and_builds_them_again(store, tmp_pa
         assert "ix_case_caller_phone" in plan
         assert conn.execute('SELECT count(*) FROM "case" WHERE caller_phone = ?',
                             ("+8613800000007",)).fetchone()[0] == 12
+        # ... and the index ends with each term in one segment (one row), as a search reads fastest
+        terms, rows, most = conn.execute(
+            "SELECT (SELECT count(*) FROM search_term), (SELECT count(*) FROM search_postings), "
+            "(SELECT max(segments) FROM search_term)").fetchone()
+        assert terms == rows and most == 1 and terms > 1000
 
 
 def test_a_small_import_keeps_the_indexes_in_place(store, tmp_path, monkeypatch):
