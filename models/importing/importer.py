@@ -331,6 +331,7 @@ def _finish(conn, seg, top: int, lookups: _Lookups, report: ImportReport,
         else:  # nothing new; still index what others added meanwhile, if it is little
             search_index.index_new_cases(conn)
         if compact:
+            seg.release()  # (its buffer's memory, before the merge takes its own)
             search_index.merge_crowded(conn, at=2)
         _record_departments(conn, lookups, report)
         conn.execute("COMMIT")

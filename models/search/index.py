@@ -396,6 +396,11 @@ class Segmenter:
             self._gather(_pack(gids, rowids[doc], weight))
         self.rowids.append(rowids)
 
+    def release(self) -> None:
+        """Give back the buffer's memory (nothing may be pending)."""
+        assert not self.postings, "flush first"
+        self.buffer = self.np.empty(0, dtype=self.np.uint64)
+
     @property
     def packed(self):
         """The postings gathered so far, packed (a view of the buffer)."""
@@ -546,7 +551,7 @@ def _place_tokens(texts: list[str]):
     return np.repeat(doc, counts).astype(np.int64), term_idx, list(ids)
 
 
-MERGE_CHUNK_POSTINGS = 2_000_000  # postings merged per step (~10 MB): the common terms are big
+MERGE_CHUNK_POSTINGS = 500_000  # postings merged per step (a few MB): the common terms are big
 
 
 def merge_crowded(conn: sqlite3.Connection, at: int = MERGE_AT) -> int:
