@@ -7,6 +7,8 @@ Layout (tables made by migration step 4):
 - `search_term(term, df, segments)`: how many cases hold the term, and in how many segments its
   postings lie. A term spread over `MERGE_AT` segments is merged back into one (the partial
   index on `segments` finds them without a scan), so reading a term stays one or a few rows;
+  a big import ends with every term in one segment (`merge_crowded(at=2)`: the search reads a
+  lone segment as it is);
 - `search_state`: the watermark (the highest case rowid indexed), the number of cases, each
   field's total length (BM25F's average lengths), the index's format, and its generation
   (moved on by every write to the index: what a searcher keeps in memory holds for one).

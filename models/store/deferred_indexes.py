@@ -85,8 +85,10 @@ def mend(conn: sqlite3.Connection) -> int:
 
 
 def _alive(pid: int | None) -> bool:
-    if not pid or pid == os.getpid():
-        return pid == os.getpid()
+    if not pid:
+        return False
+    if pid == os.getpid():  # this process set them aside: its import is still running
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
