@@ -20,8 +20,9 @@ def new_ids(n: int) -> list[str]:
 
     if n <= 0:
         return []
-    rand = np.frombuffer(os.urandom(8 * n + 2), dtype=">u8", count=n, offset=2)
-    start = int.from_bytes(os.urandom(2), "big") & 0x3FF  # room for 3,000 ids in the ms
+    raw = os.urandom(2 + 8 * n)
+    start = int.from_bytes(raw[:2], "big") & 0x3FF  # room for 3,000 ids in the ms
+    rand = np.frombuffer(raw, dtype=">u8", count=n, offset=2)
     steps = start + 1 + np.arange(n, dtype=np.uint64)
     ms = np.uint64(time.time_ns() // 1_000_000) + steps // np.uint64(0x1000)
     words = np.empty((n, 2), dtype=">u8")
