@@ -60,10 +60,11 @@ def _learn(store, ctx: Context) -> None:
     suggestion after an import does not wait for it (the search index is already current)."""
     from models.routing import Router
 
+    from .route import learn_history
+
     router = Router.for_store(store)
     try:
-        with count_progress(t("route.learning", ctx.lang)) as progress:
-            router.refresh(progress)
+        learn_history(router, ctx.lang)
     finally:
         router.close()
 

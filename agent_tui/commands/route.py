@@ -53,8 +53,7 @@ def route_cmd(text: str, address: str, location_kind: str | None, district: str,
     router = Router.for_store(store)
     search = SimilarCaseSearch(store)
     try:
-        with count_progress(t("route.learning", ctx.lang)) as progress:
-            report = router.refresh(progress, rebuild=rebuild)
+        report = learn_history(router, ctx.lang, rebuild=rebuild)
         if rebuild and not as_json:
             click.echo(t("route.learned", ctx.lang, cases=report.cases,
                          seconds=f"{report.seconds:.1f}"), err=True)
@@ -133,3 +132,10 @@ def _print(result, lang: str) -> None:
             console.print(Text(f"  {x.score:6.3f}  {Disposition(x.disposition).label(lang)}"))
             for r in x.reasons:
                 console.print(Text(f"          · {plain(r.text(lang))}", style="dim"))
+
+
+def learn_history(router, lang: str, rebuild: bool = False):
+    """The router learns what the store holds that it has not seen yet, with a bar (`hotline
+    route`, and `hotline import` right after its rows)."""
+    with count_progress(t("route.learning", lang)) as progress:
+        return router.refresh(progress, rebuild=rebuild)
