@@ -198,8 +198,16 @@ def test_queue_en_80x24(snap_compare, store):
         conn.execute("UPDATE outbox SET created_at = '2026-03-10T09:00:00.000000Z'")
 
     async def run(pilot):
+        await settle(pilot)  # the form's warm-up done first, as before any real F7
         await pilot.press("f7")
         await settle(pilot)
+        # The list is read on a thread: on a loaded machine it may land after the first settle.
+        table = pilot.app.screen.query_one("#queue")
+        for _ in range(50):
+            if table.row_count == 2 and pilot.app.focused is table:
+                break
+            await pilot.pause(0.1)
+        await pilot.pause()
 
     assert snap_compare(HotlineApp(store, lang="en", agent="a01", clock=clock),
                         terminal_size=(80, 24), run_before=run)
