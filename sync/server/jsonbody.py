@@ -17,14 +17,24 @@ import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import orjson
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
 # A \\uD800-\\uDFFF escape anywhere: only then is the parsed body searched for a lone one.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+# Digits as "0", the rest as " ": 19 digits in a row are then one bytes.find (a regex takes
+# 20 times longer), and there orjson would read an integer beyond 64 bits as a float.
+_DIGITS = bytes(0x30 if 0x30 <= i <= 0x39 else 0x20 for i in range(256))
+_LONG_NUMBER = b"0" * 19
 
 
 def parse_json(body: bytes) -> Any:
+    if body.translate(_DIGITS).find(_LONG_NUMBER) < 0:
+        try:  # orjson reads a push of 500 cases in about two thirds of json's time
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass  # json's own reading: what it lets through (NaN, 1e400, a BOM) or why not
     try:
         value = json.loads(body)
     except UnicodeDecodeError as exc:

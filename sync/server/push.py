@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -82,9 +83,28 @@ class Rejected(Exception):
 
 
 def payload_hash(m: Mutation) -> str:
+    """What a mutation says, as a digest: a seq sent again must say the same. orjson writes
+    the same bytes as `json_payload_hash`'s json.dumps, four times faster, except for floats
+    with an exponent (1e-07 against 1e-7) and integers beyond 64 bits (json's, then)."""
+    content = {"name": m.name, "case_id": m.case_id, "payload": m.payload}
+    try:
+        blob = orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return json_payload_hash(m)
+    return hashlib.sha256(blob).hexdigest()
+
+
+def json_payload_hash(m: Mutation) -> str:
+    """The digest as servers before orjson recorded it."""
     blob = json.dumps({"name": m.name, "case_id": m.case_id, "payload": m.payload},
                       sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def same_content(recorded_hash: str, m: Mutation) -> bool:
+    """Whether `m` says what the first delivery of its seq said (recorded by this server or by
+    one before orjson: the two digests differ only where a float has an exponent)."""
+    return recorded_hash == payload_hash(m) or recorded_hash == json_payload_hash(m)
 
 
 def _lock_client(session: Session, db: Database, client_id: str, user: User, protocol: int):
@@ -440,7 +460,7 @@ def _replayed(m: Mutation, first) -> MutationResult:
     """The answer for a mutation the server already processed: never applied twice."""
     if first is None:  # processed, but its record is gone: still never twice
         return MutationResult(seq=m.seq, outcome="duplicate", original="applied")
-    if first.payload_hash != payload_hash(m):
+    if not same_content(first.payload_hash, m):
         return MutationResult(
             seq=m.seq, outcome="rejected",
             reason="sequence number reused with different content (a copied store?)")
