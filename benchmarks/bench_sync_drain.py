@@ -11,6 +11,7 @@ following `pull_all` (the terminal catches up, its own cases coming back as sync
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -62,9 +63,11 @@ def main() -> int:
         bulk_queue(store, args.cases)
         queued = time.perf_counter() - t0
         engine = SyncEngine(store, srv.url, token, batch_size=args.batch)
-        t0 = time.perf_counter()
+        server_cpu0, t0, cpu0 = _cpu_seconds(srv.proc.pid), time.perf_counter(), time.process_time()
         engine.push_all()
         drain = time.perf_counter() - t0
+        terminal_cpu = time.process_time() - cpu0
+        server_cpu = _cpu_seconds(srv.proc.pid) - server_cpu0
         t0 = time.perf_counter()
         engine.pull_all()
         pull = time.perf_counter() - t0
@@ -78,6 +81,8 @@ def main() -> int:
         print(f"queued {args.cases:,} cases in {queued:.1f} s (setup, not timed)")
         print(f"drain: {args.cases:,} cases in {drain:.2f} s = {args.cases / drain:,.0f} cases/s "
               f"(batch {args.batch}, {engine.report.requests} requests incl. pulls)")
+        print(f"CPU during the drain: server process {server_cpu:.2f} s, terminal {terminal_cpu:.2f} s "
+              f"(load average {os.getloadavg()[0]:.1f})")
         print(f"catch-up pull afterwards: {pull:.2f} s ({engine.report.pulled_cases:,} cases)")
         print(f"on server: {on_server:,} cases, {mutations[0]:,} mutations ({mutations[1]:,} distinct); "
               f"left in queue: {left}")
@@ -87,6 +92,12 @@ def main() -> int:
     finally:
         if dbs:
             dbs.drop_all()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":
