@@ -1,0 +1,45 @@
+"""Snapshot tests, with the screen as text when one does not match: CI keeps no HTML report, and
+its log is what a reader of a failure has."""
+
+from __future__ import annotations
+
+import html
+import inspect
+import re
+
+import pytest
+
+_TEXT = re.compile(r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>')
+
+
+def screen_text(svg: str) -> str:
+    """The characters of a Textual SVG screenshot, row by row."""
+    rows: dict[float, list[tuple[float, str]]] = {}
+    for x, y, chars in _TEXT.findall(svg):
+        rows.setdefault(float(y), []).append((float(x), html.unescape(chars)))
+    return "\n".join("".join(c for _, c in sorted(r)).replace("\xa0", " ").rstrip()
+                     for _, r in sorted(rows.items()))
+
+
+@pytest.fixture
+def snap_compare(snap_compare):
+    def compare(app, *args, run_before=None, **kwargs):
+        seen: list[str] = []
+
+        async def run(pilot):
+            if run_before is not None:
+                result = run_before(pilot)
+                if inspect.isawaitable(result):
+                    await result
+            await pilot.pause()
+            focused = pilot.app.focused
+            seen.append(f"focus: {getattr(focused, 'id', None) or type(focused).__name__}, "
+                        f"workers: {[w.name for w in pilot.app.workers]}\n"
+                        + screen_text(pilot.app.export_screenshot()))
+
+        matched = snap_compare(app, *args, run_before=run, **kwargs)
+        if not matched and seen:
+            print("the screen that did not match, a moment before its screenshot:\n" + seen[0])
+        return matched
+
+    return compare
