@@ -1,8 +1,9 @@
 """The background sync worker for the TUI: a thread, no UI.
 
 It drains the outbox and pulls updates: on `wake()` (call it after each save, and on
-reconnect), on a timer (`interval`), and whenever rows are pending and the backoff has run out
-(so a queue never waits for the next save). Failures back off with full jitter, honouring
+reconnect), on a timer (`interval`), and whenever rows are pending or the last pass failed and
+the backoff has run out (so neither a queue nor a terminal that started before its server waits
+for the next save or the timer). Failures back off with full jitter, honouring
 Retry-After. A 401 asks the token source again; "client too old" stops sending until woken.
 
 `status` is a snapshot (`SyncStatus`) safe to read from any thread; listeners registered with
@@ -123,8 +124,12 @@ class SyncWorker:
             except Exception:  # noqa: BLE001 - a locked or busy store: try on the next tick
                 continue
             now = time.monotonic()
+            # After a failure the next attempt is when the backoff runs out (the status line
+            # says "retry in N s"), even with nothing to send: a terminal that started before
+            # its server would otherwise wait out the whole interval before its first pull.
+            retrying = self._status.state in (OFFLINE, ERROR)
             due = now >= self._next_attempt and not self._halted and (
-                woken or pending > 0 or now - self._last_pass >= self.interval)
+                woken or pending > 0 or retrying or now - self._last_pass >= self.interval)
             if not due:
                 if pending != self._status.queue:
                     self._refresh_counts()

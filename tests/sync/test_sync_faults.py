@@ -307,6 +307,34 @@ def test_offline_then_drains_by_itself(db_url, make_user, terminal):
     assert len(server_snapshot(db_url)) == 3
 
 
+def test_a_terminal_started_before_its_server_retries_when_its_backoff_says(db_url, make_user,
+                                                                           terminal):
+    """Nothing queued, the server not up yet (`hotline demo` starting both): the worker tries
+    again when the backoff it shows ("retry in 1 s") runs out, not at the next interval."""
+    from sync.client.worker import SyncWorker
+    from sync.server.run import ThreadedServer, free_port
+
+    from .sync_support import wait_for
+
+    a = terminal("a")
+    token = make_user("a1")
+    port = free_port()
+    worker = SyncWorker(a, f"http://127.0.0.1:{port}", token, interval=3600, poll=0.05,
+                        backoff=Backoff(base=0.05, cap=0.3)).start()
+    try:
+        worker.wake()  # as at start
+        assert wait_for(lambda: worker.status.state == "offline", 10)
+        assert worker.status.queue == 0 and worker.status.retry_in is not None
+        srv = ThreadedServer(db_url, port=port).start()
+        try:
+            assert wait_for(lambda: worker.status.state == "online", 20), worker.status
+        finally:
+            srv.stop()
+    finally:
+        worker.stop()
+    assert a.get_meta("sync.last_ok_at")
+
+
 def test_offline_errors_surface_in_the_queue(terminal):
     a = terminal("a")
     file_cases(a, 1)
