@@ -1,15 +1,25 @@
-"""Snapshot tests, with the screen as text when one does not match: CI keeps no HTML report, and
-its log is what a reader of a failure has."""
+"""TUI tests: waiting for a condition (`wait_for`), and snapshots with the screen as text when one
+does not match (CI keeps no HTML report, and its log is what a reader of a failure has)."""
 
 from __future__ import annotations
 
 import html
 import inspect
 import re
+import time
 
 import pytest
 
 _TEXT = re.compile(r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>')
+
+
+async def wait_for(pilot, condition, seconds: float = 5.0) -> None:
+    """Until `condition()` holds (a worker's result, a poll on a thread), at most `seconds`:
+    a loaded machine may take longer than any fixed pause."""
+    end = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < end, "timed out"
+        await pilot.pause(0.05)
 
 
 def screen_text(svg: str) -> str:

@@ -19,6 +19,8 @@ from models.domain.case_shape import CaseDraft
 from models.store.drafts import OPEN, Draft, open_drafts, ring
 from models.store.tables import Case, CaseEvent
 
+from .conftest import wait_for
+
 
 def shown(widget: Static) -> str:
     console = Console(width=200, file=io.StringIO(), color_system=None)
@@ -164,11 +166,9 @@ async def test_a_ringing_phone_pops_a_new_call_and_keeps_the_one_in_progress(sto
         await pilot.press("f4")  # the agent is looking at the case list when the phone rings
         ring(store, "137 0000 2222")
         # The ring is polled every RING_POLL s on a thread: on a loaded machine a poll may come
-        # late, so wait for it (bounded) rather than for a fixed time.
-        for _ in range(50):
-            await settle(pilot, 0.2)
-            if app.screen is screen:
-                break
+        # late, so wait for it rather than for a fixed time.
+        await wait_for(pilot, lambda: app.screen is screen, 10)
+        await settle(pilot, 0.8)  # the caller's lookup, debounced after the number fills in
         assert app.screen is screen
         assert screen.query_one("#phone", Input).value == "137 0000 2222"
         assert screen.query_one("#name", Input).value == "戴先生"

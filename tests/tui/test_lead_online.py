@@ -15,16 +15,9 @@ from models.cases import file_case
 from models.domain.case_shape import CaseDraft
 
 from ..sync.sync_fixtures import db_url, make_user, server, terminal  # noqa: F401
+from .conftest import wait_for
 from .test_intake import shown
 from .test_lead import settle
-
-
-async def wait_until(pilot, check, seconds: float = 15.0) -> None:
-    for _ in range(int(seconds / 0.1)):
-        if check():
-            return
-        await pilot.pause(0.1)
-    assert check()
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -49,8 +42,8 @@ async def test_lead_online_role_steps_and_terminals(server, make_user, terminal)
                      start_sync=lambda: SyncWorker(store, server.url, lead_token,
                                                    interval=0.5, poll=0.2).start())
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: store.get_meta(ROLE) == "lead"
-                         and app.sync_worker is not None and app.sync_worker.pending() == 0)
+        await wait_for(pilot, lambda: store.get_meta(ROLE) == "lead"
+                       and app.sync_worker is not None and app.sync_worker.pending() == 0, 15)
         app.push_screen(CaseViewScreen(case.id))
         await settle(pilot)
         assert "a Accept" in shown(app.screen.query_one("KeyBar"))  # a lead's step, not an agent's
@@ -58,7 +51,7 @@ async def test_lead_online_role_steps_and_terminals(server, make_user, terminal)
         await pilot.pause()
         await pilot.press(*"call the department", "enter", "enter")
         await settle(pilot)
-        await wait_until(pilot, lambda: app.sync_worker.pending() == 0)
+        await wait_for(pilot, lambda: app.sync_worker.pending() == 0, 15)
         found = app.sync_worker.engine.api.get(f"/v1/cases/{case.id}")
         assert [e["kind"] for e in found["events"]][-1] == "supervised"
         assert found["case"]["supervised_count"] == 1

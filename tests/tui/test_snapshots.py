@@ -11,6 +11,7 @@ from models.cases import add_note, file_case
 from models.domain.case_shape import CaseDraft
 
 from ..conftest import DEMO_END
+from .conftest import wait_for
 
 
 def clock():
@@ -203,10 +204,7 @@ def test_queue_en_80x24(snap_compare, store):
         await settle(pilot)
         # The list is read on a thread: on a loaded machine it may land after the first settle.
         table = pilot.app.screen.query_one("#queue")
-        for _ in range(50):
-            if table.row_count == 2 and pilot.app.focused is table:
-                break
-            await pilot.pause(0.1)
+        await wait_for(pilot, lambda: table.row_count == 2 and pilot.app.focused is table)
         await pilot.pause()
 
     assert snap_compare(HotlineApp(store, lang="en", agent="a01", clock=clock),

@@ -23,6 +23,7 @@ from models.domain.case_shape import CaseDraft
 from models.store.drafts import open_drafts
 from models.store.tables import Case
 
+from .conftest import wait_for
 from .test_intake import settle, shown
 
 
@@ -36,13 +37,6 @@ def write_lock_held(store):
     finally:
         holder.execute("COMMIT")
         holder.close()
-
-
-async def wait_for(pilot, condition, seconds: float = 5.0) -> None:
-    end = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < end, "timed out"
-        await pilot.pause(0.05)
 
 
 async def timed_press(pilot, *keys: str) -> float:
