@@ -84,7 +84,9 @@ def _settings_and_database(given: ServerSettings | Database | str,
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI):
-    anyio.to_thread.current_default_thread_limiter().total_tokens = app.state.settings.server_threads
+    threads = app.state.settings.server_threads
+    anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+    await anyio.to_thread.run_sync(app.state.db.warm, threads)  # a connection for each thread
     yield
 
 

@@ -9,7 +9,8 @@ transaction on SQLite in WAL mode).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -88,11 +89,36 @@ class Database:
         with self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
 
+    def warm(self, connections: int) -> None:
+        """Open up to `connections` of the pool's connections now (PostgreSQL), before requests
+        come: each one opened under load cost its request tens of milliseconds (a new server
+        backend, its sign-in, its first statements), and showed as the slowest pushes of a
+        busy minute."""
+        if not self.is_pg:
+            return
+        held = []
+        try:
+            for _ in range(min(connections, self.engine.pool.size())):
+                held.append(conn := self.engine.connect())
+                conn.execute(text("SELECT 1"))
+        except UNAVAILABLE:
+            pass  # the database is away: requests answer 503 until it is back, as ever
+        finally:
+            for conn in held:
+                conn.close()
+
     def writer(self) -> Session:
         return Session(self.write_engine, expire_on_commit=False, autoflush=False)
 
-    def reader(self) -> Session:
-        return Session(self.read_engine, expire_on_commit=False, autoflush=False)
+    @contextmanager
+    def reader(self) -> Iterator[Session]:
+        """A read in one snapshot. It ends with COMMIT, not ROLLBACK (the same for a read):
+        psycopg forgets a connection's prepared statements at every ROLLBACK, so statements
+        read on every pull were parsed and planned anew each time."""
+        with Session(self.read_engine, expire_on_commit=False, autoflush=False) as session:
+            yield session
+            if session.in_transaction():
+                session.commit()
 
     def dispose(self) -> None:
         self.engine.dispose()
