@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy import String, case, delete, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -136,22 +136,27 @@ def authenticate(db: Database, token: str) -> User:
 
 def sign_in(db: Database, token: str, address: str, throttle: Throttle = Throttle()) -> User:
     """The user behind `token`, from a client at `address`: raises Throttled when the address
-    has failed too often lately, else AuthError (logged and counted) for a bad token."""
+    has failed too often lately, else AuthError (logged and counted) for a bad token. The
+    address's failures and the token are read in one statement: this runs on every request."""
     at = now()
     address = address[:64]
+    token_id, secret = _parts(token)
+    probe = select(literal(address, String).label("address")).subquery("probe")
     with db.lookup_engine.connect() as conn:
-        row = conn.execute(select(auth_failure.c.failures, auth_failure.c.window_start)
-                           .where(auth_failure.c.address == address)).first()
-        if row is not None and row.failures >= throttle.max_failures:
-            ends = row.window_start + timedelta(seconds=throttle.window_s)
-            if ends > at:
-                log.warning("sign-in refused from %s: throttled (%d failures since %s)",
-                            address, row.failures, row.window_start.isoformat(timespec="seconds"))
-                raise Throttled(max(1, math.ceil((ends - at).total_seconds())))
-        try:
-            return _check_token(conn, token)
-        except AuthError as exc:
-            reason = str(exc)
+        row = conn.execute(select(auth_failure.c.failures, auth_failure.c.window_start, *_WHO)
+                           .select_from(probe.outerjoin(auth_failure,
+                                                        auth_failure.c.address == probe.c.address)
+                                        .outerjoin(_TOKEN_USER, api_token.c.id == token_id))).one()
+    if row.failures is not None and row.failures >= throttle.max_failures:
+        ends = row.window_start + timedelta(seconds=throttle.window_s)
+        if ends > at:
+            log.warning("sign-in refused from %s: throttled (%d failures since %s)",
+                        address, row.failures, row.window_start.isoformat(timespec="seconds"))
+            raise Throttled(max(1, math.ceil((ends - at).total_seconds())))
+    try:
+        return _verdict(row if row.id is not None else None, token_id, secret)
+    except AuthError as exc:
+        reason = str(exc)
     failures = _count_failure(db, address, at, throttle.window_s)
     log.warning("sign-in failed from %s: %s (%d in this window)", address, reason, failures)
     raise AuthError(reason)
@@ -176,15 +181,31 @@ def _count_failure(db: Database, address: str, at: datetime, window_s: int) -> i
     return failures
 
 
-def _check_token(conn, token: str) -> User:
+# What a token's row says of it and of its user: `sign_in` and `authenticate` read the same.
+_TOKEN_USER = api_token.join(users, users.c.id == api_token.c.user_id)
+_WHO = (api_token.c.hash, api_token.c.expires_at, api_token.c.revoked, users.c.id, users.c.role,
+        users.c.disabled, users.c.department)
+
+
+def _parts(token: str) -> tuple[str, str]:
+    """(token id, secret); a malformed token gives an id that is never looked up ("")."""
     token_id, _, secret = token.partition(".")
     if not _TOKEN_ID.fullmatch(token_id) or not secret or len(secret) > 128:
+        return "", ""
+    return token_id, secret
+
+
+def _check_token(conn, token: str) -> User:
+    token_id, secret = _parts(token)
+    row = conn.execute(select(*_WHO).select_from(_TOKEN_USER)
+                       .where(api_token.c.id == token_id)).first() if token_id else None
+    return _verdict(row, token_id, secret)
+
+
+def _verdict(row, token_id: str, secret: str) -> User:
+    """The user, if `row` (the token's, None when unknown) admits `secret`; else AuthError."""
+    if not token_id:
         raise AuthError("malformed token")
-    row = conn.execute(
-        select(api_token.c.hash, api_token.c.expires_at, api_token.c.revoked, users.c.id,
-               users.c.role, users.c.disabled, users.c.department)
-        .join(users, users.c.id == api_token.c.user_id)
-        .where(api_token.c.id == token_id)).first()
     # Compare even when the id is unknown, so timing does not tell whether an id exists.
     expected = row.hash if row else _hash("")
     if not hmac.compare_digest(expected, _hash(secret)) or row is None:
