@@ -34,7 +34,7 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, literal, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
@@ -131,7 +131,8 @@ class _Batch:
     client_id: str
     received: datetime  # the server's receipt time: what it stamps on new cases and events
     is_pg: bool = False
-    cases: dict[str, Case] = field(default_factory=dict)  # ORM rows of existing cases
+    cases: dict[str, Case] = field(default_factory=dict)  # ORM rows of the cases it steps or edits
+    stored: set[str] = field(default_factory=set)  # ids it would create that are already stored
     created: set[str] = field(default_factory=set)  # created in this batch, maybe not yet inserted
     new_cases: list[dict] = field(default_factory=list)  # buffered inserts (Core: fast)
     new_events: list[dict] = field(default_factory=list)
@@ -179,21 +180,18 @@ def _prefetch(b: _Batch, muts: list[Mutation]) -> None:
         q = select(Case).where(among(col(Case.id), touched, b.is_pg)).order_by(col(Case.id))
         for case in s.execute(q.with_for_update() if b.is_pg else q).scalars():
             b.cases[case.id] = case
-    ids -= set(touched)
-    if ids:
-        for case in s.execute(select(Case).where(among(col(Case.id), ids, b.is_pg))).scalars():
-            b.cases[case.id] = case
-    if numbers:
-        b.case_nos |= set(s.execute(select(Case.case_no).where(
-            among(col(Case.case_no), numbers, b.is_pg))).scalars())
-    ext = [e for e in create_ext if _queryable(e)]
-    if ext:
-        b.external_ids |= set(s.execute(select(Case.external_id).where(
-            among(col(Case.external_id), ext, b.is_pg))).scalars())
-    ev = [e for e in event_ids if _queryable(e)]
-    if ev:
-        b.event_ids |= set(s.execute(select(CaseEvent.id).where(
-            among(col(CaseEvent.id), ev, b.is_pg))).scalars())
+    # The rest is whether what the batch would create is already there: one statement.
+    checks = [select(literal(kind), column).where(among(column, values, b.is_pg))
+              for kind, column, values in (
+                  ("id", col(Case.id), [i for i in ids - set(touched) if _queryable(i)]),
+                  ("no", col(Case.case_no), numbers),
+                  ("ext", col(Case.external_id), [e for e in create_ext if _queryable(e)]),
+                  ("event", col(CaseEvent.id), [e for e in event_ids if _queryable(e)]))
+              if values]
+    if checks:
+        found = {"id": b.stored, "no": b.case_nos, "ext": b.external_ids, "event": b.event_ids}
+        for kind, value in s.execute(union_all(*checks)):
+            found[kind].add(value)
 
 
 def _queryable(value: Any) -> bool:
@@ -225,7 +223,7 @@ def _create(b: _Batch, m: Mutation) -> str:
         case = received.new_case(c, b.user, b.received, b.catalogue)
     except ValidationFailed as exc:
         raise Rejected(_problems(exc.problems)) from None
-    if c.id in b.cases or c.id in b.created:
+    if c.id in b.cases or c.id in b.stored or c.id in b.created:
         raise Rejected(f"case {c.id} already exists")
     if case["external_id"] and case["external_id"] in b.external_ids:
         raise Rejected(f"a case with external id {case['external_id']!r} already exists")
@@ -499,7 +497,8 @@ def _apply_recorded(b: _Batch, m: Mutation, *, safe: bool) -> MutationResult:
         b.new_cases, b.new_events = [], []
         if m.name == Mutations.CASE_CREATE:
             b.created.discard(m.case_id)
-    if outcome == "rejected" and (m.case_id in b.cases or m.case_id in b.created):
+    if outcome == "rejected" and (m.case_id in b.cases or m.case_id in b.stored
+                                   or m.case_id in b.created):
         b.changes.append(("case", m.case_id))  # resend the server's state of the case
     if conflicts:
         reason = "conflict on " + ", ".join(c.field for c in conflicts)

@@ -227,3 +227,31 @@ def test_a_case_number_already_taken_is_renumbered_not_reused(server, make_user,
                        copies[1]["id"]: "A3F2-261126-0007-3"}
     one = httpx.get(server.url + "/v1/cases/A3F2-261126-0007", headers=h(make_user("reader")))
     assert one.json()["case"]["id"] == first["id"]
+
+
+def test_what_a_batch_would_create_that_is_already_stored_is_refused_alone(server, make_user,
+                                                                          db_url):
+    """A case id, an imported case's external id or an event id the server already holds is
+    refused, naming it; the batch's other new case goes in (the server asks about all of them
+    in one statement)."""
+    admin = Terminal(server.url, make_user("root", "admin"))
+    old = "2011-03-01T14:27:57-05:00"
+    history = dict(source="import:nyc311", created_at=old, updated_at=old, status="closed",
+                   category="Noise - Residential", lead_department="imp:nypd",
+                   resolved_at="2011-03-02T10:00:00-05:00", resolution="Police responded")
+    first = wire_case(external_id="nyc-9", **history)
+    note = wire_event(first["id"], at=old)
+    assert admin.results(create(first, [note]))[0]["outcome"] == "applied"
+    other = wire_case(external_id="nyc-11", **history)
+    fresh = wire_case(external_id="nyc-12", **history)
+    results = admin.results(
+        create(wire_case(first["id"], external_id="nyc-10", **history)),
+        create(wire_case(external_id="nyc-9", **history)),
+        create(other, [wire_event(other["id"], at=old, id=note["id"])]),
+        create(fresh))
+    assert [r["outcome"] for r in results] == ["rejected"] * 3 + ["applied"], results
+    assert f"case {first['id']} already exists" in results[0]["reason"]
+    assert "external id 'nyc-9' already exists" in results[1]["reason"]
+    assert f"event {note['id']} already exists" in results[2]["reason"]
+    stored = {r.id: r.external_id for r in rows(db_url, 'SELECT id, external_id FROM "case"')}
+    assert stored == {first["id"]: "nyc-9", fresh["id"]: "nyc-12"}
