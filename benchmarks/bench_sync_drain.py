@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_sync_load import _cpu_seconds  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from sync.client import queue  # noqa: E402
@@ -92,12 +93,6 @@ def main() -> int:
     finally:
         if dbs:
             dbs.drop_all()
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":
