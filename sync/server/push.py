@@ -143,6 +143,10 @@ class _Batch:
     changes: list[tuple[str, str]] = field(default_factory=list)
     _catalogue: received.BatchCatalogue | None = None
 
+    def knows(self, case_id: str) -> bool:
+        """Whether the case is on the server already or created earlier in this batch."""
+        return case_id in self.cases or case_id in self.stored or case_id in self.created
+
     @property
     def catalogue(self) -> received.BatchCatalogue:
         if self._catalogue is None:
@@ -223,7 +227,7 @@ def _create(b: _Batch, m: Mutation) -> str:
         case = received.new_case(c, b.user, b.received, b.catalogue)
     except ValidationFailed as exc:
         raise Rejected(_problems(exc.problems)) from None
-    if c.id in b.cases or c.id in b.stored or c.id in b.created:
+    if b.knows(c.id):
         raise Rejected(f"case {c.id} already exists")
     if case["external_id"] and case["external_id"] in b.external_ids:
         raise Rejected(f"a case with external id {case['external_id']!r} already exists")
@@ -497,8 +501,7 @@ def _apply_recorded(b: _Batch, m: Mutation, *, safe: bool) -> MutationResult:
         b.new_cases, b.new_events = [], []
         if m.name == Mutations.CASE_CREATE:
             b.created.discard(m.case_id)
-    if outcome == "rejected" and (m.case_id in b.cases or m.case_id in b.stored
-                                   or m.case_id in b.created):
+    if outcome == "rejected" and b.knows(m.case_id):
         b.changes.append(("case", m.case_id))  # resend the server's state of the case
     if conflicts:
         reason = "conflict on " + ", ".join(c.field for c in conflicts)
