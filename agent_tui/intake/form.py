@@ -16,7 +16,7 @@ from textual import on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Vertical
+from textual.containers import Vertical
 from textual.events import Key
 from textual.message import Message
 from textual.widgets import Input, Static, TextArea
@@ -27,6 +27,7 @@ from models.domain.enums import Disposition, LocationKind, Urgency
 from ..widgets.department_field import DepartmentField
 from ..widgets.description import DescriptionArea
 from ..widgets.form_fields import ChoiceField
+from ..widgets.labelled_grid import LabelledGrid
 
 if TYPE_CHECKING:
     from models.domain.case_shape import CaseDraft
@@ -71,11 +72,15 @@ class IntakeForm(Vertical):
     IntakeForm #fields {
         grid-size: 4; grid-columns: 9 1fr 10 1fr; grid-rows: 1 4 1 1 1 1 1; height: auto;
     }
-    IntakeForm #fields .wide { column-span: 3; }
+    /* A field spans its label's column too, as its left margin, where the grid draws the
+       label; a choice keeps a cell after its arrow. (Whole margins: a rule's margin-left would
+       undo another's margin-right.) */
+    IntakeForm #fields > * { column-span: 2; margin: 0 0 0 10; }
+    IntakeForm #fields > .left { margin: 0 0 0 9; }
+    IntakeForm #fields > .wide { column-span: 4; margin: 0 0 0 9; }
+    IntakeForm #fields > ChoiceField { margin: 0 1 0 10; }
+    IntakeForm #fields > ChoiceField.left { margin: 0 1 0 9; }
     IntakeForm #description { height: 4; }
-    IntakeForm .label { color: $text-muted; }
-    IntakeForm .label2 { color: $text-muted; padding-left: 1; }
-    IntakeForm ChoiceField { margin-right: 1; }
     IntakeForm .invalid { background: $error 30%; }
     IntakeForm #problems { color: $text-error; height: auto; padding: 0 1; }
     """
@@ -94,36 +99,31 @@ class IntakeForm(Vertical):
 
     def compose(self) -> ComposeResult:
         t, lang = self.app.t, self.app.lang
-        # One grid, no row containers: fewer widgets, a faster first frame.
-        with Grid(id="fields"):
-            yield Static(t("intake.phone"), classes="label")
-            yield Input(id="phone", placeholder=t("intake.phone_placeholder"), compact=True)
-            yield Static(t("intake.name"), classes="label2")
+        # One grid, no row containers and no label widgets (the grid draws the labels): fewer
+        # widgets, a faster first frame.
+        labels = {field: t(f"intake.{field}") for field in (
+            "phone", "name", "description", "address", "location_kind", "category", "urgency",
+            "disposition", "departments", "notes")}
+        with LabelledGrid(id="fields", labels=labels):
+            yield Input(id="phone", placeholder=t("intake.phone_placeholder"), compact=True,
+                        classes="left")
             yield Input(id="name", compact=True)
-            yield Static(t("intake.description"), classes="label")
             yield DescriptionArea(id="description", compact=True, soft_wrap=True, classes="wide",
                            tab_behavior="focus", placeholder=t("intake.description_placeholder"))
-            yield Static(t("intake.address"), classes="label")
             yield Input(id="address", placeholder=t("intake.address_placeholder"), compact=True,
                         classes="wide")
-            yield Static(t("intake.location_kind"), classes="label")
             yield ChoiceField(_choices(LocationKind, lang), id="location_kind",
-                              value=LocationKind.OTHER.value, allow_blank=False)
-            yield Static(t("intake.category"), classes="label2")
+                              value=LocationKind.OTHER.value, allow_blank=False, classes="left")
             yield ChoiceField([], id="category", prompt=t("intake.category_prompt"))
-            yield Static(t("intake.urgency"), classes="label")
             yield ChoiceField(_choices(Urgency, lang), id="urgency", value=Urgency.NORMAL.value,
-                              allow_blank=False)
-            yield Static(t("intake.disposition"), classes="label2")
+                              allow_blank=False, classes="left")
             yield ChoiceField(_choices(Disposition, lang), id="disposition",
                               value=Disposition.DISPATCH.value, allow_blank=False)
-            yield Static(t("intake.departments"), classes="label")
             yield DepartmentField(id="departments", classes="wide",
                                   placeholder=t("intake.departments_placeholder"))
-            yield Static(t("intake.notes"), classes="label")
             yield Input(id="notes", compact=True, classes="wide")
-        yield Static(id="hint")
-        yield Static(id="problems")
+        yield Static(id="hint")  # its row is kept, so the panels below do not move when it fills
+        # The problems line comes with the first problems (`_problems`): a widget fewer up front.
 
     # --- reading and writing ------------------------------------------------------------------
     def collect(self) -> CaseDraft:
@@ -191,11 +191,12 @@ class IntakeForm(Vertical):
         for problem in exc.problems:
             lines.append("\n• " + problem.message(self.app.lang))
             self.query_one("#" + FIELD_IDS.get(problem.field, "phone")).add_class("invalid")
-        self.query_one("#problems", Static).update(lines)
+        self._problems().update(lines)
         self.query_one("#" + FIELD_IDS.get(exc.problems[0].field, "phone")).focus()
 
     def clear_problems(self) -> None:
-        self.query_one("#problems", Static).update("")
+        if self.query("#problems"):
+            self._problems().update("")
         for widget in self.query(".invalid"):
             widget.remove_class("invalid")
 
@@ -267,6 +268,15 @@ class IntakeForm(Vertical):
                     if warning is not None:
                         line.append("  ⚠ " + plain(warning.text(self.app.lang)), style="bold red")
         self.query_one("#hint", Static).update(line)
+
+    def _problems(self) -> Static:
+        """The line of problems under the hint, made the first time there are any."""
+        found = self.query("#problems")
+        if found:
+            return found.first(Static)
+        line = Static(id="problems")
+        self.mount(line)
+        return line
 
 
 def _choices(kind, lang: str) -> list[tuple[str, str]]:

@@ -69,8 +69,9 @@ class ChoiceField(OpensOnTyping, Widget, can_focus=True):
             return self.field
 
     def __init__(self, options: list[tuple[str, str]], *, value: str = "", prompt: str = "",
-                 allow_blank: bool = True, id: str | None = None) -> None:
-        super().__init__(id=id)
+                 allow_blank: bool = True, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self._options = list(options)
         self.prompt = prompt
         self.suggested = ""  # highlighted in the list while nothing is chosen

@@ -15,7 +15,7 @@ from .. import actions
 
 class KeyBar(Static):
     DEFAULT_CSS = """
-    KeyBar { dock: bottom; height: 1; background: $panel; color: $foreground; padding: 0 1; }
+    KeyBar { dock: bottom; width: 1fr; height: 1; background: $panel; color: $foreground; padding: 0 1; }
     """
 
     def on_mount(self) -> None:
@@ -27,8 +27,7 @@ class KeyBar(Static):
         self.screen.bindings_updated_signal.unsubscribe(self)
 
     def on_resize(self) -> None:
-        self._shown = ()
-        self._bindings_changed(self.screen)
+        self._bindings_changed(self.screen)  # redrawn only if the width changed what fits
 
     def _bindings_changed(self, screen) -> None:
         if screen is not self.screen:
@@ -55,7 +54,7 @@ class KeyBar(Static):
         for key, description, _id in [*fitted, *tail]:
             line.append(key, style="bold reverse")
             line.append(f" {description}  ")
-        self.update(line)
+        self.update(line, layout=False)  # one row, full width whatever it says: no relayout
 
 
 def _cells(entry: tuple[str, str, str]) -> int:
