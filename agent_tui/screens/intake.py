@@ -8,6 +8,7 @@ typed messages handled here: the lookups (`intake.lookup`), the draft keeper
 
 from __future__ import annotations
 
+import asyncio
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -66,6 +67,7 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
 
     def __init__(self) -> None:
         super().__init__()
+        self.focus_given = asyncio.Event()  # set once the phone field has the focus (the app waits)
         self._resumed = False
         self.keeper = DraftKeeper(self)
         self.lookups = LookupController(self)
@@ -104,6 +106,7 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
     def on_mount(self) -> None:
         self.on_resize()
         self.set_focus(self.query_one("#phone"))  # now, not later: the app may be ready first
+        self.focus_given.set()
 
     def on_resize(self, event=None) -> None:
         self.set_class((event.size if event else self.app.size).width >= WIDE, "-wide")
