@@ -12,6 +12,7 @@ import importlib
 
 import click
 
+from . import collector
 from .options import GroupFlags, flag_options
 
 # command name -> "module:attribute" under agent_tui.commands
@@ -33,6 +34,7 @@ COMMANDS = {
     "case": "lifecycle:case_cmd",
     "act": "lifecycle:act_cmd",
 }
+TUI_COMMANDS = {None, "tui", "demo"}  # `hotline` alone opens the TUI
 
 
 def load_command(name: str) -> click.Command:
@@ -59,6 +61,8 @@ def cli(click_ctx: click.Context, **flags: object) -> None:
     command that follows unless it gives them again.
     """
     click_ctx.obj = GroupFlags(flags)
+    if click_ctx.invoked_subcommand not in TUI_COMMANDS:
+        collector.resume()  # the TUI resumes it after its first frame
     if click_ctx.invoked_subcommand is None:
         click_ctx.invoke(load_command("tui"))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -47,6 +46,8 @@ def highlighted(text: str, spans: Iterable[tuple[int, int]], style: str = "bold 
 
 def json_text(value: Any) -> str:
     """One JSON document for a terminal or a pipe: readable non-ASCII, no raw control."""
+    import json  # the commands' output only: the TUI's first frame does without it
+
     return json_safe(json.dumps(value, ensure_ascii=False))
 
 

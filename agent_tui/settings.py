@@ -33,8 +33,6 @@ and pydantic's import alone cost `hotline tui` about a quarter of its cold start
 
 from __future__ import annotations
 
-import getpass
-import json
 import locale
 import os
 from dataclasses import dataclass, field
@@ -145,6 +143,8 @@ def _environment() -> dict[str, Any]:
     values = {key: found[ENV_PREFIX.lower() + key] for key in _ENV_KEYS
               if ENV_PREFIX.lower() + key in found}
     if "keymap" in values:
+        import json  # only for a key map: the TUI's start reads settings before its first frame
+
         try:
             values["keymap"] = json.loads(values["keymap"])
         except ValueError:
@@ -253,6 +253,8 @@ def locale_language() -> str:
 
 def login_name() -> str:
     try:
+        import getpass
+
         return getpass.getuser()
     except (KeyError, OSError):
         return os.environ.get("USER", "agent")

@@ -39,6 +39,8 @@ Bare().run(headless=True, size=(80, 24))
 HOTLINE = """
 import os, sys, time
 sys.path.insert(0, {root!r})
+if os.path.exists(os.path.join({root!r}, "agent_tui", "launch.py")):  # older trees have none
+    import agent_tui.launch  # what the `hotline` script imports first
 import agent_tui.cli, agent_tui.commands.tui  # the real start path: hotline -> tui
 from agent_tui.app import HotlineApp
 from models.store import open_store
@@ -54,7 +56,10 @@ HOTLINE_CLI = """
 import os, sys, time
 sys.path.insert(0, {root!r})
 sys.stdout.isatty = lambda: True
-from agent_tui import cli
+if os.path.exists(os.path.join({root!r}, "agent_tui", "launch.py")):
+    from agent_tui import launch as cli  # the `hotline` script's entry point
+else:
+    from agent_tui import cli  # older trees: the command line was the entry point
 import agent_tui.app as appmod
 def ready(self):
     self.call_after_refresh(lambda: (print(time.time(), flush=True), os._exit(0)))

@@ -14,13 +14,19 @@ def run_tui(ctx: Context) -> None:
     if not sys.stdout.isatty():
         raise click.ClickException(t("cli.no_tty", ctx.lang))
     from ..app import HotlineApp
-    from .sync import start_sync_worker
 
     # Only the store opens before the form is up; the catalogue, the engines and the sync
-    # worker start on threads after the first frame (benchmarks/bench_intake.py measures it).
+    # worker (its module too) start on threads after the first frame
+    # (benchmarks/bench_intake.py measures it).
     store = ctx.store()
+
+    def start_sync():  # None in local mode
+        from .sync import start_sync_worker
+
+        return start_sync_worker(store, ctx)
+
     app = HotlineApp(store, lang=ctx.lang, agent=ctx.agent, keymap=ctx.settings.keymap,
-                     start_sync=lambda: start_sync_worker(store, ctx))  # None in local mode
+                     start_sync=start_sync)
     app.run()
 
 

@@ -14,7 +14,6 @@ is gone.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from collections.abc import Callable
@@ -35,7 +34,7 @@ def set_aside(conn: sqlite3.Connection, table: str) -> int:
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
             "AND sql IS NOT NULL ORDER BY name", (table,)).fetchall()
         if found:
-            note = json.dumps({"pid": os.getpid(), "indexes": [sql for _, sql in found]})
+            note = _json().dumps({"pid": os.getpid(), "indexes": [sql for _, sql in found]})
             conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) "
                          "DO UPDATE SET value = excluded.value", (_key(table), note))
             for name, _ in found:
@@ -54,7 +53,7 @@ def restore(conn: sqlite3.Connection, table: str, progress: Progress | None = No
     row = conn.execute("SELECT value FROM meta WHERE key = ?", (_key(table),)).fetchone()
     if row is None:
         return 0
-    statements = json.loads(row[0])["indexes"]
+    statements = _json().loads(row[0])["indexes"]
     for done, sql in enumerate(statements, 1):
         conn.execute("BEGIN IMMEDIATE")
         try:  # IF NOT EXISTS: a crash may have come after some were built
@@ -78,10 +77,16 @@ def mend(conn: sqlite3.Connection) -> int:
     built = 0
     for key, value in conn.execute(
             "SELECT key, value FROM meta WHERE key LIKE 'deferred_indexes:%'").fetchall():
-        if _alive(json.loads(value).get("pid")):
+        if _alive(_json().loads(value).get("pid")):
             continue
         built += restore(conn, key.split(":", 1)[1])
     return built
+
+
+def _json():
+    import json  # only where a note is written or read: opening a store for the TUI skips it
+
+    return json
 
 
 def _alive(pid: int | None) -> bool:

@@ -6,7 +6,6 @@ ORM has loaded, and the agent's typing never waits for the disk.
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import threading
@@ -26,6 +25,8 @@ log = logging.getLogger(__name__)
 
 def upsert_draft(conn: sqlite3.Connection, draft_id: str, agent: str, draft: CaseDraft) -> None:
     """Create or update an open draft (a closed one is never reopened by a late write)."""
+    import json  # on the writer's thread, not on the TUI's cold start
+
     at = to_db_text(now())
     conn.execute(
         "INSERT INTO draft (id, agent, created_at, updated_at, data, state) "
