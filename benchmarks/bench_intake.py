@@ -145,7 +145,7 @@ def build_store(cases: int) -> Path:
     if (data / "hotline.db").exists():
         _catch_up(data)  # an engine whose format changed since rebuilds here, not while typing
         return data
-    from benchmarks.bench_import import make_csv
+    from benchmarks.bench_search import make_csv
     from models.importing.importer import import_csv
     from models.reference.catalogue import ensure_catalogue
     from models.store import open_store
