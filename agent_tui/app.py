@@ -77,7 +77,7 @@ class HotlineApp(App[None]):
     def get_default_screen(self) -> Screen:
         # The app opens straight on the intake form, ready for a call: the form is the bottom of
         # the stack itself, not pushed over an empty default screen (one screen fewer to lay out
-        # and resume before the first frame: about 20 ms of the cold start).
+        # and resume before the first frame: about 10 ms of the cold start).
         from .screens.intake import IntakeScreen
 
         self.intake = IntakeScreen()

@@ -101,9 +101,7 @@ class IntakeForm(Vertical):
         t, lang = self.app.t, self.app.lang
         # One grid, no row containers and no label widgets (the grid draws the labels): fewer
         # widgets, a faster first frame.
-        labels = {field: t(f"intake.{field}") for field in (
-            "phone", "name", "description", "address", "location_kind", "category", "urgency",
-            "disposition", "departments", "notes")}
+        labels = {field: t(f"intake.{field}") for field in dict.fromkeys(FIELD_IDS.values())}
         with LabelledGrid(id="fields", labels=labels):
             yield Input(id="phone", placeholder=t("intake.phone_placeholder"), compact=True,
                         classes="left")
