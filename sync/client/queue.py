@@ -70,8 +70,8 @@ def info(store: Store) -> QueueInfo:
 
 
 def pending_count(store: Store) -> int:
-    with store.session() as s:
-        return s.execute(text("SELECT count(*) FROM outbox WHERE state = 'pending'")).scalar_one()
+    """How many rows wait to be sent (`waiting_after`'s count, from the first row on)."""
+    return waiting_after(store)[0]
 
 
 def items(store: Store, limit: int = 200, states: tuple[str, ...] = (PENDING, REJECTED, CONFLICT)
