@@ -15,6 +15,7 @@ import pytest
 from textual import events
 
 from agent_tui.app import HotlineApp
+from tests.tui.conftest import workers_done
 from tests.tui.test_tui import text_of
 
 from .hostile_support import leaks, put_hostile_case
@@ -84,7 +85,7 @@ async def test_a_7_mb_pulled_case_opens_a_page_at_a_time(store):
         await pilot.pause()
         assert "page 1 of" in text_of(screen.query_one("#case-fields"))
         await pilot.press("f4")  # and the case list beside it shows one line of it
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         table = app.screen.query_one("#cases")
         assert table.row_count == 1

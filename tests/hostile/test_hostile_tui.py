@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from agent_tui.app import HotlineApp
+from tests.tui.conftest import workers_done
 
 from .hostile_support import DEPT, VISIBLE, leaks, put_hostile_case
 
@@ -19,9 +20,9 @@ def screen_text(app) -> str:
 
 
 async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 

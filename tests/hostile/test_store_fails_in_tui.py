@@ -16,6 +16,7 @@ import pytest
 from textual.widgets import Input, Static, TextArea
 
 from agent_tui.app import HotlineApp
+from tests.tui.conftest import workers_done
 from tests.tui.test_tui import text_of
 
 
@@ -59,7 +60,7 @@ async def _type_a_call(pilot) -> None:
 async def _save_and_read(pilot) -> str:
     await pilot.press("ctrl+s")
     for _ in range(6):
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.pause(0.1)
     return text_of(pilot.app.screen.query_one("#status", Static))
 
@@ -151,14 +152,14 @@ async def test_lookups_on_a_damaged_store_say_so_once(tmp_path):
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await _type_a_call(pilot)
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         store.close()
         for name in ("hotline.db-wal", "hotline.db-shm"):
             (store.data_dir / name).unlink(missing_ok=True)
         store.path.write_bytes(os.urandom(store.path.stat().st_size))
         for _ in range(2):  # two rounds of lookups: one notice
             app.screen.lookups.now()
-            await pilot.app.workers.wait_for_complete()  # raises if a worker failed
+            await workers_done(pilot.app)  # raises if a worker failed
             await pilot.pause(0.1)
         said = [n.message for n in app._notifications]
         _kept(app)

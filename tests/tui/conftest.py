@@ -3,6 +3,7 @@ does not match (CI keeps no HTML report, and its log is what a reader of a failu
 
 from __future__ import annotations
 
+import asyncio
 import html
 import inspect
 import re
@@ -20,6 +21,21 @@ async def wait_for(pilot, condition, seconds: float = 5.0) -> None:
     while not condition():
         assert time.monotonic() < end, "timed out"
         await pilot.pause(0.05)
+
+
+async def workers_done(app) -> None:
+    """Until none of the app's workers runs. Like `app.workers.wait_for_complete()`, a failed
+    worker raises `WorkerFailed`; unlike it, a worker cancelled meanwhile (a lookup a newer one of
+    its exclusive group replaced) is simply done: `wait_for_complete` raised `WorkerCancelled`
+    for it, and failed a test on a keystroke's timing. Workers that finishing ones start are
+    waited for too."""
+    from textual.worker import WorkerCancelled, WorkerState
+
+    while running := [w for w in app.workers if w.state == WorkerState.RUNNING]:
+        for outcome in await asyncio.gather(*(w.wait() for w in running),
+                                            return_exceptions=True):
+            if isinstance(outcome, BaseException) and not isinstance(outcome, WorkerCancelled):
+                raise outcome
 
 
 def screen_text(svg: str) -> str:

@@ -19,7 +19,7 @@ from models.domain.case_shape import CaseDraft
 from models.store.drafts import OPEN, Draft, open_drafts, ring
 from models.store.tables import Case, CaseEvent
 
-from .conftest import wait_for
+from .conftest import wait_for, workers_done
 
 
 def shown(widget: Static) -> str:
@@ -31,7 +31,7 @@ def shown(widget: Static) -> str:
 async def settle(pilot, wait: float = 0.0) -> None:
     if wait:
         await pilot.pause(wait)
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 
@@ -344,7 +344,7 @@ async def test_a_call_saved_without_a_department_waits_for_dispatch(store):
         await pilot.press(*"13812345678", "enter", "enter", *"Street light out", "ctrl+s")
         await settle(pilot)
         assert not isinstance(app.screen, ReadBackScreen)
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await settle(pilot)
         cases = saved_cases(store)
         assert [(c.status, c.lead_department, c.due_at) for c in cases] == [("open", "", None)]

@@ -56,13 +56,13 @@ async def test_lead_screen_lists_queues_and_opens_a_case(demo_store):
     app = HotlineApp(demo_store, lang="zh", agent="lead", clock=clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f6")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert isinstance(app.screen, LeadScreen)
         views = app.screen.query_one("#lead-views", OptionList)
         assert "未同步" in str(views.get_option_at_index(0).prompt)
         await pilot.press("down", "down")  # from 待派单 (the first view shown) to 已超期
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         table = app.screen.query_one("#lead-table", DataTable)
         with demo_store.session() as s:
@@ -105,6 +105,7 @@ from textual.widgets import Static  # noqa: E402
 from models.store.outbox import Outbox  # noqa: E402
 from models.store.tables import CaseEvent  # noqa: E402
 
+from .conftest import workers_done  # noqa: E402
 from .test_intake import shown  # noqa: E402
 
 
@@ -115,15 +116,10 @@ def as_lead(store) -> None:
 
 
 async def settle(pilot) -> None:
-    """Until no worker runs (an exclusive worker cancels the one it replaces)."""
-    from textual.worker import WorkerCancelled
-
+    """Until no worker runs, three times over (a finished view may start another)."""
     for _ in range(3):
         await pilot.pause()
-        try:
-            await pilot.app.workers.wait_for_complete()
-        except WorkerCancelled:
-            continue
+        await workers_done(pilot.app)
     await pilot.pause()
 
 

@@ -9,6 +9,8 @@ from agent_tui.screens.queue import QueueScreen
 from models.cases import file_case
 from models.domain.case_shape import CaseDraft
 
+from .conftest import workers_done
+
 
 def _reject_first(store, reason: str) -> None:
     with store.raw() as conn:
@@ -28,7 +30,7 @@ async def test_queue_lists_waiting_and_rejected_and_dismisses_only_rejected(stor
     app = HotlineApp(store, lang="en", agent="a01")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f7")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert isinstance(app.screen, QueueScreen)
         table = app.screen.query_one(DataTable)
@@ -36,11 +38,11 @@ async def test_queue_lists_waiting_and_rejected_and_dismisses_only_rejected(stor
         assert [str(r[2]) for r in rows] == ["rejected", "waiting"]
         assert str(rows[0][4]) == "department unknown on the server: 魔法部"
         await pilot.press("down", "d")  # a waiting change cannot be dismissed
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert [state for _, state in _outbox(store)] == ["rejected", "pending"]
         await pilot.press("up", "d")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert table.row_count == 1
     assert [state for _, state in _outbox(store)] == ["pending"]

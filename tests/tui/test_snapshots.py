@@ -11,7 +11,7 @@ from models.cases import add_note, file_case
 from models.domain.case_shape import CaseDraft
 
 from ..conftest import DEMO_END
-from .conftest import wait_for
+from .conftest import wait_for, workers_done
 
 
 def clock():
@@ -34,7 +34,7 @@ async def settle(pilot) -> None:
     for widget in pilot.app.screen.query("Input, TextArea"):
         widget.cursor_blink = False
     await pilot.pause(max(LOOKUP_DELAY, DRAFT_DELAY) + 0.15)
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 

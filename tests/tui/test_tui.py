@@ -14,10 +14,12 @@ from agent_tui.screens.intake import IntakeScreen
 from models.cases import file_case, timeline
 from models.domain.case_shape import CaseDraft
 
+from .conftest import workers_done
+
 
 async def to_case_list(pilot) -> None:
     await pilot.press("f4")
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 
@@ -35,13 +37,13 @@ async def test_case_list_shows_newest_first_and_filters(demo_store):
         table = app.screen.query_one("#cases", DataTable)
         assert table.row_count == 120
         await pilot.press("slash", *"梦都大街")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         shown = [str(table.get_row_at(i)[4]) for i in range(table.row_count)]
         assert shown and all("梦都大街" in s for s in shown)
         assert table.row_count < 120
         await pilot.press("escape")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert table.row_count == 120
 
@@ -59,7 +61,7 @@ async def test_open_a_case_and_add_a_note(store):
         assert case.case_no in text_of(app.screen.query_one("#case-fields", Static))
         await pilot.press("n", *"Called back, lamp fixed")
         await pilot.press("enter")
-        await app.workers.wait_for_complete()  # the note is written on a thread
+        await workers_done(app)  # the note is written on a thread
         await pilot.pause()
         assert "lamp fixed" in text_of(app.screen.query_one("#case-timeline", Static))
         await pilot.press("escape")
