@@ -193,8 +193,8 @@ class IntakeForm(Vertical):
         self.query_one("#" + FIELD_IDS.get(exc.problems[0].field, "phone")).focus()
 
     def clear_problems(self) -> None:
-        if self.query("#problems"):
-            self._problems().update("")
+        for line in self.query("#problems"):  # none until the first problems
+            line.update("")
         for widget in self.query(".invalid"):
             widget.remove_class("invalid")
 
