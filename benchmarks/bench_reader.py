@@ -4,8 +4,9 @@
     python benchmarks/bench_reader.py --csv FILE [--map nyc311] [--repeat 5] [--baseline DIR]
 
 Runs `parse._parse` (rows checked, then tokenised into search postings: what
-`models.importing.reader` does, after its process set-up, `reader.quiet_gc`, where the code
-has one) over one CSV in child processes, alternating this checkout's
+`models.importing.reader`'s processes do, the reading one and, where the code has it, the
+tokenising one; after their set-up, `reader.quiet_gc`, where the code has one) over one CSV in
+child processes, alternating this checkout's
 code with the baseline's (`--baseline DIR`), and prints each run's CPU seconds and µs per row
 (the load average beside them: the machine is shared). Every run also hashes all it yields
 (the rows, every value; the rejected lines and reasons; the postings' arrays, term lists,

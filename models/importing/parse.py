@@ -30,7 +30,7 @@ from models.search import index as search_index
 
 from .mapping import Mapping, MappingError, detect_mapping, load_mapping
 
-BATCH = 5000
+BATCH = 2500
 csv.field_size_limit(sys.maxsize)  # a description can be megabytes long
 
 
@@ -130,24 +130,28 @@ def _records(text: io.TextIOBase) -> Iterator[tuple[int, list[str]]]:
         yield start, row
 
 
-def _parse(plan: _Plan) -> Iterator[str | _Batch]:
+def _parse(plan: _Plan, tokenise: bool = True) -> Iterator[str | _Batch]:
     """The file's rows, checked, in batches of BATCH insert rows (lists, the category and
-    department as the source wrote them). First yields the mapping's name."""
+    department as the source wrote them), each with its search postings unless not `tokenise`
+    (a big import's third process makes them from `batch_texts`). First yields the mapping's
+    name."""
     name = Path(plan.path).name
     with open(plan.path, "rb") as raw_file:
         counter = _CountingReader(raw_file)
         text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 20), encoding=plan.encoding,
                                 newline="")
         try:
-            yield from _parse_stream(text, plan, name, counter)
+            yield from _parse_stream(text, plan, name, counter, tokenise)
         except UnicodeDecodeError as exc:
             raise ImportError_(
                 f"{name} is not {plan.encoding.replace('-sig', '')} text (byte {exc.start}): "
                 "save it as UTF-8, or give its encoding with --encoding (e.g. gb18030)") from exc
 
 
-def _parse_stream(text, plan: _Plan, name: str, counter) -> Iterator[str | _Batch]:
-    """The mapping's name, then the file's batches, each with its search postings."""
+def _parse_stream(text, plan: _Plan, name: str, counter,
+                  tokenise: bool) -> Iterator[str | _Batch]:
+    """The mapping's name, then the file's batches, each with its search postings if
+    `tokenise`."""
     records = _records(text)
     mapping, get, width = _read_header(records, plan, name)
     yield mapping.name
@@ -158,11 +162,14 @@ def _parse_stream(text, plan: _Plan, name: str, counter) -> Iterator[str | _Batc
             batch, rejected, read = rows.next_batch(records)
             if not (batch or rejected or read):
                 return
-            # The batch's search postings are made here, in the reading process when there is
-            # one.
-            postings = tokenize.columns(*(list(map(itemgetter(k), batch)) for k in (
-                _TITLE, _DESCRIPTION, _ADDRESS))) if batch else None
+            # The batch's search postings, made here when this process does it all.
+            postings = tokenize.columns(*batch_texts(batch)) if batch and tokenise else None
         yield _Batch(batch, rejected, read, counter.pos, postings)
+
+
+def batch_texts(rows: list[list]) -> tuple[list[str], list[str], list[str]]:
+    """What a batch's postings are made of: its titles, descriptions and addresses."""
+    return tuple(list(map(itemgetter(k), rows)) for k in (_TITLE, _DESCRIPTION, _ADDRESS))
 
 
 @contextmanager
@@ -224,7 +231,7 @@ class _DbTimes(dict):
     DateParseError. The parse is a function of the text alone (`DateParser`'s formats exclude
     each other), so a cached value is the one a fresh parse would give."""
 
-    KEEP = 50_000  # distinct texts kept before the cache starts over (a few MB)
+    KEEP = 16_384  # distinct texts kept before the cache starts over (about 2 MB)
 
     def __init__(self, parse: DateParser) -> None:
         super().__init__()

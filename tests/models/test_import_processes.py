@@ -1,0 +1,118 @@
+"""A big import's helper processes (`models.importing.reader`): the reading process and the
+tokenising one give the store exactly what one process gives, and a helper that dies stops
+the import with its name, keeping what was written."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from models.importing import frames
+from models.importing.importer import ImportError_, import_csv
+from models.store import open_store
+
+# Three batches of the reading process and a last one of rejected rows only; the texts grow
+# longer from batch to batch, so each batch's weights depend on the lengths before it.
+ROWS = 7_000
+
+
+def _file(tmp_path, rows: int = ROWS) -> str:
+    path = tmp_path / "cases.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["case_id", "created_at", "caller_phone", "address", "title", "description"])
+        for i in range(rows):
+            if i % 3:
+                w.writerow([f"Z{i}", "2026-03-10 09:00:00", f"1380000{i % 500:04d}",
+                            f"芦席营{i % 90}号", "", f"芦席营{i % 90}号楼下油烟扰民，第{i}次反映" * (1 + i // 2500 % 4)])
+            else:
+                w.writerow([f"E{i}", "2019-04-25 09:32:09", "", f"{i % 70} W Bellevue Ave",
+                            "Street light", f"Street light dark on W Bellevue Ave, report {i}"])
+        for i in range(5):  # rejected: no description
+            w.writerow([f"X{i}", "2026-03-10 09:00:00", "", "addr", "", ""])
+    return str(path)
+
+
+def _contents(store) -> dict:
+    with store.raw() as conn:
+        def rows(sql):
+            return conn.execute(sql).fetchall()
+        return {
+            "cases": rows('SELECT rowid, external_id, created_at, caller_phone, address, title, '
+                          'description, status FROM "case" ORDER BY rowid'),  # (ids are new)
+            "terms": rows("SELECT * FROM search_term ORDER BY 1"),
+            "postings": rows("SELECT * FROM search_postings ORDER BY 1, 2"),
+            "state": rows("SELECT * FROM search_state ORDER BY 1"),
+        }
+
+
+def test_the_helper_processes_import_exactly_what_one_process_does(tmp_path):
+    one, three = (open_store(tmp_path / name) for name in ("one", "three"))
+    path = _file(tmp_path)
+    alone = import_csv(one, path, parallel=False)
+    helped = import_csv(three, path, parallel=True)
+    assert (helped.imported, helped.rejected_count) == (alone.imported, alone.rejected_count)
+    assert helped.imported == ROWS and helped.rejected_count == 5
+    assert helped.rejected == alone.rejected
+    a, b = _contents(one), _contents(three)
+    assert len(a["cases"]) == ROWS and len(a["postings"]) > 0
+    for part in a:
+        assert b[part] == a[part], part  # the same rows, terms, postings (bytes) and lengths
+
+
+def _kill_helper(flag: str) -> bool:
+    """SIGKILL this process's child whose command line has `flag`."""
+    me = os.getpid()
+    for task in os.listdir(f"/proc/{me}/task"):
+        for kid in Path(f"/proc/{me}/task/{task}/children").read_text().split():
+            try:
+                command = Path(f"/proc/{kid}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if flag.encode() in command:
+                os.kill(int(kid), signal.SIGKILL)
+                return True
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds the helper through /proc")
+@pytest.mark.parametrize("flag, name", [("--tokenise", "tokenising"), ("--texts-fd", "reading")])
+def test_a_helper_that_dies_stops_the_import_naming_it_and_nothing_is_lost(tmp_path, flag, name):
+    store = open_store(tmp_path / "store")
+    path = _file(tmp_path, 30_000)
+    killed = []
+
+    def progress(pos, total):  # after the first batch is written
+        if not killed:
+            killed.append(_kill_helper(flag))
+
+    with pytest.raises(ImportError_, match=f"the {name} process stopped"):
+        import_csv(store, path, parallel=True, progress=progress)
+    assert killed == [True]
+    with store.raw() as conn:
+        written = conn.execute('SELECT count(*) FROM "case"').fetchone()[0]
+    assert 0 < written < 30_000
+    again = import_csv(store, path, parallel=True)  # the rest, once
+    assert again.imported == 30_000 - written and again.duplicates == written
+    with store.raw() as conn:
+        assert conn.execute('SELECT count(DISTINCT id), count(*) FROM "case"').fetchone() == (
+            30_000, 30_000)
+
+
+def test_an_inbox_gives_the_frames_in_order_then_end_of_file():
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end, "rb") as source:
+        inbox = frames.Inbox(source)
+        with os.fdopen(write_end, "wb") as out:
+            for item in ({"docs": 2.0}, ["芦席营", "油烟"], None):
+                frames.send(out, item)
+            out.write((100).to_bytes(8, "little") + b"cut short")  # a sender that died
+        assert [inbox.get() for _ in range(3)] == [{"docs": 2.0}, ["芦席营", "油烟"], None]
+        for _ in range(2):
+            with pytest.raises(EOFError):
+                inbox.get()
+        inbox.close()
