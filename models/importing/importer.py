@@ -4,9 +4,10 @@ Rows are read, checked and written in batches (memory stays bounded however larg
 bad row is reported with the line it starts on and the rest go on; the same file imported twice
 adds nothing (`case_id`, or a content hash when the source has none, is the key).
 
-Two cores, two processes: for a big file a second process reads and checks the CSV (Python work
-per row) while this one writes the rows and indexes them (SQLite and numpy work per batch), so
-neither waits on the other's interpreter lock. A small file is read in this process. Each batch
+Two cores, three processes: for a big file a second process reads and checks the CSV (Python
+work per row) and a third tokenises each batch's texts into search postings, while this one
+writes the rows and indexes them (SQLite and numpy work per batch), so that none waits on
+another's interpreter lock (`reader.py`). A small file is read in this process. Each batch
 of rows is committed on its own; the search index gathers the postings of many batches in numpy
 arrays and writes them as one sorted segment per term (`models.search.index.Segmenter`), in the
 transaction that moves its watermark past them. When the import returns, the index is current:
@@ -52,7 +53,7 @@ from .parse import (
 
 __all__ = ["ImportError_", "ImportReport", "Rejected", "import_csv"]
 
-PARALLEL_BYTES = 8 << 20  # files at least this big are read by a second process
+PARALLEL_BYTES = 8 << 20  # files at least this big are read and tokenised by helper processes
 CACHE_KB = 12_288  # SQLite page cache while importing: the case table's indexes take writes all over
 # ... and while the rows stream in with those indexes set aside: rows and segments are appended,
 # and the default cache does as well (measured at 1,000,000 rows); its 10 MB go to the helpers
@@ -225,8 +226,8 @@ def import_csv(
 ) -> ImportReport:
     """Import a CSV file; the search index is current when this returns.
 
-    `progress(bytes read, total bytes)` is called after each batch. `parallel`: read the file
-    in a second process (default: for files of PARALLEL_BYTES or more). Department names are
+    `progress(bytes read, total bytes)` is called after each batch. `parallel`: read and tokenise
+    the file in helper processes (default: for files of PARALLEL_BYTES or more). Department names are
     matched to the catalogue (`models.reference.matching`); the rest wait in the pending list
     for a lead (`models.reference.pending`), unless `accept_departments` (a city importing its
     own agency list) adds them to the catalogue at once. A big file is written without the
