@@ -236,7 +236,8 @@ def import_csv(
     path = Path(path)
     total = path.stat().st_size
     if parallel is None:
-        parallel = total >= PARALLEL_BYTES
+        # (the helpers share a pipe passed by descriptor: POSIX only)
+        parallel = total >= PARALLEL_BYTES and os.name == "posix"
     with store.raw() as conn:
         if not search_index.is_current(conn):  # an older index format, or a crash's backlog
             search_index.catch_up(conn)
