@@ -5,11 +5,15 @@
 The CSV is `bench_search.make_csv`'s (Chinese and English cases with places, callers and
 details; not counted). Each import runs in a fresh process on a fresh store; the figure is
 end to end: `import_csv` (rows written and indexed) plus the first `SimilarCaseSearch.search`
-(which would catch the index up first if anything were missing); then, apart ("learn s"), the
-routing model's learning of the imported history, which `hotline import` does in its run. Peak RSS is the importing
-process's and its helper processes' (the CSV reading process, and the tokenising one where the
-code has it: each one's peak sampled every 20 ms, summed; reported apart and as a sum, the
-conservative total).
+(which would catch the index up first if anything were missing); then "learn s", the wait for
+the routing model's learning of the imported history after that, which `hotline import` does in
+its run (where the code has `models.routing.apart`, started in a process of its own once the rows
+are in, as `hotline import` does; older code: learned after the import), and "import+learn s",
+the two waits together, as `hotline import` keeps its user. Peak RSS is the importing process's
+and its helper processes' (the CSV reading process, and the tokenising one where the code has
+it: each one's peak sampled every 20 ms, summed; reported apart and as a sum, the conservative
+total); the learning process's peak; and "at once", the most the importing process and all its
+children held at the same moment (the same samples).
 
 `--baseline DIR` runs the same steps with the code of another checkout (DIR, e.g. the main
 branch: its `import_csv`, then its index catch-up, then its first search) on the same file in
@@ -31,16 +35,18 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 CODE = """
-import json, resource, sys, tempfile, time
+import json, os, resource, sys, tempfile, threading, time
 from models.store import open_store
 from models.reference.catalogue import ensure_catalogue
 from models.importing.importer import import_csv
 from models.search import Query, SimilarCaseSearch
-import os, threading
-peaks = {{}}  # each helper process's peak RSS (VmHWM), sampled while the import runs
+peaks, kinds, at_once = {{}}, {{}}, [0]  # each child's peak RSS (VmHWM) and kind; all at once
+def kb(status, key):
+    return int(status.split(key)[1].split()[0])
 def sample():
     me = os.getpid()
     while True:
+        total = kb(open(f"/proc/{{me}}/status").read(), "VmRSS:")
         for task in os.listdir(f"/proc/{{me}}/task"):
             try:
                 kids = open(f"/proc/{{me}}/task/{{task}}/children").read().split()
@@ -49,18 +55,28 @@ def sample():
             for kid in kids:
                 try:
                     status = open(f"/proc/{{kid}}/status").read()
+                    command = open(f"/proc/{{kid}}/cmdline").read()
                 except OSError:
                     continue
                 if "VmHWM:" in status:
-                    kb = int(status.split("VmHWM:")[1].split()[0])
-                    peaks[kid] = max(peaks.get(kid, 0), kb)
+                    peaks[kid] = max(peaks.get(kid, 0), kb(status, "VmHWM:"))
+                    total += kb(status, "VmRSS:")
+                    if "models." in command:
+                        kinds[kid] = "learner" if "routing" in command else "helper"
+        at_once[0] = max(at_once[0], total)
         time.sleep(0.02)
 threading.Thread(target=sample, daemon=True).start()
 store = open_store(tempfile.mkdtemp(dir={tmp!r}))
 with store.writer() as s:
     ensure_catalogue(s)
+try:  # `hotline import` learns the history for routing beside the import's last steps
+    from models.routing.apart import Learning
+    learning = Learning(store)
+    extra = dict(rows_written=learning.start)
+except ImportError:  # older code: after the import (or not in its run at all)
+    learning, extra = None, {{}}
 t = time.perf_counter()
-r = import_csv(store, {csv!r})
+r = import_csv(store, {csv!r}, **extra)
 t_import = time.perf_counter() - t
 t = time.perf_counter()
 engine = SimilarCaseSearch(store)
@@ -71,20 +87,26 @@ engine.search(Query(text="hornet nest in the street tree"), limit=10)
 t_second = time.perf_counter() - t
 import_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 t = time.perf_counter()
-try:  # `hotline import` then learns the history for routing (older code: not in its run)
-    from models.routing import Router
-    router = Router.for_store(store)
-    router.refresh()
-    router.close()
-except ImportError:
-    pass
+if learning is not None:
+    learning.finish()
+else:
+    try:
+        from models.routing import Router
+        router = Router.for_store(store)
+        router.refresh()
+        router.close()
+    except ImportError:
+        pass
 t_learn = time.perf_counter() - t
+time.sleep(0.05)  # (a last sample)
 ru = resource.getrusage
+helpers = [v for k, v in peaks.items() if kinds.get(k) != "learner"]
 print(json.dumps(dict(imported=r.imported, import_s=t_import, first_s=t_first, learn_s=t_learn,
       second_ms=t_second * 1000, hits=len(hits),
       rss_mb=import_rss, learn_rss_mb=ru(resource.RUSAGE_SELF).ru_maxrss / 1024,
-      helpers=len(peaks), reader_rss_mb=max(sum(peaks.values()) / 1024,
-                                            ru(resource.RUSAGE_CHILDREN).ru_maxrss / 1024))))
+      helpers=len(helpers), reader_rss_mb=sum(helpers) / 1024,
+      learner_rss_mb=sum(v for k, v in peaks.items() if kinds.get(k) == "learner") / 1024,
+      at_once_mb=at_once[0] / 1024)))
 """
 
 
@@ -110,7 +132,8 @@ def main() -> None:
     sizes = sorted({max(args.rows // 10, 1000), args.rows})
     tmp = Path(tempfile.mkdtemp(prefix="hotline-bench-import-"))
     print(f"{'code':9} {'rows':>10} {'import s':>9} {'first query':>12} {'end to end':>11} "
-          f"{'rows/s':>8} {'RSS MB':>7} {'helpers MB':>10} {'sum MB':>7} {'learn s':>8}")
+          f"{'rows/s':>8} {'RSS MB':>7} {'helpers MB':>10} {'sum MB':>7} {'learn s':>8} "
+          f"{'import+learn s':>15} {'learner MB':>11} {'at once MB':>11}")
     for rows in sizes:
         path = tmp / f"cases_{rows}.csv"
         make_csv(path, rows)
@@ -126,7 +149,8 @@ def main() -> None:
             print(f"{label:9} {rows:>10,} {r['import_s']:>9.1f} {r['first_s'] * 1000:>10.0f}ms "
                   f"{total:>10.1f}s {rows / total:>8,.0f} {r['rss_mb']:>7.0f} "
                   f"{r['reader_rss_mb']:>10.0f} {r['rss_mb'] + r['reader_rss_mb']:>7.0f} "
-                  f"{r['learn_s']:>8.1f} {r['learn_rss_mb']:>9.0f}",
+                  f"{r['learn_s']:>8.1f} {r['import_s'] + r['learn_s']:>15.1f} "
+                  f"{r.get('learner_rss_mb', 0):>11.0f} {r.get('at_once_mb', 0):>11.0f}",
                   flush=True)
         path.unlink()
     shutil.rmtree(tmp)

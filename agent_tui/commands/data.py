@@ -35,9 +35,13 @@ def import_cmd(file: Path, mapping: str | None, tz: str | None, encoding: str, a
     if ctx.server:
         _import_to_server(file, mapping, tz, encoding, as_json, ctx)
         return
+    from models.routing.apart import Learning
+
     store = ctx.store()
-    report = _read_into(store, file, mapping, tz, encoding, ctx, accept_departments)
-    _learn(store, ctx)
+    learning = Learning(store)  # starts once the rows are in, beside the import's last steps
+    report = _read_into(store, file, mapping, tz, encoding, ctx, accept_departments,
+                        rows_written=learning.start)
+    _learn(learning, ctx)
     if as_json:
         click.echo(json_text(report.as_dict()))
         return
@@ -55,22 +59,17 @@ def import_cmd(file: Path, mapping: str | None, tz: str | None, encoding: str, a
         click.echo(t("cli.departments_pending", ctx.lang, n=len(report.departments_pending)))
 
 
-def _learn(store, ctx: Context) -> None:
-    """The routing model learns the imported history now, with a bar, so that the first
-    suggestion after an import does not wait for it (the search index is already current)."""
-    from models.routing import Router
-
-    from .route import learn_history
-
-    router = Router.for_store(store)
-    try:
-        learn_history(router, ctx.lang)
-    finally:
-        router.close()
+def _learn(learning, ctx: Context) -> None:
+    """The routing model learns the imported history in the same run, with a bar, so that the
+    first suggestion after an import does not wait for it (the search index is already
+    current): a big file's learning started beside the import's last steps, and is followed
+    to its end here."""
+    with count_progress(t("route.learning", ctx.lang)) as progress:
+        learning.finish(progress)
 
 
 def _read_into(store, file: Path, mapping: str | None, tz: str | None, encoding: str,
-               ctx: Context, accept_departments: bool = False):
+               ctx: Context, accept_departments: bool = False, rows_written=None):
     """The file's cases into `store` (which gets the catalogue first), with a progress bar."""
     from models.importing.importer import ImportError_, import_csv
     from models.importing.mapping import MappingError
@@ -83,7 +82,7 @@ def _read_into(store, file: Path, mapping: str | None, tz: str | None, encoding:
               count_progress(t("cli.building_indexes", ctx.lang)) as index_progress):
             return import_csv(store, file, mapping, tz=tz, encoding=encoding, progress=progress,
                               accept_departments=accept_departments,
-                              index_progress=index_progress)
+                              index_progress=index_progress, rows_written=rows_written)
     except (ImportError_, MappingError) as exc:
         raise click.ClickException(str(exc)) from exc
 

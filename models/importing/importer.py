@@ -223,6 +223,7 @@ def import_csv(
     parallel: bool | None = None,
     accept_departments: bool = False,
     index_progress: Progress | None = None,
+    rows_written: Callable[[], None] | None = None,
 ) -> ImportReport:
     """Import a CSV file; the search index is current when this returns.
 
@@ -232,7 +233,10 @@ def import_csv(
     for a lead (`models.reference.pending`), unless `accept_departments` (a city importing its
     own agency list) adds them to the catalogue at once. A big file is written without the
     case table's secondary indexes, built again at the end: `index_progress(built, of)` is
-    called after each."""
+    called after each. `rows_written()` is called once every row is committed, before the
+    import's closing steps (the search index's merge, those index builds), which keep one core
+    busy: what only reads the rows can run beside them (`hotline import` starts the routing
+    model's learning there)."""
     path = Path(path)
     total = path.stat().st_size
     if parallel is None:
@@ -259,7 +263,7 @@ def import_csv(
         conn.execute("PRAGMA wal_autocheckpoint = 8192")
         conn.execute("PRAGMA synchronous = NORMAL")
         with gc_paused():  # the unpickled batches, as in the reading process (`parse.gc_paused`)
-            _write_all(conn, parsed, report, lookups, tick, total, index_progress)
+            _write_all(conn, parsed, report, lookups, tick, total, index_progress, rows_written)
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
     tick(total)
@@ -267,7 +271,7 @@ def import_csv(
 
 
 def _write_all(conn, parsed, report: ImportReport, lookups: _Lookups, tick, total: int,
-               index_progress: Progress | None) -> None:
+               index_progress: Progress | None, rows_written: Callable[[], None] | None) -> None:
     """Write each batch (its own transaction), index what it added, and add new departments.
     A big file writes without the case table's secondary indexes and builds them at the end."""
     seg = search_index.Segmenter(conn, reserve=search_index.SEGMENT_RESERVE)
@@ -281,6 +285,8 @@ def _write_all(conn, parsed, report: ImportReport, lookups: _Lookups, tick, tota
                     conn.execute(f"PRAGMA cache_size = -{APPEND_CACHE_KB}")
             top, seg = _write_batch(conn, batch, seg, top, report, lookups)
             tick(batch.pos)
+        if rows_written:
+            rows_written()
         _finish(conn, seg, top, lookups, report, compact=deferred)
     finally:  # a bad file stops the import halfway: the rows written so far keep their indexes
         if deferred:

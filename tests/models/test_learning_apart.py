@@ -1,0 +1,92 @@
+"""The routing model learning a big import's history in a process of its own, beside the
+import's last steps (`models.routing.apart`): it learns every imported case once, and a learning
+process that stops short is finished in the calling process."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from models.importing.importer import import_csv
+from models.reference.pending import accept_all
+from models.routing import Router, apart
+
+ROWS = 3_000
+
+
+@pytest.fixture
+def few_make_a_process(monkeypatch):
+    monkeypatch.setattr(apart, "APART_MIN_CASES", 1_000)
+
+
+def _file(tmp_path) -> str:
+    path = tmp_path / "history.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["case_id", "created_at", "category", "department", "status", "description"])
+        for i in range(ROWS):
+            noisy = i % 2
+            w.writerow([f"H{i}", "2026-03-10 09:00:00", "噪音" if noisy else "路灯",
+                        "环保局" if noisy else "路灯管理处", "已办结",
+                        f"楼下工地夜间施工噪音扰民 {i}" if noisy else f"小区门口路灯不亮 {i}"])
+    return str(path)
+
+
+def _learned_to(store) -> int:
+    router = Router.for_store(store)
+    try:
+        return router._store.execute('SELECT max(rowid) FROM "case"').fetchone()[0] - \
+            router.pending()
+    finally:
+        router.close()
+
+
+def _suggests_what_was_learned(store) -> bool:
+    """The lead suggested for each kind of imported case is the department that handled it."""
+    accept_all(store)
+    router = Router.for_store(store)
+    try:
+        handled = dict(router._store.execute(
+            'SELECT category, lead_department FROM "case" GROUP BY category'))
+        assert len(set(handled.values())) == 2
+        return all(router.suggest(text, lang="zh").lead.code == handled[category]
+                   for category, text in [(_category(router, "H1"), "晚上工地施工噪音太大"),
+                                          (_category(router, "H0"), "小区路灯坏了不亮")])
+    finally:
+        router.close()
+
+
+def _category(router, external_id: str) -> str:
+    return router._store.execute('SELECT category FROM "case" WHERE external_id = ?',
+                                 (external_id,)).fetchone()[0]
+
+
+def test_an_import_learns_its_history_in_a_process_of_its_own(store, tmp_path,
+                                                               few_make_a_process):
+    learning = apart.Learning(store)
+    seen = []
+    assert import_csv(store, _file(tmp_path), rows_written=learning.start).imported == ROWS
+    assert learning.started
+    report = learning.finish(lambda done, total: seen.append((done, total)))
+    assert report.cases == ROWS and seen[-1] == (ROWS, ROWS)
+    assert _learned_to(store) == ROWS  # every case, once
+    assert _suggests_what_was_learned(store)
+
+
+def test_a_learning_process_that_stops_short_is_finished_here(store, tmp_path,
+                                                              few_make_a_process):
+    import_csv(store, _file(tmp_path))
+    learning = apart.Learning(store)
+    learning.start()
+    learning._child.kill()  # before it learned anything
+    assert learning.finish().cases == ROWS  # all learned here
+    assert _learned_to(store) == ROWS
+    assert _suggests_what_was_learned(store)
+
+
+def test_a_small_import_learns_in_the_calling_process(store, tmp_path):
+    learning = apart.Learning(store)
+    import_csv(store, _file(tmp_path), rows_written=learning.start)
+    assert not learning.started  # 3,000 cases: below APART_MIN_CASES
+    assert learning.finish().cases == ROWS and _learned_to(store) == ROWS
