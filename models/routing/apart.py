@@ -40,9 +40,12 @@ class Learning:
         root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(
             p for p in (root, os.environ.get("PYTHONPATH", "")) if p))
-        self._child = subprocess.Popen(
-            [sys.executable, "-m", "models.routing.apart", str(self.data_dir),
-             str(self.store_path)], stdout=subprocess.PIPE, text=True, env=env)
+        try:
+            self._child = subprocess.Popen(
+                [sys.executable, "-m", "models.routing.apart", str(self.data_dir),
+                 str(self.store_path)], stdout=subprocess.PIPE, text=True, env=env)
+        except OSError:  # no process to be had: `finish` learns here (the import goes on)
+            self._child = None
 
     @property
     def started(self) -> bool:
