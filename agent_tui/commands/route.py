@@ -136,6 +136,6 @@ def _print(result, lang: str) -> None:
 
 def learn_history(router, lang: str, rebuild: bool = False):
     """The router learns what the store holds that it has not seen yet, with a bar (`hotline
-    route`, and `hotline import` right after its rows)."""
+    route`; `hotline import` has its own, `data._learn`, which may follow a learning process)."""
     with count_progress(t("route.learning", lang)) as progress:
         return router.refresh(progress, rebuild=rebuild)

@@ -56,12 +56,8 @@ def tokenise() -> None:
     try:
         tokenizer = search_index.Tokenizer.from_state(inbox.get())
         while True:
-            try:
-                columns = inbox.get()
-            except EOFError:
-                return
-            frames.send(out, tokenizer.columns(*columns))
-    except EOFError:
+            frames.send(out, tokenizer.columns(*inbox.get()))
+    except EOFError:  # the reading process is done (or gone)
         return
     except BaseException as exc:  # noqa: BLE001 - handed to the importing process
         frames.send(out, exc)
