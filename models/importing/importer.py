@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -157,16 +156,14 @@ def _parsed(plan: _Plan, parallel: bool) -> Iterator[str | _Batch]:
     import pickle
     import subprocess
 
+    from models.processes import module_command
+
     from . import frames
 
-    # Two fresh interpreters running `models.importing.reader` (no multiprocessing: nothing of
-    # this process, its __main__ or its threads, is carried over): the reading process checks
-    # the rows and hands each batch's texts, through a pipe of their own, to the tokenising
+    # Two fresh interpreters running `models.importing.reader`: the reading process checks the
+    # rows and hands each batch's texts, through a pipe of their own, to the tokenising
     # process, which makes the postings; both send here. The three stages keep two cores busy.
-    root = str(Path(__file__).resolve().parents[2])
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        p for p in (root, os.environ.get("PYTHONPATH", "")) if p))
-    command = [sys.executable, "-m", "models.importing.reader"]
+    command, env = module_command("models.importing.reader")
     texts_in, texts_out = os.pipe()
     try:
         tokeniser = subprocess.Popen([*command, "--tokenise"], stdin=texts_in,

@@ -13,7 +13,6 @@ learning is done (or finished: it is incremental) in the calling process.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from dataclasses import asdict
@@ -37,13 +36,12 @@ class Learning:
         """Start learning in a process of its own, if there is enough to learn."""
         if self._child is not None or self._pending() < APART_MIN_CASES:
             return
-        root = str(Path(__file__).resolve().parents[2])
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-            p for p in (root, os.environ.get("PYTHONPATH", "")) if p))
+        from models.processes import module_command
+
+        command, env = module_command("models.routing.apart", str(self.data_dir),
+                                      str(self.store_path))
         try:
-            self._child = subprocess.Popen(
-                [sys.executable, "-m", "models.routing.apart", str(self.data_dir),
-                 str(self.store_path)], stdout=subprocess.PIPE, text=True, env=env)
+            self._child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
         except OSError:  # no process to be had: `finish` learns here (the import goes on)
             self._child = None
 
