@@ -145,9 +145,30 @@ def _parse(plan: _Plan, tokenise: bool = True) -> Iterator[str | _Batch]:
         try:
             yield from _parse_stream(text, plan, name, counter, tokenise)
         except UnicodeDecodeError as exc:
+            line, at = _undecodable(plan.path, plan.encoding)
             raise ImportError_(
-                f"{name} is not {plan.encoding.replace('-sig', '')} text (byte {exc.start}): "
-                "save it as UTF-8, or give its encoding with --encoding (e.g. gb18030)") from exc
+                f"{name} is not {plan.encoding.replace('-sig', '')} text at line {line:,} (byte "
+                f"{at:,} of the file): save it as UTF-8, or give its encoding with --encoding "
+                "(e.g. gb18030). Rows before it may be imported already: importing the mended "
+                "file adds only the rest") from exc
+
+
+def _undecodable(path: str, encoding: str) -> tuple[int, int]:
+    """The line and the file's byte offset where `encoding` first fails to decode (the error
+    the text reader raises counts bytes from the start of its read-ahead chunk, not the file:
+    this reads the file again, line by line, only when the import has already stopped)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    with open(path, "rb") as f:
+        for line, raw in enumerate(f, 1):
+            try:
+                decoder.decode(raw)
+            except UnicodeDecodeError as exc:
+                return line, offset + max(exc.start, 0)
+            offset += len(raw)
+    return line if offset else 1, offset
 
 
 def _parse_stream(text, plan: _Plan, name: str, counter,

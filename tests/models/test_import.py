@@ -118,6 +118,34 @@ def test_not_utf8_is_refused_with_the_fix(store, tmp_path):
     assert import_csv(store, path, encoding="gb18030").imported == 1
 
 
+@pytest.mark.parametrize("parallel", [False, True])
+def test_a_bad_byte_deep_in_a_file_is_named_by_its_line_and_the_mended_file_adds_the_rest(
+        store, tmp_path, parallel):
+    """A file that stops being UTF-8 far in: the error names the line and the byte of the file
+    (not of the reader's chunk), and once mended, importing it again adds every row once."""
+    rows = [f"r{i},路灯不亮 第{i}号" for i in range(20_000)]
+    good = ("case_id,description\n" + "\n".join(rows) + "\n").encode()
+    bad_at = good.index(b"r15000,")
+    bad = good[:bad_at] + b"r15000,\xff\xfe bad\n" + good[good.index(b"\n", bad_at) + 1:]
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(bad)
+    with pytest.raises(ImportError_) as err:
+        import_csv(store, path, parallel=parallel)
+    message = str(err.value)
+    assert f"line {15_002:,}" in message  # the header is line 1
+    assert f"byte {bad_at + len(b'r15000,'):,} of the file" in message
+    assert "--encoding" in message
+    with store.raw() as conn:
+        before = conn.execute('SELECT count(*) FROM "case"').fetchone()[0]
+    assert 0 < before < 15_000  # the batches before the bad line were written
+    path.write_bytes(good)
+    report = import_csv(store, path, parallel=parallel)
+    with store.raw() as conn:
+        assert conn.execute('SELECT count(*), count(DISTINCT external_id) FROM "case"'
+                            ).fetchone() == (20_000, 20_000)
+    assert report.imported == 20_000 - before and report.duplicates == before
+
+
 def test_excel_serial_and_slash_dates(store, tmp_path):
     path = write(tmp_path, "case_id,created_at,description\n"
                  "x1,43474.5,excel serial\nx2,2019/4/25 9:32:09,slashes\nx3,03/01/2011 02:27:57 PM,us\n")
