@@ -39,8 +39,12 @@ def import_cmd(file: Path, mapping: str | None, tz: str | None, encoding: str, a
 
     store = ctx.store()
     learning = Learning(store)  # starts once the rows are in, beside the import's last steps
-    report = _read_into(store, file, mapping, tz, encoding, ctx, accept_departments,
-                        rows_written=learning.start)
+    try:
+        report = _read_into(store, file, mapping, tz, encoding, ctx, accept_departments,
+                            rows_written=learning.start)
+    except BaseException:  # no learning left running behind a failed import
+        learning.stop()
+        raise
     _learn(learning, ctx)
     if as_json:
         click.echo(json_text(report.as_dict()))

@@ -62,6 +62,18 @@ class Learning:
                 router.close()
         return report
 
+    def stop(self) -> None:
+        """End a started learning process (the import it ran beside has failed): what it had
+        committed stays, and the rest is learned by the next `refresh`."""
+        child, self._child = self._child, None
+        if child is None:
+            return
+        if child.poll() is None:
+            child.terminate()
+        if child.stdout is not None:
+            child.stdout.close()
+        child.wait()
+
     def _follow(self, progress: stats.Progress | None) -> LearnReport | None:
         child, report = self._child, None
         assert child is not None and child.stdout is not None

@@ -90,3 +90,24 @@ def test_a_small_import_learns_in_the_calling_process(store, tmp_path):
     import_csv(store, _file(tmp_path), rows_written=learning.start)
     assert not learning.started  # 3,000 cases: below APART_MIN_CASES
     assert learning.finish().cases == ROWS and _learned_to(store) == ROWS
+
+
+def test_a_learning_process_stopped_by_a_failed_import_leaves_nothing_running(
+        store, tmp_path, few_make_a_process):
+    """`hotline import` stops the learning when the import fails after its rows were in: the
+    process is gone, and the next learning finishes what it had not committed, each case once."""
+    import os
+
+    import_csv(store, _file(tmp_path))
+    learning = apart.Learning(store)
+    learning.start()
+    child = learning._child
+    assert child is not None and child.poll() is None
+    learning.stop()
+    assert child.poll() is not None and not learning.started
+    with pytest.raises(ProcessLookupError):
+        os.kill(child.pid, 0)  # reaped: not even a zombie left
+    learning.stop()  # twice is harmless
+    learning.finish()  # learned here, from wherever the process stopped
+    assert _learned_to(store) == ROWS
+    assert _suggests_what_was_learned(store)
