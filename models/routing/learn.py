@@ -4,6 +4,11 @@ Learning is incremental by construction: the statistics file remembers the last 
 `caseevent` rowids it has read, so a save adds one case, an import of a million adds a million,
 and nothing is read twice. Imported cases teach their outcome from their status; cases taken
 here teach it from their timeline (resolved and returned events), as it happens.
+
+Two learners may run at once on one statistics file (a terminal's worker and `hotline import`'s
+learning process, or `hotline route`): each writes its counts in the transaction that moves the
+"last rowid read" on, and only if that rowid is still where it started from. A learner that was
+overtaken drops what it counted and goes on from the other's position: no case counts twice.
 """
 
 from __future__ import annotations
@@ -74,15 +79,13 @@ def learn(data_dir: Path, store_path: Path, progress: stats.Progress | None = No
         todo = pending(conn, store_conn)
         report.cases = _learn_cases(conn, store_conn, todo, progress)
         report.events = _learn_events(conn, store_conn)
-        learned_since = int(stats.get_state(conn, "since_reweigh", "0") or 0) + report.cases
-        total = int(stats.get_state(conn, "cases", "0") or 0) + report.cases
-        conn.execute("BEGIN IMMEDIATE")
-        stats.set_state(conn, "cases", total)
+        conn.execute("BEGIN IMMEDIATE")  # (read inside: another learner may have added to them)
+        learned_since = int(stats.get_state(conn, "since_reweigh", "0") or 0)
+        total = int(stats.get_state(conn, "cases", "0") or 0)
         if learned_since and (total <= SMALL_HISTORY or learned_since >= REWEIGH_SHARE * total
                               or report.rebuilt):
             stats.reweigh(conn)
-            learned_since = 0
-        stats.set_state(conn, "since_reweigh", learned_since)
+            stats.set_state(conn, "since_reweigh", 0)
         conn.execute("COMMIT")
     finally:
         store_conn.close()
@@ -93,16 +96,16 @@ def learn(data_dir: Path, store_path: Path, progress: stats.Progress | None = No
 
 def _learn_cases(conn: sqlite3.Connection, store_conn: sqlite3.Connection, todo: int,
                  progress: stats.Progress | None) -> int:
-    last = int(stats.get_state(conn, "case_rowid", "0") or 0)
-    done = 0
+    """The cases after the last one learned, counted and written out in steps; returns how many
+    this call wrote (those another learner wrote first are not counted again)."""
+    first = last = _last_case(conn)  # `first`: where the counts in `acc` start from
+    learned = counted = 0
     acc = stats.Accumulator()
     while True:
         rows = store_conn.execute(
             'SELECT rowid, title, substr(description, 1, ?), category, lead_department, disposition, '
             'status, source FROM "case" WHERE rowid > ? ORDER BY rowid LIMIT ?',
             (2 * LEARN_CHARS, last, CHUNK)).fetchall()
-        if not rows:
-            break
         for _, title, description, category, lead, disposition, status, source in rows:
             acc.add_case(tokens(learning_text(title, description)), category,
                          department_label(lead, disposition))
@@ -111,21 +114,45 @@ def _learn_cases(conn: sqlite3.Connection, store_conn: sqlite3.Connection, todo:
                 acc.add_outcome(category, lead, assigned=1,
                                 resolved=int(imported and status in RESOLVED),
                                 returned=int(imported and status == "returned"))
-        last = rows[-1][0]
-        done += len(rows)
-        if acc.size() >= FLUSH_ENTRIES:
-            _flush(conn, acc, last)
+        more = bool(rows)
+        if rows:
+            last = rows[-1][0]
+            counted += len(rows)
+        if not rows or acc.size() >= FLUSH_ENTRIES:
+            if _flush(conn, acc, first, last, counted):
+                learned += counted
+            else:  # overtaken: go on from exactly where the other learner got to
+                last, more = _last_case(conn), True
+            first, counted, acc = last, 0, stats.Accumulator()
+        if not more:
+            return learned
         if progress:
-            progress(done, max(todo, done))
-    _flush(conn, acc, last)
-    return done
+            progress(learned + counted, max(todo, learned + counted))
 
 
-def _flush(conn: sqlite3.Connection, acc: stats.Accumulator, last_rowid: int) -> None:
+def _last_case(conn: sqlite3.Connection) -> int:
+    return int(stats.get_state(conn, "case_rowid", "0") or 0)
+
+
+def _flush(conn: sqlite3.Connection, acc: stats.Accumulator, first_rowid: int,
+           last_rowid: int, cases: int) -> bool:
+    """Write the counts of the cases after `first_rowid` up to `last_rowid`, unless another
+    learner has moved the statistics on from `first_rowid` meanwhile (then nothing: False)."""
     conn.execute("BEGIN IMMEDIATE")
-    acc.flush(conn)
-    stats.set_state(conn, "case_rowid", last_rowid)
-    conn.execute("COMMIT")
+    try:
+        if _last_case(conn) != first_rowid:
+            conn.execute("ROLLBACK")
+            return False
+        acc.flush(conn)
+        stats.set_state(conn, "case_rowid", last_rowid)
+        for key in ("cases", "since_reweigh"):
+            stats.set_state(conn, key, int(stats.get_state(conn, key, "0") or 0) + cases)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return True
 
 
 def _learn_events(conn: sqlite3.Connection, store_conn: sqlite3.Connection) -> int:
@@ -157,6 +184,9 @@ def _learn_events(conn: sqlite3.Connection, store_conn: sqlite3.Connection) -> i
                 acc.add_outcome(category, new, assigned=1)
         counted += 1
     conn.execute("BEGIN IMMEDIATE")
+    if int(stats.get_state(conn, "event_rowid", "0") or 0) != last:  # another learner's
+        conn.execute("ROLLBACK")
+        return _learn_events(conn, store_conn)
     acc.flush(conn)
     stats.set_state(conn, "event_rowid", rows[-1][0])
     conn.execute("COMMIT")
