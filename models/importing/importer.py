@@ -273,22 +273,36 @@ def _write_all(conn, parsed, report: ImportReport, lookups: _Lookups, tick, tota
     A big file writes without the case table's secondary indexes and builds them at the end."""
     seg = search_index.Segmenter(conn, reserve=search_index.SEGMENT_RESERVE)
     top = 0
-    deferred = False
+    deferred = finished = False
     try:
         for batch in parsed:
             if not deferred and report.rows == 0 and _worth_deferring(conn, batch, total):
                 deferred = deferred_indexes.set_aside(conn, "case") > 0
                 if deferred:
                     conn.execute(f"PRAGMA cache_size = -{APPEND_CACHE_KB}")
+                    seg.merge_at = None  # `_finish` joins every term's segments at the end
             top, seg = _write_batch(conn, batch, seg, top, report, lookups)
             tick(batch.pos)
         if rows_written:
             rows_written()
         _finish(conn, seg, top, lookups, report, compact=deferred)
+        finished = True
     finally:  # a bad file stops the import halfway: the rows written so far keep their indexes
         if deferred:
             conn.execute(f"PRAGMA cache_size = -{CACHE_KB}")
+            if not finished:  # (and their terms the merges the flushes left to the end)
+                _merge_crowded(conn)
             deferred_indexes.restore(conn, "case", index_progress)
+
+
+def _merge_crowded(conn) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        search_index.merge_crowded(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def _write_batch(conn, batch, seg, top: int, report: ImportReport, lookups: _Lookups):
@@ -307,7 +321,7 @@ def _write_batch(conn, batch, seg, top: int, report: ImportReport, lookups: _Loo
             seg.add_postings(rowids, batch.postings, keep)
         if seg.full:
             _flush(conn, seg, top)
-            seg = search_index.Segmenter(conn, buffer=seg.buffer)
+            seg = search_index.Segmenter(conn, buffer=seg.buffer, merge_at=seg.merge_at)
     return top, seg
 
 

@@ -343,11 +343,16 @@ class Segmenter:
     """Gathers the postings of many cases and writes them as one segment per term (`flush`,
     inside the caller's write transaction), sorted by term and by rowid."""
 
-    def __init__(self, conn: sqlite3.Connection, *, buffer=None, reserve: int = 0) -> None:
+    def __init__(self, conn: sqlite3.Connection, *, buffer=None, reserve: int = 0,
+                 merge_at: int | None = MERGE_AT) -> None:
         import numpy as np
 
         self.np = np
         self.conn = conn
+        # Terms in this many segments are merged at each flush; None: not here (a bulk import
+        # that joins every term's segments at its end: merging in the middle would do part of
+        # that work twice, and its peak memory came on top of the helper processes').
+        self.merge_at = merge_at
         st = state(conn)
         self.tokenizer = Tokenizer.from_state(st)
         self.docs = st.get("docs", 0.0)
@@ -469,7 +474,8 @@ class Segmenter:
         self.rowids.clear()
         self.distinct.clear()
         self.postings = 0
-        merge_crowded(conn)
+        if self.merge_at:
+            merge_crowded(conn, self.merge_at)
         return n_docs
 
 

@@ -297,6 +297,45 @@ def test_a_big_import_sets_the_indexes_aside_and_builds_them_again(store, tmp_pa
         assert terms == rows and most == 1 and terms > 1000
 
 
+def test_a_big_import_leaves_the_segments_to_its_end_and_a_failed_one_merges_them(
+        store, tmp_path, monkeypatch):
+    """A big import does not merge a term's segments as they pile up (MERGE_AT): its end joins
+    them all; one stopped by a bad line merges the crowded terms it leaves, as the flushes would
+    have."""
+    from models.importing import importer, parse
+    from models.search import index as search_index
+
+    monkeypatch.setattr(importer, "DEFER_INDEXES_ROWS", 1000)
+    monkeypatch.setattr(parse, "BATCH", 500)
+    monkeypatch.setattr(search_index, "SEGMENT_POSTINGS", 4_000)  # a segment a batch or so
+    seen = []
+    original = importer._write_batch
+
+    def write_batch(conn, *args):
+        seen.append(conn.execute("SELECT coalesce(max(segments), 0) FROM search_term"
+                                 ).fetchone()[0])
+        return original(conn, *args)
+    monkeypatch.setattr(importer, "_write_batch", write_batch)
+    import_csv(store, _big_file(tmp_path, 12_000), parallel=False)
+    assert max(seen) > search_index.MERGE_AT  # never merged on the way
+    with store.raw() as conn:
+        assert conn.execute("SELECT max(segments) FROM search_term").fetchone()[0] == 1
+
+    seen.clear()
+    bad = tmp_path / "bad.csv"
+    good = open(_big_file(tmp_path, 12_000), encoding="utf-8").read().replace("B", "C")
+    cut = good.index("C9000,")
+    bad.write_bytes(good[:cut].encode() + b"C9000,\xff\n")
+    with pytest.raises(ImportError_):
+        import_csv(store, bad, parallel=False)
+    assert max(seen) > search_index.MERGE_AT
+    with store.raw() as conn:
+        assert conn.execute("SELECT max(segments) FROM search_term").fetchone()[0] < \
+            search_index.MERGE_AT
+        assert conn.execute('SELECT count(*) FROM "case" WHERE external_id LIKE \'C%\''
+                            ).fetchone()[0] > 0
+
+
 def test_a_small_import_keeps_the_indexes_in_place(store, tmp_path, monkeypatch):
     from models.importing import importer
 
