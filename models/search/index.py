@@ -587,8 +587,6 @@ def merge_crowded(conn: sqlite3.Connection, at: int = MERGE_AT) -> int:
 
 
 def _merge_terms(conn: sqlite3.Connection, terms: list[str]) -> None:
-    import numpy as np
-
     marks = ",".join("?" * len(terms))
     parts: dict[str, list] = {t: [] for t in terms}
     for term, docs, weights in conn.execute(
@@ -596,13 +594,29 @@ def _merge_terms(conn: sqlite3.Connection, terms: list[str]) -> None:
         parts[term].append((docs, weights))
     merged = []
     for term, rows in parts.items():
-        docs = np.concatenate([np.frombuffer(d, dtype=np.uint32) for d, _ in rows])
-        weights = np.concatenate([np.frombuffer(w, dtype=np.uint8) for _, w in rows])
-        order = np.argsort(docs, kind="stable")
-        merged.append((term, docs[order].tobytes(), weights[order].tobytes()))
+        merged.append((term, *_joined(rows)))
     conn.execute(f"DELETE FROM search_postings WHERE term IN ({marks})", terms)
     conn.executemany("INSERT INTO search_postings (term, docs, weights) VALUES (?, ?, ?)", merged)
     conn.execute(f"UPDATE search_term SET segments = 1 WHERE term IN ({marks})", terms)
+
+
+def _joined(rows: list[tuple[bytes, bytes]]) -> tuple[bytes, bytes]:
+    """One segment's (docs, weights) from several. Segments that follow one another in rowid
+    (an import's, each written after the last) are joined as they are, in that order; only
+    interleaved ones (cases indexed out of order: edits, a catch-up beside an import) are sorted
+    again. (A common term of a big import has millions of postings: the sort and its index
+    array took 28 bytes a posting, the join 10: the merge's peak memory grew with the commonest
+    term's postings almost three times as fast.)"""
+    import numpy as np
+
+    runs = [(np.frombuffer(d, dtype=np.uint32), d, w) for d, w in rows if d]
+    runs.sort(key=lambda run: int(run[0][0]))  # each segment's rowids ascend
+    if all(a[-1] < b[0] for (a, _, _), (b, _, _) in zip(runs, runs[1:], strict=False)):
+        return b"".join(d for _, d, _ in runs), b"".join(w for _, _, w in runs)
+    docs = np.concatenate([docs for docs, _, _ in runs])
+    weights = np.concatenate([np.frombuffer(w, dtype=np.uint8) for _, _, w in runs])
+    order = np.argsort(docs, kind="stable")
+    return docs[order].tobytes(), weights[order].tobytes()
 
 
 def _docs(rows: Iterable[tuple]) -> list[Doc]:

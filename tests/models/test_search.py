@@ -440,3 +440,21 @@ def test_an_import_in_many_segments_ends_merged_and_as_a_rebuild_would_index(
         search_index.rebuild(conn)
     assert imported == _postings_by_term(store) and len(imported) > 50
     assert len(_search(store, text="路灯不亮", limit=10)) == 10
+
+
+@pytest.mark.parametrize("segments", [
+    [[1, 5, 9], [10, 11], [40]],  # an import's: one after another (joined as they are)
+    [[40], [1, 5, 9], [10, 11]],  # the same, read in another order
+    [[1, 5, 40], [3, 4], [41]],  # interleaved: an edit re-indexed a case out of order
+    [[7, 8]],  # one segment
+])
+def test_merging_a_terms_segments_orders_its_postings_by_rowid(segments):
+    """`_joined`: the merged docs ascend, and each weight stays with its case."""
+    import numpy as np
+
+    rows = [(np.array(s, dtype=np.uint32).tobytes(),
+             np.array([d % 251 for d in s], dtype=np.uint8).tobytes()) for s in segments]
+    docs, weights = search_index._joined(rows)
+    got = np.frombuffer(docs, dtype=np.uint32)
+    assert got.tolist() == sorted(d for s in segments for d in s)
+    assert np.frombuffer(weights, dtype=np.uint8).tolist() == [d % 251 for d in got.tolist()]
