@@ -49,6 +49,12 @@ def port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _default_hangup() -> None:
+    """In the child: SIGHUP's default action, as a terminal's hangup meets it. A suite started
+    under `nohup` passes SIGHUP ignored to its children, and the TUI would outlive the signal."""
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGHUP], ids=["kill", "hup"])
 def test_the_demo_server_ends_with_its_tui(tmp_path, how):
@@ -58,7 +64,8 @@ def test_the_demo_server_ends_with_its_tui(tmp_path, how):
     env.update(TERM="xterm-256color", HOTLINE_LANG="en")
     tui = subprocess.Popen([sys.executable, "-m", "agent_tui.cli", "demo", "--cases", "20",
                             "--data-dir", str(tmp_path / "demo")], cwd=ROOT, env=env,
-                           stdin=secondary, stdout=secondary, stderr=secondary, close_fds=True)
+                           stdin=secondary, stdout=secondary, stderr=secondary, close_fds=True,
+                           preexec_fn=_default_hangup)
     os.close(secondary)
     server, port = None, 0
     try:
