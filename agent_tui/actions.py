@@ -50,10 +50,12 @@ ACTIONS: tuple[Action, ...] = (
            priority=True),
     Action("answer_from_article", "ctrl+t", "key.answer_from_article", ("intake",),
            bar=("intake",), priority=True),
+    # attaching the call to a prior case is the call's own step, before the keys between calls
+    # (at 80 columns the bar's last keys give way)
+    Action("attach", "f5", "key.attach", ("intake",), bar=("intake",)),
     Action("new_call", "f2", "key.new_call", (APP,), bar=("intake",)),
     Action("drafts", "f3", "key.drafts", (APP,), bar=("intake",)),
     Action("cases", "f4", "key.cases", (APP,)),
-    Action("attach", "f5", "key.attach", ("intake",), bar=("intake",)),
     Action("lead", "f6", "key.lead", (APP,)),
     Action("queue", "f7", "key.queue", (APP,)),
     Action("callbacks", "f8", "key.callbacks", (APP,)),
