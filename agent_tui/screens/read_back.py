@@ -17,19 +17,20 @@ from .base import HotlineModal
 
 
 def spaced(address: str) -> Text:
-    """Characters apart, digits grouped: 大 杨 村 28 号."""
-    out, digits = [], ""
+    """Han characters apart, numbers and Latin words whole: 大 杨 村 28 号, 350 W 42nd St,
+    No.28 龙 蟠 中 路 (a Latin word read letter by letter is no easier to check aloud)."""
+    out, run = [], ""
     for ch in address:
-        if ch.isdigit() or (digits and ch in "-—/"):
-            digits += ch
+        if (ch.isascii() and ch.isalnum()) or ch.isdigit() or (run and ch in "-—/.'#"):
+            run += ch
             continue
-        if digits:
-            out.append(digits)
-            digits = ""
+        if run:
+            out.append(run)
+            run = ""
         if not ch.isspace():
             out.append(ch)
-    if digits:
-        out.append(digits)
+    if run:
+        out.append(run)
     return literal(" ".join(out), one_line=False, style="bold")
 
 

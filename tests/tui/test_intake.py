@@ -427,3 +427,15 @@ async def test_the_category_and_department_lists_open_on_the_suggestion(store):
         assert isinstance(app.screen, DepartmentPickerScreen)
         options = app.screen.query_one("#picker-options", OptionList)
         assert options.get_option_at_index(options.highlighted).id == "street_office"
+
+
+def test_read_back_spaces_han_characters_and_keeps_latin_words_whole():
+    """Each Han character apart (one misread character sent an officer to the wrong compound);
+    numbers and Latin words whole, so that an English address reads as words."""
+    from agent_tui.screens.read_back import spaced
+
+    assert spaced("大杨村28号").plain == "大 杨 村 28 号"
+    assert spaced("350 W 42nd St").plain == "350 W 42nd St"
+    assert spaced("No.28 龙蟠中路").plain == "No.28 龙 蟠 中 路"
+    assert spaced("阳光小区2-301室").plain == "阳 光 小 区 2-301 室"
+    assert spaced("[red]x[/red]").plain == "[ red ] x [ / red ]"  # literal, not markup
