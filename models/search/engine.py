@@ -305,7 +305,11 @@ class SimilarCaseSearch:
                 snippet = titled
         why = list(c.reasons)
         if c.text_sim >= 0.15:
-            words = sorted(dict.fromkeys(snippet.matched()), key=len, reverse=True)[:3]
+            # Each word once however it is written (Street, street), the longest first.
+            shown: dict[str, str] = {}
+            for w in snippet.matched():
+                shown.setdefault(normalise(w).strip(), w)
+            words = sorted(shown.values(), key=len, reverse=True)[:3]
             similar = (Reason("search.why.similar_words", {"words": " ".join(words)}) if words
                        else Reason("search.why.similar_text"))
             why.insert(sum(r.key in _PLACE_AND_CALLER for r in why), similar)

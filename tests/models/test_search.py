@@ -47,6 +47,18 @@ def test_two_character_chinese_words_match_inside_unspaced_sentences(store):
         assert any(r.key == "search.why.similar_words" and word in r.params["words"] for r in hits[0].why)
 
 
+def test_the_reason_names_telling_words_once_and_no_function_words(store):
+    """The reason an agent reads ("similar text: ...") names each matched word once however it
+    is written, and no function word: "been" and "have" match nothing."""
+    case = _file(store, "Broken street light at 133rd Ave & 231st Street, it has been very dark")
+    _file(store, "Pothole in the road outside the school")
+    hits = _search(store, text="the street light has been broken for a week")
+    assert hits[0].id == case.id
+    words = next(r.params["words"] for r in hits[0].why if r.key == "search.why.similar_words")
+    assert sorted(words.lower().split()) == ["broken", "light", "street"]
+    assert [h.id for h in _search(store, text="it has been")] == []
+
+
 def test_traditional_and_full_width_forms_match_simplified_and_half_width(store):
     case = _file(store, "馬蜂窩在ＡＢＣ大廈門口，路燈不亮")
     assert normalise("路燈ＡＢＣ１２") == "路灯abc12"
