@@ -150,6 +150,8 @@ class IntakeForm(Vertical):
         _choose(q("#category", ChoiceField), draft.category)
         _choose(q("#urgency", ChoiceField), draft.urgency or Urgency.NORMAL.value)
         _choose(q("#disposition", ChoiceField), draft.disposition or Disposition.DISPATCH.value)
+        for choice in self.query(ChoiceField):  # what a call brings was nobody's choice here
+            choice.reset(choice.value)
         q("#departments", DepartmentField).set_choice(draft.lead_department, draft.co_departments)
         q("#notes", Input).value = draft.notes
         self.clear_problems()
@@ -215,20 +217,28 @@ class IntakeForm(Vertical):
         best = suggestions.categories[0] if suggestions and suggestions.categories else None
         if best is not None and best.category not in category.values:
             best = None  # a label history knows but the catalogue does not: nothing to pick
-        category.prompt = (t("intake.suggested", name=best.name) if best
-                           else t("intake.category_prompt"))
-        category.suggested = best.category if best else ""
+        category.suggest(best.category if best else "",
+                         t("intake.suggested", name=best.name) if best
+                         else t("intake.category_prompt"))
+        # The kind of place the text or address names (路边: a public road), in place of the
+        # field's "other" until the agent chooses one.
+        place = self.query_one("#location_kind", ChoiceField)
+        kind = suggestions.location_kind if suggestions is not None else ""
+        if kind and kind != LocationKind.OTHER and kind in place.values:
+            place.suggest(kind, t("intake.suggested",
+                                  name=LocationKind(kind).label(self.app.lang)))
+        else:
+            place.suggest("", "")
         field.refresh()
-        category.refresh()
         self.show_hint()
         self.screen.refresh_bindings()  # the key bar's "Enter Accept" follows
 
     def suggestion_for(self, widget: Any) -> tuple[str, list[str]] | None:
         """What Enter would accept on `widget`: a suggestion it shows while nothing is chosen.
         The category: (code, []); the departments: (lead, co-handlers)."""
-        if isinstance(widget, ChoiceField) and widget.id == "category":
-            if widget.is_blank() and widget.suggested in widget.values:
-                return widget.suggested, []
+        if isinstance(widget, ChoiceField) and widget.id in ("category", "location_kind"):
+            if widget.offered:
+                return widget.offered, []
         elif isinstance(widget, DepartmentField):
             lead = widget.suggestions.lead if widget.suggestions is not None else None
             if not widget.lead and not widget.co and lead is not None:

@@ -3,6 +3,10 @@
 `ChoiceField` is a one-line choice: one widget (a Select is six), so the form comes up fast.
 Enter moves on like every other field; Space or Down opens the list; typing a letter opens it
 already filtered; Left and Right step through the choices without opening anything.
+
+A field can show a suggestion (`suggest`): a blank one shows it in place of its prompt, and one
+that holds its default value the agent has not chosen (the location kind's "other") shows it in
+place of that value; `offered` is what accepting it would choose. Either way the list opens on it.
 """
 
 from __future__ import annotations
@@ -81,6 +85,8 @@ class ChoiceField(OpensOnTyping, Widget, can_focus=True):
             self.set_reactive(ChoiceField.value, value)
         elif not allow_blank and self._options:
             self.set_reactive(ChoiceField.value, self._options[0][1])
+        self.default = self.value  # what the field holds until someone chooses
+        self.chosen = False  # the agent chose the value (a suggestion no longer stands in for it)
         self.set_class(not self.value, "-blank")
 
     # --- the Select-like surface the form uses ------------------------------------------------
@@ -92,8 +98,30 @@ class ChoiceField(OpensOnTyping, Widget, can_focus=True):
         return value
 
     def watch_value(self, value: str) -> None:
-        self.set_class(not value, "-blank")
+        self.set_class(not value or bool(self.offered), "-blank")
         self.post_message(self.Changed(self, value))
+
+    # --- a suggestion ---------------------------------------------------------------------------
+    def suggest(self, value: str, prompt: str) -> None:
+        """Show `value` as a suggestion, `prompt` its words ("" and the field's prompt: none)."""
+        self.suggested, self.prompt = value, prompt
+        self.set_class(not self.value or bool(self.offered), "-blank")
+        self.refresh()
+
+    @property
+    def offered(self) -> str:
+        """The suggestion accepting would choose: shown while the field is blank, or holds its
+        default and the agent has not chosen; "" when there is none."""
+        if not self.suggested or self.suggested == self.value or self.suggested not in self.values:
+            return ""
+        return self.suggested if self.is_blank() or (
+            not self.chosen and self.value == self.default) else ""
+
+    def reset(self, value: str) -> None:
+        """Hold `value` as if nobody had chosen (a new call, a draft restored)."""
+        self.chosen = False
+        self.value = value
+        self.set_class(not self.value or bool(self.offered), "-blank")
 
     def is_blank(self) -> bool:
         return self.value == ""
@@ -118,7 +146,7 @@ class ChoiceField(OpensOnTyping, Widget, can_focus=True):
         return next((label.strip() for label, v in self._options if v == self.value), "")
 
     def render(self) -> Text:
-        text = literal(self.label or self.prompt)
+        text = literal(self.prompt if self.offered or not self.label else self.label)
         room = self.content_size.width - 2
         text.truncate(max(room, 1), overflow="ellipsis", pad=True)
         return text + Text(" ▾")
@@ -131,17 +159,23 @@ class ChoiceField(OpensOnTyping, Widget, can_focus=True):
         if not values:
             return
         i = values.index(self.value) if self.value in values else 0
+        self.chosen = True
         self.value = values[(i + delta) % len(values)]
+        self.set_class(not self.value, "-blank")
 
     def action_open(self, typed: str = "") -> None:
         if self._popup is None:
-            self._popup = ChoicePopup(self._options, self.value or self.suggested, typed)
+            self._popup = ChoicePopup(self._options, self.offered or self.value or self.suggested,
+                                      typed)
             self.app.push_screen(self._popup, self._chosen)
 
     def _chosen(self, value: str | None) -> None:
         self._popup = None
         if value is not None:
+            self.chosen = True
             self.value = value
+            self.set_class(not self.value, "-blank")
+            self.refresh()
         self.focus()
 
 class ChoicePopup(ModalScreen[str | None]):

@@ -429,6 +429,58 @@ async def test_the_category_and_department_lists_open_on_the_suggestion(store):
         assert options.get_option_at_index(options.highlighted).id == "street_office"
 
 
+async def test_the_location_kind_the_text_names_is_offered_in_place_of_other(store):
+    """路边 names a public road: the location field shows it in place of its "other" until the
+    agent chooses; Enter takes it (and moves on), the list opens on it; a kind the agent chose,
+    "other" included, stays; the next call starts over."""
+    from textual.widgets import OptionList
+
+    from agent_tui.widgets.form_fields import ChoiceField, ChoicePopup
+
+    app = HotlineApp(store, lang="zh", agent="a01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        place = screen.query_one("#location_kind", ChoiceField)
+        await pilot.press("tab", "tab")
+        app.post_message(events.Paste("大杨村28号路边梧桐树上有一个马蜂窝，行人经过很危险"))
+        await settle(pilot, 0.5)
+        place.focus()
+        await settle(pilot)
+        assert place.render().plain.startswith("建议：市政道路")
+        assert "采纳" in str(screen.query_one("KeyBar").content)
+        await pilot.press("space")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoicePopup)
+        listing = app.screen.query_one(OptionList)
+        assert listing.get_option_at_index(listing.highlighted).id == "public_road"
+        await pilot.press("escape")  # nothing chosen: the suggestion stands
+        await settle(pilot)
+        assert place.offered == "public_road"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert (place.value, app.focused.id) == ("public_road", "category")
+        assert place.render().plain.startswith("市政道路")
+        # The agent's own choice stands, even "other": Enter on it only moves on.
+        place.focus()
+        await pilot.press("space")
+        await settle(pilot)
+        await pilot.press(*"其他", "enter")
+        await settle(pilot)
+        assert place.value == "other" and place.offered == ""
+        assert place.render().plain.startswith("其他")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert (place.value, app.focused.id) == ("other", "category")
+        # A new call: nobody has chosen, and no text names a place yet.
+        await pilot.press("f2")
+        await settle(pilot)
+        assert (place.value, place.chosen, place.offered) == ("other", False, "")
+        await pilot.press("tab", "tab")
+        app.post_message(events.Paste("路边梧桐树上有一个马蜂窝"))
+        await settle(pilot, 0.5)
+        assert place.offered == "public_road"
+
+
 def test_read_back_spaces_han_characters_and_keeps_latin_words_whole():
     """Each Han character apart (one misread character sent an officer to the wrong compound);
     numbers and Latin words whole, so that an English address reads as words."""
