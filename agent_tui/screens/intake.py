@@ -59,7 +59,8 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
     IntakeScreen.-wide #side { border-left: solid $primary-darken-2; }
     IntakeScreen.-wide PriorCasesPanel { border-top: none; }
     IntakeScreen #status-row { height: 1; }
-    IntakeScreen #status { width: 1fr; height: 1; padding: 0 1; color: $text-muted; }
+    IntakeScreen #status { width: 1fr; height: 1; padding: 0 1; color: $text-muted;
+                           text-wrap: nowrap; text-overflow: ellipsis; }
     IntakeScreen SyncStatusLine { width: auto; }
     """
     SCOPE = "intake"
@@ -287,4 +288,6 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
         self.filer.failed(failed)
 
     def status(self, message: str, strong: bool = False) -> None:
+        # (One line, not wrapped: a message longer than its room ends in "…"; wrapped, its end
+        # was out of sight and "Saved X: no department yet, ..." read "Saved X: no".)
         self.query_one("#status", Static).update(Text(message, style="bold" if strong else ""))

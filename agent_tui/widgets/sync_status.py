@@ -13,17 +13,24 @@ _STYLE = {"online": "green", "sending": "yellow", "connecting": "yellow", "offli
           "auth": "bold red", "too_old": "bold red", "error": "red", "local": "dim"}
 
 
-def render_status(status, lang: str = "en") -> Text:
-    """A one-line rendering of a `SyncStatus` (pure: used by the widget and by tests)."""
+COMPACT_BELOW = 100  # columns: narrower, the line leaves the queue's age and the retry to F7
+
+
+def render_status(status, lang: str = "en", compact: bool = False) -> Text:
+    """A one-line rendering of a `SyncStatus` (pure: used by the widget and by tests).
+    `compact` (a narrow terminal): the queue's count without its oldest age, no retry countdown,
+    so that the message beside it (what was just saved) keeps its room; F7 has the details."""
     text = Text()
     text.append("● ", style=_STYLE.get(status.state, ""))
     text.append(t(f"sync.{status.state}", lang), style=_STYLE.get(status.state, ""))
     if getattr(status, "pulling", None):
         done, total = status.pulling
         text.append("  " + t("sync.pulling", lang, done=done, total=total), style="yellow")
-    if status.queue:
+    if status.queue and compact:
+        text.append("  " + t("sync.queued_short", lang, n=status.queue))
+    elif status.queue:
         text.append("  " + t("sync.queued", lang, n=status.queue, age=format_age(status.oldest_age)))
-    if status.state == "offline" and status.retry_in:
+    if status.state == "offline" and status.retry_in and not compact:
         text.append("  " + t("sync.retry_in", lang, seconds=max(1, round(status.retry_in))), style="dim")
     if status.conflicts:
         text.append("  " + t("sync.conflicts", lang, n=status.conflicts), style="bold yellow")
@@ -56,5 +63,6 @@ class SyncStatusLine(Static):
             pass
 
     def show(self, status) -> None:
+        """(Called on every change, the retry countdown's each second: a resize is followed.)"""
         self._status = status
-        self.update(render_status(status, self.lang))
+        self.update(render_status(status, self.lang, self.app.size.width < COMPACT_BELOW))

@@ -307,6 +307,48 @@ async def test_routing_suggestion_and_due_date_appear_as_hints(demo_store):
         assert "个工作日" in shown(screen.query_one("#hint", Static))
 
 
+async def test_at_80_columns_offline_the_saved_message_keeps_its_room(store):
+    """An open case saved while the server is down, at 80 columns: the status row reads the
+    whole message (it once read "Saved X: no", its end wrapped out of sight) beside a compact
+    sync line (the queue's count; its age and the retry countdown are F7's); wide, all of it."""
+    from sync.client.worker import SyncWorker
+
+    from .conftest import screen_text
+
+    app = HotlineApp(store, lang="en", agent="a01",
+                     start_sync=lambda: SyncWorker(store, "http://127.0.0.1:9", "t0ken",
+                                                   interval=0.5, poll=0.2).start())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, 0.5)
+        await pilot.press("enter", "enter", *"Pothole on the avenue, a car got a flat tire")
+        await pilot.press("ctrl+s")
+        await settle(pilot, 1.5)
+        [case] = saved_cases(store)
+        row = next(r for r in screen_text(app.export_screenshot()).splitlines() if "Saved" in r)
+        assert f"Saved {case.case_no}: waits for dispatch (F6)" in row
+        app.screen.status("Not saved (the disk is full, or it went away); the call is kept")
+        await pilot.pause()
+        row = next(r for r in screen_text(app.export_screenshot()).splitlines() if "saved" in r)
+        assert row.startswith("Not saved (the disk is full, or it went away); the call …● offline")
+        assert "● offline  1 queued" in row and "retry" not in row and "oldest" not in row
+    app = HotlineApp(store, lang="en", agent="a01",
+                     start_sync=lambda: SyncWorker(store, "http://127.0.0.1:9", "t0ken",
+                                                   interval=0.5, poll=0.2).start())
+    async with app.run_test(size=(130, 30)) as pilot:
+        await settle(pilot, 1.0)
+        row = next(r for r in screen_text(app.export_screenshot()).splitlines() if "●" in r)
+        assert "● offline  1 queued, oldest" in row
+
+
+def test_the_sync_line_is_compact_on_a_narrow_terminal():
+    from agent_tui.widgets.sync_status import render_status
+    from sync.client.worker import SyncStatus
+
+    status = SyncStatus(state="offline", queue=3, oldest_age=125, retry_in=4.2)
+    assert render_status(status, "en").plain == "● offline  3 queued, oldest 2m  retry in 4s"
+    assert render_status(status, "zh", compact=True).plain == "● 离线  待发 3 件"
+
+
 async def test_offline_queue_shows_and_quitting_warns(store):
     """The server is down (nothing listens on its port): calls are still taken, the status line
     says offline with the queue, and quitting warns that changes wait on this terminal."""
