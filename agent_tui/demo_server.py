@@ -21,6 +21,8 @@ from pathlib import Path
 
 import httpx
 
+from models.domain.region import region as phone_region
+
 USERS = {"demo": "agent", "lead": "lead", "history": "admin"}  # history: imports the seed
 
 
@@ -73,7 +75,8 @@ class DemoServer:
                 [sys.executable, "-m", "agent_tui.demo_server", str(os.getpid()), str(watched),
                  "--port", str(self.port)],
                 stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
-                pass_fds=(watched,), env={**os.environ, "HOTLINE_DB": self.db_url})
+                pass_fds=(watched,), env={**os.environ, "HOTLINE_DB": self.db_url,
+                                          "HOTLINE_REGION": phone_region()})  # the terminal's
         finally:
             os.close(watched)
             log.close()

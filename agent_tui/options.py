@@ -124,4 +124,7 @@ def make_context(**flags: Any) -> Context:
         settings = load_settings(**flags)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from exc
+    from models.domain.region import set_region  # (light: no phonenumbers before the form)
+
+    set_region(settings.region)  # every number this run reads without a country code
     return Context(settings, data_dir_given=flags.get("data_dir") is not None)

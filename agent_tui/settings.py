@@ -9,6 +9,7 @@ Where each value comes from, lowest precedence first (a later source wins):
        server = "https://hotline.example.gov"
        lang = "zh"
        agent = "a01"
+       region = "US"       # numbers given without a country code are this region's (default CN)
 
        [keymap]            # action id = keys (see agent_tui/actions.py for the ids)
        new_call = "f9"
@@ -18,7 +19,7 @@ Where each value comes from, lowest precedence first (a later source wins):
    data dir it lives in. It never holds the token;
 3. the token file `DATA_DIR/token` (mode 0600, see `sync.client.credentials`), for the token;
 4. the environment: HOTLINE_DATA_DIR, HOTLINE_SERVER, HOTLINE_TOKEN_FILE (a file holding the
-   token), HOTLINE_TOKEN, HOTLINE_LANG, HOTLINE_AGENT, HOTLINE_KEYMAP (JSON);
+   token), HOTLINE_TOKEN, HOTLINE_LANG, HOTLINE_AGENT, HOTLINE_KEYMAP (JSON), HOTLINE_REGION;
 5. the flags: --data-dir, --server, --token-file, --token, --lang, --agent.
 
 A token never needs to be on a command line (where `ps` shows it to every local user): the
@@ -35,14 +36,15 @@ from __future__ import annotations
 
 import locale
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 SETTINGS_FILE = "settings.toml"
 ENV_PREFIX = "HOTLINE_"
-_FILE_KEYS = {"server", "lang", "agent", "keymap"}  # what the settings file may set
-_ENV_KEYS = ("server", "token", "lang", "agent", "keymap")  # HOTLINE_<KEY>, any case
+_FILE_KEYS = {"server", "lang", "agent", "keymap", "region"}  # what the settings file may set
+_ENV_KEYS = ("server", "token", "lang", "agent", "keymap", "region")  # HOTLINE_<KEY>, any case
 
 
 class SettingsError(Exception):
@@ -81,6 +83,7 @@ class TerminalSettings:
     lang: Literal["en", "zh"] | None = None  # None: from the locale (see `language`)
     agent: str = ""  # "": the login name (see `agent_id`)
     keymap: dict[str, str] = field(default_factory=dict)
+    region: str = "CN"  # phone numbers without a country code (`models.domain.phone`)
     _token_explicit: bool = field(default=False, repr=False)  # from the environment or a flag
 
     # --- what the rest of the terminal reads ---------------------------------------------------
@@ -173,9 +176,15 @@ def _checked(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         values["lang"] = lang or None
         if lang:
             problems.append("lang: Input should be 'en' or 'zh'")
-    for key in ("server", "agent", "token"):
+    for key in ("server", "agent", "token", "region"):
         if key in values and not isinstance(values[key], str):
             problems.append(f"{key}: Input should be a valid string")
+    region = values.get("region")
+    if isinstance(region, str):  # (its list is phonenumbers', checked where a number needs it)
+        if re.fullmatch(r"[A-Za-z]{2}", region.strip()):
+            values["region"] = region.strip().upper()
+        else:
+            problems.append("region: Input should be a two-letter country code (CN, US, GB ...)")
     if "token" in values:
         values["token"] = SecretStr(values["token"])
     if "keymap" in values:

@@ -26,6 +26,17 @@ def real_file(name: str) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _phone_region_reset(monkeypatch):
+    """The phone region is the process's (set from the settings at start): a test that sets it
+    (a command run in this process, a server's settings) leaves the next test CN."""
+    from models.domain import phone
+
+    monkeypatch.delenv("HOTLINE_REGION", raising=False)
+    yield
+    phone.set_region(phone.DEFAULT_REGION)
+
+
 @pytest.fixture
 def store(tmp_path):
     from models.reference.catalogue import ensure_catalogue

@@ -109,6 +109,11 @@ DOMAIN_STRINGS: dict[str, tuple[str, str]] = {  # key -> (en, zh)
     "problem.phone.unparseable": (
         "“{value}” is not a phone number; type the caller's number, e.g. 13812345678 or +1 212 555 0100.",
         "“{value}”不是电话号码，请输入来电号码，例如 13812345678 或 +1 212 555 0100。"),
+    "problem.phone.region": (
+        "“{value}” has no country code, and this terminal's region is not a known one: set "
+        "`region` in settings.toml (CN, US, GB …), or type the number with + and its country code.",
+        "“{value}”没有国家代码，而本终端设置的地区无法识别：请在 settings.toml 中设置 region"
+        "（CN、US、GB …），或输入带 + 和国家代码的号码。"),
     "problem.phone.impossible": (
         "“{value}” has the wrong number of digits for a phone number; check it with the caller.",
         "“{value}”位数不对，请与来电人核对号码。"),

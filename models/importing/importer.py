@@ -29,6 +29,7 @@ from typing import Any
 from sqlmodel import select
 
 from models.domain.enums import Status
+from models.domain.region import region as phone_region
 from models.reference.catalogue import department_code_for, department_from_import
 from models.reference.matching import match_department
 from models.reference.pending import record as record_pending
@@ -243,7 +244,7 @@ def import_csv(
         if not search_index.is_current(conn):  # an older index format, or a crash's backlog
             search_index.catch_up(conn)
         index_state = search_index.state(conn)
-    plan = _Plan(str(path), encoding, mapping, tz, index_state)
+    plan = _Plan(str(path), encoding, mapping, tz, index_state, phone_region())
     lookups = _Lookups(store, accept_departments)
     parsed = _parsed(plan, parallel)
     try:

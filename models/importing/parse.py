@@ -121,6 +121,7 @@ class _Plan:
     mapping: Mapping | str | None
     tz: str | None
     index_state: dict[str, float] = field(default_factory=dict)  # BM25F's running lengths
+    phone_region: str = ""  # numbers without a country code ("": the process's, `phone.region`)
 
 
 def _records(text: io.TextIOBase) -> Iterator[tuple[int, list[str]]]:

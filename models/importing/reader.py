@@ -34,6 +34,10 @@ def read(texts_fd: int) -> None:
 
     out = sys.stdout.buffer
     plan = pickle.load(sys.stdin.buffer)
+    if plan.phone_region:  # the importing process's, read from its settings
+        from models.domain.region import set_region
+
+        set_region(plan.phone_region)
     with os.fdopen(texts_fd, "wb") as texts:
         try:
             frames.send(texts, plan.index_state)

@@ -29,6 +29,7 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from fastapi import FastAPI
 
+from models.domain.region import set_region as set_phone_region
 from sync.protocol import PROTOCOL_HEADER
 
 from . import migrate
@@ -50,6 +51,7 @@ def create_app(settings: ServerSettings | Database | str, *, min_protocol: int |
     """The app for these settings. A Database or a database URL instead stands for the default
     settings on it (what tests use); `min_protocol` and `max_body` override the settings."""
     settings, db = _settings_and_database(settings, min_protocol=min_protocol, max_body=max_body)
+    set_phone_region(settings.region)  # (this process's: one server, one city)
     if run_migrations:
         migrate.upgrade(db)
         seed_reference(db)

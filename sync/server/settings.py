@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -74,6 +74,19 @@ class ServerSettings(BaseSettings):
         "publish exact addresses; off: the district stands in for the address"))
     open311_location_decimals: int = Field(3, ge=0, le=6, description=(
         "decimals of published lat/long (3: about 100 m)"))
+    region: str = Field("CN", description=(
+        "the country whose phone numbers callers give without a country code (CN, US, GB ...): "
+        "how a number that arrives without one (Open311) is read"))
+
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        import phonenumbers
+
+        code = value.strip().upper()
+        if code not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{value!r} is not a country code phone numbers know (CN, US, GB ...)")
+        return code
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings],

@@ -18,7 +18,7 @@ from agent_tui.settings import SettingsError, load_settings
 from sync.client.credentials import LEGACY_META_KEY, read_token, stored_token, write_token
 
 ENV = ("HOTLINE_DATA_DIR", "HOTLINE_SERVER", "HOTLINE_TOKEN", "HOTLINE_LANG", "HOTLINE_AGENT",
-       "HOTLINE_KEYMAP")
+       "HOTLINE_KEYMAP", "HOTLINE_REGION")
 
 
 @pytest.fixture(autouse=True)
@@ -118,6 +118,27 @@ def test_sync_remember_keeps_the_token_in_its_file_not_the_store(tmp_path):
     with open_store(tmp_path).raw() as conn:
         values = [v for (v,) in conn.execute("SELECT value FROM meta").fetchall()]
     assert "u1.s3cret" not in values
+
+
+def test_the_phone_region_comes_from_the_settings_and_reaches_every_number(tmp_path):
+    """A US line's settings say region = "US": `hotline new` reads 212 555 0100 as New York's,
+    an import's reading process too; the environment wins over the file; a bad code is refused
+    naming the setting."""
+    (tmp_path / "settings.toml").write_text('region = "us"\n', encoding="utf-8")
+    assert load_settings(data_dir=tmp_path).region == "US"
+    hotline("new", "--data-dir", str(tmp_path), "--phone", "212 555 0100", "--description",
+            "Street light out", "--disposition", "answered")
+    csv = tmp_path / "history.csv"
+    csv.write_text("case_id,caller_phone,description\nA1,(212) 555-0199,Pothole\n", encoding="utf-8")
+    hotline("import", str(csv), "--data-dir", str(tmp_path))
+    hotline("new", "--data-dir", str(tmp_path), "--phone", "212 555 0100", "--description",
+            "路灯不亮", "--disposition", "answered", env_extra={"HOTLINE_REGION": "CN"})
+    out = hotline("cases", "--json", "--data-dir", str(tmp_path)).stdout
+    phones = sorted(re.findall(r'"caller_phone": "([^"]*)"', out))
+    assert phones == ["+12125550100", "+12125550199", "+862125550100"]
+    (tmp_path / "settings.toml").write_text('region = "USA"\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="region: .*two-letter"):
+        load_settings(data_dir=tmp_path)
 
 
 def test_options_given_to_hotline_reach_the_command(tmp_path):

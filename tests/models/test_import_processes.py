@@ -50,6 +50,22 @@ def _contents(store) -> dict:
         }
 
 
+def test_the_reading_process_reads_numbers_in_the_importing_process_region(tmp_path):
+    """The reading process is a fresh interpreter: it takes the region from the plan, not its
+    own default (a US line's local numbers went in as Shanghai landlines otherwise)."""
+    from models.domain.phone import set_region
+
+    path = tmp_path / "us.csv"
+    path.write_text("case_id,caller_phone,description\nA1,212 555 0100,Pothole\n"
+                    "A2,+86 138 1234 5678,路灯不亮\n", encoding="utf-8")
+    set_region("US")
+    store = open_store(tmp_path / "us")
+    assert import_csv(store, path, parallel=True).imported == 2
+    with store.raw() as conn:
+        phones = [r[0] for r in conn.execute('SELECT caller_phone FROM "case" ORDER BY rowid')]
+    assert phones == ["+12125550100", "+8613812345678"]
+
+
 def test_the_helper_processes_import_exactly_what_one_process_does(tmp_path):
     one, three = (open_store(tmp_path / name) for name in ("one", "three"))
     path = _file(tmp_path)

@@ -104,6 +104,28 @@ def test_foreign_numbers_are_accepted():
     assert normalise_phone("隐藏").withheld
 
 
+def test_numbers_without_a_country_code_are_read_in_the_terminals_region(store):
+    """CN by default; a US 311 line sets US (read in CN, 2125550100 was a Shanghai landline and
+    a callback would dial China). Shown nationally at home, internationally otherwise; a region
+    phone numbers do not know is the settings' fault, said so, and a + number still goes in."""
+    from models.domain.phone import normalise_phone, set_region
+
+    assert normalise_phone("2125550100").e164 == "+862125550100"
+    set_region("us")
+    assert normalise_phone("2125550100").e164 == "+12125550100"
+    assert normalise_phone("(212) 555-0100").display() == "(212) 555-0100"
+    assert normalise_phone("+86 138 1234 5678").display() == "+86 138 1234 5678"
+    case = file_case(store, hornet(caller_phone="212 555 0100"), "a01")
+    assert case.caller_phone == "+12125550100"
+    set_region("XX")
+    with pytest.raises(ValidationFailed) as info:
+        file_case(store, hornet(caller_phone="2125550100"), "a01")
+    [problem] = info.value.problems
+    assert problem.code == "phone.region" and "settings.toml" in problem.message("en")
+    assert file_case(store, hornet(caller_phone="+1 212 555 0100"), "a01").caller_phone == \
+        "+12125550100"
+
+
 def test_control_characters_are_stripped_but_markup_is_kept(store):
     case = file_case(store, hornet(description="灯坏了 [bold]红[/] \x1b[31m警告\x07"), "a01")
     assert case.description == "灯坏了 [bold]红[/] [31m警告"

@@ -274,6 +274,28 @@ def test_reminders_are_added_once_per_case_per_day(server, make_user, db_url):
     assert list(orders)[0] == late["id"]
 
 
+def test_open311_reads_a_number_without_country_code_in_the_servers_region(db_url, make_user):
+    """A US city's server (region = "US"): a kiosk's 212 555 0100 is New York's; a region phone
+    numbers do not know is refused when the settings are read."""
+    from sync.server.run import ThreadedServer
+    from sync.server.settings import ServerSettings
+
+    with pytest.raises(ValueError, match="region"):
+        ServerSettings(db=db_url, region="XX")
+    srv = ThreadedServer(db_url, settings=ServerSettings(region="us")).start()
+    try:
+        r = httpx.post(srv.url + "/open311/v2/requests.json", data={
+            "api_key": make_user("kiosk"), "service_code": "street_light",
+            "description": "Street light out", "address_string": "100 Main St",
+            "phone": "212 555 0100"})
+        assert r.status_code == 200, r.text
+        [stored] = rows(db_url, 'SELECT caller_phone FROM "case" WHERE case_no = :n',
+                        n=r.json()[0]["service_request_id"])
+        assert stored.caller_phone == "+12125550100"
+    finally:
+        srv.stop()
+
+
 def test_open311_files_filters_and_answers_tokens(server, make_user, db_url):
     agent_key = make_user("kiosk")
     lights = h(make_user("lights", "department", department="street_light_office"))
