@@ -72,7 +72,9 @@ def search_cmd(text: str, phone: str, address: str, limit: int, exclude: tuple[s
     if as_json:
         click.echo(json_text({"results": [_result(h) for h in hits]}))
         return
-    _print_table(hits, ctx.lang)
+    from models.reference.views import department_labels
+
+    _print_table(hits, ctx.lang, department_labels(store, ctx.lang))
 
 
 def _batch_queries(path: Path, limit: int, lang: str) -> Iterator[tuple[str, Any]]:
@@ -109,7 +111,8 @@ def _result(hit) -> dict[str, Any]:
     }
 
 
-def _print_table(hits, lang: str) -> None:
+def _print_table(hits, lang: str, departments: dict[str, str]) -> None:
+    """A table for a person (department names, not codes; `--json` keeps the codes)."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -129,7 +132,8 @@ def _print_table(hits, lang: str) -> None:
         except ValueError:
             status = hit.status
         table.add_row(literal(hit.case_id), Text(f"{hit.age_days:.0f}"), literal(status),
-                      literal(hit.department), Text(f"{hit.score:.0f}"),
+                      literal(departments.get(hit.department, hit.department)),
+                      Text(f"{hit.score:.0f}"),
                       Text(plain("; ".join(hit.why_text(lang)))) + Text("\n") + snippet)
     console = Console(markup=False, highlight=False)
     if not hits:

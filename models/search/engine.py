@@ -307,7 +307,7 @@ class SimilarCaseSearch:
         if c.text_sim >= 0.15:
             # Each word once however it is written (Street, street), the longest first.
             shown: dict[str, str] = {}
-            for w in snippet.matched():
+            for w in map(_without_particles, snippet.matched()):
                 shown.setdefault(normalise(w).strip(), w)
             words = sorted(shown.values(), key=len, reverse=True)[:3]
             similar = (Reason("search.why.similar_words", {"words": " ".join(words)}) if words
@@ -319,6 +319,17 @@ class SimilarCaseSearch:
                    age_days=max((now - created_at).total_seconds() / 86400, 0.0),
                    status=status, department=dept, category=cat, title=title, address=address,
                    caller_phone=cphone, repeat_count=repeat)
+
+
+# Particles a matched run of pairs picks up at its edges (门口的, 的路灯), shown without them:
+# only those that begin or end almost no word (了 begins 了解, 过 ends 经过, 都 ends 成都).
+_LEADING, _TRAILING = "的", "的了吗呢啊吧"
+
+
+def _without_particles(run: str) -> str:
+    """A matched run as a reason names it: 的路灯 -> 路灯 (two characters at least stay)."""
+    cut = run.lstrip(_LEADING).rstrip(_TRAILING)
+    return cut if len(cut) >= 2 else run
 
 
 def _excluded(row: tuple, exclude: frozenset[str]) -> bool:

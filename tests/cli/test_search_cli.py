@@ -124,3 +124,22 @@ def test_hotline_import_leaves_the_routing_model_learned(nyc_dir):
     assert learned == 1000
     out = hotline("route", "Blocked Driveway", "--json", data_dir=nyc_dir)
     assert json.loads(out.stdout)["departments"]  # answered from what the import taught
+
+
+def test_the_table_names_departments_and_the_reason_names_words(tmp_path):
+    """For a person, the table shows a department's name, also one an import holds for a lead
+    (its cases carry an `imp:` code); `--json` keeps the code. The reason names the matched
+    words without the particles a run of pairs picks up at its edges (门口的 -> 门口)."""
+    path = tmp_path / "history.csv"
+    path.write_text("case_id,department,description\n"
+                    "H1,县公安局,宾馆门口的电线杆的路灯已经坏了\n"
+                    "H2,Street Lighting Office,Street light out on Main St\n", encoding="utf-8")
+    hotline("import", str(path), data_dir=tmp_path)
+    table = hotline("search", "小区门口的路灯坏了好几天", data_dir=tmp_path, lang="zh").stdout
+    assert "县公安局" in table and "imp:" not in table
+    assert "内容相似: 门口 路灯 坏了" in table
+    found = json.loads(hotline("search", "小区门口的路灯坏了好几天", "--json",
+                               data_dir=tmp_path).stdout)["results"]
+    assert found[0]["department"].startswith("imp:")
+    table = hotline("search", "street light out", data_dir=tmp_path).stdout
+    assert "Street Li…" in table and "street_li" not in table  # (a column 10 wide)
