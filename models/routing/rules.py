@@ -44,19 +44,36 @@ class Rules:
         return None
 
     def location_kind(self, *texts: str) -> tuple[str, str]:
-        """(kind, the cue that decided it); ("other", "") when no cue is found."""
+        """(kind, the cue that decided it); ("other", "") when no cue is found. A cue that is
+        the start of a road's name (花园路 3号, 45 Park Ave) is no cue of its own kind: the
+        road's cue decides."""
         folded = unicodedata.normalize("NFKC", " ".join(texts)).lower()
         for kind, words in self.cues:
+            road = kind == LocationKind.PUBLIC_ROAD
             for word in words:
-                if _contains(folded, word):
+                if _contains(folded, word, road):
                     return kind, word
         return str(LocationKind.OTHER), ""
 
 
-def _contains(text: str, word: str) -> bool:
+# What follows a word when it names a road: 花园路3号, 公园东路, 车站路口, 学校路上; Park Ave,
+# School Street. (广场路灯, the square's street lights, is the square: 灯 is no road's.)
+_CN_ROAD_NAME = r"(?:[东西南北中]?(?:大街|大道|路|街|巷))(?=[\d号口上与和，,。\s]|$)"
+_EN_ROAD_NAME = (r"\s+(?:ave|avenue|st|street|rd|road|blvd|boulevard|dr|drive|ln|lane|pl|place|"
+                 r"way|pkwy|parkway|ct|court|ter|terrace|sq|square|row|hwy|highway)\b")
+
+
+@lru_cache(maxsize=512)
+def _cue_pattern(word: str, road: bool) -> re.Pattern:
     if word.isascii():
-        return re.search(rf"\b{re.escape(word)}\b", text) is not None
-    return word in text
+        pattern = rf"\b{re.escape(word)}\b" + ("" if road else f"(?!{_EN_ROAD_NAME})")
+    else:
+        pattern = re.escape(word) + ("" if road else f"(?!{_CN_ROAD_NAME})")
+    return re.compile(pattern)
+
+
+def _contains(text: str, word: str, road: bool = False) -> bool:
+    return _cue_pattern(word, road).search(text) is not None
 
 
 def read_rules(path: Path | None = None) -> Rules:

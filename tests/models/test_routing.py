@@ -44,6 +44,24 @@ def test_hornet_nest_inside_a_compound_is_for_the_owners(router):
     assert s.disposition == "redirect_owners"
 
 
+def test_a_road_named_after_a_garden_park_or_station_is_a_road(router):
+    """花园路 is Garden Road, not a compound; 45 Park Ave is an avenue, not a park: a hornet nest
+    at the roadside there goes to the street office, not to the owners' committee."""
+    s = router.suggest("路边梧桐树上有一个马蜂窝，行人经过很危险", address="花园路3号", lang="zh")
+    assert (s.location_kind, s.lead.code) == ("public_road", "street_office")
+    assert s.disposition == "dispatch"
+    kinds = {text: router.rules.location_kind(text)[0] for text in (
+        "street light out at 45 Park Ave", "School Street hydrant leaking", "公园东路上有个大坑",
+        "车站路口红绿灯坏了", "broken swing in the park", "广场路灯坏了", "人民公园里的路灯不亮",
+        "阳光花园小区楼道灯坏了", "花园路小区门口")}
+    assert kinds == {
+        "street light out at 45 Park Ave": "public_road", "School Street hydrant leaking":
+        "public_road", "公园东路上有个大坑": "public_road", "车站路口红绿灯坏了": "public_road",
+        "broken swing in the park": "public_facility", "广场路灯坏了": "public_facility",
+        "人民公园里的路灯不亮": "public_facility", "阳光花园小区楼道灯坏了": "residential_compound",
+        "花园路小区门口": "residential_compound"}
+
+
 def test_vanished_prepaid_card_shop_goes_to_the_market_regulator_and_police(router):
     s = router.suggest("健身房关门跑路了，我办的预付卡还有三千多元没用", lang="zh")
     assert s.categories[0].category == "prepaid_card"
