@@ -83,6 +83,36 @@ def short_status(value: str, lang: str) -> str:
         return value
 
 
+# Words a department's English name shares with many others: left out where the name does not
+# fit ("Street Office" and "Street Lighting Office" were both "Street…").
+_GENERIC = frozenset({"office", "bureau", "administration", "commission", "department", "dept",
+                      "center", "centre", "and", "of", "the", "for"})
+
+
+def clip_name(value: str | None, width: int) -> Text:
+    """A department's name in at most `width` cells, told apart from its neighbours: whole if
+    it fits; else without its generic words (Street Lighting Office -> Street Lighting); else
+    cut where the width ends, inside a word if need be (Street Li…), "…" marking the cut."""
+    from rich.cells import cell_len
+
+    text = clean_text(value or "", multiline=False)
+    if cell_len(text) <= width:
+        return Text(text, no_wrap=True)
+    words = text.split()
+    if len(words) > 1:
+        kept = [w for w in words if w.lower() not in _GENERIC] or words
+        text = " ".join(kept)
+        if cell_len(text) <= width:
+            return Text(text, no_wrap=True)
+    out, used = "", 0
+    for ch in text:
+        if used + cell_len(ch) > width - 1:
+            break
+        out += ch
+        used += cell_len(ch)
+    return Text(out.rstrip() + "…", no_wrap=True)
+
+
 def clip_words(value: str | None, width: int) -> Text:
     """Caller or catalogue text in at most `width` terminal cells, cut between words (a space,
     or between two Chinese characters), never inside an English word; "…" marks the cut."""

@@ -16,7 +16,7 @@ from models.domain.lifecycle import Action, Step
 from models.domain.phone import Phone
 
 from ..actions import bindings
-from ..display import clip_words, literal, plain, short_time
+from ..display import clip_name, literal, plain, short_time
 from ..reads import store_read
 from ..widgets.key_bar import KeyBar
 from ..widgets.title_bar import TitleBar
@@ -83,7 +83,7 @@ class CallbackScreen(HotlineScreen[None]):
         for case in cases:
             table.add_row(literal(case.case_no),
                           Text(short_time(case.resolved_at) if case.resolved_at else ""),
-                          clip_words(labels.get(case.lead_department, case.lead_department), 10),
+                          clip_name(labels.get(case.lead_department, case.lead_department), 10),
                           literal(case.title or case.description), key=case.id)
         self._show_current()
 

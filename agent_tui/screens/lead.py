@@ -34,7 +34,7 @@ from models.cases.lead_review import PERIODS, QUEUES, queue_label
 from models.domain.lifecycle import Action, ReturnReason, Step
 
 from ..actions import bindings
-from ..display import clip_words, format_age, literal, short_status
+from ..display import clip_name, clip_words, format_age, literal, short_status
 from ..reads import store_read
 from ..widgets.key_bar import KeyBar
 from ..widgets.title_bar import TitleBar
@@ -318,7 +318,7 @@ class LeadScreen(HotlineScreen[None]):
                      else "callbacks.assigned" if self.view == "callbacks_due" and assignees else "")
         number = max([cell_len(c.case_no) for c in self.rows] or [15])  # never cut a number
         specs = [("", 1), ("col.case_no", number), ("col.status", 4), ("case.due", 5),
-                 ("col.department", 8)]
+                 ("col.department", 10)]
         if extra_key:
             specs.append((extra_key, 8))
         widths = self._columns(table, [*specs, ("col.summary", 8)], "col.summary")
@@ -328,7 +328,7 @@ class LeadScreen(HotlineScreen[None]):
             cells = [Text("●" if case.id in self.marked else ""), literal(case.case_no),
                      Text(short_status(case.status, lang)),
                      Text(case.due_at.astimezone().strftime("%m-%d") if case.due_at else ""),
-                     clip_words(self.labels.get(case.lead_department, case.lead_department),
+                     clip_name(self.labels.get(case.lead_department, case.lead_department),
                                 dept_width)]
             if extra_key == "lead.reason":
                 cells.append(clip_words(ReturnReason.label_for(case.return_reason, lang),
@@ -344,7 +344,7 @@ class LeadScreen(HotlineScreen[None]):
                                      ("lead.satisfaction", 4), ("lead.supervised", 3)],
                              "col.department")["col.department"]
         for rank, sc in enumerate(self.rows, 1):
-            table.add_row(Text(str(rank)), clip_words(self.labels.get(sc.department, sc.department), dept),
+            table.add_row(Text(str(rank)), clip_name(self.labels.get(sc.department, sc.department), dept),
                           Text(_pct(sc.completion_rate)), Text(_pct(sc.on_time_rate)),
                           Text(_pct(sc.return_rate), style="bold red" if sc.return_rate >= 0.3 else ""),
                           Text(_pct(sc.satisfaction_rate)), Text(str(sc.supervised)),
@@ -358,7 +358,7 @@ class LeadScreen(HotlineScreen[None]):
         width = max(10, self._width() - 2 - 13 - 6)
         out = Text(no_wrap=True)
         for sc in self.rows[:8]:
-            name = clip_words(self.labels.get(sc.department, sc.department), 12).plain
+            name = clip_name(self.labels.get(sc.department, sc.department), 12).plain
             out.append(name + " " * (13 - cell_len(name)))
             out.append(_bar(sc.completion_rate, width), style="green" if sc.completion_rate >= 0.8
                        else "yellow" if sc.completion_rate >= 0.5 else "red")

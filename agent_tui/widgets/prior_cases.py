@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from ..display import clip_words, highlighted, literal, short_status
+from ..display import clip_name, highlighted, literal, short_status
 
 if TYPE_CHECKING:  # imported with the first rows: the empty form does not draw a table
     from textual.widgets import DataTable
@@ -95,7 +95,7 @@ class PriorCasesPanel(Vertical):
         for row in rows:
             table.add_row(literal(row.case_no), Text(age(row.created_at, self.app.clock())),
                           Text(short_status(row.status, self.app.lang)),
-                          clip_words(department_label(row.department), 10),
+                          clip_name(department_label(row.department), 10),
                           _highlighted(row.text, row.spans), key=row.case_id)
         self._rows = {row.case_id: row for row in rows}
         self._show_why(table)

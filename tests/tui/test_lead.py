@@ -276,3 +276,18 @@ async def test_export_scoreboard_period_hot_spots_and_terminals(demo_store):
         await settle(pilot)
         assert "offline, local data" in head(screen)
         assert table.row_count == 1
+
+
+def test_department_names_in_a_narrow_column_stay_told_apart():
+    """Street Office and Street Lighting Office were both "Street…" in the lead's queues: a
+    name that does not fit loses its generic words first, then is cut where the width ends."""
+    from agent_tui.display import clip_name
+
+    shown = {name: clip_name(name, 10).plain for name in (
+        "Street Office", "Street Lighting Office", "Ecology and Environment Bureau",
+        "Housing Bureau", "路灯管理处", "市场监督管理局", "NYPD", "[b]x[/b] \x1b[31mred")}
+    assert shown == {
+        "Street Office": "Street", "Street Lighting Office": "Street Li…",
+        "Ecology and Environment Bureau": "Ecology E…", "Housing Bureau": "Housing",
+        "路灯管理处": "路灯管理处", "市场监督管理局": "市场监督…", "NYPD": "NYPD",
+        "[b]x[/b] \x1b[31mred": "[b]x[/b]…"}  # literal: no markup, no escape
