@@ -54,49 +54,79 @@ class PriorCasesPanel(Vertical):
             self.case_id = case_id
 
     FIXED = (("no", 16), ("age", 4), ("status", 6), ("dept", 10))
+    # Beside the form (a wide terminal) the panel is narrow and tall: two lines a case, the
+    # number over its age and state, so that the text keeps two lines of twice the width
+    # (one line of a dozen characters otherwise).
+    FIXED_WIDE = (("no", 16), ("dept", 10))
     _rows: dict[str, PriorCase] = {}
+    _shown: tuple = ([], "")  # what `show` was last given (shown again for another width)
     _found: dict = {}  # the lookups' answers for the call on the form
 
     def compose(self) -> ComposeResult:
         yield Static(Text(self.app.t("intake.no_prior")), id="prior-title")
 
-    def _table(self, create: bool = True) -> DataTable | None:
-        """The table is made with the first rows to show: the empty form comes up faster."""
-        found = self.query("#prior")
-        if found or not create:
-            return found.first() if found else None
-        from textual.widgets import DataTable
+    def _wide(self) -> bool:
+        return self.screen.has_class("-wide")
 
-        table = DataTable(id="prior", cursor_type="row", show_header=False)
-        for key, width in self.FIXED:
+    def _fixed(self) -> tuple[tuple[str, int], ...]:
+        return self.FIXED_WIDE if self._wide() else self.FIXED
+
+    def _table(self, create: bool = True) -> DataTable | None:
+        """The table is made with the first rows to show: the empty form comes up faster (and
+        again when the terminal changes between narrow and wide)."""
+        found = self.query("#prior")
+        if found and (not create or len(found.first().columns) == len(self._fixed()) + 1):
+            return found.first()
+        if not create:
+            return None
+        if found:  # laid out for the other width
+            table = found.first()
+            table.clear(columns=True)
+        else:
+            from textual.widgets import DataTable
+
+            table = DataTable(id="prior", cursor_type="row", show_header=False)
+            self.mount(table)
+        for key, width in self._fixed():
             table.add_column(key, width=width, key=key)
         table.add_column("text", width=self._text_width(), key="text")
-        self.mount(table)
         return table
 
     def _text_width(self) -> int:
         """The snippet takes what the fixed columns leave (cell padding and scrollbar)."""
         width = self.size.width or self.app.size.width
-        return max(12, width - sum(w for _, w in self.FIXED) - 2 * (len(self.FIXED) + 1) - 2)
+        fixed = self._fixed()
+        return max(12, width - sum(w for _, w in fixed) - 2 * (len(fixed) + 1) - 2)
 
     def on_resize(self) -> None:
         table = self._table(create=False)
+        if table is not None and len(table.columns) != len(self._fixed()) + 1:
+            self.show(*self._shown)  # the terminal went from narrow to wide or back
+            return
         column = table.columns.get("text") if table else None  # a ColumnKey matches its str
         if column is not None:
             column.width = self._text_width()
             table.refresh()
 
     def show(self, rows: list[PriorCase], title: str, department_label=lambda c: c) -> None:
+        self._shown = (rows, title, department_label)
         self.query_one("#prior-title", Static).update(Text(title))
         table = self._table(create=bool(rows))
         if table is None:
             return
         table.clear()
+        wide = self._wide()
         for row in rows:
-            table.add_row(literal(row.case_no), Text(age(row.created_at, self.app.clock())),
-                          Text(short_status(row.status, self.app.lang)),
-                          clip_name(department_label(row.department), 10),
-                          _highlighted(row.text, row.spans), key=row.case_id)
+            when = Text(age(row.created_at, self.app.clock()))
+            state = Text(short_status(row.status, self.app.lang))
+            dept = clip_name(department_label(row.department), 10)
+            text = _highlighted(row.text, row.spans)
+            if wide:  # (see FIXED_WIDE)
+                text.no_wrap, text.overflow = False, "fold"  # (Chinese has no spaces to wrap at)
+                table.add_row(literal(row.case_no) + Text("\n") + when + Text("  ") + state,
+                              dept, text, key=row.case_id, height=2)
+            else:
+                table.add_row(literal(row.case_no), when, state, dept, text, key=row.case_id)
         self._rows = {row.case_id: row for row in rows}
         self._show_why(table)
 

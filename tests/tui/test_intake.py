@@ -349,6 +349,28 @@ def test_the_sync_line_is_compact_on_a_narrow_terminal():
     assert render_status(status, "zh", compact=True).plain == "● 离线  待发 3 件"
 
 
+async def test_beside_the_form_the_prior_cases_take_two_lines_and_follow_a_resize(demo_store):
+    """At 80 columns a case is one row of five columns; on a wide terminal, where the panel
+    sits beside the form, two lines: the number over its age and state, and twice the text."""
+    from textual.widgets import DataTable
+
+    app = HotlineApp(demo_store, lang="en", agent="a01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("tab", "tab", *"The street light on the corner is out")
+        await settle(pilot, 0.5)
+        table = app.screen.query_one("#prior", DataTable)
+        assert table.row_count and len(table.columns) == 5
+        await pilot.resize_terminal(130, 32)
+        await settle(pilot, 0.3)
+        assert app.screen.has_class("-wide") and len(table.columns) == 3
+        first = table.get_row_at(0)
+        assert first[0].plain.count("\n") == 1 and first[0].plain.split("\n")[0].count("-") == 2
+        assert table.ordered_rows[0].height == 2
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot, 0.3)
+        assert len(table.columns) == 5 and table.ordered_rows[0].height == 1
+
+
 async def test_offline_queue_shows_and_quitting_warns(store):
     """The server is down (nothing listens on its port): calls are still taken, the status line
     says offline with the queue, and quitting warns that changes wait on this terminal."""
