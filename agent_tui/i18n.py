@@ -108,6 +108,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "intake.new_caller": ("First call from this number", "该号码首次来电"),
     "intake.prior": ("Prior cases", "既往工单"),
     "intake.similar": ("{n} similar cases", "相似工单 {n} 件"),
+    "intake.no_similar": ("No similar prior cases", "没有相似的既往工单"),
     "intake.suggested": ("suggested: {name}", "建议：{name}"),
     "intake.suggested_key": ("suggested (Enter): {name}", "建议（回车采纳）：{name}"),
     "intake.attached": ("Call attached to {case_no} (repeat call {n}); no new work order",

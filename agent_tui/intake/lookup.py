@@ -42,9 +42,9 @@ class CallerHistoryFound(LookupAnswer):
 
 
 class PriorCasesFound(LookupAnswer):
-    """Similar prior cases (`models.search` hits), best first."""
+    """Similar prior cases (`models.search` hits), best first; None: nothing to search with."""
 
-    def __init__(self, generation: int, hits: list[Any]) -> None:
+    def __init__(self, generation: int, hits: list[Any] | None) -> None:
         super().__init__(generation)
         self.hits = hits
 
@@ -114,7 +114,7 @@ class LookupController:
         app = self.screen.app
         query = Query(text=draft.description, address=draft.address, phone=draft.caller_phone,
                       category=draft.category, at=app.clock())
-        hits = app.similar.search(query, limit=PRIOR_LIMIT) if not query.empty else []
+        hits = app.similar.search(query, limit=PRIOR_LIMIT) if not query.empty else None
         self._labels()
         self.screen.post_message(PriorCasesFound(generation, hits))
 

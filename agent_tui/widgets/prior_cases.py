@@ -155,6 +155,8 @@ class PriorCasesPanel(Vertical):
                          else t("intake.new_caller"))
         if hits:
             parts.append(t("intake.similar", n=len(hits)))
+        elif hits is not None and not parts:  # searched, found nothing: not "type something"
+            parts.append(t("intake.no_similar"))
         self.show(rows, " · ".join(parts) or t("intake.no_prior"), department_label)
 
     @property
