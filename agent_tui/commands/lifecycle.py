@@ -29,7 +29,7 @@ def case_cmd(number: str, as_json: bool, ctx: Context) -> None:
     if as_json:
         click.echo(_json(record))
         return
-    _print_case(record, ctx.lang)
+    _print_case(record, ctx.lang, _names(ctx))
 
 
 @click.command("act")
@@ -71,7 +71,7 @@ def act_cmd(number: str, action: str, department: str, co: tuple[str, ...], reas
             click.echo(message, err=True)
         sys.exit(2)
     record = _local_case(ctx, case_id)
-    click.echo(_json(record) if as_json else _state_line(record, ctx.lang))
+    click.echo(_json(record) if as_json else _state_line(record, ctx.lang, _names(ctx)))
 
 
 def _actor(store: Any, ctx: Context):
@@ -168,30 +168,52 @@ def _json(record: dict[str, Any]) -> str:
     return json_text(record)
 
 
-def _state_line(record: dict[str, Any], lang: str) -> str:
+def _names(ctx: Context) -> dict[str, dict[str, str]]:
+    """Department and category names by code, in the command's language (for a person: --json
+    keeps the codes)."""
+    from models.reference.views import category_choices, department_labels
+
+    store = ctx.store()
+    return {"department": department_labels(store, ctx.lang),
+            "category": {code: label.strip() for label, code in category_choices(store, ctx.lang)}}
+
+
+def _state_line(record: dict[str, Any], lang: str, names: dict | None = None) -> str:
     from models.domain.enums import Status
     from models.domain.text import clean_text
 
+    departments = (names or {}).get("department", {})
     parts = [clean_text(record["case_no"]), Status.label_for(record["status"], lang)]
     if record.get("department"):
-        parts.append(clean_text(record["department"]))
+        parts.append(clean_text(departments.get(record["department"], record["department"])))
     if record.get("due_at"):
         parts.append(t("case.due_short", lang, due=record["due_at"][:16].replace("T", " ")))
     return "  ".join(parts)
 
 
-def _print_case(record: dict[str, Any], lang: str) -> None:
+def _print_case(record: dict[str, Any], lang: str, names: dict[str, dict[str, str]]) -> None:
     from models.domain.enums import EventKind
+    from models.domain.phone import Phone
     from models.domain.text import clean_text
 
-    click.echo(_state_line(record, lang))
-    for label, key in (("field.description", "description"), ("field.address", "address")):
-        if record.get(key):
-            click.echo(f"{t(label, lang)}: {clean_text(record[key], multiline=False)}")
+    click.echo(_state_line(record, lang, names))
+    phone = Phone(record.get("caller_phone") or "", not record.get("caller_phone"))
+    departments, category = names["department"], record.get("category") or ""
+    values = {
+        "caller_phone": phone.display(),  # (national at home, +1 212 ... from abroad)
+        "caller_name": record.get("caller_name"), "description": record.get("description"),
+        "address": record.get("address"), "category": names["category"].get(category, category),
+        "co_departments": ", ".join(departments.get(c, c) for c in record.get("co_departments") or []),
+    }
+    for key, value in values.items():
+        if value:
+            click.echo(f"{t('field.' + key, lang)}: {clean_text(str(value), multiline=False)}")
     for event in record["events"]:
         what = EventKind.label_for(event["kind"], lang)
-        extra = " ".join(clean_text(str(event[k])) for k in
-                         ("lead_department", "reason", "satisfaction", "due_at") if event.get(k))
+        shown = {**event, "lead_department": departments.get(event.get("lead_department") or "",
+                                                            event.get("lead_department"))}
+        extra = " ".join(clean_text(str(shown[k])) for k in
+                         ("lead_department", "reason", "satisfaction", "due_at") if shown.get(k))
         note = clean_text(event.get("note", ""), multiline=False)
         click.echo(f"  {event['at'][:16].replace('T', ' ')}  {what}  {clean_text(event['by'])}"
                    f"{'  ' + extra if extra else ''}{'  ' + note if note else ''}")

@@ -19,7 +19,12 @@ def test_a_case_filed_without_a_department_is_dispatched_and_closed_from_the_com
         "open", "", ["created"])
     out = hotline("act", number, "dispatch", "--department", "路灯管理处", "--co", "街道",
                   data_dir=tmp_path).stdout
-    assert number in out and "Dispatched" in out and "street_light_office" in out
+    assert number in out and "Dispatched" in out and "Street Lighting Office" in out
+    shown = hotline("case", number, data_dir=tmp_path, lang="zh").stdout  # for a person: names
+    for line in ("已派单  路灯管理处", "来电号码: 138 1234 5678", "地址: 梦都大街18号",
+                 "协办单位: 街道办事处", "派单  cli01  路灯管理处"):
+        assert line in shown, (line, shown)
+    assert "street_light_office" not in shown
     refused = hotline("act", number, "resolve", "--note", "修好了", data_dir=tmp_path, check=False)
     assert refused.returncode == 2
     assert "Role agent" in refused.stderr and "Resolve" in refused.stderr
