@@ -322,7 +322,8 @@ async def test_at_80_columns_offline_the_saved_message_keeps_its_room(store):
         await settle(pilot, 0.5)
         await pilot.press("enter", "enter", *"Pothole on the avenue, a car got a flat tire")
         await pilot.press("ctrl+s")
-        await settle(pilot, 1.5)
+        await settle(pilot)
+        await wait_for(pilot, lambda: "offline" in shown(app.screen.query_one("SyncStatusLine")))
         [case] = saved_cases(store)
         row = next(r for r in screen_text(app.export_screenshot()).splitlines() if "Saved" in r)
         assert f"Saved {case.case_no}: waits for dispatch (F6)" in row
@@ -335,7 +336,8 @@ async def test_at_80_columns_offline_the_saved_message_keeps_its_room(store):
                      start_sync=lambda: SyncWorker(store, "http://127.0.0.1:9", "t0ken",
                                                    interval=0.5, poll=0.2).start())
     async with app.run_test(size=(130, 30)) as pilot:
-        await settle(pilot, 1.0)
+        await wait_for(pilot, lambda: any(  # (mounted once the worker starts; connecting… first)
+            "offline" in shown(w) for w in app.screen.query("SyncStatusLine")))
         row = next(r for r in screen_text(app.export_screenshot()).splitlines() if "●" in r)
         assert "● offline  1 queued, oldest" in row
 

@@ -74,7 +74,9 @@ async def test_typing_and_navigation_go_on_while_a_save_waits_for_the_lock(store
             await wait_for(pilot, lambda: isinstance(app.screen, CaseListScreen))
             slowest = max(slowest, await timed_press(pilot, "escape"))
             await wait_for(pilot, lambda: app.screen is screen)
-            assert slowest < 1.0  # a frozen form would wait for the 10 s busy timeout
+            # A frozen form would wait for the 10 s busy timeout; a loaded CI machine once
+            # took 1.006 s for a key that opens a screen, so the line is drawn well below 10.
+            assert slowest < 5.0
             await pilot.pause(0.5)
             assert cases(store) == []  # still waiting for the lock
             assert "Saving" in shown(status)
@@ -102,7 +104,7 @@ async def test_a_note_waits_for_the_lock_and_then_lands(store):
         with write_lock_held(store):
             await pilot.press("n", *"Called back", "enter")
             await wait_for(pilot, lambda: "Saving the note" in shown(view.query_one("#case-status")))
-            assert await timed_press(pilot, "escape") < 1.0  # closes the note box, still alive
+            assert await timed_press(pilot, "escape") < 5.0  # closes the note box (not 10 s)
             await pilot.pause(0.3)
             assert [e.kind for e in timeline(store, case.id)] == ["created"]
         await settle(pilot, 0.3)
