@@ -236,7 +236,7 @@ class IntakeForm(Vertical):
     def suggestion_for(self, widget: Any) -> tuple[str, list[str]] | None:
         """What Enter would accept on `widget`: a suggestion it shows while nothing is chosen.
         The category: (code, []); the departments: (lead, co-handlers)."""
-        if isinstance(widget, ChoiceField) and widget.id in ("category", "location_kind"):
+        if isinstance(widget, ChoiceField):  # (the category, the location kind)
             if widget.offered:
                 return widget.offered, []
         elif isinstance(widget, DepartmentField):

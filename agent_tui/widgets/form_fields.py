@@ -87,7 +87,7 @@ class ChoiceField(OpensOnTyping, Widget, can_focus=True):
             self.set_reactive(ChoiceField.value, self._options[0][1])
         self.default = self.value  # what the field holds until someone chooses
         self.chosen = False  # the agent chose the value (a suggestion no longer stands in for it)
-        self.set_class(not self.value, "-blank")
+        self._restyle()
 
     # --- the Select-like surface the form uses ------------------------------------------------
     def validate_value(self, value: str) -> str:
@@ -98,14 +98,18 @@ class ChoiceField(OpensOnTyping, Widget, can_focus=True):
         return value
 
     def watch_value(self, value: str) -> None:
-        self.set_class(not value or bool(self.offered), "-blank")
+        self._restyle()
         self.post_message(self.Changed(self, value))
+
+    def _restyle(self) -> None:
+        """Muted while it shows a prompt or a suggestion rather than a value of its own."""
+        self.set_class(not self.value or bool(self.offered), "-blank")
 
     # --- a suggestion ---------------------------------------------------------------------------
     def suggest(self, value: str, prompt: str) -> None:
         """Show `value` as a suggestion, `prompt` its words ("" and the field's prompt: none)."""
         self.suggested, self.prompt = value, prompt
-        self.set_class(not self.value or bool(self.offered), "-blank")
+        self._restyle()
         self.refresh()
 
     @property
@@ -121,7 +125,7 @@ class ChoiceField(OpensOnTyping, Widget, can_focus=True):
         """Hold `value` as if nobody had chosen (a new call, a draft restored)."""
         self.chosen = False
         self.value = value
-        self.set_class(not self.value or bool(self.offered), "-blank")
+        self._restyle()
 
     def is_blank(self) -> bool:
         return self.value == ""
@@ -161,7 +165,7 @@ class ChoiceField(OpensOnTyping, Widget, can_focus=True):
         i = values.index(self.value) if self.value in values else 0
         self.chosen = True
         self.value = values[(i + delta) % len(values)]
-        self.set_class(not self.value, "-blank")
+        self._restyle()
 
     def action_open(self, typed: str = "") -> None:
         if self._popup is None:
@@ -174,7 +178,7 @@ class ChoiceField(OpensOnTyping, Widget, can_focus=True):
         if value is not None:
             self.chosen = True
             self.value = value
-            self.set_class(not self.value, "-blank")
+            self._restyle()
             self.refresh()
         self.focus()
 
