@@ -122,13 +122,25 @@ class PriorCasesPanel(Vertical):
             dept = clip_name(department_label(row.department), 10)
             text = _highlighted(row.text, row.spans)
             if wide:  # (see FIXED_WIDE)
-                text.no_wrap, text.overflow = False, "fold"  # (Chinese has no spaces to wrap at)
                 table.add_row(literal(row.case_no) + Text("\n") + when + Text("  ") + state,
-                              dept, text, key=row.case_id, height=2)
+                              dept, self._two_lines(text, table.columns["text"].width),
+                              key=row.case_id, height=2)
             else:
                 table.add_row(literal(row.case_no), when, state, dept, text, key=row.case_id)
         self._rows = {row.case_id: row for row in rows}
         self._show_why(table)
+
+    def _two_lines(self, text: Text, width: int) -> Text:
+        """`text` wrapped in the text column's `width` (folded between Chinese characters, which
+        have no spaces to wrap at), its first two lines, "…" where it goes on."""
+        lines = list(text.wrap(self.app.console, width, overflow="fold", no_wrap=False))
+        for line in lines:
+            line.rstrip()  # (in place: the space a line was wrapped at)
+        if len(lines) > 2:
+            lines = [lines[0], lines[1]]
+            lines[1].truncate(width - 1)
+            lines[1].append("…")
+        return Text("\n").join(lines)
 
     def clear(self) -> None:
         """A new call: nothing found yet."""

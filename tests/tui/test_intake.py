@@ -368,6 +368,9 @@ async def test_beside_the_form_the_prior_cases_take_two_lines_and_follow_a_resiz
         first = table.get_row_at(0)
         assert first[0].plain.count("\n") == 1 and first[0].plain.split("\n")[0].count("-") == 2
         assert table.ordered_rows[0].height == 2
+        texts = [table.get_row_at(i)[2].plain for i in range(table.row_count)]
+        assert all(t.count("\n") <= 1 for t in texts)  # two lines at most,
+        assert any(t.endswith("…") for t in texts)  # and a cut one says so
         await pilot.resize_terminal(80, 24)
         await settle(pilot, 0.3)
         assert len(table.columns) == 5 and table.ordered_rows[0].height == 1
