@@ -96,21 +96,14 @@ def clip_name(value: str | None, width: int) -> Text:
     from rich.cells import cell_len
 
     text = clean_text(value or "", multiline=False)
-    if cell_len(text) <= width:
-        return Text(text, no_wrap=True)
     words = text.split()
-    if len(words) > 1:
-        kept = [w for w in words if w.lower() not in _GENERIC] or words
-        text = " ".join(kept)
-        if cell_len(text) <= width:
-            return Text(text, no_wrap=True)
-    out, used = "", 0
-    for ch in text:
-        if used + cell_len(ch) > width - 1:
-            break
-        out += ch
-        used += cell_len(ch)
-    return Text(out.rstrip() + "…", no_wrap=True)
+    if cell_len(text) > width and len(words) > 1:
+        text = " ".join([w for w in words if w.lower() not in _GENERIC] or words)
+    out = Text(text, no_wrap=True)
+    out.truncate(width, overflow="ellipsis")
+    if out.plain.endswith(" …"):  # cut just after a word: no space before the mark
+        out = Text(out.plain[:-2].rstrip() + "…", no_wrap=True)
+    return out
 
 
 def clip_words(value: str | None, width: int) -> Text:

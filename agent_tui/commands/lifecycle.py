@@ -178,11 +178,11 @@ def _names(ctx: Context) -> dict[str, dict[str, str]]:
             "category": {code: label.strip() for label, code in category_choices(store, ctx.lang)}}
 
 
-def _state_line(record: dict[str, Any], lang: str, names: dict | None = None) -> str:
+def _state_line(record: dict[str, Any], lang: str, names: dict[str, dict[str, str]]) -> str:
     from models.domain.enums import Status
     from models.domain.text import clean_text
 
-    departments = (names or {}).get("department", {})
+    departments = names["department"]
     parts = [clean_text(record["case_no"]), Status.label_for(record["status"], lang)]
     if record.get("department"):
         parts.append(clean_text(departments.get(record["department"], record["department"])))
@@ -210,8 +210,8 @@ def _print_case(record: dict[str, Any], lang: str, names: dict[str, dict[str, st
             click.echo(f"{t('field.' + key, lang)}: {clean_text(str(value), multiline=False)}")
     for event in record["events"]:
         what = EventKind.label_for(event["kind"], lang)
-        shown = {**event, "lead_department": departments.get(event.get("lead_department") or "",
-                                                            event.get("lead_department"))}
+        dept = event.get("lead_department")
+        shown = {**event, "lead_department": departments.get(dept, dept) if dept else dept}
         extra = " ".join(clean_text(str(shown[k])) for k in
                          ("lead_department", "reason", "satisfaction", "due_at") if shown.get(k))
         note = clean_text(event.get("note", ""), multiline=False)
