@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ..display import highlighted, json_text, literal, plain
+from ..display import clip_name, highlighted, json_text, literal, plain
 from ..options import Context, common_options
 from .progress import count_progress
 
@@ -132,7 +132,7 @@ def _print_table(hits, lang: str, departments: dict[str, str]) -> None:
         except ValueError:
             status = hit.status
         table.add_row(literal(hit.case_id), Text(f"{hit.age_days:.0f}"), literal(status),
-                      literal(departments.get(hit.department, hit.department)),
+                      clip_name(departments.get(hit.department, hit.department), 10),
                       Text(f"{hit.score:.0f}"),
                       Text(plain("; ".join(hit.why_text(lang)))) + Text("\n") + snippet)
     console = Console(markup=False, highlight=False)

@@ -80,6 +80,6 @@ def make_snippet(text: str, query_terms: set[str], width: int = 60) -> Snippet:
     prefix = "…" if best_start > 0 else ""
     suffix = "…" if end < len(flat) else ""
     shift = len(prefix) - best_start
-    kept = [(max(a, best_start) + shift, min(b, end) + shift) for a, b in spans
-            if b > best_start and a < end]
+    # Only matches the window shows whole: one cut at its edge ("…wal") names no word.
+    kept = [(a + shift, b + shift) for a, b in spans if a >= best_start and b <= end]
     return Snippet(prefix + flat[best_start:end] + suffix, kept)

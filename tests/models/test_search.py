@@ -470,3 +470,14 @@ def test_merging_a_terms_segments_orders_its_postings_by_rowid(segments):
     got = np.frombuffer(docs, dtype=np.uint32)
     assert got.tolist() == sorted(d for s in segments for d in s)
     assert np.frombuffer(weights, dtype=np.uint8).tolist() == [d % 251 for d in got.tolist()]
+
+
+def test_a_match_the_snippet_cuts_at_its_edge_is_not_highlighted_nor_named():
+    """The window shows 60 characters: a match it cuts (the "wal" of walking) names no word in
+    the reason ("similar text: people tree wal"); the matches it shows whole stay."""
+    from models.search.snippet import make_snippet
+
+    text = "tree and nest: " + "x" * 40 + " walking past the corner of the road every day"
+    snippet = make_snippet(text, {"tree", "nest", "walk"})
+    assert snippet.text.startswith("tree and nest") and snippet.text.endswith(" walk…")
+    assert snippet.matched() == ["tree", "nest"]
