@@ -151,7 +151,7 @@ class IntakeForm(Vertical):
         _choose(q("#urgency", ChoiceField), draft.urgency or Urgency.NORMAL.value)
         _choose(q("#disposition", ChoiceField), draft.disposition or Disposition.DISPATCH.value)
         for choice in self.query(ChoiceField):  # what a call brings was nobody's choice here
-            choice.reset(choice.value)
+            choice.forget_choice()
         q("#departments", DepartmentField).set_choice(draft.lead_department, draft.co_departments)
         q("#notes", Input).value = draft.notes
         self.clear_problems()

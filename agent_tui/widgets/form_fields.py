@@ -121,10 +121,9 @@ class ChoiceField(OpensOnTyping, Widget, can_focus=True):
         return self.suggested if self.is_blank() or (
             not self.chosen and self.value == self.default) else ""
 
-    def reset(self, value: str) -> None:
-        """Hold `value` as if nobody had chosen (a new call, a draft restored)."""
+    def forget_choice(self) -> None:
+        """Hold the value as if nobody had chosen it (a new call, a draft restored)."""
         self.chosen = False
-        self.value = value
         self._restyle()
 
     def is_blank(self) -> bool:
