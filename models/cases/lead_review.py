@@ -31,15 +31,28 @@ PERIODS: dict[str, int] = {"today": 1, "7d": 7, "30d": 30}
 
 
 # Written into the SQL, not bound: SQLite uses a partial index (`WHERE supervised_count > 0`,
-# store step 10) only when the query's condition is the same literal.
+# store steps 10 and 11) only when the query's condition holds the index's own condition as the
+# same literal text, and a statement is planned before its values are bound.
 ZERO = literal_column("0")
 
 
+def _lit(value: str):
+    return literal_column("'" + value.replace("'", "''") + "'")
+
+
 def _not_done():
-    """Open, said the other way round: the small queues (supervised, extensions, repeat calls)
-    are found through their partial indexes, which a status IN (...) would lead SQLite away
-    from; the same cases as `status IN OPEN_STATES`."""
-    return col(Case.status).not_in([Status.RESOLVED.value, Status.CLOSED.value])
+    """Open (neither resolved nor closed), as the open-case indexes state it (store step 11:
+    `WHERE status NOT IN ('resolved', 'closed')`, which holds only the open cases: a city's
+    imported history, mostly closed, costs them nothing). The same cases as `status IN
+    OPEN_STATES`, which would lead SQLite away from those indexes."""
+    return col(Case.status).not_in([_lit(Status.RESOLVED.value), _lit(Status.CLOSED.value)])
+
+
+def _callback_due():
+    """Resolved, nobody has asked the caller yet, and there is a number to call: the
+    condition of the callbacks' partial index (store step 11), term by term."""
+    return and_(col(Case.status) == _lit(Status.RESOLVED.value),
+                col(Case.satisfaction) == _lit(""), col(Case.caller_phone) != _lit(""))
 
 
 def queue_label(key: str, lang: str) -> str:
@@ -49,17 +62,17 @@ def queue_label(key: str, lang: str) -> str:
 def _where(key: str, at: datetime):
     """The condition that puts a case in a queue (one place for each rule)."""
     if key == "awaiting_dispatch":
-        return and_(Case.status == Status.OPEN, Case.disposition == Disposition.DISPATCH)
+        return and_(Case.status == Status.OPEN, Case.disposition == Disposition.DISPATCH,
+                    _not_done())
     if key == "returned":
-        return Case.status == Status.RETURNED
+        return and_(Case.status == Status.RETURNED, _not_done())
     if key == "overdue":
-        return and_(col(Case.due_at) < at, col(Case.status).in_(OPEN_STATES))
+        return and_(col(Case.due_at) < at, _not_done())
     if key == "due_soon":
         return and_(col(Case.due_at) >= at, col(Case.due_at) < at + timedelta(days=1),
-                    col(Case.status).in_(OPEN_STATES))
+                    _not_done())
     if key == "callbacks_due":  # resolved, nobody has asked the caller yet
-        return and_(Case.status == Status.RESOLVED, Case.satisfaction == "",
-                    Case.caller_phone != "")
+        return _callback_due()
     if key == "repeat_calls":
         return and_(col(Case.repeat_count) > ZERO, _not_done())
     if key == "unsynced":
@@ -69,8 +82,7 @@ def _where(key: str, at: datetime):
     if key == "extension_requests":  # a department asked for more time; a lead decides
         return and_(col(Case.extension_due_at).is_not(None), _not_done())
     if key == "not_satisfied":  # the caller said so on the callback: reopened, open again
-        return and_(Case.satisfaction == Satisfaction.UNSATISFIED,
-                    col(Case.status).in_(OPEN_STATES))
+        return and_(Case.satisfaction == Satisfaction.UNSATISFIED, _not_done())
     if key == "sync_problems":  # the server refused a change, or two edits clashed
         return col(Case.id).in_(select(Outbox.case_id).where(
             col(Outbox.state).in_([REJECTED, CONFLICT])))
@@ -176,8 +188,12 @@ def scoreboard(session: Session, at: datetime, days: int = 30) -> list[Departmen
     returned = (select(CaseEvent.case_id).where(CaseEvent.kind == EventKind.RETURNED)
                 .where(col(CaseEvent.at) >= since))
     done = col(Case.status).in_([Status.RESOLVED, Status.CLOSED])
+    # Grouped by an expression, not the bare column: given exact statistics SQLite read the
+    # whole table in department order (ix_case_lead_department, no sort) instead of the
+    # period's cases through ix_case_created_at: 1.4 s against 8-160 ms at 1,000,000 cases.
+    department = col(Case.lead_department).concat("")
     rows = session.exec(
-        select(Case.lead_department, func.count(),
+        select(department, func.count(),
                func.sum(case((done, 1), else_=0)),
                func.sum(case((or_(Case.status == Status.RETURNED, col(Case.id).in_(returned)), 1),
                              else_=0)),
@@ -191,7 +207,7 @@ def scoreboard(session: Session, at: datetime, days: int = 30) -> list[Departmen
                func.sum(case((col(Case.supervised_count) > 0, 1), else_=0)))
         .where(Case.disposition == Disposition.DISPATCH).where(Case.lead_department != "")
         .where(col(Case.created_at) >= since)
-        .group_by(Case.lead_department)).all()
+        .group_by(department)).all()
     scores = [DepartmentScore(d, n, r or 0, ret or 0, o or 0, sat or 0, cb or 0, ot or 0, sv or 0)
               for d, n, r, ret, o, sat, cb, ot, sv in rows]
     return sorted(scores, key=lambda s: (-s.score, -s.assigned, s.department))

@@ -6,12 +6,13 @@ indexes in place and 3.4 s without, and building the indexes afterwards (one sor
 So a big import drops them (`set_aside`) and builds them again at its end (`restore`).
 
 The primary key and UNIQUE constraints are not secondary indexes (they live in the table's own
-definition) and stay: `INSERT OR IGNORE` still finds a duplicate. Partial indexes (`... WHERE
-repeat_count > 0`) stay too: they hold the few rows a lead's queue looks for, so keeping them
-costs a test per row, where building one again costs a scan of the whole table (0.2 s each at
-1,000,000 rows; keeping the three costs 0.05 µs a row). (A helper thread for SQLite's sorter,
-`PRAGMA threads = 2`, built the others 1.3 s faster on an idle machine, but slowed `hotline
-import` as a whole: the routing model learns on the second core meanwhile.)
+definition) and stay: `INSERT OR IGNORE` still finds a duplicate. Partial indexes are set aside
+too: the open-case and callback indexes (store step 11) hold whatever share of an imported file
+is open or awaiting a callback (`bench_import.py`'s file: all of it), and written in place
+they made its 1,000,000-row import 59.9 s against 52.2 s; building a small one again costs a
+scan of the table, about 0.2 s at 1,000,000 rows. (A helper thread for SQLite's sorter, `PRAGMA threads =
+2`, built the indexes 1.3 s faster on an idle machine, but slowed `hotline import` as a whole:
+the routing model learns on the second core meanwhile.)
 
 Each index's own SQL is kept in `meta` in the transaction that drops it, so nothing here repeats
 the schema, and a crash in between is mended on the next open of the store (`mend`), once the
@@ -21,7 +22,6 @@ process that set them aside is gone.
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 from collections.abc import Callable
 
@@ -40,7 +40,6 @@ def set_aside(conn: sqlite3.Connection, table: str) -> int:
         found = conn.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
             "AND sql IS NOT NULL ORDER BY name", (table,)).fetchall()
-        found = [(name, sql) for name, sql in found if not _partial(sql)]
         if found:
             note = _json().dumps({"pid": os.getpid(), "indexes": [sql for _, sql in found]})
             conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) "
@@ -77,11 +76,6 @@ def restore(conn: sqlite3.Connection, table: str, progress: Progress | None = No
     conn.execute(f'ANALYZE "{table}"')
     conn.execute("DELETE FROM meta WHERE key = ?", (_key(table),))
     return len(statements)
-
-
-def _partial(sql: str) -> bool:
-    """A partial index (CREATE INDEX ... WHERE ...): kept in place during a bulk write."""
-    return re.search(r"\)\s*WHERE\s", sql, re.IGNORECASE) is not None
 
 
 def mend(conn: sqlite3.Connection) -> int:
