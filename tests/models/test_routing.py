@@ -182,3 +182,19 @@ def test_exact_past_descriptions_and_the_nearest_cases_vote(store, router):
     outvoted = router.suggest("something entirely unheard of zzqx",
                               neighbours=[Neighbour("imp:dot", "Street Condition")] * 10)
     assert outvoted.departments[0].code == "imp:dot"
+
+
+def test_a_category_learned_from_two_cases_does_not_outrank_one_learned_from_many(store, router):
+    """Asked without its complaint type, NYC's "Cave-in: Street" went to "Animal in a Park"
+    (2 past cases, whose centroid shares a word with it) over road damage (many): a category's
+    centroid score counts for less the fewer cases it was learned from."""
+    import_csv(store, real_file("nyc311_2011_sample.csv"), accept_departments=True)
+    router.refresh()
+    learned = router.docs["category"]
+    s = router.suggest("Cave-in: Street")
+    top = s.categories[0]
+    assert top.category == "road_damage" and learned["road_damage"] >= 100
+    assert learned["Animal in a Park"] <= 3
+    assert "Animal in a Park" not in [c.category for c in s.categories[:2]]
+    similar = next(r for r in top.reasons if r.key == "route.why.category_history")
+    assert similar.params["n"] == learned["road_damage"]  # the reason names the history's count
