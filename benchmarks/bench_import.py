@@ -1,6 +1,7 @@
 """Import to searchable: N generated cases imported, then the first search, as a user meets them.
 
-    python benchmarks/bench_import.py [--rows 1000000] [--baseline DIR] [--baseline-rows 100000]
+    python benchmarks/bench_import.py [--rows 1000000] [--into N] [--baseline DIR]
+        [--baseline-rows 100000]
 
 The CSV is `bench_search.make_csv`'s (Chinese and English cases with places, callers and
 details; not counted). Each import runs in a fresh process on a fresh store; the figure is
@@ -14,6 +15,11 @@ and its helper processes' (the CSV reading process, and the tokenising one where
 it: each one's peak sampled every 20 ms, summed; reported apart and as a sum, the conservative
 total); the learning process's peak; and "at once", the most the importing process and all its
 children held at the same moment (the same samples).
+
+`--into N` first imports N other generated cases (other ids, the same kind of text) into each
+store, and lets routing learn them, untimed: the figures are then those of importing into a
+store that already holds cases (its index segments joined with the store's, its case indexes
+built again over both).
 
 `--baseline DIR` runs the same steps with the code of another checkout (DIR, e.g. the main
 branch: its `import_csv`, then its index catch-up, then its first search) on the same file in
@@ -69,12 +75,19 @@ threading.Thread(target=sample, daemon=True).start()
 store = open_store(tempfile.mkdtemp(dir={tmp!r}))
 with store.writer() as s:
     ensure_catalogue(s)
-try:  # `hotline import` learns the history for routing beside the import's last steps
-    from models.routing.apart import Learning
-    learning = Learning(store)
-    extra = dict(rows_written=learning.start)
-except ImportError:  # older code: after the import (or not in its run at all)
-    learning, extra = None, {{}}
+def learner():
+    try:  # `hotline import` learns the history for routing beside the import's last steps
+        from models.routing.apart import Learning
+        learning = Learning(store)
+        return learning, dict(rows_written=learning.start)
+    except ImportError:  # older code: after the import (or not in its run at all)
+        return None, {{}}
+if {prior!r}:  # a store that already holds cases (untimed), their routing learned
+    learning, extra = learner()
+    assert import_csv(store, {prior!r}, **extra).imported > 0
+    if learning is not None:
+        learning.finish()
+learning, extra = learner()
 t = time.perf_counter()
 r = import_csv(store, {csv!r}, **extra)
 t_import = time.perf_counter() - t
@@ -110,14 +123,31 @@ print(json.dumps(dict(imported=r.imported, import_s=t_import, first_s=t_first, l
 """
 
 
-def run_one(csv_path: Path, python: str, cwd: Path, tmp: Path) -> dict:
-    code = CODE.format(tmp=str(tmp), csv=str(csv_path))
+def run_one(csv_path: Path, python: str, cwd: Path, tmp: Path, prior: Path | None = None) -> dict:
+    code = CODE.format(tmp=str(tmp), csv=str(csv_path), prior=str(prior) if prior else "")
     out = subprocess.run([python, "-c", code], capture_output=True, text=True, cwd=cwd,
                          env={"PYTHONPATH": str(cwd), "PATH": "/usr/bin:/bin"})
     if out.returncode:
         sys.stderr.write(out.stderr)
         raise SystemExit("import failed")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def make_other_csv(path: Path, rows: int) -> None:
+    """`make_csv`'s cases under other ids (P... for S...) and another seed: a store's own
+    history, which the imported file does not repeat."""
+    import csv
+
+    from bench_search import make_csv
+
+    raw = path.with_suffix(".raw")
+    make_csv(raw, rows, seed=11)
+    with raw.open(encoding="utf-8", newline="") as src, \
+            path.open("w", encoding="utf-8", newline="") as out:
+        reader, writer = csv.reader(src), csv.writer(out)
+        writer.writerow(next(reader))
+        writer.writerows(["P" + row[0][1:], *row[1:]] for row in reader)
+    raw.unlink()
 
 
 def main() -> None:
@@ -128,9 +158,16 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--baseline", type=Path, help="another checkout to run beside")
     parser.add_argument("--baseline-rows", type=int, default=100_000)
+    parser.add_argument("--into", type=int, default=0, metavar="N",
+                        help="import into a store already holding N other cases")
     args = parser.parse_args()
     sizes = sorted({max(args.rows // 10, 1000), args.rows})
     tmp = Path(tempfile.mkdtemp(prefix="hotline-bench-import-"))
+    prior = None
+    if args.into:
+        prior = tmp / f"prior_{args.into}.csv"
+        make_other_csv(prior, args.into)
+        print(f"(each store first holds {args.into:,} other cases)")
     print(f"{'code':9} {'rows':>10} {'import s':>9} {'first query':>12} {'end to end':>11} "
           f"{'rows/s':>8} {'RSS MB':>7} {'helpers MB':>10} {'sum MB':>7} {'learn s':>8} "
           f"{'import+learn s':>15} {'learner MB':>11} {'at once MB':>11}")
@@ -143,7 +180,7 @@ def main() -> None:
             runs.append(("baseline", str(python if python.exists() else sys.executable),
                          args.baseline))
         for label, python, cwd in runs:
-            r = run_one(path, python, cwd, tmp)
+            r = run_one(path, python, cwd, tmp, prior)
             assert r["imported"] == rows, r
             total = r["import_s"] + r["first_s"]
             print(f"{label:9} {rows:>10,} {r['import_s']:>9.1f} {r['first_s'] * 1000:>10.0f}ms "
