@@ -35,7 +35,7 @@ from pathlib import Path
 from models.store import sqlite
 
 FILE = "routing.db"
-FORMAT = "4"
+FORMAT = "5"
 MODELS = ("category", "department")
 TABLES = ("state", "label", "token", "term", "outcome", "exact")
 CONCENTRATION_EPS = 0.01  # pseudo-count when measuring how a token spreads over labels

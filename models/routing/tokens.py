@@ -1,7 +1,9 @@
 """Text to features for routing: Chinese characters and character bigrams, English word stems.
 
 Chinese is written without spaces, and a segmenter would be a heavy, domain-sensitive dependency:
-character bigrams carry the topic ("马蜂", "蜂窝", "路灯"); a lone character stands for itself. English is case-folded and crudely stemmed (lights → light, parking → park).
+character bigrams carry the topic ("马蜂", "蜂窝", "路灯"); a lone character stands for itself.
+English is case-folded and crudely stemmed (lights → light, parking → park), function words are
+left out, and adjacent words pair up ("next door" is not a door).
 Digits are dropped: house numbers and dates say nothing about who owns a problem.
 """
 
@@ -10,6 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+
+from models.domain.words import STOPWORDS
 
 LEARN_CHARS = 800  # title + the start of a long message carry its topic; caps learning cost
 
@@ -38,10 +42,22 @@ def _run_features(run: str) -> tuple[str, ...]:
 
 
 def tokens(text: str) -> list[str]:
-    """Features of a text, repeated as often as they occur."""
+    """Features of a text, repeated as often as they occur: English word stems without the
+    function words, and each pair of adjacent English words ("loud music", "next door"), as
+    Chinese has its character pairs."""
     out: list[str] = []
+    prev = ""  # the English word just before, for the pairs
     for run in _RUN.findall(unicodedata.normalize("NFKC", text).lower()):
-        out.extend(_run_features(run))
+        if run[0] >= "\u3400":
+            out.extend(_run_features(run))
+            prev = ""
+        elif run in STOPWORDS:
+            prev = ""
+        elif features := _run_features(run):
+            out.append(features[0])
+            if prev:
+                out.append(f"{prev} {features[0]}")
+            prev = features[0]
     return out
 
 

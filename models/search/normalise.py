@@ -17,21 +17,12 @@ import unicodedata
 from functools import cache, lru_cache
 from pathlib import Path
 
+from models.domain.words import STOPWORDS
+
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 TOKEN_RE = re.compile(rf"[{HAN}]+|[a-z0-9]+")
 _HAN_RE = re.compile(rf"[{HAN}]")
 _ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
-
-# Function words that carry nothing for similarity and would bloat the index (nor explain a
-# match: "similar text: street lights been"). Particles that carry a 311 request's sense stay
-# words: out, off, up, down, over (a light out, power off, a tree down).
-STOPWORDS = frozenset("""
-a an and are as at be by for from has have i in is it its me my of on or our so that the their
-there this to was we were with you your he she they them his her not no but can will would
-am been being did do does doing had having if into just than then these those what when where
-which while who whom why how also could should may might shall very too about because any all
-some such each both again here us him
-""".split())
 
 # Street-name abbreviations: one spelling for "AVE"/"Avenue", "ST"/"Street" (addresses and text).
 ABBREVIATIONS = {

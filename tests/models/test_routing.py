@@ -198,3 +198,19 @@ def test_a_category_learned_from_two_cases_does_not_outrank_one_learned_from_man
     assert "Animal in a Park" not in [c.category for c in s.categories[:2]]
     similar = next(r for r in top.reasons if r.key == "route.why.category_history")
     assert similar.params["n"] == learned["road_damage"]  # the reason names the history's count
+
+
+def test_next_door_is_not_a_door(store, router):
+    """English features are word stems without function words, and adjacent pairs: "loud
+    music" and "next door" count as phrases, so a noise complaint about the flat next door goes
+    to noise, not to the door and window repairs that share the word "door"."""
+    from models.routing.tokens import tokens
+
+    assert tokens("Loud music from the flat next door") == [
+        "loud", "music", "loud music", "flat", "next", "flat next", "door", "next door"]
+    for name in ("nyc311_2011_sample.csv", "nyc311_2024_sample.csv"):
+        import_csv(store, real_file(name), accept_departments=True)
+    router.refresh()
+    s = router.suggest("Loud music party next door")
+    assert s.categories[0].category == "noise"
+    assert "DOOR/WINDOW" in router.docs["category"]  # the category it used to suggest
