@@ -154,7 +154,7 @@ def without_type(c: dict) -> str:
     the category itself ("Noise - Residential: Loud Music/Party: Residential Building/House",
     category Noise), which a caller's words do not; the descriptor and the place remain."""
     text = question_text(c)
-    head, sep, rest = text.partition(": ")
+    _, sep, rest = text.partition(": ")
     return rest if sep and rest else text
 
 
@@ -280,8 +280,6 @@ def tuning_top1_with(sets, what, knn_dept, exact_dept, knn_cat, exact_cat,
                      shrink_cat=None) -> float:
     set_weights(knn_dept, exact_dept, knn_cat, exact_cat, shrink_cat)
     return tuning_top1(sets, what)
-
-
 
 
 def main() -> None:

@@ -61,6 +61,7 @@ def queue_label(key: str, lang: str) -> str:
 
 def _where(key: str, at: datetime):
     """The condition that puts a case in a queue (one place for each rule)."""
+    # (`_not_done()` beside a status that implies it: it names the open-case index)
     if key == "awaiting_dispatch":
         return and_(Case.status == Status.OPEN, Case.disposition == Disposition.DISPATCH,
                     _not_done())
