@@ -8,11 +8,11 @@ So a big import drops them (`set_aside`) and builds them again at its end (`rest
 The primary key and UNIQUE constraints are not secondary indexes (they live in the table's own
 definition) and stay: `INSERT OR IGNORE` still finds a duplicate. Partial indexes are set aside
 too: the open-case and callback indexes (store step 11) hold whatever share of an imported file
-is open or awaiting a callback (`bench_import.py`'s file: all of it), and written in place
-they made its 1,000,000-row import 59.9 s against 52.2 s; building a small one again costs a
-scan of the table, about 0.2 s at 1,000,000 rows. (A helper thread for SQLite's sorter, `PRAGMA threads =
-2`, built the indexes 1.3 s faster on an idle machine, but slowed `hotline import` as a whole:
-the routing model learns on the second core meanwhile.)
+is open or awaiting a callback (`bench_import.py`'s file: all of it), and written in place they
+made its 1,000,000-row import 59.9 s against 52.2 s; building a small one again costs a scan of
+the table, about 0.2 s at 1,000,000 rows. (A helper thread for SQLite's sorter, `PRAGMA threads
+= 2`, built the indexes 1.3 s faster on an idle machine, but slowed `hotline import` as a
+whole: the routing model learns on the second core meanwhile.)
 
 Each index's own SQL is kept in `meta` in the transaction that drops it, so nothing here repeats
 the schema, and a crash in between is mended on the next open of the store (`mend`), once the
