@@ -214,3 +214,20 @@ def test_next_door_is_not_a_door(store, router):
     s = router.suggest("Loud music party next door")
     assert s.categories[0].category == "noise"
     assert "DOOR/WINDOW" in router.docs["category"]  # the category it used to suggest
+
+
+def test_loud_music_is_a_noise_complaint_on_the_demo_history(demo_store):
+    """The demo's English history has street lights "dark at night": a noise complaint about
+    every night went to street lights until "loud music" (and its kin) named the noise category
+    in the catalogue. The mention is the first reason the agent reads."""
+    router = Router.for_store(demo_store)
+    try:
+        router.refresh()
+        for text, phrase in (("Loud music from the apartment next door every night", "loud music"),
+                             ("Neighbours have a loud party every weekend", "loud party")):
+            top = router.suggest(text, lang="en").categories[0]
+            assert top.category == "noise", text
+            assert (top.reasons[0].key, top.reasons[0].params) == (
+                "route.why.mentions", {"phrase": phrase})
+    finally:
+        router.close()
