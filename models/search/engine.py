@@ -583,8 +583,8 @@ def _rare_candidates(rare: list[str], by_term: dict[str, list[tuple]], coef: dic
 def _one_term_candidates(rows: list[tuple], coef: float, idf: float, best_text: float,
                          q_weight: float):
     """`_rare_candidates` of one term whose rows are in rowid order (None otherwise): the
-    same cases, chosen from the same pre-scores, but each of the 256 possible weights scored
-    once and looked up (a common term's 100,000 postings: one gather, not five passes)."""
+    best PHASE_TWO cases on the same pre-scores, in rowid order, but each of the 256 possible
+    weights scored once (`_best_by_weight`)."""
     import numpy as np
 
     docs = rows[0][0] if len(rows) == 1 else np.concatenate([d for d, _ in rows])
@@ -596,8 +596,27 @@ def _one_term_candidates(rows: list[tuple], coef: float, idf: float, best_text: 
     s = np.arange(256, dtype=np.uint8) * np.float32(coef)  # as w * coef, each w once
     c = np.full(256, idf, dtype=np.float32)
     table = _text_pre_score(s, c, best_text, q_weight)
-    keep = np.argpartition(table[weights], -PHASE_TWO)[-PHASE_TWO:]
-    return docs[keep].astype(np.int64)
+    return docs[_best_by_weight(weights, table, PHASE_TWO)].astype(np.int64)
+
+
+def _best_by_weight(weights, table, k: int):
+    """Positions of the k postings with the best pre-scores `table[weight]`, ascending, by
+    counting the postings of each weight: a common term's 100,000 postings hold a few distinct
+    weights, and partitioning their scores (`argpartition`) took 1 to 6.5 ms a query where this
+    takes a tenth. Among equal pre-scores (the BM25 part is capped) the higher weight comes
+    first, then, within the last weight taken in part, the newest cases (highest rowids), as
+    the pre-ranking orders equals."""
+    import numpy as np
+
+    counts = np.bincount(weights, minlength=256)
+    order = np.lexsort((-np.arange(256), -table))  # weights, best pre-score first
+    taken = np.cumsum(counts[order])
+    cut = int(np.searchsorted(taken, k))  # the weight at which k postings are reached
+    whole = np.zeros(256, dtype=bool)
+    whole[order[:cut]] = True
+    need = k - (int(taken[cut - 1]) if cut else 0)
+    edge = np.flatnonzero(weights == order[cut])[-need:]
+    return np.sort(np.concatenate((np.flatnonzero(whole[weights]), edge)))
 
 
 def _text_scores(hit, text_terms_: list[str], by_term: dict[str, list[tuple]],

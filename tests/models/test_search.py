@@ -481,3 +481,35 @@ def test_a_match_the_snippet_cuts_at_its_edge_is_not_highlighted_nor_named():
     snippet = make_snippet(text, {"tree", "nest", "walk"})
     assert snippet.text.startswith("tree and nest") and snippet.text.endswith(" walk…")
     assert snippet.matched() == ["tree", "nest"]
+
+
+def test_stage_one_keeps_the_best_weights_of_a_common_term_then_the_newest():
+    """A common term's candidates are picked by counting its postings per weight: the picks
+    are exactly those of a full sort by pre-score, then weight, then rowid (newest first),
+    however many postings share a weight (few distinct weights is the common case)."""
+    import numpy as np
+
+    from models.search.engine import _best_by_weight
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        n = int(rng.integers(401, 3000))
+        weights = rng.integers(0, int(rng.integers(1, 256)) + 1, n).astype(np.uint8)
+        # capped like the BM25 part of the pre-score: many weights share the top pre-score
+        table = np.minimum(np.arange(256) * rng.random(), rng.random() * 50).astype(np.float32)
+        k = int(rng.integers(1, n))
+        by_sort = np.lexsort((-np.arange(n), -weights.astype(int), -table[weights]))[:k]
+        assert _best_by_weight(weights, table, k).tolist() == sorted(by_sort.tolist())
+
+
+def test_a_common_word_finds_the_newest_of_equal_cases(store):
+    """More cases hold the query's one word than stage one keeps (PHASE_TWO): among equal
+    matches the newest come first, as the agent needs (the duplicate is most likely recent)."""
+    from models.search.engine import PHASE_TWO
+
+    ids = [_file(store, text, days_ago=(PHASE_TWO + 40 - i) / 10)
+           for i, text in enumerate(["路灯不亮，晚上很黑", "路灯不亮了，晚上很黑很危险"] * ((PHASE_TWO + 40) // 2))]
+    newest = [c.case_no for c in ids[::-1]]
+    hits = _search(store, text="路灯")
+    assert [h.case_id for h in hits] == [i for i in newest if i in {h.case_id for h in hits}]
+    assert {h.case_id for h in hits} <= set(newest[:40])
