@@ -324,15 +324,18 @@ class Router:
         cat = self.catalogue
         learned = score_labels(self._conn, "category", counts, self.norms["category"])
         seen = self.docs["category"]
-        history_docs = sum(seen.values())
+        # History filed under labels of its own (an imported city's types), not the catalogue's
+        own_labels = sum(n for label, n in seen.items() if label not in cat.categories)
         scores: dict[str, float] = {
             label: s * seen.get(label, 0) / (seen.get(label, 0) + CAT_SHRINK_DOCS)
             for label, s in learned.items()}
         reasons: dict[str, list[Reason]] = {}
         top_learned = max(learned.values(), default=0.0)
-        # A catalogue category that history never used fades as labelled history grows (the
-        # city files under its own categories), unless history knows nothing like this text.
-        fade = 1.0 if not learned else max(0.0, 1.0 - history_docs / UNSEEN_FADE_DOCS)
+        # A catalogue category that history never used fades as history filed under other
+        # labels grows (the city files under its own categories), unless history knows nothing
+        # like this text. Where history uses the catalogue's own categories, one it has not
+        # used yet (垃圾 in a history of sewers and street lights) keeps its mention's weight.
+        fade = 1.0 if not learned else max(0.0, 1.0 - own_labels / UNSEEN_FADE_DOCS)
         for label, s in learned.items():
             if s >= 0.25 * top_learned:
                 reasons.setdefault(label, []).append(Reason(

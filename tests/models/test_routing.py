@@ -231,3 +231,36 @@ def test_loud_music_is_a_noise_complaint_on_the_demo_history(demo_store):
                 "route.why.mentions", {"phrase": phrase})
     finally:
         router.close()
+
+
+def test_a_catalogue_category_new_to_a_catalogue_history_keeps_its_mention(store):
+    """The demo's history (400 cases, as `hotline demo` seeds) is filed under the catalogue's
+    own categories and has no rubbish case: "垃圾" still names sanitation (it went to the septic
+    tanks, whose past cases say "满了没人清"). Catalogue categories fade only where history uses
+    labels of its own."""
+    from models.demo import seed_demo
+
+    seed_demo(store, count=400, end=DEMO_END)
+    router = Router.for_store(store)
+    try:
+        router.refresh()
+        assert sum(router.docs["category"].values()) >= 300
+        assert "sanitation" not in router.docs["category"]
+        top = router.suggest("小区门口的垃圾桶满了好几天没人清运，臭味很大", lang="zh").categories[0]
+        assert top.category == "sanitation"
+        assert (top.reasons[0].key, top.reasons[0].params) == ("route.why.mentions",
+                                                               {"phrase": "垃圾"})
+    finally:
+        router.close()
+
+
+def test_a_city_filing_under_its_own_types_is_not_offered_unused_catalogue_ones(store, router):
+    """NYC's history is filed under its own complaint types (DOOR/WINDOW, PLUMBING ...): a
+    catalogue category it never used (hornet nests) is not put first for naming it."""
+    import_csv(store, real_file("nyc311_2011_sample.csv"), accept_departments=True)
+    router.refresh()
+    own = sum(n for label, n in router.docs["category"].items()
+              if label not in router.catalogue.categories)
+    assert own >= 300 and "hornet_nest" not in router.docs["category"]
+    s = router.suggest("hornet nest over the door of the building, the window is broken")
+    assert s.categories[0].category != "hornet_nest"
