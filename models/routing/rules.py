@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 
 from models.domain.enums import LocationKind
+from models.domain.words import STREET_WORDS
 
 RULES_FILE = "rules.toml"
 
@@ -57,10 +58,10 @@ class Rules:
 
 
 # What follows a word when it names a road: 花园路3号, 公园东路, 车站路口, 学校路上; Park Ave,
-# School Street. (广场路灯, the square's street lights, is the square: 灯 is no road's.)
+# School Street (the street types: `models.domain.words`). (广场路灯, the square's street
+# lights, is the square: 灯 is no road's.)
 _CN_ROAD_NAME = r"(?:[东西南北中]?(?:大街|大道|路|街|巷))(?=[\d号口上与和，,。\s]|$)"
-_EN_ROAD_NAME = (r"\s+(?:ave|avenue|st|street|rd|road|blvd|boulevard|dr|drive|ln|lane|pl|place|"
-                 r"way|pkwy|parkway|ct|court|ter|terrace|sq|square|row|hwy|highway)\b")
+_EN_ROAD_NAME = rf"\s+(?:{'|'.join(sorted(STREET_WORDS))})\b"
 
 
 @lru_cache(maxsize=512)

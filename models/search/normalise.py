@@ -17,7 +17,7 @@ import unicodedata
 from functools import cache, lru_cache
 from pathlib import Path
 
-from models.domain.words import STOPWORDS
+from models.domain.words import STOPWORDS, STREET_TYPES
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 TOKEN_RE = re.compile(rf"[{HAN}]+|[a-z0-9]+")
@@ -26,10 +26,7 @@ _ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 
 # Street-name abbreviations: one spelling for "AVE"/"Avenue", "ST"/"Street" (addresses and text).
 ABBREVIATIONS = {
-    "ave": "avenue", "av": "avenue", "st": "street", "str": "street", "rd": "road",
-    "blvd": "boulevard", "dr": "drive", "ln": "lane", "pl": "place", "ct": "court",
-    "pkwy": "parkway", "hwy": "highway", "sq": "square", "ter": "terrace", "cir": "circle",
-    "expy": "expressway", "tpke": "turnpike", "n": "north", "s": "south", "e": "east",
+    **STREET_TYPES, "n": "north", "s": "south", "e": "east",
     "w": "west", "ne": "northeast", "nw": "northwest", "se": "southeast", "sw": "southwest",
 }
 
