@@ -26,8 +26,9 @@ _ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 
 # Street-name abbreviations: one spelling for "AVE"/"Avenue", "ST"/"Street" (addresses and text).
 ABBREVIATIONS = {
-    **STREET_TYPES, "n": "north", "s": "south", "e": "east",
-    "w": "west", "ne": "northeast", "nw": "northwest", "se": "southeast", "sw": "southwest",
+    **STREET_TYPES,
+    "n": "north", "s": "south", "e": "east", "w": "west",
+    "ne": "northeast", "nw": "northwest", "se": "southeast", "sw": "southwest",
 }
 
 
