@@ -603,9 +603,9 @@ def _best_by_weight(weights, table, k: int):
     """Positions of the k postings with the best pre-scores `table[weight]`, ascending, by
     counting the postings of each weight: a common term's 100,000 postings hold a few distinct
     weights, and partitioning their scores (`argpartition`) took 1 to 6.5 ms a query where this
-    takes 0.3 to 0.7 (1,000,000 generated cases). Among equal pre-scores (the BM25 part is capped) the higher weight comes
-    first, then, within the last weight taken in part, the newest cases (highest rowids), as
-    the pre-ranking orders equals."""
+    takes 0.3 to 0.7 (1,000,000 generated cases). Among equal pre-scores (the BM25 part is
+    capped) the higher weight comes first, then, within the last weight taken in part, the
+    newest cases (highest rowids), as the pre-ranking orders equals."""
     import numpy as np
 
     counts = np.bincount(weights, minlength=256)

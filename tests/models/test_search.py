@@ -507,9 +507,10 @@ def test_a_common_word_finds_the_newest_of_equal_cases(store):
     matches the newest come first, as the agent needs (the duplicate is most likely recent)."""
     from models.search.engine import PHASE_TWO
 
-    ids = [_file(store, text, days_ago=(PHASE_TWO + 40 - i) / 10)
-           for i, text in enumerate(["路灯不亮，晚上很黑", "路灯不亮了，晚上很黑很危险"] * ((PHASE_TWO + 40) // 2))]
-    newest = [c.case_no for c in ids[::-1]]
+    texts = ["路灯不亮，晚上很黑", "路灯不亮了，晚上很黑很危险"] * ((PHASE_TWO + 40) // 2)
+    cases = [_file(store, text, days_ago=(PHASE_TWO + 40 - i) / 10)
+             for i, text in enumerate(texts)]
+    newest = [c.case_no for c in cases[::-1]]
     hits = _search(store, text="路灯")
     assert [h.case_id for h in hits] == [i for i in newest if i in {h.case_id for h in hits}]
     assert {h.case_id for h in hits} <= set(newest[:40])
