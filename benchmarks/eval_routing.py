@@ -92,6 +92,7 @@ def load(file: str, tmp: Path):
 GRID_KNN = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
 GRID_EXACT = (0.0, 1.0, 2.0, 4.0, 8.0)
 GRID_SHRINK = (0.0, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0, 20.0)  # engine.CAT_SHRINK_DOCS
+GRID_OFF_CATEGORY = (0.0, 0.25, 0.5, 1.0)  # engine.KNN_OFF_CATEGORY (1.0: the plain vote)
 TUNE_MAX = 600  # tuning questions per set when fitting (the larger sets are subsampled evenly)
 
 
@@ -240,11 +241,13 @@ class DataSet:
 
 
 def set_weights(knn_dept: float, exact_dept: float, knn_cat: float, exact_cat: float,
-                shrink_cat: float | None = None) -> None:
+                shrink_cat: float | None = None, off_category: float | None = None) -> None:
     engine.W_KNN_DEPT, engine.W_EXACT_DEPT = knn_dept, exact_dept
     engine.W_KNN_CAT, engine.W_EXACT_CAT = knn_cat, exact_cat
     if shrink_cat is not None:
         engine.CAT_SHRINK_DOCS = shrink_cat
+    if off_category is not None:
+        engine.KNN_OFF_CATEGORY = off_category
 
 
 def tuning_top1(sets: list[DataSet], what: str) -> float:
@@ -254,9 +257,10 @@ def tuning_top1(sets: list[DataSet], what: str) -> float:
     return sum(values) / len(values)
 
 
-def fit(sets: list[DataSet]) -> tuple[float, float, float, float, float]:
+def fit(sets: list[DataSet]) -> tuple[float, float, float, float, float, float]:
     """Grid search on the tuning splits only: the small categories' weighting with the
-    weights as they stand, then the categories' vote and exact matches, then departments."""
+    weights as they stand, then the categories' vote and exact matches, then departments',
+    then how much a neighbour of an unlikely category votes for departments."""
     start = (engine.W_KNN_DEPT, engine.W_EXACT_DEPT)
     start_cat = (engine.W_KNN_CAT, engine.W_EXACT_CAT)
     best_shrink = max((tuning_top1_with(sets, "category", *start, *start_cat, shrink), -shrink)
@@ -273,12 +277,17 @@ def fit(sets: list[DataSet]) -> tuple[float, float, float, float, float]:
                      for k in GRID_KNN for e in GRID_EXACT)
     print(f"  departments: knn {best_dept[1]}, exact {best_dept[2]} -> tuning top-1 "
           f"{best_dept[0]:.3f}", file=sys.stderr, flush=True)
-    return best_dept[1], best_dept[2], best_cat[1], best_cat[2], shrink
+    best_off = max((tuning_top1_with(sets, "department", best_dept[1], best_dept[2], best_cat[1],
+                                     best_cat[2], shrink, off), off)  # (ties: the plainer vote)
+                   for off in GRID_OFF_CATEGORY)
+    print(f"  departments: a neighbour of an unlikely category votes {best_off[1]} -> tuning "
+          f"top-1 {best_off[0]:.3f}", file=sys.stderr, flush=True)
+    return best_dept[1], best_dept[2], best_cat[1], best_cat[2], shrink, best_off[1]
 
 
 def tuning_top1_with(sets, what, knn_dept, exact_dept, knn_cat, exact_cat,
-                     shrink_cat=None) -> float:
-    set_weights(knn_dept, exact_dept, knn_cat, exact_cat, shrink_cat)
+                     shrink_cat=None, off_category=None) -> float:
+    set_weights(knn_dept, exact_dept, knn_cat, exact_cat, shrink_cat, off_category)
     return tuning_top1(sets, what)
 
 
@@ -309,10 +318,11 @@ def main() -> None:
         chosen = fit(sets)
         set_weights(*chosen)
         print(f"fitted on the tuning splits: W_KNN_DEPT={chosen[0]}, W_EXACT_DEPT={chosen[1]}, "
-              f"W_KNN_CAT={chosen[2]}, W_EXACT_CAT={chosen[3]}, CAT_SHRINK_DOCS={chosen[4]}")
+              f"W_KNN_CAT={chosen[2]}, W_EXACT_CAT={chosen[3]}, CAT_SHRINK_DOCS={chosen[4]}, "
+              f"KNN_OFF_CATEGORY={chosen[5]}")
     print(f"weights: W_KNN_DEPT={engine.W_KNN_DEPT}, W_EXACT_DEPT={engine.W_EXACT_DEPT}, "
           f"W_KNN_CAT={engine.W_KNN_CAT}, W_EXACT_CAT={engine.W_EXACT_CAT}, "
-          f"CAT_SHRINK_DOCS={engine.CAT_SHRINK_DOCS}")
+          f"CAT_SHRINK_DOCS={engine.CAT_SHRINK_DOCS}, KNN_OFF_CATEGORY={engine.KNN_OFF_CATEGORY}")
     print("| data | label | split | history | asked | ours top-1 | ours top-3 | "
           "10-NN vote top-1 | 10-NN vote top-3 | ours - vote (top-1) |")
     print("|---|---|---|---|---|---|---|---|---|---|")

@@ -233,6 +233,46 @@ def test_loud_music_is_a_noise_complaint_on_the_demo_history(demo_store):
         router.close()
 
 
+def test_neighbours_of_another_category_count_less_for_the_department(store):
+    """On the demo's history (400 cases, as `hotline demo` seeds), the noise call's nearest
+    past cases were mostly street lights "dark at night" (found on "night" alone), and their
+    vote put the Street Lighting Office first although the text reads as noise: a neighbour
+    filed under a category the text does not read as votes with a quarter of its weight. A
+    street-light call keeps its office."""
+    from models.cases.routing import suggest
+    from models.demo import seed_demo
+    from models.routing.engine import KNN_OFF_CATEGORY, Neighbour
+    from models.search.engine import SimilarCaseSearch
+
+    seed_demo(store, count=400, end=DEMO_END)
+    router = Router.for_store(store)
+    search = SimilarCaseSearch(store)
+    try:
+        router.refresh()
+        noise = suggest(router, search, "Loud music from the apartment next door every night",
+                        lang="en")
+        lights = suggest(router, search, "The street light outside number 5 is out, it is dark "
+                         "at night", lang="en")
+        assert noise.categories[0].category == "noise"
+        assert noise.lead.code == "ecology"
+        assert lights.categories[0].category == "street_light"
+        assert lights.lead.code == "street_light_office"
+        # Ten neighbours of the text's own category against ten of one it does not read as.
+        text = "Loud music from the apartment next door every night"
+        on = router.suggest(text, lang="en", neighbours=[Neighbour("public_security", "noise")] * 10)
+        off = router.suggest(text, lang="en",
+                             neighbours=[Neighbour("public_security", "sanitation")] * 10)
+        plain = router.suggest(text, lang="en")
+        police = {name: next((d.score for d in s.departments if d.code == "public_security"), 0.0)
+                  for name, s in (("on", on), ("off", off), ("plain", plain))}
+        vote = police["on"] - police["plain"]
+        assert vote == pytest.approx(2.0, abs=0.01)  # W_KNN_DEPT, the whole vote
+        assert police["off"] - police["plain"] == pytest.approx(KNN_OFF_CATEGORY * vote, abs=0.01)
+    finally:
+        search.close()
+        router.close()
+
+
 def test_a_catalogue_category_new_to_a_catalogue_history_keeps_its_mention(store):
     """The demo's history (400 cases, as `hotline demo` seeds) is filed under the catalogue's
     own categories and has no rubbish case: "垃圾" still names sanitation (it went to the septic
