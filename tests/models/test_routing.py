@@ -273,6 +273,50 @@ def test_neighbours_of_another_category_count_less_for_the_department(store):
         router.close()
 
 
+CALLERS_WORDS = [  # (what a caller says, the category, the alias it names)
+    ("自来水停了一整天，也没有通知", "heating_water", "自来水"),
+    ("下水道堵了，污水漫到路上", "septic_sewer", "下水道"),
+    ("楼上邻居每天晚上装修，电钻声音很吵", "noise", "很吵"),
+    ("我家小区门口的马路上有个大坑", "road_damage", "大坑"),
+    ("My neighbor's dog barks all night", "noise", "barks"),
+    ("No heat in my apartment building since Monday", "heating_water", "no heat"),
+    ("Abandoned car parked on our street for two weeks", "illegal_parking", "abandoned car"),
+    ("Bus driver skipped my stop", "public_transport", "bus driver"),
+    ("Illegal dumping of construction waste in the empty lot", "sanitation", "dumping"),
+    ("Restaurant kitchen smells and rats in the alley", "rodents", "rat"),
+]
+
+
+def test_callers_everyday_words_name_the_catalogue_category(store):
+    """On the demo's history (400 cases, as `hotline demo` seeds) these everyday calls went to
+    street lights (on "night", "好几天"), illegal construction or nothing: the catalogue's
+    aliases now hold the words callers use, and the mention is the first reason."""
+    from models.demo import seed_demo
+
+    seed_demo(store, count=400, end=DEMO_END)
+    router = Router.for_store(store)
+    try:
+        router.refresh()
+        got = {}
+        for text, _, _ in CALLERS_WORDS:
+            top = router.suggest(text, lang="en" if text.isascii() else "zh").categories[0]
+            got[text] = (top.category, top.reasons[0].key, top.reasons[0].params.get("phrase"))
+        assert got == {text: (category, "route.why.mentions", phrase)
+                       for text, category, phrase in CALLERS_WORDS}
+    finally:
+        router.close()
+
+
+def test_a_stray_dog_is_not_homelessness(store):
+    """流浪 alone would send stray animals (流浪狗) to homelessness: only 流浪人员 and 流浪汉 say it."""
+    router = Router.for_store(store)
+    try:
+        assert "homeless" not in router.catalogue.mentioned("小区里有好几条流浪狗，晚上乱叫")
+        assert "homeless" in router.catalogue.mentioned("桥洞下住着一个流浪汉")
+    finally:
+        router.close()
+
+
 def test_a_catalogue_category_new_to_a_catalogue_history_keeps_its_mention(store):
     """The demo's history (400 cases, as `hotline demo` seeds) is filed under the catalogue's
     own categories and has no rubbish case: "垃圾" still names sanitation (it went to the septic
