@@ -1,11 +1,14 @@
 """Reference data: the department catalogue and the category tree, from an editable TOML file.
 
 Loading is an upsert: a city's edits replace the catalogue rows, while departments and categories
-that imported history added (source = "import") stay.
+that imported history added (source = "import") stay. A store that runs on the built-in file
+gains the aliases a newer release adds to it (`ensure_catalogue`); one loaded from a city's own
+file is left as the city wrote it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from importlib import resources
@@ -13,9 +16,13 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from models.store.tables import Category, Department
+from models.store.tables import Category, Department, Meta
 
 DEFAULT_FILE = "catalogue.toml"
+# Meta key: the digest of the built-in file whose aliases the store holds, or CUSTOM once a
+# city's own file was loaded (its aliases are the city's to change).
+BUILTIN_MARK = "catalogue_builtin"
+CUSTOM = "custom"
 
 
 class CatalogueError(ValueError):
@@ -49,14 +56,57 @@ def load_catalogue(session: Session, path: Path | None = None) -> tuple[int, int
     departments, categories = read_catalogue(path)
     for row in [*departments, *categories]:
         session.merge(row)
+    session.merge(Meta(key=BUILTIN_MARK, value=_builtin_digest() if path is None else CUSTOM))
     session.commit()
     return len(departments), len(categories)
 
 
 def ensure_catalogue(session: Session) -> None:
-    """Load the default catalogue into a store that has none yet."""
+    """Load the default catalogue into a store that has none yet; into one that runs on the
+    built-in file, merge the aliases a newer built-in file added (`merge_builtin_aliases`)."""
     if session.exec(select(Department).where(Department.source == "catalogue").limit(1)).first() is None:
         load_catalogue(session)
+        return
+    mark = session.get(Meta, BUILTIN_MARK)
+    if mark is None or mark.value not in (CUSTOM, _builtin_digest()):
+        merge_builtin_aliases(session)
+
+
+def merge_builtin_aliases(session: Session) -> int:
+    """Add to each catalogue row the aliases the built-in file gives it and it lacks, and mark
+    the store as holding this file's aliases. Returns how many rows gained some. A store made
+    before the mark existed is merged too: adding aliases loses nothing a city wrote."""
+    gained = merge_aliases(session, *read_catalogue())
+    session.merge(Meta(key=BUILTIN_MARK, value=_builtin_digest()))
+    session.commit()
+    return len(gained)
+
+
+def merge_aliases(session, departments: list[Department],
+                  categories: list[Category]) -> list[tuple[str, str]]:
+    """The aliases of `departments` and `categories` (the built-in file's) that the session's
+    catalogue rows lack, added (callers' words such as 自来水 or "no heat", which the routing
+    engine looks for in a text). Only aliases: names, owners and aliases a lead added stay, and
+    rows that imports added are not touched. Returns the (table, code) of the rows changed; the
+    caller commits (a terminal's store and the server's database both use it)."""
+    changed: list[tuple[str, str]] = []
+    for entity, table, rows in (("department", Department, departments),
+                                ("category", Category, categories)):
+        for new in rows:
+            have = session.get(table, new.code)
+            if have is None or have.source != "catalogue":
+                continue
+            missing = [a for a in new.aliases if a not in have.aliases]
+            if missing:
+                have.aliases = [*have.aliases, *missing]  # a new list: the JSON column sees it
+                session.add(have)
+                changed.append((entity, new.code))
+    return changed
+
+
+def _builtin_digest() -> str:
+    raw = resources.files("models.reference").joinpath(DEFAULT_FILE).read_bytes()
+    return hashlib.sha256(raw).hexdigest()[:16]
 
 
 def department_code_for(name: str) -> str:

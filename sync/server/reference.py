@@ -1,11 +1,12 @@
 """Reference data on the server: the default catalogue (departments and categories), seeded
-once into a new database and logged so terminals pull it."""
+once into a new database, and the aliases a newer release adds to it merged in at each start,
+logged so terminals pull them."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from models.reference.catalogue import read_catalogue
+from models.reference.catalogue import merge_aliases, read_catalogue
 from models.store.tables import Department
 
 from .db import Database, bump_clock, log_changes
@@ -13,13 +14,21 @@ from .db import Database, bump_clock, log_changes
 
 def seed_reference(db: Database) -> int:
     """Load the default catalogue once (under the clock's lock, so two servers starting at once
-    seed it once); returns how many rows were added."""
+    seed it once); into a catalogue seeded before, add the aliases a newer built-in file gained,
+    logged so terminals pull them (`models.reference.catalogue.merge_aliases`, as a terminal
+    merges them into its own store). Returns how many rows were added or gained aliases."""
     departments, categories = read_catalogue()
     with db.writer() as s:
         bump_clock(s)
         if s.execute(select(Department).limit(1)).first() is not None:
-            s.rollback()
-            return 0
+            changed = merge_aliases(s, departments, categories)
+            if not changed:
+                s.rollback()
+                return 0
+            s.flush()
+            log_changes(s, changed)
+            s.commit()
+            return len(changed)
         for row in [*departments, *categories]:
             s.merge(row)
         s.flush()

@@ -114,3 +114,68 @@ def test_catalogue_reload_keeps_imported_departments(store, tmp_path):
         load_catalogue(s, edited)
         assert s.get(Department, "chengguan").name_zh == "城管执法局"
         assert s.get(Department, "imp:dsny") is not None
+
+
+def _aliases(store, table, code: str) -> list[str]:
+    with store.writer() as s:
+        return list(s.get(table, code).aliases)
+
+
+def _as_an_older_release_left_it(store, mark: str | None) -> None:
+    """The store as a release before the callers' words left it: heating_water without 自来水
+    and "no heat"; a lead's own alias on a department and a city's own name for it."""
+    from models.reference.catalogue import BUILTIN_MARK
+    from models.store.tables import Category, Department, Meta
+
+    with store.writer() as s:
+        cat = s.get(Category, "heating_water")
+        cat.aliases = [a for a in cat.aliases if a not in ("自来水", "no heat")]
+        dept = s.get(Department, "street_light_office")
+        dept.aliases = [*dept.aliases, "灯管所"]
+        dept.name_zh = "城区路灯所"
+        s.add_all([cat, dept])
+        row = s.get(Meta, BUILTIN_MARK)
+        if mark is None and row is not None:
+            s.delete(row)
+        elif mark is not None:
+            s.merge(Meta(key=BUILTIN_MARK, value=mark))
+        s.commit()
+
+
+def test_a_store_on_the_built_in_catalogue_gains_a_newer_releases_aliases(store):
+    """A terminal made by an older release (no mark, or another file's digest) gets the aliases
+    the built-in file added at its next start; what a lead or a city changed stays."""
+    from models.reference.catalogue import BUILTIN_MARK, ensure_catalogue
+    from models.store.tables import Category, Department
+
+    for mark in (None, "0123456789abcdef"):
+        _as_an_older_release_left_it(store, mark)
+        assert "自来水" not in _aliases(store, Category, "heating_water")
+        with store.writer() as s:
+            ensure_catalogue(s)
+        aliases = _aliases(store, Category, "heating_water")
+        assert "自来水" in aliases and "no heat" in aliases and "停水" in aliases
+        assert len(aliases) == len(set(aliases))
+        assert "灯管所" in _aliases(store, Department, "street_light_office")
+        with store.writer() as s:
+            assert s.get(Department, "street_light_office").name_zh == "城区路灯所"
+        assert store.get_meta(BUILTIN_MARK) not in ("", mark)
+    # Marked as holding this file's aliases: the next start reads nothing again.
+    _as_an_older_release_left_it(store, store.get_meta(BUILTIN_MARK))
+    with store.writer() as s:
+        ensure_catalogue(s)
+    assert "自来水" not in _aliases(store, Category, "heating_water")
+
+
+def test_a_citys_own_catalogue_is_not_merged_with_the_built_in_one(store, tmp_path):
+    from models.reference.catalogue import BUILTIN_MARK, CUSTOM, ensure_catalogue, load_catalogue
+    from models.store.tables import Category
+
+    city = tmp_path / "city.toml"
+    city.write_text('[[category]]\ncode = "heating_water"\nname_zh = "供水"\nname_en = "Water"\n'
+                    'aliases = ["水管爆了"]\n', encoding="utf-8")
+    with store.writer() as s:
+        load_catalogue(s, city)
+        ensure_catalogue(s)
+    assert store.get_meta(BUILTIN_MARK) == CUSTOM
+    assert _aliases(store, Category, "heating_water") == ["水管爆了"]
