@@ -32,6 +32,12 @@ class SharedRouter:
         with self._lock:
             return self._get().suggest(text, **kwargs)
 
+    def reload(self) -> None:
+        """Read the catalogue again, if the router is made (else it reads it when made)."""
+        with self._lock:
+            if self._router is not None:
+                self._router.reload()
+
     def close(self) -> None:
         with self._lock:
             if self._router is not None:

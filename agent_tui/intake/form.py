@@ -46,8 +46,10 @@ class ReferenceLoaded(Message):
     """The catalogue's choices and an unsaved call to restore, read off the UI thread."""
 
     def __init__(self, choices: list[tuple[str, str]], departments: list[Any],
-                 due_days: dict[str, int], unsaved: list[Any]) -> None:
+                 due_days: dict[str, int], unsaved: list[Any],
+                 catalogue_changed: bool = False) -> None:
         super().__init__()
+        self.catalogue_changed = catalogue_changed  # loaded or given new aliases just now
         self.choices = choices
         self.departments = departments  # models.store.tables.Department rows
         self.due_days = due_days  # category code -> working days
@@ -61,10 +63,10 @@ def read_reference(app: Any) -> ReferenceLoaded:
     from models.store.drafts import open_drafts
 
     with app.store.writer() as session:
-        ensure_catalogue(session)
+        changed = ensure_catalogue(session)
     unsaved = [d for d in open_drafts(app.store, app.agent) if not d.is_empty()]
     return ReferenceLoaded(category_choices(app.store, app.lang), departments(app.store),
-                           category_due_days(app.store), unsaved[:1])
+                           category_due_days(app.store), unsaved[:1], changed)
 
 
 class IntakeForm(Vertical):

@@ -118,7 +118,10 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
         app = self.app
 
         def load() -> None:
-            self.post_message(read_reference(app))
+            loaded = read_reference(app)
+            self.post_message(loaded)
+            if loaded.catalogue_changed:  # a suggestion asked for meanwhile made the router
+                app.router.reload()
             app.router.refresh()
 
         self.run_worker(lambda: guarded(app, load), thread=True, group="reference")

@@ -61,15 +61,17 @@ def load_catalogue(session: Session, path: Path | None = None) -> tuple[int, int
     return len(departments), len(categories)
 
 
-def ensure_catalogue(session: Session) -> None:
+def ensure_catalogue(session: Session) -> bool:
     """Load the default catalogue into a store that has none yet; into one that runs on the
-    built-in file, merge the aliases a newer built-in file added (`merge_builtin_aliases`)."""
+    built-in file, merge the aliases a newer built-in file added (`merge_builtin_aliases`).
+    Returns whether the catalogue changed (a router made before should read it again)."""
     if session.exec(select(Department).where(Department.source == "catalogue").limit(1)).first() is None:
         load_catalogue(session)
-        return
+        return True
     mark = session.get(Meta, BUILTIN_MARK)
     if mark is None or mark.value not in (CUSTOM, _builtin_digest()):
-        merge_builtin_aliases(session)
+        return merge_builtin_aliases(session) > 0
+    return False
 
 
 def merge_builtin_aliases(session: Session) -> int:

@@ -95,3 +95,30 @@ agent_tui.launch.main()
     assert out.returncode == 0, out.stderr
     assert "paused at start: True" in out.stdout
     assert "on in the command: True" in out.stdout
+
+
+async def test_a_router_made_before_the_catalogue_merge_reads_the_new_aliases(store):
+    """A terminal of an older release (its catalogue without 自来水): the start's thread merges
+    the built-in aliases; a router a suggestion made before that reads the catalogue again."""
+    from models.reference.catalogue import BUILTIN_MARK
+    from models.store.tables import Category, Meta
+
+    from .conftest import workers_done
+
+    with store.writer() as s:
+        cat = s.get(Category, "heating_water")
+        cat.aliases = [a for a in cat.aliases if a != "自来水"]
+        s.add(cat)
+        s.delete(s.get(Meta, BUILTIN_MARK))
+        s.commit()
+    app = HotlineApp(store, lang="zh", agent="a01")
+    app.router.refresh()  # what it learned is current: the start's refresh will not reload it
+    text = "自来水停了一整天，也没有通知"
+    early = app.router.suggest(text, lang="zh")  # made with the older catalogue
+    assert all(c.category != "heating_water" for c in early.categories)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await workers_done(app)
+        await pilot.pause()
+        top = app.router.suggest(text, lang="zh").categories[0]
+    assert top.category == "heating_water"
+    assert top.reasons[0].params == {"phrase": "自来水"}
