@@ -72,6 +72,12 @@ CAT_SHRINK_DOCS = 8.0
 # on the tuning splits, 2026-12-02: 0.0, 0.25, 0.5 and 1.0 tried; 1.0 is the plain vote).
 KNN_OFF_CATEGORY = 0.25
 KNN_REASON_MIN = 2  # name the vote as a reason when at least this many neighbours agree
+# A category the caller names (a catalogue alias) that history has dispatched few or no cases
+# of: its catalogue owners stand in for the history it lacks, with what the text match and the
+# neighbours' vote give a department that handled such cases, times STANDIN_DOCS / (n +
+# STANDIN_DOCS) for n dispatched. Otherwise the neighbours of other matters found on a shared
+# word ("一整天" in a water cut finds "一整排路灯") lead. Not where the rules answer the category.
+STANDIN_DOCS = 3.0
 
 
 @dataclass(frozen=True)
@@ -391,6 +397,7 @@ class Router:
         returns = self._history_evidence(ev, shares, lang)
         self._catalogue_evidence(ev, shares, location_kind, district, lang)
         dispositions, co_codes = self._rule_evidence(ev, top, shares, location_kind, lang)
+        self._standin_evidence(ev, top, shares, location_kind)
         _neighbour_evidence(ev, near or [], exact or Counter(), shares)
         self._learned_dispositions(ev, dispositions)
         scored = self._scored(ev, returns, co_codes, lang, limit)
@@ -449,6 +456,26 @@ class Router:
                        Reason("route.why.catalogue_place" if place else "route.why.catalogue",
                               {"category": cname, "place": place}) if share >= 0.3 else None)
 
+    def _standin_evidence(self, ev: _Evidence, top: list[CategorySuggestion],
+                          shares: dict[str, float], location_kind: str) -> None:
+        """Catalogue owners of a named category that history has little of (STANDIN_DOCS)."""
+        cat = self.catalogue
+        named = [c.category for c in top if shares[c.category] >= 0.3 and any(
+            r.key == "route.why.mentions" for r in c.reasons)]
+        named = [c for c in named if self.rules.for_category(cat.chain(c), location_kind) is None]
+        if not named:
+            return
+        outcomes = self._outcomes(named)
+        for category in named:
+            dispatched = sum(r[1] for r in outcomes.get(category, []))
+            weight = shares[category] * STANDIN_DOCS / (dispatched + STANDIN_DOCS)
+            chain = cat.chain(category)
+            owners = next((cat.owners[c] for c in chain if c in cat.owners), [])
+            for dept in owners:
+                fit = 1.0 if not dept.location_kinds or location_kind in dept.location_kinds \
+                    else (0.6 if location_kind == LocationKind.OTHER else 0.2)
+                ev.add(dept.code, "standin", weight * fit)
+
     def _rule_evidence(self, ev: _Evidence, top: list[CategorySuggestion],
                        shares: dict[str, float], location_kind: str, lang: str,
                        ) -> tuple[dict[str, DispositionSuggestion], list[str]]:
@@ -499,7 +526,7 @@ class Router:
         cat = self.catalogue
         # read at call time: benchmarks/eval_routing.py --fit sets the module's weights
         weights = {"text": W_TEXT, "history": W_HISTORY, "catalogue": W_CATALOGUE, "rule": W_RULE,
-                   "knn": W_KNN_DEPT, "exact": W_EXACT_DEPT}
+                   "knn": W_KNN_DEPT, "exact": W_EXACT_DEPT, "standin": W_TEXT + W_KNN_DEPT}
         scored: list[DepartmentSuggestion] = []
         for code, parts in ev.evidence.items():
             if code not in cat.departments:

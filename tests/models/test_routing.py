@@ -307,6 +307,39 @@ def test_callers_everyday_words_name_the_catalogue_category(store):
         router.close()
 
 
+def test_the_catalogue_owner_stands_in_where_history_has_none_of_the_named_kind(store):
+    """On the demo's history (400 cases, as `hotline demo` seeds), which has dispatched no water
+    cut, no abandoned car and no bus complaint, these calls' nearest past cases are street lights
+    found on a shared word ("一整天" / "一整排路灯") and the Street Lighting Office led: the
+    category's catalogue owner now stands in for the history it lacks. Where the rules answer
+    the category (a compound's parking fees are for the owners' committee), nothing stands in."""
+    from models.cases.routing import suggest
+    from models.demo import seed_demo
+    from models.search.engine import SimilarCaseSearch
+
+    seed_demo(store, count=400, end=DEMO_END)
+    router = Router.for_store(store)
+    search = SimilarCaseSearch(store)
+    try:
+        router.refresh()
+        leads = {}
+        for text in ("自来水停了一整天，也没有通知", "Abandoned car parked on our street for two weeks",
+                     "Bus driver skipped my stop"):
+            got = suggest(router, search, text, lang="en" if text.isascii() else "zh")
+            leads[text] = got.lead.code if got.lead else ""
+        assert leads == {"自来水停了一整天，也没有通知": "water_utility",
+                         "Abandoned car parked on our street for two weeks": "traffic_police",
+                         "Bus driver skipped my stop": "transport"}
+        # History it has keeps its weight: the street-light call keeps its office.
+        lights = suggest(router, search, "梦都大街路灯不亮已经一个多星期了", lang="zh")
+        assert lights.lead.code == "street_light_office"
+        fees = suggest(router, search, "小区物业乱收停车费", lang="zh")
+        assert fees.disposition == "redirect_owners"
+    finally:
+        search.close()
+        router.close()
+
+
 def test_a_stray_dog_is_not_homelessness(store):
     """流浪 alone would send stray animals (流浪狗) to homelessness: only 流浪人员 and 流浪汉 say it."""
     router = Router.for_store(store)
