@@ -25,9 +25,9 @@ def category_choices(store: Store, lang: str) -> list[tuple[str, str]]:
 def department_labels(store: Store, lang: str) -> dict[str, str]:
     """Each department's name in `lang`, the names imports hold for a lead included (their
     cases carry an `imp:` code, which is no name to show)."""
-    with store.raw() as conn:
-        held = dict(conn.execute("SELECT code, name FROM pending_department").fetchall())
-    with store.session() as s:
+    with store.session() as s:  # one connection, one snapshot for both
+        held = dict(s.connection().exec_driver_sql(
+            "SELECT code, name FROM pending_department").all())
         return held | {d.code: department_label(d, lang) for d in s.exec(select(Department)).all()}
 
 

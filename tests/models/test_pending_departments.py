@@ -17,7 +17,7 @@ from models.reference.pending import (
     list_pending,
     map_pending,
 )
-from models.reference.views import departments
+from models.reference.views import department_labels, departments
 from models.routing import Router
 from models.store.tables import Case, Department
 
@@ -72,6 +72,10 @@ def test_importing_the_chinese_messages_adds_no_department_and_holds_the_rest(st
                                ("chengguan",)).fetchone()[0]
     assert cases == names["A7县教育局"].cases
     assert matched > 0
+    # A case filed under a held name shows that name, not its code; catalogue ones theirs.
+    labels = department_labels(store, "zh")
+    assert labels[names["A7县教育局"].code] == "A7县教育局"
+    assert labels["chengguan"] == next(d.name_zh for d in catalogue(store) if d.code == "chengguan")
     # Agents never meet a pending name: not in the picker's list, not among the suggestions.
     listed = {d.code for d in departments(store)}
     assert not listed & {p.code for p in pending}
