@@ -33,6 +33,7 @@ from models.domain.i18n import Reason
 from models.domain.timeutil import now
 from models.search.normalise import HAN, STOPWORDS, normalise, terms_of_normalised
 from models.search.snippet import match_spans
+from models.search.tokens import address_extents
 
 from . import index
 from .articles import SELECT_ARTICLE, Article, ArticleStatus, row_to_article, status
@@ -141,6 +142,17 @@ def _question(norm: str, lang: str) -> _Query:
     return _Query(weights, own, {}, [], lang)
 
 
+def _without_addresses(norm: str) -> tuple[str, str]:
+    """The question with the addresses it gives blanked out, and those addresses."""
+    extents = address_extents(norm)
+    if not extents:
+        return norm, ""
+    places = " ".join(norm[a:b] for a, b in extents)
+    for a, b in reversed(extents):
+        norm = norm[:a] + " " + norm[b:]
+    return norm, places
+
+
 def question_lang(text: str) -> str:
     return _lang_of(normalise(text))
 
@@ -194,8 +206,11 @@ class KnowledgeSearch:
         """The question's terms, widened by what callers mean: spellings fixed, the lexicon's
         synonyms and sound-alikes, pinyin, characters and initials (in that order: a term
         keeps the weight of the first expansion that gave it the most)."""
-        norm = normalise(text)
+        norm, places = _without_addresses(normalise(text))
         q = _question(norm, lang)
+        # An address the caller gives says where, not what: its words count as filler do
+        # (梦都大街18号 has 大街, "45 Park Place" a park) and nothing is derived from them.
+        q.expand(terms_of_normalised(places), Q_FILLER, set())
         words = english_words(norm)
         fixed, unknown = self._fix_spelling(conn, q, words)
         self._expand_lexicon(q, norm, phrase_key([fixed.get(w, w) for w in words]))

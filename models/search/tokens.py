@@ -27,6 +27,8 @@ import re
 from collections.abc import Iterator
 from functools import cache, lru_cache
 
+from models.domain.words import STREET_WORDS as _STREET_WORDS
+
 from .normalise import HAN, STOPWORDS, word_form
 
 # --- boilerplate --------------------------------------------------------------------------------
@@ -113,6 +115,33 @@ def _place_names(groups: tuple[str, str, str | None]) -> tuple[str, ...]:
         if number:
             out.append(f"{place}#{number}")
     return tuple(out)
+
+
+# Where a text gives an address (not what it is about): a road or compound named with what
+# stands before it (梦都大街18号, 月苑小区3栋), or in English a house number and the words up to a
+# street type (45 Park Place, 2111 W Bellevue Ave, 63rd Ave). Schools, markets, parks and the
+# like are left out: they are often the matter itself (幼儿园入学, a park's lawn); so are names
+# with a word no name holds (那条路, 开发商修的路).
+_NOT_IN_A_NAME = "的了在有是这那条个们上下里外面修和与及或就也还我你他她它要去到从把被说挡拦走过让带问堵占封马"
+_ROAD_OR_COMPOUND = re.compile(
+    rf"(?:(?![{_NOT_IN_A_NAME}])[{HAN}]){{2,4}}?(?:小区|花园|花苑|家园|新村|公寓|大厦|宿舍|新城|山庄|名苑|雅苑|大街|大道|胡同|路|街|巷|弄)"
+    r"(?![灯费况线过途人面口边上])(?:\d+(?:号楼|号|栋|幢|座|单元))?")
+_HOUSE_AND_STREET = re.compile(
+    r"(?<![a-z0-9])\d+(?:st|nd|rd|th|[a-z])?\s+(?:[a-z0-9]+\s+){0,3}?"
+    rf"(?:{'|'.join(sorted(_STREET_WORDS, key=len, reverse=True))})(?![a-z0-9])")
+
+
+def address_extents(norm: str) -> list[tuple[int, int]]:
+    """(start, end) of each address a normalised text gives, in order, not overlapping."""
+    found = sorted((m.start(), m.end()) for pattern in (_ROAD_OR_COMPOUND, _HOUSE_AND_STREET)
+                   for m in pattern.finditer(norm))
+    out: list[tuple[int, int]] = []
+    for start, end in found:
+        if out and start < out[-1][1]:
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, end))
+    return out
 
 
 # --- dictionary words (jieba's dictionary) --------------------------------------------------------

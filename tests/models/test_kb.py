@@ -188,6 +188,35 @@ def test_callers_words_find_the_article(kb_store, question, article):
     assert hits and hits[0].id == article, [(h.id, h.score) for h in hits]
 
 
+def test_an_address_in_the_question_says_where_not_what(kb_store):
+    """The demo's water call put the hornet-nest article ("on a street or in a park") first:
+    its address "45 Park Place" named a park. An address a caller gives counts as filler words."""
+    water = "Water main break flooding the street in front of 45 Park Place"
+    assert search(kb_store, water, at=NOW)[0].id == "water-outage-en"
+    for question, article in (("梦都大街18号停水了，什么时候来水", "water-outage"),
+                              ("马路上的灯晚上都不亮，报修", "street-light-out"),
+                              ("Street light out at 2111 W Bellevue Ave", "street-light-out-en")):
+        assert search(kb_store, question, at=NOW)[0].id == article, question
+
+
+def test_address_extents_find_roads_compounds_and_house_numbers():
+    from models.search.normalise import normalise
+    from models.search.tokens import address_extents
+
+    def places(text):
+        norm = normalise(text)
+        return [norm[a:b] for a, b in address_extents(norm)]
+
+    assert places("梦都大街18号路灯不亮") == ["梦都大街18号"]
+    assert places("月苑小区3栋楼道里有马蜂窝") == ["月苑小区3栋"]
+    assert places("I live at 2111 W Bellevue Ave, no heat") == ["2111 w bellevue ave"]
+    assert places("pothole at Broadway & W 96th St") == ["96th st"]
+    # No name: a road said in passing, a verb before 路, a school or a park the matter is about.
+    for text in ("小区外面那条路没移交", "小区门口乱停车挡路", "孩子上幼儿园怎么报名",
+                 "flooding the street in front of my house", "路边梧桐树上有个蜂窝"):
+        assert places(text) == [], text
+
+
 def test_hits_say_what_matched_and_why(kb_store):
     hit = search(kb_store, "暖气什么时候开始", at=NOW)[0]
     assert hit.id == "heating-season" and hit.valid and hit.score > 0

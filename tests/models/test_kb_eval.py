@@ -20,6 +20,11 @@ def test_the_right_article_comes_first_for_most_questions():
     assert engine["all"]["top1"] >= 0.85 and engine["held_out"]["top1"] >= 0.85
     for split in ("all", "held_out", "blind", "zh", "en"):
         assert engine[split]["top1"] > bm25[split]["top1"], split
+        # An address written into the question moves nothing (the demo's "45 Park Place" did).
+        placed = f"{split} +addr"
+        assert engine[placed]["n"] == engine[split]["n"]
+        assert engine[placed]["top1"] >= engine[split]["top1"], placed
+        assert engine[placed]["top1"] > bm25[placed]["top1"], placed
     # What agents chose for earlier questions helps the later ones.
     after = results["engine_after_answers"]
     assert after["blind"]["top1"] >= engine["blind"]["top1"]
