@@ -123,8 +123,9 @@ def _place_names(groups: tuple[str, str, str | None]) -> tuple[str, ...]:
 # like are left out: they are often the matter itself (幼儿园入学, a park's lawn); so are names
 # with a word no name holds (那条路, 开发商修的路).
 _NOT_IN_A_NAME = "的了在有是这那条个们上下里外面修和与及或就也还我你他她它要去到从把被说挡拦走过让带问堵占封马"
-_ROAD_OR_COMPOUND = re.compile(
-    rf"(?:(?![{_NOT_IN_A_NAME}])[{HAN}]){{2,4}}?(?:小区|花园|花苑|家园|新村|公寓|大厦|宿舍|新城|山庄|名苑|雅苑|大街|大道|胡同|路|街|巷|弄)"
+_ROAD_OR_COMPOUND_WORDS = "小区|花园|花苑|家园|新村|公寓|大厦|宿舍|新城|山庄|名苑|雅苑|大街|大道|胡同|路|街|巷|弄"
+_ROAD_OR_COMPOUND = re.compile(  # (幸福家园小区: one place, its suffixes one after another)
+    rf"(?:(?![{_NOT_IN_A_NAME}])[{HAN}]){{2,4}}?(?:{_ROAD_OR_COMPOUND_WORDS})+"
     r"(?![灯费况线过途人面口边上])(?:\d+(?:号楼|号|栋|幢|座|单元))?")
 _HOUSE_AND_STREET = re.compile(
     r"(?<![a-z0-9])\d+(?:st|nd|rd|th|[a-z])?\s+(?:[a-z0-9]+\s+){0,3}?"

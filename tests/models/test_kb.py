@@ -209,6 +209,7 @@ def test_address_extents_find_roads_compounds_and_house_numbers():
 
     assert places("梦都大街18号路灯不亮") == ["梦都大街18号"]
     assert places("月苑小区3栋楼道里有马蜂窝") == ["月苑小区3栋"]
+    assert places("幸福家园小区3栋楼下的垃圾桶满了") == ["幸福家园小区3栋"]
     assert places("I live at 2111 W Bellevue Ave, no heat") == ["2111 w bellevue ave"]
     assert places("pothole at Broadway & W 96th St") == ["96th st"]
     # No name: a road said in passing, a verb before 路, a school or a park the matter is about.
