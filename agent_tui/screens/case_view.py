@@ -231,7 +231,7 @@ class CaseViewScreen(HotlineScreen[None]):
             self._refuse(action)
             return
         ask_step(self, action, self._answered, lead=self.case.lead_department,
-                 co=list(self.case.co_departments))
+                 co=list(self.case.co_departments), case_ref=self.case.id)
 
     def _refuse(self, action: Action) -> None:
         """The rules' own refusal (`check_step`), in the user's language."""

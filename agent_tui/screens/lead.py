@@ -461,7 +461,10 @@ class LeadScreen(HotlineScreen[None]):
         make(answered)
 
     def action_lead_dispatch(self) -> None:
-        self._act(Action.DISPATCH, lambda done: ask_step(self, Action.DISPATCH, done))
+        refs = self.targets()
+        one = refs[0] if len(refs) == 1 else ""  # suggestions are for one case at a time
+        self._act(Action.DISPATCH, lambda done: ask_step(self, Action.DISPATCH, done,
+                                                         case_ref=one))
 
     def action_lead_supervise(self) -> None:
         self._act(Action.SUPERVISE, lambda done: ask_step(self, Action.SUPERVISE, done))

@@ -44,8 +44,11 @@ class StepTaken(Message):
 
 
 def ask_step(screen: Screen, action: Action, answered: Callable[[Step | None], None], *,
-             lead: str = "", co: list[str] | None = None, title: str = "") -> None:
-    """Open the dialog `action` needs and call `answered` with the Step (None: cancelled)."""
+             lead: str = "", co: list[str] | None = None, title: str = "",
+             case_ref: str = "") -> None:
+    """Open the dialog `action` needs and call `answered` with the Step (None: cancelled).
+    `case_ref`: the one case the step is for, when it is one (a dispatch picker then offers
+    the routing suggestions for a case that has no lead yet)."""
     app: Any = screen.app
     title = title or action.label(app.lang)
     if action in IMMEDIATE:
@@ -62,7 +65,8 @@ def ask_step(screen: Screen, action: Action, answered: Callable[[Step | None], N
             answered(Step(action, lead_department=choice[0], co_departments=list(choice[1]))
                      if choice and choice[0] else None)
 
-        app.push_screen(DepartmentPickerScreen(seed), picked)  # type: ignore[arg-type]
+        app.push_screen(DepartmentPickerScreen(seed, case_ref=case_ref),  # type: ignore[arg-type]
+                        picked)
         return
     dialog: Any
     if action is Action.RETURN:

@@ -100,10 +100,20 @@ class DepartmentPickerScreen(HotlineModal[tuple[str, list[str]] | None]):
     SCOPE = "picker_screen"
     BINDINGS = bindings(SCOPE)
 
-    def __init__(self, field: DepartmentField, typed: str = "") -> None:
+    class SuggestionsFound(Message):
+        """The routing suggestions for the case being dispatched, from a thread worker."""
+
+        def __init__(self, suggestions: Any) -> None:
+            super().__init__()
+            self.suggestions = suggestions
+
+    def __init__(self, field: DepartmentField, typed: str = "", *, case_ref: str = "") -> None:
+        """`case_ref`: a filed case this picker dispatches; its suggestions are worked out
+        after the picker opens (`models.cases.routing.suggest_for_case`)."""
         super().__init__()
         self.field = field
         self.typed = typed
+        self.case_ref = case_ref
 
     def compose(self) -> ComposeResult:
         from .department_picker import DepartmentPicker  # with pinyin: loaded when first opened
@@ -123,6 +133,21 @@ class DepartmentPickerScreen(HotlineModal[tuple[str, list[str]] | None]):
         box = picker.query_one(Input)
         box.value = self.typed
         box.cursor_position = len(self.typed)
+        if self.case_ref and self.field.suggestions is None:
+            self.run_worker(self._suggest, thread=True, group="suggest", exit_on_error=False)
+
+    def _suggest(self) -> None:
+        from models.cases.routing import suggest_for_case
+
+        app: Any = self.app
+        found = suggest_for_case(app.router, app.similar, app.store, self.case_ref, app.lang)
+        if found is not None:
+            self.post_message(self.SuggestionsFound(found))
+
+    def on_department_picker_screen_suggestions_found(self, event: SuggestionsFound) -> None:
+        event.stop()
+        self.field.suggestions = event.suggestions
+        self._picker().set_suggestions(event.suggestions)
 
     def _picker(self):
         from .department_picker import DepartmentPicker

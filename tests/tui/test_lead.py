@@ -291,3 +291,30 @@ def test_department_names_in_a_narrow_column_stay_told_apart():
         "Ecology and Environment Bureau": "Ecology E…", "Housing Bureau": "Housing",
         "路灯管理处": "路灯管理处", "市场监督管理局": "市场监督…", "NYPD": "NYPD",
         "[b]x[/b] \x1b[31mred": "[b]x[/b]…"}  # literal: no markup, no escape
+
+
+async def test_dispatching_one_awaiting_case_from_f6_offers_its_suggestions(demo_store):
+    """From the awaiting-dispatch queue, d on one case opens the picker with the routing
+    suggestions for that case's text; with several marked there is no one text to suggest for."""
+    as_lead(demo_store)
+    case = file_case(demo_store, CaseDraft(
+        caller_phone="13912345678", description="Street lights on 2111 W Bellevue Ave have been "
+        "dark for over a week", address="2111 W Bellevue Ave", location_kind="public_road"),
+        "agent1", clock())
+    app = HotlineApp(demo_store, lang="en", agent="lead1", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_view(pilot, "awaiting_dispatch")
+        table = screen.query_one("#lead-table", DataTable)
+        table.move_cursor(row=table.get_row_index(case.id))
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        options = app.screen.query_one("#picker-options", OptionList)
+        first = str(options.get_option_at_index(0).prompt)
+        assert first.strip().startswith("Street Lighting Office") and "suggested" in first
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
+    with demo_store.session() as s:
+        after = s.get(Case, case.id)
+    assert (after.status, after.lead_department) == ("dispatched", "street_light_office")

@@ -214,3 +214,36 @@ async def test_callback_queue_works_call_by_call(demo_store):
     assert (a.status, a.satisfaction) == ("in_progress", "unsatisfied")  # reopened
     assert (b.status, b.satisfaction) == ("closed", "satisfied")
     assert last_event(demo_store, second.id).note == "thanks"
+
+
+async def test_dispatching_a_case_saved_without_departments_offers_the_suggestions(demo_store):
+    """A call saved without departments waits for a lead (awaiting dispatch). The lead's
+    dispatch picker now offers the routing suggestions for its text, as the intake form does:
+    Enter on the suggested lead takes it with its co-handlers. (A case with a lead gets none:
+    its own description, learned with that lead, would vote for the department replaced.)"""
+    from models.cases.filing import file_case
+    from models.domain.case_shape import CaseDraft
+
+    as_lead(demo_store)
+    case = file_case(demo_store, CaseDraft(
+        caller_phone="13912345678", description="梦都大街18号路边梧桐树上有一个马蜂窝，行人经过很危险",
+        address="梦都大街18号", location_kind="public_road"), "agent1", clock())
+    assert case.status == "open" and not case.lead_department  # awaiting dispatch
+    app = HotlineApp(demo_store, lang="zh", agent="lead1", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_case(pilot, case.id)
+        await pilot.press("d")
+        await settle(pilot)
+        picker_screen = app.screen
+        assert type(picker_screen).__name__ == "DepartmentPickerScreen"
+        from textual.widgets import OptionList
+
+        options = picker_screen.query_one(OptionList)
+        first = str(options.get_option_at_index(0).prompt)
+        assert first.strip().startswith("街道办事处") and "推荐·主办" in first
+        await pilot.press("enter")  # the suggested lead, with its co-handlers
+        await settle(pilot)
+        assert app.screen is screen
+    after = reread(demo_store, case.id)
+    assert after.status == "dispatched" and after.lead_department == "street_office"
+    assert set(after.co_departments) == {"traffic_police", "fire_brigade"}
