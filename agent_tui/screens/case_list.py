@@ -29,7 +29,8 @@ class CaseListScreen(HotlineScreen[None]):
     def compose(self) -> ComposeResult:
         app = self.app
         yield TitleBar()
-        yield Input(placeholder=app.t("cases.filter_placeholder"), id="filter")
+        yield Input(placeholder=app.t("cases.filter_placeholder"), id="filter",
+                    select_on_focus=False)  # (a character typed on the list is kept: on_key)
         yield DataTable(id="cases", cursor_type="row", zebra_stripes=True)
         yield Static(id="count")
         yield KeyBar()
@@ -88,6 +89,10 @@ class CaseListScreen(HotlineScreen[None]):
         box = self.query_one("#filter", Input)
         box.display = True
         box.focus()
+
+    def search_box(self) -> Input:
+        self.action_filter()
+        return self.query_one("#filter", Input)
 
     def action_back(self) -> None:
         """Esc closes the filter first, then goes back to the intake form."""

@@ -65,7 +65,8 @@ class KnowledgeScreen(HotlineScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
-        yield Input(id="kb-query", placeholder=self.app.t("kb.search_placeholder"), compact=True)
+        yield Input(id="kb-query", placeholder=self.app.t("kb.search_placeholder"), compact=True,
+                    select_on_focus=False)  # (a character typed on the list is kept: on_key)
         yield Static(id="kb-count")
         yield DataTable(id="kb-results", cursor_type="row", show_header=False)
         yield KeyBar()
@@ -85,6 +86,9 @@ class KnowledgeScreen(HotlineScreen[None]):
     # --- searching ----------------------------------------------------------------------------
     def action_kb_search(self) -> None:
         self.query_one("#kb-query", Input).focus()
+
+    def search_box(self) -> Input:
+        return self.query_one("#kb-query", Input)
 
     @on(Input.Changed, "#kb-query")
     def _typed(self, event: Input.Changed) -> None:

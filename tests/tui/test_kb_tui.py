@@ -166,6 +166,24 @@ async def test_the_knowledge_screen_searches_in_both_languages_and_by_initials(k
         assert app.screen is intake
 
 
+async def test_typing_on_the_article_list_searches(kb_store):
+    """F9 then the caller's question, typed at once: the first character goes to the search
+    field (no `/` first), and the rest follow it there."""
+    from agent_tui.screens.knowledge import KnowledgeScreen
+
+    app = make_app(kb_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, 0.3)
+        await pilot.press("f9")
+        await settle(pilot, 0.3)
+        screen = app.screen
+        assert isinstance(screen, KnowledgeScreen) and app.focused.id == "kb-results"
+        await pilot.press(*"my water is off", "enter")
+        await settle(pilot, 0.3)
+        assert screen.query_one("#kb-query", Input).value == "my water is off"
+        assert screen.rows[0].id == "water-outage-en", [r.id for r in screen.rows[:3]]
+
+
 async def test_gaps_from_the_lead_review_cycle_periods_and_export_a_private_csv(demo_store):
     import csv
     import stat

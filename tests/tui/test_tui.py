@@ -46,6 +46,14 @@ async def test_case_list_shows_newest_first_and_filters(demo_store):
         await workers_done(app)
         await pilot.pause()
         assert table.row_count == 120
+        # Typing on the list filters too, without `/` first.
+        assert app.focused is table
+        await pilot.press(*"龙蟠中路")
+        await workers_done(app)
+        await pilot.pause()
+        assert app.screen.query_one("#filter").value == "龙蟠中路"
+        shown = [str(table.get_row_at(i)[4]) for i in range(table.row_count)]
+        assert shown and all("龙蟠中路" in s for s in shown) and table.row_count < 120
 
 
 async def test_open_a_case_and_add_a_note(store):
