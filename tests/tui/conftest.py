@@ -57,6 +57,11 @@ def snap_compare(snap_compare):
                 result = run_before(pilot)
                 if inspect.isawaitable(result):
                     await result
+            # A focused field's cursor blinks every half second: a screenshot showed it or not
+            # by the machine's speed (a loaded CI run took one where a field mounted after the
+            # test's own settle had stopped the blink). Steady, it shows, as in the snapshots.
+            for field in pilot.app.screen.query("Input, TextArea"):
+                field.cursor_blink = False
             await pilot.pause()
             focused = pilot.app.focused
             seen.append(f"focus: {getattr(focused, 'id', None) or type(focused).__name__}, "
