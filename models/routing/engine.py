@@ -232,6 +232,10 @@ class Catalogue:
                     phrases.append((folded, cat.code))
         self.phrases = sorted(phrases, key=lambda p: -len(p[0]))
 
+    def owners_of(self, category: str) -> list[_Dept]:
+        """The departments owning a category, or its nearest ancestor that has owners."""
+        return next((self.owners[c] for c in self.chain(category) if c in self.owners), [])
+
     def chain(self, code: str) -> list[str]:
         """A category and its ancestors, nearest first."""
         out: list[str] = []
@@ -394,10 +398,11 @@ class Router:
         shares = {c.category: c.score / total for c in top}
         ev = _Evidence()
         self._text_evidence(ev, counts)
-        returns = self._history_evidence(ev, shares, lang)
+        outcomes = self._outcomes(list(shares))
+        returns = self._history_evidence(ev, shares, outcomes, lang)
         self._catalogue_evidence(ev, shares, location_kind, district, lang)
         dispositions, co_codes = self._rule_evidence(ev, top, shares, location_kind, lang)
-        self._standin_evidence(ev, top, shares, location_kind)
+        self._standin_evidence(ev, top, shares, outcomes, location_kind)
         _neighbour_evidence(ev, near or [], exact or Counter(), shares)
         self._learned_dispositions(ev, dispositions)
         scored = self._scored(ev, returns, co_codes, lang, limit)
@@ -414,11 +419,11 @@ class Router:
                 "n": self.docs["department"].get(label, 0), "similarity": round(100 * s)})
                 if rel >= 0.5 else None)
 
-    def _history_evidence(self, ev: _Evidence, shares: dict[str, float], lang: str,
+    def _history_evidence(self, ev: _Evidence, shares: dict[str, float],
+                          outcomes: dict[str, list[tuple[str, int, int, int]]], lang: str,
                           ) -> dict[str, tuple[int, int, str]]:
-        """Who was assigned, resolved and returned the likely categories; returns each
-        department's returns of its biggest likely category (for the warning)."""
-        outcomes = self._outcomes(list(shares))
+        """Who was assigned, resolved and returned the likely categories (`outcomes`); returns
+        each department's returns of its biggest likely category (for the warning)."""
         returns: dict[str, tuple[int, int, str]] = {}
         for category, share in shares.items():
             rows = outcomes.get(category, [])
@@ -441,13 +446,11 @@ class Router:
         """Catalogue ownership, by place and district."""
         cat = self.catalogue
         for category, share in shares.items():
-            chain = cat.chain(category)
-            owners = next((cat.owners[c] for c in chain if c in cat.owners), [])
             cname = cat.category_name(category, lang)
-            for dept in owners:
-                fits_place = not dept.location_kinds or location_kind in dept.location_kinds
+            for dept in cat.owners_of(category):
+                fit = _place_fit(dept, location_kind)
+                fits_place = fit == 1.0
                 unknown_place = location_kind == LocationKind.OTHER
-                fit = 1.0 if fits_place else (0.6 if unknown_place else 0.2)
                 if district and dept.district:
                     fit *= 1.2 if dept.district == district else 0.5
                 place = LocationKind(location_kind).label(lang) if fits_place and \
@@ -457,24 +460,19 @@ class Router:
                               {"category": cname, "place": place}) if share >= 0.3 else None)
 
     def _standin_evidence(self, ev: _Evidence, top: list[CategorySuggestion],
-                          shares: dict[str, float], location_kind: str) -> None:
+                          shares: dict[str, float],
+                          outcomes: dict[str, list[tuple[str, int, int, int]]],
+                          location_kind: str) -> None:
         """Catalogue owners of a named category that history has little of (STANDIN_DOCS)."""
         cat = self.catalogue
         named = [c.category for c in top if shares[c.category] >= 0.3 and any(
             r.key == "route.why.mentions" for r in c.reasons)]
         named = [c for c in named if self.rules.for_category(cat.chain(c), location_kind) is None]
-        if not named:
-            return
-        outcomes = self._outcomes(named)
         for category in named:
             dispatched = sum(r[1] for r in outcomes.get(category, []))
             weight = shares[category] * STANDIN_DOCS / (dispatched + STANDIN_DOCS)
-            chain = cat.chain(category)
-            owners = next((cat.owners[c] for c in chain if c in cat.owners), [])
-            for dept in owners:
-                fit = 1.0 if not dept.location_kinds or location_kind in dept.location_kinds \
-                    else (0.6 if location_kind == LocationKind.OTHER else 0.2)
-                ev.add(dept.code, "standin", weight * fit)
+            for dept in cat.owners_of(category):
+                ev.add(dept.code, "standin", weight * _place_fit(dept, location_kind))
 
     def _rule_evidence(self, ev: _Evidence, top: list[CategorySuggestion],
                        shares: dict[str, float], location_kind: str, lang: str,
@@ -576,6 +574,14 @@ class _Evidence:
         slot[part] = slot.get(part, 0.0) + value
         if reason is not None:
             self.reasons.setdefault(code, []).append(reason)
+
+
+def _place_fit(dept: _Dept, location_kind: str) -> float:
+    """How well a catalogue owner fits the place: it owns the kind there (or anywhere) 1.0; the
+    place unknown 0.6; another place 0.2."""
+    if not dept.location_kinds or location_kind in dept.location_kinds:
+        return 1.0
+    return 0.6 if location_kind == LocationKind.OTHER else 0.2
 
 
 def _neighbour_evidence(ev: _Evidence, near: list[Neighbour], exact: Counter[str],
