@@ -276,7 +276,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "callbacks.resolved_at": ("Resolved", "办结时间"),
     # F6 acting
     "key.mark": ("Mark", "标记"),
-    "key.lead_dispatch": ("Re-dispatch", "改派"),
+    "key.lead_dispatch": ("Dispatch", "派单"),
     "key.lead_supervise": ("Supervise", "督办"),
     "key.assign": ("Assign", "分配回访"),
     "key.export": ("CSV", "导出CSV"),
