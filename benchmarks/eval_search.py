@@ -165,6 +165,13 @@ def split_groups(relevant: dict[str, set[str]]) -> dict[str, str]:
     return half
 
 
+def first_clause(text: str) -> str:
+    """The first clause of a message with 6 characters or more, cut at 20 (the whole text's
+    first 20 characters when no clause is that long)."""
+    parts = re.split(r"[，。,.！？!?；;：:\s]+", text.strip())
+    return next((p for p in parts if len(p) >= 6), text.strip())[:20]
+
+
 def load_cases(conn) -> list[Case]:
     from models.domain.timeutil import from_db_text
 
@@ -228,24 +235,40 @@ def evaluate(path: Path, kind: str) -> list[dict]:
             variants.append(("message text alone", [
                 EvalQuery(by_id[cid], by_id[cid].description, "", rel, own(cid))
                 for cid, rel in relevant.items()]))
+            # What an agent types first: the message's first clause, 6 to 20 characters.
+            for name in ("tuning", "held-out"):
+                variants.append((f"first clause, {name}", [
+                    EvalQuery(by_id[cid], first_clause(by_id[cid].description), "", rel, own(cid))
+                    for cid, rel in relevant.items() if half[cid] == name]))
             variants.append(("text alone, near-copies", [
                 EvalQuery(by_id[cid], by_id[cid].description, "", rel, own(cid))
                 for cid, rel in strict.items()]))
         out = []
         for label, queries in variants:
             t = time.perf_counter()
-            ours = [[h.case_id for h in engine.search(
+            found = [engine.search(
                 Query(text=q.text, address=q.address, exclude=q.skip | {q.case.case_id}),
-                limit=10)] for q in queries]
+                limit=10) for q in queries]
             t_ours = (time.perf_counter() - t) / max(len(queries), 1)
+            ours = [[h.case_id for h in hits] for hits in found]
+            # What the intake panel shows: only the cases like the call (`Hit.alike`); and as
+            # many as it shows when the store holds nothing of the matter (the query's whole
+            # duplicate group left out): every one shown then is at best unlabelled.
+            shown = [[h.case_id for h in hits if h.alike] for hits in found]
+            absent = [sum(h.alike for h in engine.search(Query(
+                text=q.text, address=q.address, exclude=q.skip | {q.case.case_id} | q.relevant),
+                limit=10)) for q in queries]
             t = time.perf_counter()
             base = [fts_baseline.search(conn, q.text, q.address, 10,
                                         exclude=q.skip | {q.case.case_id}) for q in queries]
             t_base = (time.perf_counter() - t) / max(len(queries), 1)
             h_ours, m_ours = metrics(ours, queries)
             h_base, m_base = metrics(base, queries)
+            _, m_shown = metrics(shown, queries)
             out.append(dict(file=path.name, query=label, cases=len(cases), queries=len(queries),
                             hit5=h_ours, mrr10=m_ours, base_hit5=h_base, base_mrr10=m_base,
+                            shown_mrr10=m_shown,
+                            absent_shown=sum(absent) / max(len(absent), 1),
                             ms=t_ours * 1000, base_ms=t_base * 1000))
     store.close()
     return out
@@ -272,10 +295,12 @@ def main() -> None:
     if args.json:
         return
     print(f"{'file':34} {'query':26} {'queries':>7} {'hit@5':>6} {'MRR@10':>7} "
-          f"{'FTS5 hit@5':>10} {'FTS5 MRR@10':>11} {'ms':>5} {'FTS5 ms':>7}")
+          f"{'FTS5 hit@5':>10} {'FTS5 MRR@10':>11} {'ms':>5} {'FTS5 ms':>7} "
+          f"{'shown MRR@10':>12} {'shown, absent':>13}")
     for r in rows:
         print(f"{r['file']:34} {r['query']:26} {r['queries']:>7} {r['hit5']:>6.3f} {r['mrr10']:>7.3f} "
-              f"{r['base_hit5']:>10.3f} {r['base_mrr10']:>11.3f} {r['ms']:>5.1f} {r['base_ms']:>7.1f}")
+              f"{r['base_hit5']:>10.3f} {r['base_mrr10']:>11.3f} {r['ms']:>5.1f} {r['base_ms']:>7.1f} "
+              f"{r['shown_mrr10']:>12.3f} {r['absent_shown']:>13.2f}")
 
 
 if __name__ == "__main__":

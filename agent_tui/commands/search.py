@@ -107,6 +107,7 @@ def _result(hit) -> dict[str, Any]:
         "department": hit.department, "category": hit.category,
         "created_at": to_iso(hit.created_at), "age_days": round(hit.age_days, 1),
         "title": hit.title, "address": hit.address, "repeat_count": hit.repeat_count,
+        "alike": hit.alike,
         "snippet": {"text": hit.snippet.text, "spans": [list(s) for s in hit.snippet.spans]},
     }
 

@@ -114,7 +114,10 @@ class LookupController:
         app = self.screen.app
         query = Query(text=draft.description, address=draft.address, phone=draft.caller_phone,
                       category=draft.category, at=app.clock())
-        hits = app.similar.search(query, limit=PRIOR_LIMIT) if not query.empty else None
+        # Only cases like the call (`Hit.alike`): recent open cases sharing one common word
+        # are not shown as similar. Asked for twice the rows, since those may rank among them.
+        hits = None if query.empty else [
+            h for h in app.similar.search(query, limit=2 * PRIOR_LIMIT) if h.alike][:PRIOR_LIMIT]
         self._labels()
         self.screen.post_message(PriorCasesFound(generation, hits))
 

@@ -68,6 +68,12 @@ W_CALLER_WITH_TEXT, W_CALLER_ALONE = 1.5, 35.0
 # caller describing the same matter names what that subject names.
 A_BM25, A_QCOV, A_DCOV, A_SUBJECT = 0.5, 0.15, 0.15, 0.2
 W_CATEGORY, W_RECENT, W_OPEN = 8.0, 4.0, 2.0
+# A case is like the call (`Hit.alike`, what the intake panel shows) when it shares the caller,
+# the address (or a nearby one) or the chosen category, or when its text holds two of the
+# query's terms or a quarter of the query's weight: a single common word in common (家里, 一整)
+# is not a likeness, and being recent or open only orders cases that are alike. Measured by
+# `benchmarks/eval_search.py` ("shown" columns): no labelled duplicate of any real set is hidden.
+ALIKE_TERMS, ALIKE_COVER = 2, 0.25
 VERBATIM = 0.01  # a tie-break: the same address written the same way
 PLACE_BOOST = 1.0  # query weight of a place term beside a text term of the same idf
 NON_WORD_PAIR = 1.0  # query weight of a character pair that is not a dictionary word (see README)
@@ -77,6 +83,9 @@ _ASCII_WORD = re.compile(r"[a-z0-9]+")
 
 # Reasons that come before the text's (who and where first).
 _PLACE_AND_CALLER = ("search.why.same_caller", "search.why.same_address", "search.why.nearby_address")
+# Reasons that make a case like the call by themselves (recent, open and the same street far
+# along it do not).
+_LIKENESS = frozenset((*_PLACE_AND_CALLER, "search.why.same_category"))
 
 @dataclass(frozen=True)
 class Query:
@@ -109,6 +118,7 @@ class Hit:
     address: str
     caller_phone: str
     repeat_count: int
+    alike: bool = True  # something of substance in common with the query (`ALIKE_TERMS`)
 
     @property
     def case_id(self) -> str:
@@ -133,6 +143,7 @@ class _Text:
 class _Candidate:
     row: tuple
     text_sim: float = 0.0
+    text_alike: bool = False  # the text shares enough with the query's (`ALIKE_TERMS`)
     reasons: list[Reason] = field(default_factory=list)
     score: float = 0.0
 
@@ -304,7 +315,7 @@ class SimilarCaseSearch:
             if titled.spans:
                 snippet = titled
         why = list(c.reasons)
-        if c.text_sim >= 0.15:
+        if c.text_sim >= 0.15 and c.text_alike:
             # Each word once however it is written (Street, street), the longest first.
             shown: dict[str, str] = {}
             for w in map(_without_particles, snippet.matched()):
@@ -318,7 +329,8 @@ class SimilarCaseSearch:
                    why=why, snippet=snippet, created_at=created_at,
                    age_days=max((now - created_at).total_seconds() / 86400, 0.0),
                    status=status, department=dept, category=cat, title=title, address=address,
-                   caller_phone=cphone, repeat_count=repeat)
+                   caller_phone=cphone, repeat_count=repeat,
+                   alike=c.text_alike or any(r.key in _LIKENESS for r in c.reasons))
 
 
 # Particles a matched run of pairs picks up at its edges (门口的, 的路灯), shown without them:
@@ -377,6 +389,7 @@ class _Ranker:
                           + A_SUBJECT * _subject_cover(self.subjects[rowid], self.qset,
                                                        self.idf, d_cov))
             score += W_TEXT * c.text_sim
+            c.text_alike = found.matched >= ALIKE_TERMS or q_cov >= ALIKE_COVER
         if self.phone and cphone == self.phone:
             score += W_CALLER_WITH_TEXT if has_text else W_CALLER_ALONE
             c.reasons.append(Reason("search.why.same_caller"))

@@ -130,6 +130,23 @@ def test_recent_and_open_cases_are_named_and_preferred_among_equals(store):
     assert hits[0].age_days == pytest.approx(1, abs=0.01)
 
 
+def test_a_case_sharing_one_common_word_is_not_alike(store):
+    # The demo's water call met oil-fume cases on 家里 alone: listed as similar, they were noise.
+    fumes = [_file(store, "楼下饭店油烟直排，家里窗户都不敢开。", days_ago=d) for d in (1, 3, 5)]
+    lights = _file(store, "龙蟠中路一整排路灯晚上都不亮", days_ago=2)
+    mine = _file(store, "楼下饭店油烟直排", phone="13800001234", days_ago=9)
+    water = _search(store, text="家里自来水停了一整天了，也没有通知")
+    assert {h.id for h in water} >= {f.id for f in fumes} | {lights.id}
+    assert not any(h.alike for h in water)
+    assert not any(r.startswith("similar") for h in water for r in h.why_text())
+    fume = _search(store, text="饭店油烟直排")
+    assert {h.id for h in fume if h.alike} == {f.id for f in fumes} | {mine.id}
+    # One word that is most of what the query says is a likeness; so is the same caller.
+    assert all(h.alike for h in _search(store, text="油烟"))
+    same_caller = _search(store, text="家里自来水停了", phone="13800001234")
+    assert [h.id for h in same_caller if h.alike] == [mine.id]
+
+
 def test_index_is_current_right_after_file_case(store):
     case = _file(store, "健身房关门跑路，预付卡退不了")
     assert _watermark_is_current(store)  # indexed in the filing transaction, not by the query

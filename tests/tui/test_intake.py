@@ -238,6 +238,26 @@ async def test_fast_type_ahead_lands_in_the_right_fields(store):
         assert screen.query_one("#address", Input).value == "湖南路"
 
 
+async def test_cases_sharing_one_common_word_are_not_shown_as_similar(store):
+    """A water call on a store of oil-fume complaints: 家里 in common is no likeness, so the
+    panel says there are none instead of listing eight unrelated cases."""
+    for _ in range(3):
+        file_case(store, CaseDraft(description="楼下饭店油烟直排，家里窗户都不敢开。", address="湖南路8号",
+                                   lead_department="生态环境局"), "a00")
+    app = HotlineApp(store, lang="zh", agent="a01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.press("tab", "tab", *"家里自来水停了一整天了")
+        await settle(pilot, 0.5)
+        table = screen.query("#prior")  # (made when there is a row to show)
+        assert not table or table.first().row_count == 0
+        assert "没有相似的既往工单" in shown(screen.query_one("#prior-title", Static))
+        await pilot.press(*"，楼下饭店油烟也很大")
+        await settle(pilot, 0.5)
+        assert screen.query_one("#prior").row_count == 3
+        assert "相似工单 3 件" in shown(screen.query_one("#prior-title", Static))
+
+
 async def test_similar_cases_show_while_typing_and_the_call_attaches(store):
     """The seed's 19 hornet-nest calls: the agent sees the open case and attaches the new call."""
     first = file_case(store, CaseDraft(caller_phone="13900000001", caller_name="王女士",
