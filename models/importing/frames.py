@@ -19,11 +19,22 @@ _END = None  # what the inbox holds once its pipe is closed
 
 
 def send(out: BinaryIO, item: object) -> None:
-    """One object as a frame, flushed."""
+    """One object as a frame, written whole.
+
+    Written with `os.write` until every byte is out, not through the file object: a process
+    stopped and continued in the middle of a big write to a pipe (Ctrl+Z then `fg`, a
+    profiler's pauses) gets a partial write back from the kernel, and `io.BufferedWriter` was
+    seen to lose part of a frame then (`tests/models/test_import_processes.py` stops the
+    writer a hundred times)."""
+    import os
+
     data = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
-    out.write(len(data).to_bytes(_LENGTH, "little"))
-    out.write(data)
-    out.flush()
+    out.flush()  # (anything written to it before, in order)
+    fd = out.fileno()
+    for part in (len(data).to_bytes(_LENGTH, "little"), data):
+        view = memoryview(part)
+        while view:
+            view = view[os.write(fd, view):]
 
 
 def _read_frame(source: BinaryIO) -> bytes | None:
@@ -52,8 +63,8 @@ class Inbox:
             frame = _read_frame(source)
             while self._put(frame) and frame is not _END:
                 frame = _read_frame(source)
-        except (OSError, ValueError):  # the pipe broke under us (the import stopped)
-            self._put(_END)
+        except Exception:  # the pipe broke under us (the import stopped), or a frame's
+            self._put(_END)  # length was garbage (MemoryError): the owner must not wait forever
 
     def _put(self, frame: bytes | None) -> bool:
         """Wait for room, unless the owner has stopped listening."""

@@ -7,6 +7,10 @@ from __future__ import annotations
 import csv
 import os
 import signal
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -132,3 +136,93 @@ def test_an_inbox_gives_the_frames_in_order_then_end_of_file():
             with pytest.raises(EOFError):
                 inbox.get()
         inbox.close()
+
+
+def _pester(pids, stop: threading.Event, stops: list) -> None:
+    """Stop and continue the processes again and again, as Ctrl+Z then `fg` does, until told."""
+    while not stop.wait(0.002):
+        for pid in pids():
+            try:
+                os.kill(pid, signal.SIGSTOP)
+                time.sleep(0.005)
+                os.kill(pid, signal.SIGCONT)
+                stops.append(pid)
+            except ProcessLookupError:
+                pass
+
+
+_SENDER = """
+import sys
+from models.importing import frames
+for i in range(1000):
+    frames.send(sys.stdout.buffer, (i, bytes([i % 251]) * (150_000 + i * 997 % 200_000)))
+frames.send(sys.stdout.buffer, None)
+"""
+
+
+def test_frames_arrive_whole_when_the_sender_is_stopped_and_continued():
+    # A stopped process's big pipe write comes back partial; the frames lost bytes there
+    # (the file object's write), and the receiver read garbage (MemoryError, UnpicklingError).
+    sender = subprocess.Popen([sys.executable, "-c", _SENDER], stdout=subprocess.PIPE,
+                              cwd=Path(__file__).resolve().parents[2])
+    stop, stops = threading.Event(), []
+    pester = threading.Thread(target=_pester, args=(lambda: [sender.pid], stop, stops))
+    pester.start()
+    try:
+        inbox = frames.Inbox(sender.stdout)
+        got = []
+
+        def receive():
+            while (item := inbox.get()) is not None:  # (EOFError when a frame is lost)
+                got.append(item)
+        _within(60, receive)
+    finally:
+        stop.set()
+        pester.join()
+        sender.kill()  # (gone already, unless the receiver stopped reading)
+        sender.wait()
+    assert len(stops) >= 10
+    assert [i for i, _ in got] == list(range(1000))
+    assert all(data == bytes([i % 251]) * (150_000 + i * 997 % 200_000) for i, data in got)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds the helpers through /proc")
+def test_an_import_stopped_and_continued_gives_what_one_process_gives(tmp_path):
+    one, three = (open_store(tmp_path / name) for name in ("one", "three"))
+    path = _file(tmp_path, 30_000)
+    import_csv(one, path, parallel=False)
+    stop, stops = threading.Event(), []
+    pester = threading.Thread(target=_pester, args=(_helpers, stop, stops))
+    pester.start()
+    try:  # (a frame that lost bytes left the three processes waiting on each other)
+        report = _within(120, lambda: import_csv(three, path, parallel=True))
+    finally:
+        stop.set()
+        pester.join()
+    assert stops and report.imported == 30_000
+    assert _contents(three) == _contents(one)
+
+
+def _helpers() -> list[int]:
+    """This process's children (the import's helper processes)."""
+    me = os.getpid()
+    return [int(kid) for task in os.listdir(f"/proc/{me}/task")
+            for kid in Path(f"/proc/{me}/task/{task}/children").read_text().split()]
+
+
+def _within(seconds: float, work):
+    """`work()`'s result, or a test failure (not a hang) when it takes longer than `seconds`."""
+    out: dict = {}
+
+    def run():
+        try:
+            out["value"] = work()
+        except BaseException as exc:  # (raised again in the test's thread)
+            out["error"] = exc
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still waiting after {seconds} s"
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
