@@ -206,7 +206,7 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
         self.fill(draft)
         self.query_one(PriorCasesPanel).clear()
         self.query_one(ArticleStrip).clear()
-        self.refresh_bindings()  # no article: Ctrl+G / Ctrl+T leave the key bar
+        self.refresh_bindings()  # no article, no case: Ctrl+G, Ctrl+T and F5 leave the key bar
         self.form.show_suggestions(None)
         self.query_one("#phone").focus()
 
@@ -215,10 +215,12 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
         if self.lookups.is_current(found):
             self.form.fill_name(found.history.name)
             self.query_one(PriorCasesPanel).show_found(self._dept_label, history=found.history)
+            self.refresh_bindings()  # F5 comes and goes with the cases listed
 
     def on_prior_cases_found(self, found: PriorCasesFound) -> None:
         if self.lookups.is_current(found):
             self.query_one(PriorCasesPanel).show_found(self._dept_label, hits=found.hits)
+            self.refresh_bindings()
 
     def _dept_label(self, code: str) -> str:
         return self.lookups.dept_labels.get(code, code)
@@ -233,6 +235,11 @@ class IntakeScreen(FormKeys, HotlineScreen[None]):
             self.refresh_bindings()  # Ctrl+G / Ctrl+T come and go with the articles
 
     # --- answering from an article (`intake.answering`) -------------------------------------
+    def shows_on_bar(self, action_id: str) -> bool:
+        """F5 (this call is about that case) is on the key bar while the panel lists a case to
+        attach it to; pressed without one, it still says what to do."""
+        return action_id != "attach" or self.query_one(PriorCasesPanel).selected is not None
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("open_article", "answer_from_article"):
             return self.answerer.offered()

@@ -14,6 +14,7 @@ from agent_tui.screens.drafts import DraftsScreen
 from agent_tui.screens.intake import IntakeScreen
 from agent_tui.screens.read_back import ReadBackScreen
 from agent_tui.widgets.department_field import DepartmentField, DepartmentPickerScreen
+from agent_tui.widgets.key_bar import KeyBar
 from models.cases import file_case
 from models.domain.case_shape import CaseDraft
 from models.store.drafts import OPEN, Draft, open_drafts, ring
@@ -252,10 +253,12 @@ async def test_cases_sharing_one_common_word_are_not_shown_as_similar(store):
         table = screen.query("#prior")  # (made when there is a row to show)
         assert not table or table.first().row_count == 0
         assert "没有相似的既往工单" in shown(screen.query_one("#prior-title", Static))
+        assert "并入此单" not in shown(screen.query_one(KeyBar))  # F5: no case to attach to
         await pilot.press(*"，楼下饭店油烟也很大")
         await settle(pilot, 0.5)
         assert screen.query_one("#prior").row_count == 3
         assert "相似工单 3 件" in shown(screen.query_one("#prior-title", Static))
+        assert "f5 并入此单" in shown(screen.query_one(KeyBar))
 
 
 async def test_similar_cases_show_while_typing_and_the_call_attaches(store):
