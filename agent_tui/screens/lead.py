@@ -3,8 +3,8 @@
 Left, the views: the work queues (`models.cases.lead_review.QUEUES`, what is in each is
 `lead_review._where`), the department scoreboard, hot spots and the terminals' sync health.
 Right, the view: Enter opens a case (from any queue, or a hot spot's cases); Space marks rows;
-on the marked rows (or the current one) `d` dispatches (or re-dispatches) through the department picker, `u`
-supervises with a note, `a` assigns their callbacks to an agent; `p` cycles the scoreboard's
+on the marked rows (or the current one) `d` dispatches (or re-dispatches) through the
+department picker, `u` supervises with a note, `a` assigns their callbacks to an agent; `p` cycles the scoreboard's
 period (today, 7 days, 30 days, a custom number of days); `x` exports what is shown to CSV
 (a 0600 file, its path on the status line). Every step goes through `models.cases.steps` (the lifecycle rules) off the UI thread. `g` is left free.
 

@@ -25,7 +25,7 @@ def send(out: BinaryIO, item: object) -> None:
     stopped and continued in the middle of a big write to a pipe (Ctrl+Z then `fg`, a
     profiler's pauses) gets a partial write back from the kernel, and `io.BufferedWriter` was
     seen to lose part of a frame then (`tests/models/test_import_processes.py` stops the
-    writer a hundred times)."""
+    writer every few milliseconds)."""
     import os
 
     data = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)

@@ -69,7 +69,7 @@ W_CALLER_WITH_TEXT, W_CALLER_ALONE = 1.5, 35.0
 A_BM25, A_QCOV, A_DCOV, A_SUBJECT = 0.5, 0.15, 0.15, 0.2
 W_CATEGORY, W_RECENT, W_OPEN = 8.0, 4.0, 2.0
 # A case is like the call (`Hit.alike`, what the intake panel shows) when it shares the caller,
-# the address (or a nearby one) or the chosen category, or when its text holds two of the
+# the address (or a nearby one) or the category (chosen, or named in the text), or when its text holds two of the
 # query's terms or a quarter of the query's weight: a single common word in common (家里, 一整)
 # is not a likeness, and being recent or open only orders cases that are alike. Measured by
 # `benchmarks/eval_search.py` ("shown" columns): no labelled duplicate of any real set is hidden.
