@@ -121,6 +121,9 @@ def _print_table(hits, lang: str, departments: dict[str, str]) -> None:
     from models.domain.enums import Status
 
     zh = lang == "zh"
+    # As the intake panel: the cases like the query (`Hit.alike`); the others said as a count.
+    weaker = sum(not hit.alike for hit in hits)
+    hits = [hit for hit in hits if hit.alike]
     table = Table(box=None, pad_edge=False)
     for head, width in ((("案件编号" if zh else "Case"), 16), (("天" if zh else "Age"), 4),
                         (("状态" if zh else "Status"), 10), (("部门" if zh else "Dept"), 10),
@@ -137,7 +140,10 @@ def _print_table(hits, lang: str, departments: dict[str, str]) -> None:
                       Text(f"{hit.score:.0f}"),
                       Text(plain("; ".join(hit.why_text(lang)))) + Text("\n") + snippet)
     console = Console(markup=False, highlight=False)
-    if not hits:
+    if hits:
+        console.print(table)
+    else:
         console.print("没有相似的案件" if zh else "no similar cases")
-        return
-    console.print(table)
+    if weaker:
+        console.print(f"另有 {weaker} 件只有个别字词相同，未列出（--json 全部列出）" if zh else
+                      f"{weaker} weaker matches (a word or two in common) not listed; --json lists them")

@@ -92,6 +92,20 @@ def test_table_output_rebuild_and_help(nyc_dir):
     assert bad.returncode != 0 and "TEXT" in bad.stderr
 
 
+def test_the_table_lists_the_cases_alike_and_counts_the_rest(nyc_dir):
+    # A word in common with some requests and nothing else: not similar (`Hit.alike`).
+    query = "zzqx wwvb kkrt plmn yyto parked"
+    found = json.loads(hotline("search", query, "--json", "--limit", "5", data_dir=nyc_dir).stdout)
+    assert len(found["results"]) == 5 and not any(r["alike"] for r in found["results"])
+    out = hotline("search", query, "--limit", "5", data_dir=nyc_dir).stdout
+    assert "no similar cases" in out and "5 weaker matches" in out
+    assert not any(r["case_id"] in out for r in found["results"])
+    zh = hotline("search", query, "--limit", "5", data_dir=nyc_dir, lang="zh").stdout
+    assert "没有相似的案件" in zh and "另有 5 件" in zh
+    alike = hotline("search", "Blocked Driveway", "--limit", "3", data_dir=nyc_dir).stdout
+    assert "weaker" not in alike
+
+
 def test_hotline_import_leaves_the_search_index_current(nyc_dir):
     """`hotline import` writes the rows and their postings in one run: the store's index is at
     the last row before any search, so `hotline search` has nothing to catch up."""
