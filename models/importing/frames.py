@@ -9,6 +9,7 @@ Why frames rather than `pickle.dump` on the pipe: the draining thread then only 
 
 from __future__ import annotations
 
+import os
 import pickle
 import queue
 import threading
@@ -26,8 +27,6 @@ def send(out: BinaryIO, item: object) -> None:
     profiler's pauses) gets a partial write back from the kernel, and `io.BufferedWriter` was
     seen to lose part of a frame then (`tests/models/test_import_processes.py` stops the
     writer every few milliseconds)."""
-    import os
-
     data = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
     out.flush()  # (anything written to it before, in order)
     fd = out.fileno()

@@ -69,10 +69,11 @@ W_CALLER_WITH_TEXT, W_CALLER_ALONE = 1.5, 35.0
 A_BM25, A_QCOV, A_DCOV, A_SUBJECT = 0.5, 0.15, 0.15, 0.2
 W_CATEGORY, W_RECENT, W_OPEN = 8.0, 4.0, 2.0
 # A case is like the call (`Hit.alike`, what the intake panel shows) when it shares the caller,
-# the address (or a nearby one) or the category (chosen, or named in the text), or when its text holds two of the
-# query's terms or a quarter of the query's weight: a single common word in common (家里, 一整)
-# is not a likeness, and being recent or open only orders cases that are alike. Measured by
-# `benchmarks/eval_search.py` ("shown" columns): no labelled duplicate of any real set is hidden.
+# the address (or a nearby one) or the category (chosen, or named in the text), or when its
+# text holds two of the query's terms or a quarter of the query's weight: a single common word
+# in common (家里, 一整) is not a likeness, and being recent or open only orders cases that are
+# alike. Measured by `benchmarks/eval_search.py` ("shown" columns): no labelled duplicate of any
+# real set is hidden.
 ALIKE_TERMS, ALIKE_COVER = 2, 0.25
 VERBATIM = 0.01  # a tie-break: the same address written the same way
 PLACE_BOOST = 1.0  # query weight of a place term beside a text term of the same idf
@@ -118,7 +119,7 @@ class Hit:
     address: str
     caller_phone: str
     repeat_count: int
-    alike: bool = True  # something of substance in common with the query (`ALIKE_TERMS`)
+    alike: bool  # something of substance in common with the query (`ALIKE_TERMS`)
 
     @property
     def case_id(self) -> str:

@@ -84,18 +84,23 @@ def test_the_helper_processes_import_exactly_what_one_process_does(tmp_path):
         assert b[part] == a[part], part  # the same rows, terms, postings (bytes) and lengths
 
 
+def _helpers() -> list[int]:
+    """This process's children (the import's helper processes)."""
+    me = os.getpid()
+    return [int(kid) for task in os.listdir(f"/proc/{me}/task")
+            for kid in Path(f"/proc/{me}/task/{task}/children").read_text().split()]
+
+
 def _kill_helper(flag: str) -> bool:
     """SIGKILL this process's child whose command line has `flag`."""
-    me = os.getpid()
-    for task in os.listdir(f"/proc/{me}/task"):
-        for kid in Path(f"/proc/{me}/task/{task}/children").read_text().split():
-            try:
-                command = Path(f"/proc/{kid}/cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if flag.encode() in command:
-                os.kill(int(kid), signal.SIGKILL)
-                return True
+    for kid in _helpers():
+        try:
+            command = Path(f"/proc/{kid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if flag.encode() in command:
+            os.kill(kid, signal.SIGKILL)
+            return True
     return False
 
 
@@ -201,13 +206,6 @@ def test_an_import_stopped_and_continued_gives_what_one_process_gives(tmp_path):
         pester.join()
     assert stops and report.imported == 30_000
     assert _contents(three) == _contents(one)
-
-
-def _helpers() -> list[int]:
-    """This process's children (the import's helper processes)."""
-    me = os.getpid()
-    return [int(kid) for task in os.listdir(f"/proc/{me}/task")
-            for kid in Path(f"/proc/{me}/task/{task}/children").read_text().split()]
 
 
 def _within(seconds: float, work):
