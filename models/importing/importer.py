@@ -7,8 +7,8 @@ adds nothing (`case_id`, or a content hash when the source has none, is the key)
 Two cores, three processes: for a big file a second process reads and checks the CSV (Python
 work per row) and a third tokenises each batch's texts into search postings, while this one
 writes the rows and indexes them (SQLite and numpy work per batch), so that none waits on
-another's interpreter lock (`reader.py`). A small file is read in this process. Each batch
-of rows is committed on its own; the search index gathers the postings of many batches in numpy
+another's interpreter lock (`reader.py`). A small file is read in this process. Batches of
+rows are committed a few at a time (`COMMIT_ROWS`); the search index gathers the postings of many batches in numpy
 arrays and writes them as one sorted segment per term (`models.search.index.Segmenter`), in the
 transaction that moves its watermark past them. When the import returns, the index is current:
 the first search answers at once. A crash in between leaves committed rows above the watermark,
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -59,6 +60,13 @@ CACHE_KB = 12_288  # SQLite page cache while importing: the case table's indexes
 # and the default cache does as well (measured at 1,000,000 rows); its 10 MB go to the helpers
 APPEND_CACHE_KB = 2_048
 DEFER_INDEXES_ROWS = 50_000  # files of this many rows or more write without secondary indexes
+# Batches share a transaction until COMMIT_ROWS rows or COMMIT_SECONDS have gone in: a page of
+# the case table's indexes that several batches change goes to the WAL once, not once a batch
+# (into a store that holds cases, whose index entries land all over their B-trees: 100,000 rows
+# into 1,000,000, 9.1-9.6 s committing each batch, 7.0 s every eight), and the write lock is
+# still let go often enough for a terminal saving a case beside the import.
+COMMIT_ROWS = 20_000
+COMMIT_SECONDS = 1.0
 MAX_REJECTS_KEPT = 1000  # the summary keeps the first ones; the count is always exact
 
 Progress = Callable[[int, int], None]  # (bytes read, total bytes)
@@ -254,10 +262,10 @@ def import_csv(
     tick = (lambda pos: progress(pos, total)) if progress else (lambda pos: None)
     with store.raw() as conn:
         conn.execute(f"PRAGMA cache_size = -{CACHE_KB}")
-        # Batches are checkpointed into the file in bigger steps (a page that several batches
-        # change is written once), and a batch's commit is not fsynced on its own: a power cut
-        # can lose the last batches (never corrupt the store), and importing the file again
-        # adds exactly them. The last commit is synced before this returns.
+        # Commits are checkpointed into the file in bigger steps (a page that several commits
+        # change is written once), and not fsynced on their own: a power cut can lose the
+        # last batches (never corrupt the store), and importing the file again adds exactly
+        # them. The last commit is synced before this returns.
         conn.execute("PRAGMA wal_autocheckpoint = 8192")
         conn.execute("PRAGMA synchronous = NORMAL")
         with gc_paused():  # the unpickled batches, as in the reading process (`parse.gc_paused`)
@@ -268,11 +276,41 @@ def import_csv(
     return report
 
 
+class _Transaction:
+    """The import's write transaction, open across batches until it holds COMMIT_ROWS rows
+    or has been open COMMIT_SECONDS. What is committed is whole batches, so a crash or a bad
+    line loses at most the batches since the last commit, which importing again adds."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self.rows = 0
+        self.since = 0.0
+
+    def open(self) -> None:
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.rows, self.since = 0, time.monotonic()
+
+    def wrote(self, rows: int) -> None:
+        self.rows += rows
+        if self.rows >= COMMIT_ROWS or time.monotonic() - self.since >= COMMIT_SECONDS:
+            self.commit()
+
+    def commit(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+
 def _write_all(conn, parsed, report: ImportReport, lookups: _Lookups, tick, total: int,
                index_progress: Progress | None, rows_written: Callable[[], None] | None) -> None:
     """Write each batch (its own transaction), index what it added, and add new departments.
     A big file writes without the case table's secondary indexes and builds them at the end."""
     seg = search_index.Segmenter(conn, reserve=search_index.SEGMENT_RESERVE)
+    tx = _Transaction(conn)
     top = 0
     deferred = finished = False
     try:
@@ -282,13 +320,15 @@ def _write_all(conn, parsed, report: ImportReport, lookups: _Lookups, tick, tota
                 if deferred:
                     conn.execute(f"PRAGMA cache_size = -{APPEND_CACHE_KB}")
                     seg.merge_at = None  # `_finish` joins every term's segments at the end
-            top, seg = _write_batch(conn, batch, seg, top, report, lookups)
+            top, seg = _write_batch(conn, tx, batch, seg, top, report, lookups)
             tick(batch.pos)
+        tx.commit()
         if rows_written:
             rows_written()
         _finish(conn, seg, top, lookups, report, compact=deferred)
         finished = True
     finally:  # a bad file stops the import halfway: the rows written so far keep their indexes
+        tx.commit()
         if deferred:
             conn.execute(f"PRAGMA cache_size = -{CACHE_KB}")
             if not finished:  # (and their terms the merges the flushes left to the end)
@@ -306,22 +346,24 @@ def _merge_crowded(conn) -> None:
         raise
 
 
-def _write_batch(conn, batch, seg, top: int, report: ImportReport, lookups: _Lookups):
-    """One batch's rows in their own transaction, their postings gathered (and written as a
-    segment when enough are). Returns the highest rowid written and the segmenter."""
+def _write_batch(conn, tx: _Transaction, batch, seg, top: int, report: ImportReport,
+                 lookups: _Lookups):
+    """One batch's rows in the import's transaction, their postings gathered (and written as a
+    segment when enough are, and then committed). Returns the highest rowid written and the
+    segmenter."""
     report.rows += batch.rows_read
     for rej in batch.rejected:
         report.reject(rej.line, rej.reason)
     rows = batch.rows
     if rows:
-        inserted, rowids, keep = _insert_batch(conn, rows, lookups)
+        inserted, rowids, keep = _insert_batch(conn, tx, rows, lookups)
         report.imported += inserted
         report.duplicates += len(rows) - inserted
         if rowids:
             top = max(top, rowids[-1])
             seg.add_postings(rowids, batch.postings, keep)
         if seg.full:
-            _flush(conn, seg, top)
+            _flush(tx, seg, top)
             seg = search_index.Segmenter(conn, buffer=seg.buffer, merge_at=seg.merge_at)
     return top, seg
 
@@ -338,9 +380,10 @@ def _worth_deferring(conn, batch, total: int) -> bool:
     return expected >= DEFER_INDEXES_ROWS and have < 3 * expected
 
 
-def _insert_batch(conn, rows: list[list], lookups: _Lookups) -> tuple[int, list[int], list | None]:
-    """Give the rows their categories and departments, and insert them in one transaction.
-    Returns (rows inserted, their rowids, which rows went in: None when all did)."""
+def _insert_batch(conn, tx: _Transaction, rows: list[list], lookups: _Lookups
+                  ) -> tuple[int, list[int], list | None]:
+    """Give the rows their categories and departments, and insert them in the import's
+    transaction (which this may commit). Returns (rows inserted, their rowids, which rows went in: None when all did)."""
     # Each distinct name once per batch (a batch names a few dozen), then one pass of lookups.
     categories = {raw: lookups.category(raw) for raw in {r[_CATEGORY] for r in rows}}
     named = Counter(r[_DEPARTMENT] for r in rows)
@@ -348,7 +391,7 @@ def _insert_batch(conn, rows: list[list], lookups: _Lookups) -> tuple[int, list[
     for row in rows:
         row[_CATEGORY] = categories[row[_CATEGORY]]
         row[_DEPARTMENT] = departments[row[_DEPARTMENT]]
-    conn.execute("BEGIN IMMEDIATE")
+    tx.open()
     try:
         before = conn.execute('SELECT coalesce(max(rowid), 0) FROM "case"').fetchone()[0]
         changes = conn.total_changes
@@ -362,9 +405,9 @@ def _insert_batch(conn, rows: list[list], lookups: _Lookups) -> tuple[int, list[
                 'SELECT rowid, external_id FROM "case" WHERE rowid > ?', (before,)))
             keep = [r[_EXTERNAL] in got for r in rows]
             rowids = [got[r[_EXTERNAL]] for r in rows if r[_EXTERNAL] in got]
-        conn.execute("COMMIT")
+        tx.wrote(len(rows))
     except BaseException:
-        conn.execute("ROLLBACK")
+        tx.rollback()
         raise
     return inserted, rowids, keep
 
@@ -408,11 +451,11 @@ def _record_departments(conn, lookups: _Lookups, report: ImportReport) -> None:
             report.departments_added.append(dept.name_zh or dept.name_en)
 
 
-def _flush(conn, seg, top: int) -> None:
-    conn.execute("BEGIN IMMEDIATE")
+def _flush(tx: _Transaction, seg, top: int) -> None:
+    tx.open()
     try:
         search_index.flush_with_gaps(seg, top)
-        conn.execute("COMMIT")
+        tx.commit()
     except BaseException:
-        conn.execute("ROLLBACK")
+        tx.rollback()
         raise

@@ -337,6 +337,46 @@ def test_a_big_import_leaves_the_segments_to_its_end_and_a_failed_one_merges_the
                             ).fetchone()[0] > 0
 
 
+def test_batches_are_committed_a_few_at_a_time_and_the_lock_let_go_between(
+        store, tmp_path, monkeypatch):
+    """The import's transaction spans COMMIT_ROWS rows of batches (a page several batches
+    change goes to the WAL once); between two such commits another terminal can write, and it
+    sees whole commits. A bad line ends the import with the rows before it kept."""
+    import sqlite3
+
+    from models.importing import importer, parse
+
+    monkeypatch.setattr(parse, "BATCH", 500)
+    monkeypatch.setattr(importer, "COMMIT_ROWS", 1500)
+    monkeypatch.setattr(importer, "COMMIT_SECONDS", 3600)
+    seen = []  # after each batch: (rows another connection sees, could it take the write lock)
+
+    def progress(pos, total):
+        other = sqlite3.connect(store.path, timeout=0, isolation_level=None)
+        try:
+            rows = other.execute('SELECT count(*) FROM "case"').fetchone()[0]
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+                free = True
+            except sqlite3.OperationalError:  # database is locked
+                free = False
+            seen.append((rows, free))
+        finally:
+            other.close()
+
+    good = open(_big_file(tmp_path, 4_000), encoding="utf-8").read()
+    bad = tmp_path / "bad.csv"
+    cut = good.index("B3600,")  # in the third commit's second batch
+    bad.write_bytes(good[:cut].encode() + b"B3600,\xff\n")
+    with pytest.raises(ImportError_):
+        import_csv(store, bad, parallel=False, progress=progress)
+    assert seen[:7] == [(0, False), (0, False), (1500, True), (1500, False), (1500, False),
+                        (3000, True), (3000, False)]
+    with store.raw() as conn:  # the batches of the open transaction are kept too
+        assert conn.execute('SELECT count(*) FROM "case"').fetchone()[0] == 3500
+
+
 def test_a_small_import_keeps_the_indexes_in_place(store, tmp_path, monkeypatch):
     from models.importing import importer
 
