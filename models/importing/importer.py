@@ -8,8 +8,8 @@ Two cores, three processes: for a big file a second process reads and checks the
 work per row) and a third tokenises each batch's texts into search postings, while this one
 writes the rows and indexes them (SQLite and numpy work per batch), so that none waits on
 another's interpreter lock (`reader.py`). A small file is read in this process. Batches of
-rows are committed a few at a time (`COMMIT_ROWS`); the search index gathers the postings of many batches in numpy
-arrays and writes them as one sorted segment per term (`models.search.index.Segmenter`), in the
+rows are committed a few at a time (`COMMIT_ROWS`); the search index gathers the postings of
+many batches in numpy arrays and writes them as one sorted segment per term (`models.search.index.Segmenter`), in the
 transaction that moves its watermark past them. When the import returns, the index is current:
 the first search answers at once. A crash in between leaves committed rows above the watermark,
 which the next search catches up.
@@ -63,7 +63,7 @@ DEFER_INDEXES_ROWS = 50_000  # files of this many rows or more write without sec
 # Batches share a transaction until COMMIT_ROWS rows or COMMIT_SECONDS have gone in: a page of
 # the case table's indexes that several batches change goes to the WAL once, not once a batch
 # (into a store that holds cases, whose index entries land all over their B-trees: 100,000 rows
-# into 1,000,000, 9.1-9.6 s committing each batch, 7.0 s every eight), and the write lock is
+# into 1,000,000: 8.9-9.1 s committing each batch, 7.1-7.5 s so), and the write lock is
 # still let go often enough for a terminal saving a case beside the import.
 COMMIT_ROWS = 20_000
 COMMIT_SECONDS = 1.0
@@ -307,7 +307,7 @@ class _Transaction:
 
 def _write_all(conn, parsed, report: ImportReport, lookups: _Lookups, tick, total: int,
                index_progress: Progress | None, rows_written: Callable[[], None] | None) -> None:
-    """Write each batch (its own transaction), index what it added, and add new departments.
+    """Write each batch (a few to a transaction), index what it added, and add new departments.
     A big file writes without the case table's secondary indexes and builds them at the end."""
     seg = search_index.Segmenter(conn, reserve=search_index.SEGMENT_RESERVE)
     tx = _Transaction(conn)
@@ -383,7 +383,8 @@ def _worth_deferring(conn, batch, total: int) -> bool:
 def _insert_batch(conn, tx: _Transaction, rows: list[list], lookups: _Lookups
                   ) -> tuple[int, list[int], list | None]:
     """Give the rows their categories and departments, and insert them in the import's
-    transaction (which this may commit). Returns (rows inserted, their rowids, which rows went in: None when all did)."""
+    transaction (which this may commit). Returns (rows inserted, their rowids, which rows went
+    in: None when all did)."""
     # Each distinct name once per batch (a batch names a few dozen), then one pass of lookups.
     categories = {raw: lookups.category(raw) for raw in {r[_CATEGORY] for r in rows}}
     named = Counter(r[_DEPARTMENT] for r in rows)
