@@ -38,6 +38,7 @@ from models.search import index as search_index
 from models.store import Store, deferred_indexes
 from models.store.tables import Category, Department
 
+from . import staged
 from .mapping import Mapping
 from .parse import (
     _CATEGORY,
@@ -313,6 +314,7 @@ def _write_all(conn, parsed, report: ImportReport, lookups: _Lookups, tick, tota
     tx = _Transaction(conn)
     top = 0
     deferred = finished = False
+    staged.attach(conn)
     try:
         for batch in parsed:
             if not deferred and report.rows == 0 and _worth_deferring(conn, batch, total):
@@ -323,6 +325,7 @@ def _write_all(conn, parsed, report: ImportReport, lookups: _Lookups, tick, tota
             top, seg = _write_batch(conn, tx, batch, seg, top, report, lookups)
             tick(batch.pos)
         tx.commit()
+        staged.detach(conn)  # (the last batch's image: its memory, before the closing steps)
         if rows_written:
             rows_written()
         _finish(conn, seg, top, lookups, report, compact=deferred)
@@ -334,6 +337,7 @@ def _write_all(conn, parsed, report: ImportReport, lookups: _Lookups, tick, tota
             if not finished:  # (and their terms the merges the flushes left to the end)
                 _merge_crowded(conn)
             deferred_indexes.restore(conn, "case", index_progress)
+        staged.detach(conn)
 
 
 def _merge_crowded(conn) -> None:
@@ -380,32 +384,41 @@ def _worth_deferring(conn, batch, total: int) -> bool:
     return expected >= DEFER_INDEXES_ROWS and have < 3 * expected
 
 
-def _insert_batch(conn, tx: _Transaction, rows: list[list], lookups: _Lookups
-                  ) -> tuple[int, list[int], list | None]:
+def _insert_batch(conn, tx: _Transaction, rows: list[list] | staged.StagedRows,
+                  lookups: _Lookups) -> tuple[int, list[int], list | None]:
     """Give the rows their categories and departments, and insert them in the import's
-    transaction (which this may commit). Returns (rows inserted, their rowids, which rows went
-    in: None when all did)."""
+    transaction (which this may commit). The rows are lists (read in this process) or a
+    database image (from the reading process: `staged.py`). Returns (rows inserted, their
+    rowids, which rows went in: None when all did)."""
     # Each distinct name once per batch (a batch names a few dozen), then one pass of lookups.
-    categories = {raw: lookups.category(raw) for raw in {r[_CATEGORY] for r in rows}}
-    named = Counter(r[_DEPARTMENT] for r in rows)
+    if isinstance(rows, staged.StagedRows):
+        named_categories, named = rows.categories, rows.departments
+    else:
+        named_categories, named = {r[_CATEGORY] for r in rows}, Counter(r[_DEPARTMENT] for r in rows)
+    categories = {raw: lookups.category(raw) for raw in named_categories}
     departments = {raw: lookups.department(raw, times) for raw, times in named.items()}
-    for row in rows:
-        row[_CATEGORY] = categories[row[_CATEGORY]]
-        row[_DEPARTMENT] = departments[row[_DEPARTMENT]]
     tx.open()
     try:
         before = conn.execute('SELECT coalesce(max(rowid), 0) FROM "case"').fetchone()[0]
-        changes = conn.total_changes
-        conn.executemany(_INSERT, rows)
-        inserted = conn.total_changes - changes
+        if isinstance(rows, staged.StagedRows):
+            inserted = staged.insert(conn, rows, categories, departments)
+        else:
+            for row in rows:
+                row[_CATEGORY] = categories[row[_CATEGORY]]
+                row[_DEPARTMENT] = departments[row[_DEPARTMENT]]
+            changes = conn.total_changes
+            conn.executemany(_INSERT, rows)
+            inserted = conn.total_changes - changes
         keep = None
         if inserted == len(rows):
             rowids = list(range(before + 1, before + 1 + inserted))
         else:  # duplicates were skipped: which rows went in, under which rowids
             got = dict((e, r) for r, e in conn.execute(
                 'SELECT rowid, external_id FROM "case" WHERE rowid > ?', (before,)))
-            keep = [r[_EXTERNAL] in got for r in rows]
-            rowids = [got[r[_EXTERNAL]] for r in rows if r[_EXTERNAL] in got]
+            external = (staged.external_ids(conn) if isinstance(rows, staged.StagedRows)
+                        else [r[_EXTERNAL] for r in rows])
+            keep = [e in got for e in external]
+            rowids = [got[e] for e in external if e in got]
         tx.wrote(len(rows))
     except BaseException:
         tx.rollback()

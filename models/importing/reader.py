@@ -5,7 +5,8 @@ single reading process set the pace: see the README's import figures).
 - `python -m models.importing.reader --texts-fd N`, the reading process: a pickled
   `parse._Plan` on stdin; reads and checks the CSV and sends, as frames (`frames.send`):
   to the importing process on stdout, the mapping's name, then each `parse._Batch` (without
-  postings), then None (or the exception that stopped it); to the tokenising process on fd N,
+  postings; its rows as a database image, `staged.StagedRows`), then None (or the exception
+  that stopped it); to the tokenising process on fd N,
   the plan's running index lengths, then each non-empty batch's texts (`parse.batch_texts`).
 - `python -m models.importing.reader --tokenise`, the tokenising process: that state and those
   texts on stdin; each batch's `search_index.Postings` on stdout, in order (the running BM25F
@@ -31,6 +32,7 @@ def read(texts_fd: int) -> None:
 
     from . import frames
     from .parse import _Batch, _parse, batch_texts
+    from .staged import stage
 
     out = sys.stdout.buffer
     plan = pickle.load(sys.stdin.buffer)
@@ -44,6 +46,7 @@ def read(texts_fd: int) -> None:
             for item in _parse(plan, tokenise=False):
                 if isinstance(item, _Batch) and item.rows:
                     frames.send(texts, batch_texts(item.rows))  # first: the tokeniser starts
+                    item.rows = stage(item.rows)  # (`staged.py`: bound here, copied in SQLite)
                 frames.send(out, item)
             frames.send(out, None)
         except BaseException as exc:  # noqa: BLE001 - handed to the importing process

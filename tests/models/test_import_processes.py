@@ -17,6 +17,7 @@ import pytest
 
 from models.importing import frames
 from models.importing.importer import ImportError_, import_csv
+from models.reference.catalogue import ensure_catalogue
 from models.store import open_store
 
 # Three batches of the reading process and a last one of rejected rows only; the texts grow
@@ -24,18 +25,22 @@ from models.store import open_store
 ROWS = 7_000
 
 
-def _file(tmp_path, rows: int = ROWS) -> str:
-    path = tmp_path / "cases.csv"
+def _file(tmp_path, rows: int = ROWS, name: str = "cases.csv") -> str:
+    path = tmp_path / name
     with open(path, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["case_id", "created_at", "caller_phone", "address", "title", "description"])
+        w.writerow(["case_id", "created_at", "caller_phone", "address", "title", "description",
+                    "category", "department", "status", "latitude", "longitude"])
         for i in range(rows):
             if i % 3:
                 w.writerow([f"Z{i}", "2026-03-10 09:00:00", f"1380000{i % 500:04d}",
-                            f"芦席营{i % 90}号", "", f"芦席营{i % 90}号楼下油烟扰民，第{i}次反映" * (1 + i // 2500 % 4)])
+                            f"芦席营{i % 90}号", "", f"芦席营{i % 90}号楼下油烟扰民，第{i}次反映" * (1 + i // 2500 % 4),
+                            "油烟扰民", ("环保局", "市场监管局", f"芦席营第{i % 7}办")[i % 3],
+                            ("open", "resolved")[i % 2], "32.05", "118.78"])
             else:
                 w.writerow([f"E{i}", "2019-04-25 09:32:09", "", f"{i % 70} W Bellevue Ave",
-                            "Street light", f"Street light dark on W Bellevue Ave, report {i}"])
+                            "Street light", f"Street light dark on W Bellevue Ave, report {i}",
+                            "Street lights", "DOT", "closed", "", ""])  # (the catalogue's name)
         for i in range(5):  # rejected: no description
             w.writerow([f"X{i}", "2026-03-10 09:00:00", "", "addr", "", ""])
     return str(path)
@@ -45,9 +50,11 @@ def _contents(store) -> dict:
     with store.raw() as conn:
         def rows(sql):
             return conn.execute(sql).fetchall()
-        return {
-            "cases": rows('SELECT rowid, external_id, created_at, caller_phone, address, title, '
-                          'description, status FROM "case" ORDER BY rowid'),  # (ids are new)
+        columns = [c for _, c, *_ in conn.execute('PRAGMA table_info("case")') if c != "id"]
+        return {  # every column but the id (made new), with each value's type
+            "cases": rows(f'SELECT rowid, {", ".join(columns)}, '
+                          f'{", ".join(f"typeof({c})" for c in columns)} FROM "case" ORDER BY rowid'),
+            "pending": rows("SELECT code, name, cases FROM pending_department ORDER BY 1"),
             "terms": rows("SELECT * FROM search_term ORDER BY 1"),
             "postings": rows("SELECT * FROM search_postings ORDER BY 1, 2"),
             "state": rows("SELECT * FROM search_state ORDER BY 1"),
@@ -72,14 +79,20 @@ def test_the_reading_process_reads_numbers_in_the_importing_process_region(tmp_p
 
 def test_the_helper_processes_import_exactly_what_one_process_does(tmp_path):
     one, three = (open_store(tmp_path / name) for name in ("one", "three"))
-    path = _file(tmp_path)
+    path, before = _file(tmp_path), _file(tmp_path, 3000, "before.csv")
+    for store in (one, three):  # its first 3,000 rows already there: skipped as duplicates
+        with store.writer() as s:
+            ensure_catalogue(s)  # (category and department names matched to it)
+        import_csv(store, before, parallel=False)
     alone = import_csv(one, path, parallel=False)
     helped = import_csv(three, path, parallel=True)
     assert (helped.imported, helped.rejected_count) == (alone.imported, alone.rejected_count)
-    assert helped.imported == ROWS and helped.rejected_count == 5
+    assert helped.imported == ROWS - 3000 and helped.rejected_count == 5
+    assert helped.duplicates == alone.duplicates == 3000
     assert helped.rejected == alone.rejected
     a, b = _contents(one), _contents(three)
-    assert len(a["cases"]) == ROWS and len(a["postings"]) > 0
+    assert len(a["cases"]) == ROWS and len(a["postings"]) > 0 and len(a["pending"]) > 0
+    assert sum("street_light" in row for row in a["cases"]) == ROWS // 3 + 1  # (names → codes)
     for part in a:
         assert b[part] == a[part], part  # the same rows, terms, postings (bytes) and lengths
 
