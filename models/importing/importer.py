@@ -317,12 +317,17 @@ def _write_all(conn, parsed, report: ImportReport, lookups: _Lookups, tick, tota
     staged.attach(conn)
     try:
         for batch in parsed:
-            if not deferred and report.rows == 0 and _worth_deferring(conn, batch, total):
-                deferred = deferred_indexes.set_aside(conn, "case") > 0
+            first = report.rows == 0
+            if first:  # (its rows go in with the indexes, to tell which of them to keep)
+                start = conn.execute('SELECT coalesce(max(rowid), 0) FROM "case"').fetchone()[0]
+                defer = _worth_deferring(batch, total, start)
+            top, seg = _write_batch(conn, tx, batch, seg, top, report, lookups)
+            if first and defer:
+                tx.commit()
+                deferred = deferred_indexes.set_aside(conn, "case", rows_after=start) > 0
                 if deferred:
                     conn.execute(f"PRAGMA cache_size = -{APPEND_CACHE_KB}")
                     seg.merge_at = None  # `_finish` joins every term's segments at the end
-            top, seg = _write_batch(conn, tx, batch, seg, top, report, lookups)
             tick(batch.pos)
         tx.commit()
         staged.detach(conn)  # (the last batch's image: its memory, before the closing steps)
@@ -372,15 +377,14 @@ def _write_batch(conn, tx: _Transaction, batch, seg, top: int, report: ImportRep
     return top, seg
 
 
-def _worth_deferring(conn, batch, total: int) -> bool:
+def _worth_deferring(batch, total: int, have: int) -> bool:
     """Set the indexes aside when the file's rows (estimated from the first batch's bytes)
-    are many, and the table's are few beside them: building an index again costs about a
-    sixth of inserting the same rows into it (`models.store.deferred_indexes`), but it also
-    covers the rows already there."""
+    are many, and the table's (`have`) are few beside them: building an index again costs
+    about a sixth of inserting the same rows into it (`models.store.deferred_indexes`), but it
+    also covers the rows already there."""
     if not batch.rows_read or not batch.pos:
         return False
     expected = batch.rows_read * total / batch.pos
-    have = conn.execute('SELECT coalesce(max(rowid), 0) FROM "case"').fetchone()[0]
     return expected >= DEFER_INDEXES_ROWS and have < 3 * expected
 
 

@@ -7,10 +7,12 @@ So a big import drops them (`set_aside`) and builds them again at its end (`rest
 
 The primary key and UNIQUE constraints are not secondary indexes (they live in the table's own
 definition) and stay: `INSERT OR IGNORE` still finds a duplicate. Partial indexes are set aside
-too: the open-case and callback indexes (store step 11) hold whatever share of an imported file
-is open or awaiting a callback (`bench_import.py`'s file: all of it), and written in place they
-made its 1,000,000-row import 59.9 s against 52.2 s; building a small one again costs a scan of
-the table, about 0.2 s at 1,000,000 rows. (A helper thread for SQLite's sorter, `PRAGMA threads
+too when the first rows enter them: the open-case and callback indexes (store step 11) hold
+whatever share of an imported file is open or awaiting a callback (`bench_import.py`'s file: all
+of it), and written in place they made its 1,000,000-row import 59.9 s against 52.2 s. One the
+first rows do not enter stays in place (`set_aside(rows_after=...)`): building it again costs a
+scan of the table, 0.26-0.32 s each at 1,000,000 rows for the three small queues, which an
+imported case never enters. (A helper thread for SQLite's sorter, `PRAGMA threads
 = 2`, built the indexes 1.3 s faster on an idle machine, but slowed `hotline import` as a
 whole: the routing model learns on the second core meanwhile.)
 
@@ -32,14 +34,19 @@ def _key(table: str) -> str:
     return f"deferred_indexes:{table}"
 
 
-def set_aside(conn: sqlite3.Connection, table: str) -> int:
+def set_aside(conn: sqlite3.Connection, table: str, rows_after: int | None = None) -> int:
     """Drop `table`'s secondary indexes, noting their SQL in `meta` in the same transaction.
-    Returns how many were dropped."""
+    With `rows_after` (a rowid: the bulk write's first rows are those after it, written with
+    the indexes in place), a partial index none of those rows enters stays: an imported case
+    starts in no queue of extended, repeated or supervised cases, and a file of past cases
+    has few open ones; the rows that enter such an index later are few, where building it
+    again costs a scan of the whole table. Returns how many were dropped."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        found = conn.execute(
+        found = [(name, sql) for name, sql in conn.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
             "AND sql IS NOT NULL ORDER BY name", (table,)).fetchall()
+            if rows_after is None or _entered(conn, table, sql, rows_after)]
         if found:
             note = _json().dumps({"pid": os.getpid(), "indexes": [sql for _, sql in found]})
             conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) "
@@ -51,6 +58,16 @@ def set_aside(conn: sqlite3.Connection, table: str) -> int:
         conn.execute("ROLLBACK")
         raise
     return len(found)
+
+
+def _entered(conn: sqlite3.Connection, table: str, sql: str, rows_after: int) -> bool:
+    """Whether a row after `rows_after` is in the index `sql` makes (always, for a full one).
+    (The condition is read from the index's own SQL, as SQLite keeps it: this project's
+    indexes name no column "where".)"""
+    where = " ".join(sql.split()).partition(" WHERE ")[2]
+    return not where or conn.execute(
+        f'SELECT EXISTS (SELECT 1 FROM "{table}" WHERE rowid > ? AND ({where}))',
+        (rows_after,)).fetchone()[0] == 1
 
 
 def restore(conn: sqlite3.Connection, table: str, progress: Progress | None = None) -> int:

@@ -244,20 +244,26 @@ def _case_indexes(store) -> dict[str, str]:
                                  "AND tbl_name = 'case' AND sql IS NOT NULL").fetchall())
 
 
-def _big_file(tmp_path, rows: int) -> str:
+def _big_file(tmp_path, rows: int, resolved_from: int | None = None) -> str:
+    """Open cases, or from row `resolved_from` on, resolved ones (awaiting a callback)."""
     path = tmp_path / "big.csv"
     with open(path, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["case_id", "created_at", "caller_phone", "description"])
+        w.writerow(["case_id", "created_at", "caller_phone", "description"]
+                   + (["status"] if resolved_from is not None else []))
         for i in range(rows):
-            w.writerow([f"B{i}", "2026-03-10 09:00:00", f"1380000{i % 1000:04d}", f"路灯不亮 {i}"])
+            w.writerow([f"B{i}", "2026-03-10 09:00:00", f"1380000{i % 1000:04d}", f"路灯不亮 {i}"]
+                       + (["resolved" if i >= resolved_from else "open"]
+                          if resolved_from is not None else []))
     return str(path)
 
 
 def test_a_big_import_sets_the_indexes_aside_and_builds_them_again(store, tmp_path, monkeypatch):
     """The case table's secondary indexes are dropped for a big file and rebuilt at its end,
-    each one reported; the store ends with exactly the indexes it had, and the queries that use
-    them answer; the search index's segments are joined into one per term."""
+    each one reported, except the partial ones no row of the first batch enters (kept in place,
+    and right at the end though later rows enter one); the store ends with exactly the indexes
+    it had, and the queries that use them answer; the search index's segments are joined into
+    one per term."""
     from models.importing import importer
     from models.search import index as search_index
 
@@ -276,14 +282,22 @@ def test_a_big_import_sets_the_indexes_aside_and_builds_them_again(store, tmp_pa
             "AND sql IS NOT NULL").fetchall())))
         return original(conn, *args)
     monkeypatch.setattr(importer, "_write_batch", write_batch)
-    report = import_csv(store, _big_file(tmp_path, 12_000), parallel=False,
+    report = import_csv(store, _big_file(tmp_path, 12_000, resolved_from=8_000), parallel=False,
                         index_progress=lambda done, of: built.append((done, of)))
     assert report.imported == 12_000
     assert _case_indexes(store) == before and len(before) >= 10
-    # every secondary index, partial ones too, is set aside while the rows go in
-    assert kept[-1] == set()
-    assert built[-1] == (len(before), len(before))
+    # the first batch (open cases) goes in with every index; then every secondary index is set
+    # aside but the partial ones it did not enter: the callbacks due and the three small queues
+    assert kept[0] == set(before)
+    assert kept[-1] == {"ix_case_callbacks_due", "ix_case_extension", "ix_case_repeat",
+                        "ix_case_supervised"}
+    assert built[-1] == (8, 8)
     with store.raw() as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        # the callbacks-due index, kept in place, holds the 4,000 resolved cases written later
+        assert conn.execute(
+            'SELECT count(*) FROM "case" INDEXED BY ix_case_callbacks_due WHERE status = '
+            "'resolved' AND satisfaction = '' AND caller_phone != ''").fetchone()[0] == 4_000
         assert conn.execute("SELECT count(*) FROM meta WHERE key LIKE 'deferred_indexes:%'"
                             ).fetchone()[0] == 0
         plan = " ".join(r[3] for r in conn.execute(
