@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,10 +40,6 @@ from models.store.tables import Category, Department
 from . import staged
 from .mapping import Mapping
 from .parse import (
-    _CATEGORY,
-    _DEPARTMENT,
-    _EXTERNAL,
-    _INSERT,
     ImportError_,
     Rejected,
     _Batch,
@@ -161,7 +156,10 @@ class _Lookups:
 
 def _parsed(plan: _Plan, parallel: bool) -> Iterator[str | _Batch]:
     if not parallel:
-        yield from _parse(plan)
+        for item in _parse(plan):
+            if isinstance(item, _Batch) and item.rows:
+                item.rows = staged.stage(item.rows)  # (one way into the store, as from a helper)
+            yield item
         return
     import pickle
     import subprocess
@@ -330,7 +328,6 @@ def _write_all(conn, parsed, report: ImportReport, lookups: _Lookups, tick, tota
                     seg.merge_at = None  # `_finish` joins every term's segments at the end
             tick(batch.pos)
         tx.commit()
-        staged.detach(conn)  # (the last batch's image: its memory, before the closing steps)
         if rows_written:
             rows_written()
         _finish(conn, seg, top, lookups, report, compact=deferred)
@@ -388,39 +385,25 @@ def _worth_deferring(batch, total: int, have: int) -> bool:
     return expected >= DEFER_INDEXES_ROWS and have < 3 * expected
 
 
-def _insert_batch(conn, tx: _Transaction, rows: list[list] | staged.StagedRows,
-                  lookups: _Lookups) -> tuple[int, list[int], list | None]:
+def _insert_batch(conn, tx: _Transaction, rows: staged.StagedRows, lookups: _Lookups
+                  ) -> tuple[int, list[int], list | None]:
     """Give the rows their categories and departments, and insert them in the import's
-    transaction (which this may commit). The rows are lists (read in this process) or a
-    database image (from the reading process: `staged.py`). Returns (rows inserted, their
-    rowids, which rows went in: None when all did)."""
+    transaction (which this may commit). Returns (rows inserted, their rowids, which rows went
+    in: None when all did)."""
     # Each distinct name once per batch (a batch names a few dozen), then one pass of lookups.
-    if isinstance(rows, staged.StagedRows):
-        named_categories, named = rows.categories, rows.departments
-    else:
-        named_categories, named = {r[_CATEGORY] for r in rows}, Counter(r[_DEPARTMENT] for r in rows)
-    categories = {raw: lookups.category(raw) for raw in named_categories}
-    departments = {raw: lookups.department(raw, times) for raw, times in named.items()}
+    categories = {raw: lookups.category(raw) for raw in rows.categories}
+    departments = {raw: lookups.department(raw, times) for raw, times in rows.departments.items()}
     tx.open()
     try:
         before = conn.execute('SELECT coalesce(max(rowid), 0) FROM "case"').fetchone()[0]
-        if isinstance(rows, staged.StagedRows):
-            inserted = staged.insert(conn, rows, categories, departments)
-        else:
-            for row in rows:
-                row[_CATEGORY] = categories[row[_CATEGORY]]
-                row[_DEPARTMENT] = departments[row[_DEPARTMENT]]
-            changes = conn.total_changes
-            conn.executemany(_INSERT, rows)
-            inserted = conn.total_changes - changes
+        inserted = staged.insert(conn, rows, categories, departments)
         keep = None
         if inserted == len(rows):
             rowids = list(range(before + 1, before + 1 + inserted))
         else:  # duplicates were skipped: which rows went in, under which rowids
             got = dict((e, r) for r, e in conn.execute(
                 'SELECT rowid, external_id FROM "case" WHERE rowid > ?', (before,)))
-            external = (staged.external_ids(conn) if isinstance(rows, staged.StagedRows)
-                        else [r[_EXTERNAL] for r in rows])
+            external = staged.external_ids(conn)
             keep = [e in got for e in external]
             rowids = [got[e] for e in external if e in got]
         tx.wrote(len(rows))

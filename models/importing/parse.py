@@ -84,18 +84,10 @@ def _sql_literal(value) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-# The defaults are written into the statement itself: a row carries (and the reading process
-# pickles, and SQLite binds) only the values the file gives.
-_INSERT = (f'INSERT OR IGNORE INTO "case" ({", ".join(_COLUMNS)}) '
-           f'VALUES ({", ".join("?" * len(_FILLED))}, '
-           f'{", ".join(_sql_literal(v) for v in _DEFAULT_VALUES)})')
-
-
 # Positions in an insert row of the values this process resolves (the parser leaves the source's
 # words there): the catalogue's lookups stay with the store.
 _CATEGORY, _DEPARTMENT = _COLUMNS.index("category"), _COLUMNS.index("lead_department")
 _TITLE, _DESCRIPTION, _ADDRESS = (_COLUMNS.index(c) for c in ("title", "description", "address"))
-_EXTERNAL = _COLUMNS.index("external_id")
 
 
 def _db_time(dt: datetime) -> str:

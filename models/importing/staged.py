@@ -1,9 +1,10 @@
-"""A batch's rows handed from the reading process to the importing one as an SQLite database
-image, not as pickled lists.
+"""A batch's rows on their way into the case table, as an SQLite database image: the one way
+rows go in, whether the reading process made the batch or the importing process did (a small
+file).
 
-Unpickling 2,500 rows of 22 values and binding each value again for `executemany` was the
-importing process's biggest cost (about 19 µs a row on a slow day). The reading process now
-binds them once, into an in-memory database whose image (`Connection.serialize`, about 1 MB a
+Handed from the reading process as pickled lists, unpickling 2,500 rows of 22 values and binding
+each value again for `executemany` was the importing process's biggest cost (about 19 µs a row
+on a slow day). The reading process now binds them once, into an in-memory database whose image (`Connection.serialize`, about 1 MB a
 batch) crosses the pipe as bytes; the importing process loads the image into a schema it has
 attached (`Connection.deserialize`) and copies the rows into the case table with one
 `INSERT ... SELECT`, inside SQLite. The categories and departments the file names are still
@@ -39,11 +40,11 @@ class StagedRows:
 
 
 def stage(rows: list[list]) -> StagedRows:
-    """The rows (in `parse._FILLED`'s order) as an image; in the reading process."""
+    """The rows (in `parse._FILLED`'s order) as an image; where the batch is made."""
     db = sqlite3.connect(":memory:", isolation_level=None)
     try:
         # No column types: each value is kept as bound, and takes the case table's affinity
-        # when copied, as it would have from `executemany`.
+        # when copied, as it would have had it been bound for the case table itself.
         db.execute(f"CREATE TABLE rows ({', '.join(_FILLED)})")
         for name in _NAMES:
             db.execute(f"CREATE TABLE {name} (raw PRIMARY KEY, code) WITHOUT ROWID")
@@ -76,7 +77,8 @@ def detach(conn: sqlite3.Connection) -> None:
 
 
 # The copy: each column the file fills from the image (the two names through the batch's own
-# tables of codes), the shape's defaults written in, in the rows' order.
+# tables of codes), in the rows' order; the shape's defaults are written into the statement, so
+# that an image carries only the values the file gives.
 _FROM_IMAGE = {"category": f"(SELECT code FROM {SCHEMA}.category WHERE raw = r.category)",
                "lead_department": f"(SELECT code FROM {SCHEMA}.department "
                                   f"WHERE raw = r.lead_department)"}
@@ -88,9 +90,9 @@ _COPY = (f'INSERT OR IGNORE INTO "case" ({", ".join(_COLUMNS)}) SELECT '
 
 def insert(conn: sqlite3.Connection, staged: StagedRows, categories: dict[str, str],
            departments: dict[str, str]) -> int:
-    """Copy the batch's rows into the case table (`INSERT OR IGNORE`, as `parse._INSERT`),
-    each category and department name replaced by its code, in the caller's transaction.
-    Returns how many went in (the others were already there)."""
+    """Copy the batch's rows into the case table (`INSERT OR IGNORE`: a case already there by
+    its external id is skipped), each category and department name replaced by its code, in
+    the caller's transaction. Returns how many went in."""
     conn.deserialize(staged.image, name=SCHEMA)
     for name, codes in zip(_NAMES, (categories, departments), strict=True):
         conn.executemany(f"INSERT INTO {SCHEMA}.{name} VALUES (?, ?)", codes.items())
