@@ -154,12 +154,18 @@ class _Lookups:
         return code
 
 
+def _parsed_here(plan: _Plan) -> Iterator[str | _Batch]:
+    """A small file's batches, read in this process; their rows as images, as from a helper
+    (one way into the store)."""
+    for item in _parse(plan):
+        if isinstance(item, _Batch) and item.rows:
+            item.rows = staged.stage(item.rows)
+        yield item
+
+
 def _parsed(plan: _Plan, parallel: bool) -> Iterator[str | _Batch]:
     if not parallel:
-        for item in _parse(plan):
-            if isinstance(item, _Batch) and item.rows:
-                item.rows = staged.stage(item.rows)  # (one way into the store, as from a helper)
-            yield item
+        yield from _parsed_here(plan)
         return
     import pickle
     import subprocess
