@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, case, delete, func, insert, literal, select, update
+from sqlalchemy import String, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -141,12 +141,8 @@ def sign_in(db: Database, token: str, address: str, throttle: Throttle = Throttl
     at = now()
     address = address[:64]
     token_id, secret = _parts(token)
-    probe = select(literal(address, String).label("address")).subquery("probe")
     with db.lookup_engine.connect() as conn:
-        row = conn.execute(select(auth_failure.c.failures, auth_failure.c.window_start, *_WHO)
-                           .select_from(probe.outerjoin(auth_failure,
-                                                        auth_failure.c.address == probe.c.address)
-                                        .outerjoin(_TOKEN_USER, api_token.c.id == token_id))).one()
+        row = conn.execute(_SIGN_IN, {"address": address, "token_id": token_id}).one()
     if row.failures is not None and row.failures >= throttle.max_failures:
         ends = row.window_start + timedelta(seconds=throttle.window_s)
         if ends > at:
@@ -185,6 +181,13 @@ def _count_failure(db: Database, address: str, at: datetime, window_s: int) -> i
 _TOKEN_USER = api_token.join(users, users.c.id == api_token.c.user_id)
 _WHO = (api_token.c.hash, api_token.c.expires_at, api_token.c.revoked, users.c.id, users.c.role,
         users.c.disabled, users.c.department)
+# `sign_in`'s one statement, built once (it runs on every request: building it per call was a
+# third of its Python time): the address's failures, then the token's row, each or nothing.
+_PROBE = select(bindparam("address", type_=String).label("address")).subquery("probe")
+_SIGN_IN = (select(auth_failure.c.failures, auth_failure.c.window_start, *_WHO)
+            .select_from(_PROBE.outerjoin(auth_failure, auth_failure.c.address == _PROBE.c.address)
+                         .outerjoin(_TOKEN_USER,
+                                    api_token.c.id == bindparam("token_id", type_=String))))
 
 
 def _parts(token: str) -> tuple[str, str]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlmodel import Session, col
 
 from models.domain.timeutil import now
@@ -33,9 +33,9 @@ from sync.protocol import (
 
 from . import audit, kb, reminders
 from .auth import User
-from .db import Database, current_version
+from .db import Database
 from .push import Forbidden
-from .tables import changelog, client, conflict, mutation
+from .tables import changelog, client, conflict, mutation, sync_clock
 
 MAX_ACKS = 1000
 
@@ -55,13 +55,12 @@ def pull(db: Database, user: User, req: PullRequest, address: str = "") -> PullR
 
 def _page(db: Database, user: User, req: PullRequest) -> PullResponse:
     with db.reader() as s:
-        current = current_version(s)
+        current, last_seq = _head_and_last_seq(s, req.client_id, user)
         reset = req.cursor > current
         cursor = 0 if reset else req.cursor
         hi, more = _page_end(s, cursor, current, req.limit)
         ids = _changed(s, cursor, hi)
-        last_seq = _last_seq(s, req.client_id, user)
-        cases, events = _cases_and_events(s, ids, req) if "case" in ids else ([], [])
+        cases, events = _cases_and_events(s, cursor, hi, ids, req) if "case" in ids else ([], [])
         departments = list(s.execute(select(Department).where(
             col(Department.code).in_(ids["department"]))).scalars()) if "department" in ids else []
         categories = list(s.execute(select(Category).where(
@@ -110,32 +109,50 @@ def _changed(s: Session, cursor: int, hi: int) -> dict[str, Select]:
         for entity in present}
 
 
-def _last_seq(s: Session, client_id: str, user: User) -> int:
-    """The terminal's last processed sequence number (0 before its first push); Forbidden if
-    the terminal is bound to another user."""
-    crow = s.execute(select(client.c.user_id, client.c.last_seq)
-                     .where(client.c.client_id == client_id)).first()
-    if crow is not None and crow.user_id != user.id:
+def _head_and_last_seq(s: Session, client_id: str, user: User) -> tuple[int, int]:
+    """The clock's version and the terminal's last processed sequence number (0 before its
+    first push), in one round trip; Forbidden if the terminal is bound to another user."""
+    row = s.execute(_HEAD_AND_CLIENT, {"client_id": client_id}).one()
+    if row.user_id is not None and row.user_id != user.id:
         raise Forbidden(f"terminal {client_id} is bound to another user")
-    return crow.last_seq if crow else 0
+    return row.version, row.last_seq or 0
 
 
-def _cases_and_events(s: Session, ids: dict[str, Select],
+def _cases_and_events(s: Session, cursor: int, hi: int, ids: dict[str, Select],
                       req: PullRequest) -> tuple[list[dict], list[dict]]:
     """Changed cases in the terminal's scope (its own, and others' within the horizon), and the
     changed events of those cases."""
-    horizon = now() - timedelta(days=req.horizon_days)
-    own = select(mutation.c.case_id).where(mutation.c.client_id == req.client_id)
-    ct, et = Case.__table__, CaseEvent.__table__
-    scope = ct.c.id.in_(ids["case"]) & ((ct.c.created_at >= horizon) | ct.c.id.in_(own))
-    cases = [dict(r._mapping) for r in s.execute(select(ct).where(scope))]
+    params = {"lo": cursor, "hi": hi, "client_id": req.client_id,
+              "horizon": now() - timedelta(days=req.horizon_days)}
+    cases = [dict(r._mapping) for r in s.execute(_CASES, params)]
     events: list[dict] = []
     if "event" in ids and cases:  # an event's case is logged in the same version
-        events = [dict(r._mapping) for r in s.execute(
-            select(et).where(et.c.id.in_(ids["event"]),
-                             et.c.case_id.in_(select(ct.c.id).where(scope)))
-            .order_by(et.c.at, et.c.id))]
+        events = [dict(r._mapping) for r in s.execute(_EVENTS, params)]
     return cases, events
+
+
+# The statements every pull runs, built once (building them per pull was about a fifth of its
+# Python time); the values are bound per pull.
+def _ids_in_page(entity: str) -> Select:
+    return select(changelog.c.entity_id).where(
+        changelog.c.entity == entity, changelog.c.version > bindparam("lo"),
+        changelog.c.version <= bindparam("hi"))
+
+
+_HEAD_AND_CLIENT = select(
+    select(sync_clock.c.version).where(sync_clock.c.id == 1).scalar_subquery().label("version"),
+    *(select(c).where(client.c.client_id == bindparam("client_id")).scalar_subquery().label(c.name)
+      for c in (client.c.user_id, client.c.last_seq)))
+_CT, _ET = Case.__table__, CaseEvent.__table__
+# In the terminal's scope: changed in the page, and its own (it pushed a mutation of the case) or
+# created within the horizon.
+_SCOPE = _CT.c.id.in_(_ids_in_page("case")) & (
+    (_CT.c.created_at >= bindparam("horizon"))
+    | _CT.c.id.in_(select(mutation.c.case_id).where(mutation.c.client_id == bindparam("client_id"))))
+_CASES = select(_CT).where(_SCOPE)
+_EVENTS = (select(_ET).where(_ET.c.id.in_(_ids_in_page("event")),
+                             _ET.c.case_id.in_(select(_CT.c.id).where(_SCOPE)))
+           .order_by(_ET.c.at, _ET.c.id))
 
 
 def _acks(s: Session, req: PullRequest, last_seq: int) -> list[Ack]:

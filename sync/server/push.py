@@ -34,7 +34,7 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import insert, literal, select, union_all, update
+from sqlalchemy import bindparam, insert, literal, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
@@ -111,17 +111,27 @@ def same_content(recorded_hash: str, m: Mutation) -> bool:
 
 
 def _lock_client(session: Session, db: Database, client_id: str, user: User, protocol: int):
-    values = dict(client_id=client_id, user_id=user.id, last_seq=0, first_seen=now(),
-                  queue_depth=0, protocol=protocol)
-    # One round trip: insert the terminal's row if new, else take its row lock (the no-op
-    # update locks it until commit), and read it back.
-    ins = (pg_insert if db.is_pg else sqlite_insert)(client).values(**values)
-    row = session.execute(ins.on_conflict_do_update(
-        index_elements=["client_id"], set_={"client_id": ins.excluded.client_id})
-        .returning(*client.c)).one()
+    row = session.execute(_LOCK_CLIENT[db.is_pg], dict(
+        client_id=client_id, user_id=user.id, first_seen=now(), protocol=protocol)).one()
     if row.user_id != user.id:
         raise Forbidden(f"terminal {client_id} is bound to another user")
     return row
+
+
+def _locking_client(insert_) -> Any:
+    """One round trip: insert the terminal's row if new, else take its row lock (the no-op
+    update locks it until commit), and read it back."""
+    ins = insert_(client).values(
+        client_id=bindparam("client_id"), user_id=bindparam("user_id"), last_seq=0,
+        first_seen=bindparam("first_seen"), queue_depth=0, protocol=bindparam("protocol"))
+    return ins.on_conflict_do_update(index_elements=["client_id"],
+                                     set_={"client_id": ins.excluded.client_id}
+                                     ).returning(*client.c)
+
+
+# Built once for each dialect (every push runs one; building it was most of the statement-making
+# a push of one case did): PostgreSQL's, then SQLite's, by `Database.is_pg`.
+_LOCK_CLIENT = {True: _locking_client(pg_insert), False: _locking_client(sqlite_insert)}
 
 
 @dataclass
@@ -518,9 +528,15 @@ def _commit(b: _Batch, req: PushRequest, records: list[dict], last_seq: int, rec
     _flush_new(b)
     s.flush()
     bulk_insert(s, mutation, records)
-    s.execute(update(client).where(client.c.client_id == req.client_id).values(
-        last_seq=last_seq, last_push_at=received, queue_depth=req.queue_depth,
-        oldest_at=req.oldest_at, protocol=protocol))
+    s.execute(_CLIENT_PUSHED, dict(
+        terminal=req.client_id, last_seq=last_seq, last_push_at=received,
+        queue_depth=req.queue_depth, oldest_at=req.oldest_at, protocol=protocol))
     version = log_changes(s, b.changes) if b.changes else current_version(s)
     s.commit()
     return version
+
+
+# What a push records of its terminal (built once: it runs on every push).
+_CLIENT_PUSHED = update(client).where(client.c.client_id == bindparam("terminal")).values(
+    **{k: bindparam(k) for k in ("last_seq", "last_push_at", "queue_depth", "oldest_at",
+                                 "protocol")})
