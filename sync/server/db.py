@@ -201,6 +201,13 @@ def among(column: ColumnElement, values: Iterable[Any], is_pg: bool) -> ColumnEl
     return column.in_(values)
 
 
+def among_bound(column: ColumnElement, name: str, is_pg: bool) -> ColumnElement[bool]:
+    """`among` for a statement built once: the values are bound by `name` when it runs."""
+    if is_pg:
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
 def bump_clock(session: Session) -> int:
     """Take the clock's row lock and the next version (call late: the lock is held to commit)."""
     return session.execute(text(

@@ -64,7 +64,15 @@ from sync.protocol import (
 
 from . import audit, received, rules, steps
 from .auth import User
-from .db import UNAVAILABLE, Database, among, bulk_insert, current_version, log_changes
+from .db import (
+    UNAVAILABLE,
+    Database,
+    among,
+    among_bound,
+    bulk_insert,
+    current_version,
+    log_changes,
+)
 from .tables import client, conflict, mutation
 
 
@@ -195,17 +203,26 @@ def _prefetch(b: _Batch, muts: list[Mutation]) -> None:
         for case in s.execute(q.with_for_update() if b.is_pg else q).scalars():
             b.cases[case.id] = case
     # The rest is whether what the batch would create is already there: one statement.
-    checks = [select(literal(kind), column).where(among(column, values, b.is_pg))
-              for kind, column, values in (
-                  ("id", col(Case.id), [i for i in ids - set(touched) if _queryable(i)]),
-                  ("no", col(Case.case_no), numbers),
-                  ("ext", col(Case.external_id), [e for e in create_ext if _queryable(e)]),
-                  ("event", col(CaseEvent.id), [e for e in event_ids if _queryable(e)]))
-              if values]
-    if checks:
+    values = {"id": [i for i in ids - set(touched) if _queryable(i)], "no": numbers,
+              "ext": [e for e in create_ext if _queryable(e)],
+              "event": [e for e in event_ids if _queryable(e)]}
+    if any(values.values()):
         found = {"id": b.stored, "no": b.case_nos, "ext": b.external_ids, "event": b.event_ids}
-        for kind, value in s.execute(union_all(*checks)):
+        for kind, value in s.execute(_ALREADY_STORED[b.is_pg], values):
             found[kind].add(value)
+
+
+def _already_stored(is_pg: bool) -> Any:
+    """Which of the given case ids, case numbers, external ids and event ids are stored, each
+    row (kind, value); built once for each dialect (every push of a new case runs it), its four
+    lists bound per push (an empty one finds nothing)."""
+    return union_all(*(select(literal(kind), column).where(among_bound(column, kind, is_pg))
+                       for kind, column in (("id", col(Case.id)), ("no", col(Case.case_no)),
+                                            ("ext", col(Case.external_id)),
+                                            ("event", col(CaseEvent.id)))))
+
+
+_ALREADY_STORED = {True: _already_stored(True), False: _already_stored(False)}
 
 
 def _queryable(value: Any) -> bool:
