@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Integer, Select, bindparam, select
 from sqlmodel import Session, col
 
 from models.domain.timeutil import now
@@ -59,20 +59,26 @@ def _page(db: Database, user: User, req: PullRequest) -> PullResponse:
         reset = req.cursor > current
         cursor = 0 if reset else req.cursor
         hi, more = _page_end(s, cursor, current, req.limit)
-        ids = _changed(s, cursor, hi)
-        cases, events = _cases_and_events(s, cursor, hi, ids, req) if "case" in ids else ([], [])
+        present = _changed(s, cursor, hi)
+
+        def ids(entity: str) -> Select:  # the ids of a kind of entity changed in the page
+            return _changed_ids(entity, cursor, hi)
+
+        cases, events = (_cases_and_events(s, cursor, hi, present, req) if "case" in present
+                         else ([], []))
         departments = list(s.execute(select(Department).where(
-            col(Department.code).in_(ids["department"]))).scalars()) if "department" in ids else []
+            col(Department.code).in_(ids("department")))).scalars()) \
+            if "department" in present else []
         categories = list(s.execute(select(Category).where(
-            col(Category.code).in_(ids["category"]))).scalars()) if "category" in ids else []
+            col(Category.code).in_(ids("category")))).scalars()) if "category" in present else []
         conflicts = []
-        if "conflict" in ids:
-            q = select(conflict).where(conflict.c.id.in_(ids["conflict"]))
+        if "conflict" in present:
+            q = select(conflict).where(conflict.c.id.in_(ids("conflict")))
             if user.role == "agent":
                 q = q.where(conflict.c.client_id == req.client_id)
             conflicts = [ConflictWire(**r._mapping) for r in s.execute(q)]
-        kb_articles = kb.pulled_articles(s, ids[kb.ARTICLE]) if kb.ARTICLE in ids else []
-        kb_phrases = kb.pulled_phrases(s, ids[kb.PHRASE]) if kb.PHRASE in ids else []
+        kb_articles = kb.pulled_articles(s, ids(kb.ARTICLE)) if kb.ARTICLE in present else []
+        kb_phrases = kb.pulled_phrases(s, ids(kb.PHRASE)) if kb.PHRASE in present else []
         acks = _acks(s, req, last_seq)
         acks_to = acks[-1].seq if len(acks) >= MAX_ACKS else last_seq
         return PullResponse(
@@ -90,23 +96,24 @@ def _page_end(s: Session, cursor: int, current: int, limit: int) -> tuple[int, b
     """The page is versions (cursor, hi]; returns (hi, whether more follow)."""
     more, hi = False, current
     if cursor < current:
-        cut = s.execute(select(changelog.c.version).where(changelog.c.version > cursor)
-                        .order_by(changelog.c.version).offset(limit).limit(1)).scalar()
+        cut = s.execute(_PAGE_CUT, {"lo": cursor, "skip": limit}).scalar()
         if cut is not None:
             hi = cut - 1 if cut - 1 > cursor else cut  # one version over a page: send it whole
             more = hi < current
     return hi, more
 
 
-def _changed(s: Session, cursor: int, hi: int) -> dict[str, Select]:
-    """For each kind of entity changed in the page, a subquery of the changed ids (ids stay in
-    the database, never lists)."""
-    present = set() if cursor >= hi else set(s.execute(
-        select(changelog.c.entity).where(changelog.c.version > cursor, changelog.c.version <= hi)
-        .distinct()).scalars())
-    return {entity: select(changelog.c.entity_id).where(
-        changelog.c.entity == entity, changelog.c.version > cursor, changelog.c.version <= hi)
-        for entity in present}
+def _changed(s: Session, cursor: int, hi: int) -> set[str]:
+    """The kinds of entity changed in the page."""
+    if cursor >= hi:
+        return set()
+    return set(s.execute(_KINDS_IN_PAGE, {"lo": cursor, "hi": hi}).scalars())
+
+
+def _changed_ids(entity: str, cursor: int, hi: int) -> Select:
+    """A subquery of the ids of `entity` changed in the page (ids stay in the database, never
+    lists), its page's bounds bound in it."""
+    return _ids_in_page(entity).params(lo=cursor, hi=hi)
 
 
 def _head_and_last_seq(s: Session, client_id: str, user: User) -> tuple[int, int]:
@@ -118,7 +125,7 @@ def _head_and_last_seq(s: Session, client_id: str, user: User) -> tuple[int, int
     return row.version, row.last_seq or 0
 
 
-def _cases_and_events(s: Session, cursor: int, hi: int, ids: dict[str, Select],
+def _cases_and_events(s: Session, cursor: int, hi: int, present: set[str],
                       req: PullRequest) -> tuple[list[dict], list[dict]]:
     """Changed cases in the terminal's scope (its own, and others' within the horizon), and the
     changed events of those cases."""
@@ -126,7 +133,7 @@ def _cases_and_events(s: Session, cursor: int, hi: int, ids: dict[str, Select],
               "horizon": now() - timedelta(days=req.horizon_days)}
     cases = [dict(r._mapping) for r in s.execute(_CASES, params)]
     events: list[dict] = []
-    if "event" in ids and cases:  # an event's case is logged in the same version
+    if "event" in present and cases:  # an event's case is logged in the same version
         events = [dict(r._mapping) for r in s.execute(_EVENTS, params)]
     return cases, events
 
@@ -134,11 +141,16 @@ def _cases_and_events(s: Session, cursor: int, hi: int, ids: dict[str, Select],
 # The statements every pull runs, built once (building them per pull was about a fifth of its
 # Python time); the values are bound per pull.
 def _ids_in_page(entity: str) -> Select:
+    """The ids of `entity` changed in the page (lo, hi]."""
     return select(changelog.c.entity_id).where(
         changelog.c.entity == entity, changelog.c.version > bindparam("lo"),
         changelog.c.version <= bindparam("hi"))
 
 
+_PAGE_CUT = (select(changelog.c.version).where(changelog.c.version > bindparam("lo"))
+             .order_by(changelog.c.version).offset(bindparam("skip", type_=Integer)).limit(1))
+_KINDS_IN_PAGE = select(changelog.c.entity).where(
+    changelog.c.version > bindparam("lo"), changelog.c.version <= bindparam("hi")).distinct()
 _HEAD_AND_CLIENT = select(
     select(sync_clock.c.version).where(sync_clock.c.id == 1).scalar_subquery().label("version"),
     *(select(c).where(client.c.client_id == bindparam("client_id")).scalar_subquery().label(c.name)
