@@ -4,13 +4,14 @@ file).
 
 Handed from the reading process as pickled lists, unpickling 2,500 rows of 22 values and binding
 each value again for `executemany` was the importing process's biggest cost (about 19 µs a row
-on a slow day). The reading process now binds them once, into an in-memory database whose image (`Connection.serialize`, about 1 MB a
-batch) crosses the pipe as bytes; the importing process loads the image into a schema it has
-attached (`Connection.deserialize`) and copies the rows into the case table with one
-`INSERT ... SELECT`, inside SQLite. The categories and departments the file names are still
-resolved by the importing process (the catalogue and the pending list live with the store): the
-image carries an empty table for each, which it fills with the batch's few distinct names
-before the copy. Nothing is written to disk: the image lives in the two processes' memory.
+on a slow day). The reading process now binds them once, into an in-memory database whose image
+(`Connection.serialize`, about 1 MB a batch) crosses the pipe as bytes; the importing process
+loads the image into a schema it has attached (`Connection.deserialize`) and copies the rows
+into the case table with one `INSERT ... SELECT`, inside SQLite. The categories and departments
+the file names are still resolved by the importing process (the catalogue and the pending list
+live with the store): the image carries an empty table for each, which it fills with the batch's
+few distinct names before the copy. Nothing is written to disk: the image lives in the two
+processes' memory.
 """
 
 from __future__ import annotations

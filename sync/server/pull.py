@@ -140,17 +140,17 @@ def _cases_and_events(s: Session, cursor: int, hi: int, present: set[str],
 
 # The statements every pull runs, built once (building them per pull was about a fifth of its
 # Python time); the values are bound per pull.
+_IN_PAGE = (changelog.c.version > bindparam("lo"), changelog.c.version <= bindparam("hi"))
+
+
 def _ids_in_page(entity: str) -> Select:
     """The ids of `entity` changed in the page (lo, hi]."""
-    return select(changelog.c.entity_id).where(
-        changelog.c.entity == entity, changelog.c.version > bindparam("lo"),
-        changelog.c.version <= bindparam("hi"))
+    return select(changelog.c.entity_id).where(changelog.c.entity == entity, *_IN_PAGE)
 
 
-_PAGE_CUT = (select(changelog.c.version).where(changelog.c.version > bindparam("lo"))
+_PAGE_CUT = (select(changelog.c.version).where(_IN_PAGE[0])
              .order_by(changelog.c.version).offset(bindparam("skip", type_=Integer)).limit(1))
-_KINDS_IN_PAGE = select(changelog.c.entity).where(
-    changelog.c.version > bindparam("lo"), changelog.c.version <= bindparam("hi")).distinct()
+_KINDS_IN_PAGE = select(changelog.c.entity).where(*_IN_PAGE).distinct()
 _HEAD_AND_CLIENT = select(
     select(sync_clock.c.version).where(sync_clock.c.id == 1).scalar_subquery().label("version"),
     *(select(c).where(client.c.client_id == bindparam("client_id")).scalar_subquery().label(c.name)
