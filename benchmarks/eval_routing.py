@@ -285,6 +285,26 @@ def fit(sets: list[DataSet]) -> tuple[float, float, float, float, float, float]:
     return best_dept[1], best_dept[2], best_cat[1], best_cat[2], shrink, best_off[1]
 
 
+GRID_NAMED_DEPT = (0.0, 0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 10.0)
+GRID_NAMED_CAT = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.8)
+
+
+def grid_named(sets: list[DataSet]) -> None:
+    """The tuning splits' top-1 over the weights of a department the text names (for itself,
+    and for the categories history filed under it), the other weights as they stand. Printed,
+    not set: `engine.W_NAMED_DEPT` and `W_NAMED_CAT` say which were chosen and why."""
+    start = (engine.W_NAMED_DEPT, engine.W_NAMED_CAT)
+    for what, name, grid in (("department", "W_NAMED_DEPT", GRID_NAMED_DEPT),
+                             ("category", "W_NAMED_CAT", GRID_NAMED_CAT)):
+        for w in grid:
+            setattr(engine, name, w)
+            per_set = {ds.name: row[2] for ds in sets
+                       for row in ds.score("tuning", TUNE_MAX, whats=(what,), with_baseline=False)}
+            print(f"  {name} {w}: tuning top-1 mean {sum(per_set.values()) / len(per_set):.4f}; "
+                  + ", ".join(f"{k} {v:.3f}" for k, v in per_set.items()), flush=True)
+        engine.W_NAMED_DEPT, engine.W_NAMED_CAT = start
+
+
 def tuning_top1_with(sets, what, knn_dept, exact_dept, knn_cat, exact_cat,
                      shrink_cat=None, off_category=None) -> float:
     set_weights(knn_dept, exact_dept, knn_cat, exact_cat, shrink_cat, off_category)
@@ -297,6 +317,9 @@ def main() -> None:
     parser.add_argument("--tune", type=float, default=0.15)
     parser.add_argument("--fit", action="store_true",
                         help="search the weights on the tuning splits, then score with them")
+    parser.add_argument("--grid-named", action="store_true",
+                        help="print the tuning splits' top-1 over the weights of a department "
+                             "the text names, then exit")
     args = parser.parse_args()
     if not REAL.exists():
         sys.exit(f"real data not found at {REAL}")
@@ -314,6 +337,9 @@ def main() -> None:
                        ("NYC 311 2024, type left out", "nyc311_2024_sample.csv")):
         sets.append(DataSet(name, file, tmp, args.history, args.tune, False, text=without_type))
         print(f"  {name} loaded", file=sys.stderr, flush=True)
+    if args.grid_named:
+        grid_named(sets)
+        return
     if args.fit:
         chosen = fit(sets)
         set_weights(*chosen)

@@ -261,6 +261,7 @@ DOMAIN_STRINGS: dict[str, tuple[str, str]] = {  # key -> (en, zh)
         "{n} past cases filed under it read like this ({similarity}% similar)",
         "此类历史工单 {n} 件，内容相近（相似度 {similarity}%）"),
     "route.why.mentions": ("mentions “{phrase}”", "提到“{phrase}”"),
+    "route.why.names_body": ("names “{phrase}”", "点名“{phrase}”"),
     "route.why.similar_history": (
         "handled {n} past cases that read like this ({similarity}% similar)",
         "办理过 {n} 件内容相近的工单（相似度 {similarity}%）"),

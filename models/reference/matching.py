@@ -25,37 +25,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from models.domain.bodies import norm as _norm
+from models.domain.bodies import parse
+
 FUZZY = 0.86  # difflib ratio for a close spelling of a name or alias
 MIN_CONTAINED = 3  # characters of a catalogue name an imported name must contain whole
 
-_PLACE = re.compile(r"^(?P<place>(?:[A-Za-z]\d*|[\u4e00-\u9fff]{2})?)(?P<level>省|市|区|县|镇|乡)"
-                    r"(?P<rest>.{2,})$")
-_STATE = ("国家", "国务院", "中央", "全国")
 CITY_LEVEL = ("市", "")
 LOCAL_LEVEL = ("区", "县", "镇", "乡")
-
-
-@dataclass(frozen=True)
-class Parsed:
-    place: str  # "A7" of A7县; "" for a bare level ("市教育局")
-    level: str  # 省 市 区 县 镇 乡, or "" when the name has no place
-    rest: str  # the body's kind: 教育局
-
-
-def parse(name: str) -> Parsed:
-    text = _norm(name)
-    if text.startswith(_STATE):
-        return Parsed("", "国家", text)
-    parsed = Parsed("", "", text)
-    while True:  # "A市高新区教育局": the innermost place counts (a district's body)
-        m = _PLACE.match(parsed.rest)
-        if m is None or (parsed.level and not m.group("place")):
-            return parsed  # after a place, a bare 市 is a word (A8县市场监督管理局), not a place
-        parsed = Parsed(m.group("place"), m.group("level"), m.group("rest"))
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.strip().lower().split())
 
 
 @lru_cache(maxsize=4096)

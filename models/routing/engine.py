@@ -5,6 +5,9 @@ Evidence, each turned into reasons an agent can read:
   ("its past cases read like this one"; a category learned from few cases counts for less,
   `CAT_SHRINK_DOCS`), plus the catalogue's category names and aliases found in the text
   ("mentions 马蜂窝");
+- departments the text names ("交警大队", "县人社局": a name, an alias, or its kind without the
+  place, `models.domain.bodies`): the department itself, and the categories history filed
+  under it (callers often write to the body they want an answer from);
 - the catalogue: departments that own the likely categories, where (location kind) and in which
   district;
 - the rules file: lead and co-handling departments, and non-dispatch dispositions (owners'
@@ -35,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from models.domain.bodies import parse as parse_body
 from models.domain.enums import Disposition, LocationKind
 from models.domain.i18n import Reason
 from models.store import sqlite
@@ -78,6 +82,15 @@ KNN_REASON_MIN = 2  # name the vote as a reason when at least this many neighbou
 # STANDIN_DOCS) for n dispatched. Otherwise the neighbours of other matters found on a shared
 # word ("一整天" in a water cut finds "一整排路灯") lead. Not where the rules answer the category.
 STANDIN_DOCS = 3.0
+# A department the text names (`Catalogue.named_departments`): it gets W_NAMED_DEPT (shared
+# among the departments one phrase names), and the categories history filed under it get
+# W_NAMED_CAT times their share. Chosen on the tuning splits (`benchmarks/eval_routing.py
+# --grid-named`, 2026-12-03; only the Chinese messages move, English names being left out):
+# departments 0, 0.25 ... 10 gave the agency's top-1 0.235 rising to 0.284 from 3.0 on (the
+# smallest of the plateau); categories 0.05 to 0.8 all gave 0.805 against 0.789 without. 0.2
+# is about a clear text's centroid score: a named body is evidence, not the answer.
+W_NAMED_DEPT, W_NAMED_CAT = 3.0, 0.2
+MIN_BODY_PHRASE = 3  # characters: 教育局 and longer (two, as 交警, name roles more than bodies)
 
 
 @dataclass(frozen=True)
@@ -231,6 +244,18 @@ class Catalogue:
                 if len(folded) >= (3 if folded.isascii() else 2):
                     phrases.append((folded, cat.code))
         self.phrases = sorted(phrases, key=lambda p: -len(p[0]))
+        # Departments' Chinese names and aliases, whole and as their kind (A7县教育局 → 教育局):
+        # phrase → the departments it names. Latin names are left out: agencies' short names
+        # (DOT, HPD, parks) are everyday words in English text.
+        bodies: dict[str, set[str]] = {}
+        for dept in self.departments.values():
+            for name in (dept.name_zh, *dept.aliases):
+                folded = _fold(name or "").strip()
+                for phrase in {folded, parse_body(folded).rest}:
+                    if len(phrase) >= MIN_BODY_PHRASE and not phrase.isascii():
+                        bodies.setdefault(phrase, set()).add(dept.code)
+        self.body_phrases = sorted(((p, sorted(c)) for p, c in bodies.items()),
+                                   key=lambda p: -len(p[0]))
 
     def owners_of(self, category: str) -> list[_Dept]:
         """The departments owning a category, or its nearest ancestor that has owners."""
@@ -254,6 +279,17 @@ class Catalogue:
     def department_name(self, code: str, lang: str) -> str:
         dept = self.departments.get(code)
         return dept.name(lang) if dept else code
+
+    def named_departments(self, text: str) -> dict[str, str]:
+        """Departments the text names, by name, alias or kind: code → the phrase (the longest
+        that names it)."""
+        folded = _fold(text)
+        found: dict[str, str] = {}
+        for phrase, codes in self.body_phrases:
+            if phrase in folded:
+                for code in codes:
+                    found.setdefault(code, phrase)
+        return found
 
     def mentioned(self, text: str) -> dict[str, str]:
         """Catalogue categories whose name or alias the text contains: code → the phrase."""
@@ -332,16 +368,18 @@ class Router:
         names_lang = "zh" if has_cjk(text) else ("en" if text.strip() else lang)
         near = list(neighbours)
         exact = stats.exact_labels(self._conn, features)
+        named = self.catalogue.named_departments(text)
         categories = self._categories(text, counts, lang, names_lang, limit, near,
-                                      exact["category"])
+                                      exact["category"], named)
         departments, dispositions = self._departments(counts, categories, location_kind,
                                                       district, lang, limit, near,
-                                                      exact["department"])
+                                                      exact["department"], named)
         return Suggestions(categories[:limit], departments, dispositions, location_kind, cue)
 
     def _categories(self, text: str, counts: Counter[str], lang: str, names_lang: str,
                     limit: int, near: list[Neighbour] | None = None,
-                    exact: Counter[str] | None = None) -> list[CategorySuggestion]:
+                    exact: Counter[str] | None = None,
+                    named: dict[str, str] | None = None) -> list[CategorySuggestion]:
         cat = self.catalogue
         learned = score_labels(self._conn, "category", counts, self.norms["category"])
         seen = self.docs["category"]
@@ -368,6 +406,7 @@ class Router:
                 continue
             scores[code] = scores.get(code, 0.0) + boost
             reasons.setdefault(code, []).insert(0, Reason("route.why.mentions", {"phrase": phrase}))
+        self._named_evidence(scores, reasons, named or {})
         vote, votes = _vote(near or [], "category") if W_KNN_CAT > 0 else ({}, Counter())
         for label, share in vote.items():
             scores[label] = scores.get(label, 0.0) + W_KNN_CAT * share
@@ -391,6 +430,7 @@ class Router:
     def _departments(self, counts: Counter[str], categories: list[CategorySuggestion],
                      location_kind: str, district: str, lang: str, limit: int,
                      near: list[Neighbour] | None = None, exact: Counter[str] | None = None,
+                     named: dict[str, str] | None = None,
                      ) -> tuple[list[DepartmentSuggestion], list[DispositionSuggestion]]:
         # The likely categories as shares that sum to 1 (the top three carry the evidence).
         top = [c for c in categories[:3] if c.score > 0]
@@ -404,6 +444,7 @@ class Router:
         dispositions, co_codes = self._rule_evidence(ev, top, shares, location_kind, lang)
         self._standin_evidence(ev, top, shares, outcomes, location_kind)
         _neighbour_evidence(ev, near or [], exact or Counter(), shares)
+        _named_department_evidence(ev, named or {})
         self._learned_dispositions(ev, dispositions)
         scored = self._scored(ev, returns, co_codes, lang, limit)
         ranked = sorted(dispositions.values(), key=lambda d: -d.score)
@@ -524,7 +565,8 @@ class Router:
         cat = self.catalogue
         # read at call time: benchmarks/eval_routing.py --fit sets the module's weights
         weights = {"text": W_TEXT, "history": W_HISTORY, "catalogue": W_CATALOGUE, "rule": W_RULE,
-                   "knn": W_KNN_DEPT, "exact": W_EXACT_DEPT, "standin": W_TEXT + W_KNN_DEPT}
+                   "knn": W_KNN_DEPT, "exact": W_EXACT_DEPT, "named": W_NAMED_DEPT,
+                   "standin": W_TEXT + W_KNN_DEPT}
         scored: list[DepartmentSuggestion] = []
         for code, parts in ev.evidence.items():
             if code not in cat.departments:
@@ -546,6 +588,26 @@ class Router:
                 suggestion.reasons.append(Reason("route.why.co", {
                     "lead": cat.department_name(lead, lang)}))
         return scored
+
+    def _named_evidence(self, scores: dict[str, float], reasons: dict[str, list[Reason]],
+                        named: dict[str, str]) -> None:
+        """The categories history filed under the departments the text names, by their share
+        of those departments' cases (uncategorised cases left out)."""
+        if not named or W_NAMED_CAT <= 0:
+            return
+        codes = list(named)
+        held: Counter[str] = Counter()
+        for label, n in self._conn.execute(
+                "SELECT category, sum(assigned) FROM outcome WHERE category != '' AND department "
+                f"IN ({','.join('?' * len(codes))}) GROUP BY category", codes):
+            held[label] += n
+        shares = _shares(held)
+        for label, share in shares.items():
+            scores[label] = scores.get(label, 0.0) + W_NAMED_CAT * share
+        if shares:
+            top = max(shares, key=lambda k: shares[k])
+            phrase = max(named.values(), key=len)
+            reasons.setdefault(top, []).insert(0, Reason("route.why.names_body", {"phrase": phrase}))
 
     def _outcomes(self, categories: list[str]) -> dict[str, list[tuple[str, int, int, int]]]:
         if not categories:
@@ -604,6 +666,21 @@ def _neighbour_evidence(ev: _Evidence, near: list[Neighbour], exact: Counter[str
     for code, share in _shares(exact).items():
         ev.add(code, "exact", share)
         ev.reasons.setdefault(code, []).insert(0, Reason("route.why.exact", {"n": exact[code]}))
+
+
+def _named_department_evidence(ev: _Evidence, named: dict[str, str]) -> None:
+    """Each phrase the text names departments by counts once, shared among them (教育局 may
+    be the kind of several districts' bodies; the other evidence tells them apart)."""
+    if W_NAMED_DEPT <= 0:
+        return
+    by_phrase: dict[str, list[str]] = {}
+    for code, phrase in named.items():
+        by_phrase.setdefault(phrase, []).append(code)
+    for phrase, codes in by_phrase.items():
+        for code in codes:
+            ev.add(code, "named", 1.0 / len(codes))
+            ev.reasons.setdefault(code, []).insert(0, Reason("route.why.names_body",
+                                                             {"phrase": phrase}))
 
 
 def _warn_returns(suggestion: DepartmentSuggestion, returned: int, assigned: int,

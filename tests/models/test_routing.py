@@ -381,3 +381,55 @@ def test_a_city_filing_under_its_own_types_is_not_offered_unused_catalogue_ones(
     assert own >= 300 and "hornet_nest" not in router.docs["category"]
     s = router.suggest("hornet nest over the door of the building, the window is broken")
     assert s.categories[0].category != "hornet_nest"
+
+
+def test_a_department_the_caller_names_is_suggested_with_what_it_handles(store, router, monkeypatch):
+    """Callers often write to the body they want an answer from: a department named in the
+    text (its name, an alias, or its kind without the place: A7县交警大队 is a 交警大队) counts
+    for itself, and for the categories history filed under it."""
+    from models.routing import engine
+
+    at = DEMO_END - timedelta(days=10)
+    with store.writer() as session:
+        for i, text in enumerate(["车辆长期占用消防通道", "小区门口车辆乱停乱放", "人行道上停满了车",
+                                  "公交站台被私家车占用", "路口违章停车堵塞交通", "车辆占道停放影响通行"]):
+            file_case_in(session, store, CaseDraft(
+                description=text, address="龙蟠中路", category="illegal_parking",
+                lead_department="traffic_police", location_kind="public_road"), "a01",
+                at + timedelta(minutes=i))
+        for i, text in enumerate(["路面坑洼不平", "门口道路塌陷", "道路破损好几处", "路上井盖松动",
+                                  "那条路修了又坏", "马路开裂很长时间"]):
+            file_case_in(session, store, CaseDraft(
+                description=text, address="龙蟠中路", category="road_damage",
+                lead_department="construction", location_kind="public_road"), "a01",
+                at + timedelta(hours=1, minutes=i))
+        session.commit()
+    router.refresh()
+    text = "门口那条路上的事情说了好几次了，请交警支队来看看"
+    s = router.suggest(text, lang="zh")
+    assert s.departments[0].code == "traffic_police"
+    assert (s.departments[0].reasons[0].key, s.departments[0].reasons[0].params) == (
+        "route.why.names_body", {"phrase": "交警支队"})
+    assert s.categories[0].category == "illegal_parking"
+    assert s.categories[0].reasons[0].key == "route.why.names_body"
+    monkeypatch.setattr(engine, "W_NAMED_DEPT", 0.0)
+    monkeypatch.setattr(engine, "W_NAMED_CAT", 0.0)
+    unnamed = router.suggest(text, lang="zh")  # the same words without the naming's weight
+    assert unnamed.departments[0].code != "traffic_police"
+    assert all(r.key != "route.why.names_body" for d in unnamed.departments for r in d.reasons)
+
+
+def test_an_imported_body_is_named_by_its_kind_without_its_place(store, router):
+    """The Chinese messages' agencies (A7县教育局, 县教育局 ...), accepted as departments: a
+    message that names 教育局 in another county's words is for a body of that kind."""
+    from models.domain.bodies import parse
+
+    import_csv(store, real_file("gov_messages_zh_with_replies.csv"), accept_departments=True)
+    router.refresh()
+    named = router.catalogue.named_departments("请L5县教育局督促乡镇学校为代课教师补交社保")
+    assert named and all(parse(router.catalogue.department_name(code, "zh")).rest.endswith("教育局")
+                         for code, phrase in named.items() if phrase == "教育局")
+    s = router.suggest("请L5县教育局督促乡镇学校为代课教师补交社保", lang="zh")
+    top = s.departments[0]
+    assert parse(top.name).rest.endswith("教育局"), top.name
+    assert top.reasons[0].key == "route.why.names_body"
