@@ -596,16 +596,13 @@ class Router:
         if not named or W_NAMED_CAT <= 0:
             return
         codes = list(named)
-        held: Counter[str] = Counter()
-        for label, n in self._conn.execute(
-                "SELECT category, sum(assigned) FROM outcome WHERE category != '' AND department "
-                f"IN ({','.join('?' * len(codes))}) GROUP BY category", codes):
-            held[label] += n
-        shares = _shares(held)
+        shares = _shares(Counter(dict(self._conn.execute(
+            "SELECT category, sum(assigned) FROM outcome WHERE category != '' AND department "
+            f"IN ({','.join('?' * len(codes))}) GROUP BY category", codes))))
         for label, share in shares.items():
             scores[label] = scores.get(label, 0.0) + W_NAMED_CAT * share
         if shares:
-            top = max(shares, key=lambda k: shares[k])
+            top = max(shares, key=shares.__getitem__)
             phrase = max(named.values(), key=len)
             reasons.setdefault(top, []).insert(0, Reason("route.why.names_body", {"phrase": phrase}))
 
@@ -673,14 +670,11 @@ def _named_department_evidence(ev: _Evidence, named: dict[str, str]) -> None:
     be the kind of several districts' bodies; the other evidence tells them apart)."""
     if W_NAMED_DEPT <= 0:
         return
-    by_phrase: dict[str, list[str]] = {}
+    sharing = Counter(named.values())  # how many departments each phrase names
     for code, phrase in named.items():
-        by_phrase.setdefault(phrase, []).append(code)
-    for phrase, codes in by_phrase.items():
-        for code in codes:
-            ev.add(code, "named", 1.0 / len(codes))
-            ev.reasons.setdefault(code, []).insert(0, Reason("route.why.names_body",
-                                                             {"phrase": phrase}))
+        ev.add(code, "named", 1.0 / sharing[phrase])
+        ev.reasons.setdefault(code, []).insert(0, Reason("route.why.names_body",
+                                                         {"phrase": phrase}))
 
 
 def _warn_returns(suggestion: DepartmentSuggestion, returned: int, assigned: int,

@@ -62,7 +62,7 @@ def _page(db: Database, user: User, req: PullRequest) -> PullResponse:
         present = _changed(s, cursor, hi)
 
         def ids(entity: str) -> Select:  # the ids of a kind of entity changed in the page
-            return _changed_ids(entity, cursor, hi)
+            return _ids_in_page(entity).params(lo=cursor, hi=hi)
 
         cases, events = (_cases_and_events(s, cursor, hi, present, req) if "case" in present
                          else ([], []))
@@ -110,12 +110,6 @@ def _changed(s: Session, cursor: int, hi: int) -> set[str]:
     return set(s.execute(_KINDS_IN_PAGE, {"lo": cursor, "hi": hi}).scalars())
 
 
-def _changed_ids(entity: str, cursor: int, hi: int) -> Select:
-    """A subquery of the ids of `entity` changed in the page (ids stay in the database, never
-    lists), its page's bounds bound in it."""
-    return _ids_in_page(entity).params(lo=cursor, hi=hi)
-
-
 def _head_and_last_seq(s: Session, client_id: str, user: User) -> tuple[int, int]:
     """The clock's version and the terminal's last processed sequence number (0 before its
     first push), in one round trip; Forbidden if the terminal is bound to another user."""
@@ -144,7 +138,8 @@ _IN_PAGE = (changelog.c.version > bindparam("lo"), changelog.c.version <= bindpa
 
 
 def _ids_in_page(entity: str) -> Select:
-    """The ids of `entity` changed in the page (lo, hi]."""
+    """A subquery of the ids of `entity` changed in the page (lo, hi]: ids stay in the
+    database, never lists."""
     return select(changelog.c.entity_id).where(changelog.c.entity == entity, *_IN_PAGE)
 
 
