@@ -14,7 +14,8 @@ class SharedRouter:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._router: Any = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the router's connections: one thread at a time
+        self._learning = threading.Lock()  # one catch-up at a time
 
     def _get(self) -> Any:
         if self._router is None:
@@ -24,9 +25,18 @@ class SharedRouter:
         return self._router
 
     def refresh(self) -> None:
-        """Learn cases saved or synced since last time (cheap when there are none)."""
-        with self._lock:
-            self._get().refresh()
+        """Learn cases saved or synced since last time (cheap when there are none). Suggestions
+        are not held up meanwhile: learning writes through connections of its own (a catch-up
+        after a day's synced cases takes a second or more), and the router takes the new
+        statistics when it is done."""
+        with self._learning:
+            with self._lock:
+                router = self._get()
+                if not router.needs_learning():
+                    return
+            router.learn()
+            with self._lock:
+                router.reload()
 
     def suggest(self, text: str, **kwargs: Any) -> Any:
         with self._lock:

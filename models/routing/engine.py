@@ -342,12 +342,22 @@ class Router:
 
     def refresh(self, progress: stats.Progress | None = None, rebuild: bool = False) -> LearnReport:
         """Learn what the store has that the statistics do not yet (cheap when nothing is new)."""
-        if not rebuild and self.pending() == 0 and not self._events_pending() and \
-                stats.get_state(self._conn, "format") == stats.FORMAT:
+        if not rebuild and not self.needs_learning():
             return LearnReport()
-        report = learn(self.data_dir, self.store_path, progress, rebuild=rebuild)
+        report = self.learn(progress, rebuild=rebuild)
         self.reload()
         return report
+
+    def needs_learning(self) -> bool:
+        """Whether the store holds cases or events the statistics have not learned."""
+        return self.pending() > 0 or self._events_pending() or \
+            stats.get_state(self._conn, "format") != stats.FORMAT
+
+    def learn(self, progress: stats.Progress | None = None, rebuild: bool = False) -> LearnReport:
+        """Learn into the statistics file through connections of its own: another thread may
+        go on suggesting from this router meanwhile (from the statistics as they were until
+        each step commits); `reload` then reads the new label norms."""
+        return learn(self.data_dir, self.store_path, progress, rebuild=rebuild)
 
     def _events_pending(self) -> bool:
         last = int(stats.get_state(self._conn, "event_rowid", "0") or 0)

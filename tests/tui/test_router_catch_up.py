@@ -1,0 +1,63 @@
+"""The app's router learns what was saved or synced since the last start on a thread of its own
+(`SharedRouter.refresh`): a suggestion asked for meanwhile is answered at once, from the
+statistics as they were, and the next one after the catch-up reads what it learned."""
+
+from __future__ import annotations
+
+import csv
+import threading
+
+from agent_tui.services import SharedRouter
+from models.importing.importer import import_csv
+from models.routing import stats
+
+ROWS = 600
+TEXT = "小区门口路灯不亮好几天了"
+
+
+def _history(tmp_path) -> str:
+    path = tmp_path / "history.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["case_id", "created_at", "category", "department", "status", "description"])
+        for i in range(ROWS):
+            w.writerow([f"H{i}", "2026-03-10 09:00:00", ("噪音", "路灯")[i % 2],
+                        ("环保局", "路灯管理处")[i % 2], "已办结",
+                        f"{('工地夜间施工噪音', '小区门口路灯不亮')[i % 2]} 第{i}次"])
+    return str(path)
+
+
+def test_a_suggestion_is_answered_while_the_router_catches_up(store, tmp_path):
+    import_csv(store, _history(tmp_path))
+    shared = SharedRouter(store)
+    try:
+        # Another learner (`hotline import`'s, say) holds the statistics file's write lock: this
+        # app's catch-up waits for it, a real SQLite lock, with nothing mocked.
+        other = stats.connect(store.data_dir)
+        other.execute("BEGIN IMMEDIATE")
+        learning = threading.Thread(target=shared.refresh, daemon=True)
+        learning.start()
+        learning.join(timeout=0.5)
+        assert learning.is_alive()  # the catch-up is under way, waiting on that lock
+
+        answered: list = []
+        asking = threading.Thread(target=lambda: answered.append(shared.suggest(TEXT, lang="zh")),
+                                  daemon=True)
+        asking.start()
+        asking.join(timeout=5)
+        assert answered, "the suggestion waited for the router's catch-up"
+        assert learning.is_alive()  # answered before the catch-up ended
+        # Nothing learned yet: no category is suggested from history.
+        assert not any(r.key == "route.why.category_history"
+                       for c in answered[0].categories for r in c.reasons)
+
+        other.execute("ROLLBACK")
+        other.close()
+        learning.join(timeout=60)
+        assert not learning.is_alive()
+        top = shared.suggest(TEXT, lang="zh").categories[0]
+        # The catch-up's statistics are read: the history of street lights leads, and says so.
+        assert any(r.key == "route.why.category_history" for r in top.reasons)
+        assert "路灯" in top.name or top.category == "路灯"
+    finally:
+        shared.close()
