@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from operator import add
 
 from models.domain.words import STOPWORDS
 
@@ -37,7 +38,7 @@ def _run_features(run: str) -> tuple[str, ...]:
     if run[0] >= "\u3400":
         if len(run) == 1:
             return (run,)
-        return tuple(run[i:i + 2] for i in range(len(run) - 1))
+        return tuple(map(add, run[:-1], run[1:]))  # each pair of neighbours (made in C)
     return (stem(run),) if len(run) > 1 else ()
 
 

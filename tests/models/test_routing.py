@@ -433,3 +433,52 @@ def test_an_imported_body_is_named_by_its_kind_without_its_place(store, router):
     top = s.departments[0]
     assert parse(top.name).rest.endswith("教育局"), top.name
     assert top.reasons[0].key == "route.why.names_body"
+
+
+def test_token_weights_and_centroid_norms_follow_their_formula(tmp_path):
+    """`stats.reweigh` (on whole columns) against the formula written out a token at a time:
+    weight = IDF × (1 − H(label | token) / log labels), each label's share relative to its
+    size; a label's norm is the length of its weighted centroid."""
+    import math
+
+    from models.routing import stats
+
+    cases = [(["路灯", "灯不", "不亮"], "light", "d1")] * 3 + [(["路灯", "噪音"], "noise", "d2")] \
+        + [(["噪音", "扰民", "扰民"], "noise", "d2")] + [(["马蜂", "蜂窝"], "", "d3")]
+    conn = stats.connect(tmp_path)
+    acc = stats.Accumulator()
+    for features, category, department in cases:
+        acc.add_case(features, category, department)
+    conn.execute("BEGIN")
+    acc.flush(conn)
+    stats.reweigh(conn)
+    conn.execute("COMMIT")
+    eps = stats.CONCENTRATION_EPS
+    for model in stats.MODELS:
+        docs = stats.label_docs(conn, model)
+        total = sum(docs.values())
+        rows: dict[str, dict[str, tuple[int, float]]] = {}
+        for token, label, df, mass in conn.execute(
+                "SELECT token, label, df, mass FROM term WHERE model = ?", (model,)):
+            rows.setdefault(token, {})[label] = (df, mass)
+        weights = dict(conn.execute("SELECT token, weight FROM token WHERE model = ?", (model,)))
+        assert set(weights) == set(rows)
+        expected_norms = dict.fromkeys(docs, 0.0)
+        for token, by_label in rows.items():
+            df = sum(n for n, _ in by_label.values())
+            idf = math.log((total + 1) / (df + 1)) + 1.0
+            shares = {lab: ((by_label[lab][0] if lab in by_label else 0) + eps) / (n + eps)
+                      for lab, n in docs.items()}
+            s = sum(shares.values())
+            entropy = -sum(a / s * math.log(a / s) for a in shares.values())
+            weight = idf * max(0.0, 1.0 - entropy / math.log(len(docs))) if len(docs) > 1 else idf
+            assert weights[token] == pytest.approx(weight, rel=1e-9, abs=1e-12), (model, token)
+            for lab, (_, mass) in by_label.items():
+                expected_norms[lab] += (weight * mass) ** 2
+        norms = {lab: norm for lab, norm in conn.execute(
+            "SELECT label, norm FROM label WHERE model = ?", (model,))}
+        assert norms == pytest.approx({k: math.sqrt(v) for k, v in expected_norms.items()})
+    # A token of one label weighs its full IDF; one both categories share weighs less.
+    cat = dict(conn.execute("SELECT token, weight FROM token WHERE model = 'category'"))
+    assert cat["灯不"] > cat["路灯"] > 0
+    conn.close()
