@@ -36,7 +36,8 @@ class SharedRouter:
                     return
             router.learn()
             with self._lock:
-                router.reload()
+                if self._router is router:  # (not closed meanwhile, as when the app quits)
+                    router.reload()
 
     def suggest(self, text: str, **kwargs: Any) -> Any:
         with self._lock:

@@ -61,3 +61,37 @@ def test_a_suggestion_is_answered_while_the_router_catches_up(store, tmp_path):
         assert "路灯" in top.name or top.category == "路灯"
     finally:
         shared.close()
+
+
+def test_the_app_can_close_its_router_while_it_catches_up(store, tmp_path):
+    """Quitting during a start's catch-up: the catch-up finishes without touching the closed
+    router (no error on the worker), and what it learned is there for the next start."""
+    import_csv(store, _history(tmp_path))
+    shared = SharedRouter(store)
+    shared.suggest(TEXT, lang="zh")  # the router made, as after the first frame
+    other = stats.connect(store.data_dir)
+    other.execute("BEGIN IMMEDIATE")
+    errors: list[BaseException] = []
+
+    def refresh() -> None:
+        try:
+            shared.refresh()
+        except BaseException as exc:  # noqa: BLE001 (recorded for the assertion below)
+            errors.append(exc)
+
+    learning = threading.Thread(target=refresh, daemon=True)
+    learning.start()
+    learning.join(timeout=0.5)
+    assert learning.is_alive()
+    shared.close()  # the app quits
+    other.execute("ROLLBACK")
+    other.close()
+    learning.join(timeout=60)
+    assert not learning.is_alive()
+    assert errors == []
+    again = SharedRouter(store)
+    try:
+        top = again.suggest(TEXT, lang="zh").categories[0]
+        assert any(r.key == "route.why.category_history" for r in top.reasons)
+    finally:
+        again.close()
