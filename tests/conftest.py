@@ -19,6 +19,22 @@ FIXTURES = Path(__file__).parent / "fixtures"
 DEMO_END = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
 
+def history_csv(path: Path, rows: int, kinds: list[tuple[str, str, str]],
+                text: str = "{text} 第{i}次") -> str:
+    """A case CSV of `rows` resolved cases filed on one day, taking turns through `kinds`
+    ((category, department, description) each; the description numbered by `text`)."""
+    import csv
+
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["case_id", "created_at", "category", "department", "status", "description"])
+        for i in range(rows):
+            category, department, description = kinds[i % len(kinds)]
+            w.writerow([f"H{i}", "2026-03-10 09:00:00", category, department, "已办结",
+                        text.format(text=description, i=i)])
+    return str(path)
+
+
 def real_file(name: str) -> Path:
     path = REAL_DATA / name
     if not path.exists():

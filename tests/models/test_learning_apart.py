@@ -4,13 +4,13 @@ process that stops short is finished in the calling process."""
 
 from __future__ import annotations
 
-import csv
-
 import pytest
 
 from models.importing.importer import import_csv
 from models.reference.pending import accept_all
 from models.routing import Router, apart
+
+from ..conftest import history_csv
 
 ROWS = 3_000
 
@@ -21,16 +21,9 @@ def few_make_a_process(monkeypatch):
 
 
 def _file(tmp_path) -> str:
-    path = tmp_path / "history.csv"
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["case_id", "created_at", "category", "department", "status", "description"])
-        for i in range(ROWS):
-            noisy = i % 2
-            w.writerow([f"H{i}", "2026-03-10 09:00:00", "噪音" if noisy else "路灯",
-                        "环保局" if noisy else "路灯管理处", "已办结",
-                        f"楼下工地夜间施工噪音扰民 {i}" if noisy else f"小区门口路灯不亮 {i}"])
-    return str(path)
+    return history_csv(tmp_path / "history.csv", ROWS,
+                       [("路灯", "路灯管理处", "小区门口路灯不亮"), ("噪音", "环保局", "楼下工地夜间施工噪音扰民")],
+                       text="{text} {i}")
 
 
 def _learned_to(store) -> int:

@@ -3,26 +3,20 @@ learning process): every case is counted once, whichever commits first."""
 
 from __future__ import annotations
 
-import csv
-
 import pytest
 
 from models.importing.importer import import_csv
 from models.routing import learn, stats
 
+from ..conftest import history_csv
+
 ROWS = 3_000
 
 
 def _history(tmp_path) -> str:
-    path = tmp_path / "history.csv"
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["case_id", "created_at", "category", "department", "status", "description"])
-        for i in range(ROWS):
-            w.writerow([f"H{i}", "2026-03-10 09:00:00", ("噪音", "路灯", "马蜂窝")[i % 3],
-                        ("环保局", "路灯管理处", "街道办事处")[i % 3], "已办结",
-                        f"{('工地夜间施工噪音', '小区门口路灯不亮', '树上有马蜂窝')[i % 3]} 第{i}次"])
-    return str(path)
+    return history_csv(tmp_path / "history.csv", ROWS,
+                       [("噪音", "环保局", "工地夜间施工噪音"), ("路灯", "路灯管理处", "小区门口路灯不亮"),
+                        ("马蜂窝", "街道办事处", "树上有马蜂窝")])
 
 
 def _tables(data_dir) -> dict[str, list[tuple]]:

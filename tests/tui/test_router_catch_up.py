@@ -4,27 +4,21 @@ statistics as they were, and the next one after the catch-up reads what it learn
 
 from __future__ import annotations
 
-import csv
 import threading
 
 from agent_tui.services import SharedRouter
 from models.importing.importer import import_csv
 from models.routing import stats
 
+from ..conftest import history_csv
+
 ROWS = 600
 TEXT = "小区门口路灯不亮好几天了"
 
 
 def _history(tmp_path) -> str:
-    path = tmp_path / "history.csv"
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["case_id", "created_at", "category", "department", "status", "description"])
-        for i in range(ROWS):
-            w.writerow([f"H{i}", "2026-03-10 09:00:00", ("噪音", "路灯")[i % 2],
-                        ("环保局", "路灯管理处")[i % 2], "已办结",
-                        f"{('工地夜间施工噪音', '小区门口路灯不亮')[i % 2]} 第{i}次"])
-    return str(path)
+    return history_csv(tmp_path / "history.csv", ROWS,
+                       [("噪音", "环保局", "工地夜间施工噪音"), ("路灯", "路灯管理处", "小区门口路灯不亮")])
 
 
 def test_a_suggestion_is_answered_while_the_router_catches_up(store, tmp_path):
