@@ -292,15 +292,19 @@ class _Spread:
     """How a token's cases spread over the labels, relative to each label's size."""
 
     def __init__(self, docs: dict[str, int]) -> None:
-        self.docs = docs
-        self.total = sum(docs.values())
+        import numpy as np
+
+        sizes = list(docs.values())  # in `docs`' order: a row's label index points here
+        self.total = sum(sizes)
         eps = CONCENTRATION_EPS
         # Labels without the token still hold a little probability: sum them once, then correct
         # for the labels that have it (entropy = log S − Σ a·log a / S).
-        self.absent = {lab: eps / (n + eps) for lab, n in docs.items()}
-        self.absent_sum = sum(self.absent.values())
-        self.absent_xlogx = sum(a * math.log(a) for a in self.absent.values())
+        absent = [eps / (n + eps) for n in sizes]
+        self.absent_sum = sum(absent)
+        self.absent_xlogx = sum(a * math.log(a) for a in absent)
         self.log_labels = math.log(len(docs)) if len(docs) > 1 else 0.0
+        self.sizes = np.array(sizes, dtype=np.float64)
+        self.absent = np.array(absent, dtype=np.float64)
 
     def weights(self, group, lab, n, df):
         """Each token's weight, from its rows (`group`: the token's number; `lab`: the label's
@@ -313,12 +317,10 @@ class _Spread:
         idf = np.log((self.total + 1) / (df + 1)) + 1.0
         if not self.log_labels:
             return idf
-        sizes = np.array(list(self.docs.values()), dtype=np.float64)
-        absent = np.array(list(self.absent.values()), dtype=np.float64)
         known = lab >= 0
-        size = np.where(known, sizes[np.maximum(lab, 0)], n)  # (an unknown label: its own n)
+        size = np.where(known, self.sizes[np.maximum(lab, 0)], n)  # (an unknown label: its own n)
         a = (n + eps) / (size + eps)
-        e = np.where(known, absent[np.maximum(lab, 0)], 0.0)
+        e = np.where(known, self.absent[np.maximum(lab, 0)], 0.0)
         e_log_e = np.where(e > 0, e * np.log(np.where(e > 0, e, 1.0)), 0.0)
         s = self.absent_sum + np.bincount(group, weights=a - e, minlength=groups)
         xlogx = self.absent_xlogx + np.bincount(group, weights=a * np.log(a) - e_log_e,
