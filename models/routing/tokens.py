@@ -19,6 +19,11 @@ from models.domain.words import STOPWORDS
 LEARN_CHARS = 800  # title + the start of a long message carry its topic; caps learning cost
 
 _RUN = re.compile(r"[\u3400-\u9fff]+|[a-z][a-z']*")
+# Characters NFKC leaves as they are, or turns into other characters that are no part of a
+# feature (，→ , and 　→ space part runs as they did): a text of these alone is read without
+# NFKC, which cost a bench case 1.7 µs of its learning's 14 (the test checks the list).
+PLAIN_PUNCTUATION = "，。！？：；（）、“”‘’《》【】—…·～「」『』　％＃＠＆＊＋－／＝＜＞［］｛｝｜￥"
+_NEEDS_NFKC = re.compile(f"[^\x00-\x7f\u3400-\u9fff{re.escape(PLAIN_PUNCTUATION)}]")
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "s")
 
 
@@ -48,7 +53,9 @@ def tokens(text: str) -> list[str]:
     Chinese has its character pairs."""
     out: list[str] = []
     prev = ""  # the English word just before, for the pairs
-    for run in _RUN.findall(unicodedata.normalize("NFKC", text).lower()):
+    if _NEEDS_NFKC.search(text):
+        text = unicodedata.normalize("NFKC", text)
+    for run in _RUN.findall(text.lower()):
         if run[0] >= "\u3400":
             out.extend(_run_features(run))
             prev = ""

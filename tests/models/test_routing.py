@@ -216,6 +216,33 @@ def test_next_door_is_not_a_door(store, router):
     assert "DOOR/WINDOW" in router.docs["category"]  # the category it used to suggest
 
 
+def test_features_read_without_nfkc_are_the_ones_nfkc_gives():
+    """A text of ASCII, Han and the plain punctuation skips NFKC: each such mark must stay out
+    of every feature under NFKC too, and the features of real texts must not change."""
+    import csv
+    import re
+    import unicodedata
+
+    from models.routing import tokens as t
+
+    feature = re.compile(r"[\u3400-\u9fff]|[a-z']")
+    for ch in t.PLAIN_PUNCTUATION:
+        assert not unicodedata.combining(ch) and not feature.search(ch.lower()), ch
+        assert not feature.search(unicodedata.normalize("NFKC", ch).lower()), ch
+
+    texts = ["Ｆｕｌｌ　ｗｉｄｔｈ，ＡＢＣ１２３！路燈不亮", "don＇t，路灯：不亮（三天）", "〸〹个 ⼀ 﨑"]
+    with real_file("gov_messages_zh_with_replies.csv").open(encoding="utf-8-sig") as f:
+        texts += [r["留言主题"] + "\n" + r["留言详情"][:800] for r in csv.DictReader(f)]
+    for name in ("nyc311_2024_sample.csv", "la311_2017_sample.csv"):
+        with real_file(name).open(encoding="utf-8-sig") as f:
+            texts += [" ".join(r.values()) for r in csv.DictReader(f)]
+    plain = sum(not t._NEEDS_NFKC.search(x) for x in texts)
+    assert plain > len(texts) // 2  # most texts take the short way
+    # (NFKC is idempotent: the tokens of a text NFKC has read are the tokens the old code gave)
+    assert [t.tokens(x) for x in texts] == [
+        t.tokens(unicodedata.normalize("NFKC", x)) for x in texts]
+
+
 def test_loud_music_is_a_noise_complaint_on_the_demo_history(demo_store):
     """The demo's English history has street lights "dark at night": a noise complaint about
     every night went to street lights until "loud music" (and its kin) named the noise category
