@@ -254,7 +254,7 @@ def reweigh(conn: sqlite3.Connection) -> None:
     import numpy as np
 
     for model in MODELS:
-        docs = dict(conn.execute("SELECT label, docs FROM label WHERE model = ?", (model,)).fetchall())
+        docs = label_docs(conn, model)
         if not docs:
             continue
         rows = conn.execute("SELECT token, label, df, mass FROM term WHERE model = ? "
